@@ -1,0 +1,143 @@
+//! Start-up and shutdown: connect and migrate, bind, serve, and run the background work
+//! (mail delivery, scheduler) until asked to stop.
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::http::{self, AppState};
+use crate::mail::{self, Mailer, Transport};
+use crate::scheduler;
+
+/// A ready-to-run service: database migrated, port bound.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    transport: Transport,
+}
+
+impl Application {
+    /// Connects, migrates and binds (port 0 picks a free port, for tests).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database_url, settings.database_max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    redact(&settings.database_url)
+                )
+            })?;
+        db.migrate()
+            .await
+            .context("cannot apply database migrations")?;
+        let mailer =
+            Mailer::new(&settings.base_url, &settings.mail_from).context("mail templates")?;
+        let transport = Transport::new(settings.smtp_url.as_deref(), settings.outbox_dir.clone())
+            .context("SAMLING_SMTP_URL")?;
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Ok(Application {
+            listener,
+            state: AppState {
+                db,
+                mailer,
+                settings: Arc::new(settings),
+            },
+            transport,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// The shared state (for tools and tests that need the database).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes requests in flight and stops the
+    /// background work.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let worker = tokio::spawn(delivery_worker(state.clone(), self.transport));
+        let mut scheduler = scheduler::start(state.mailer.clone(), state.settings.scheduler_tick)
+            .await
+            .context("cannot start the scheduler")?;
+        tracing::info!(address = %self.listener.local_addr()?, "Samling is listening");
+        let served = axum::serve(self.listener, http::router(state))
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = scheduler.shutdown().await;
+        worker.abort();
+        served.context("HTTP server failed")
+    }
+}
+
+/// Delivers mail whenever woken (by a commit that queued mail, or by the scheduler tick).
+async fn delivery_worker(state: AppState, transport: Transport) {
+    loop {
+        match mail::deliver_due(
+            &state.db,
+            &transport,
+            &state.settings.mail_from,
+            state.settings.mail_max_attempts,
+        )
+        .await
+        {
+            Ok(report) if report != mail::DeliveryReport::default() => {
+                tracing::info!(
+                    sent = report.sent,
+                    retrying = report.retrying,
+                    failed = report.failed,
+                    "mail delivery"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "mail delivery round failed"),
+        }
+        state.mailer.woken().await;
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,143 @@
+//! Networks and their members.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::entities::{network, network_member};
+
+/// Finds a network by its (service-wide unique) slug.
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<network::Model>, DbErr> {
+    network::Entity::find()
+        .filter(network::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
+/// Finds networks by id (for showing events' network slugs).
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<network::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    network::Entity::find()
+        .filter(network::Column::Id.is_in(ids))
+        .all(db)
+        .await
+}
+
+/// All networks, optionally of one organisation, by name.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organisation_id: Option<Uuid>,
+) -> Result<Vec<network::Model>, DbErr> {
+    let mut q = network::Entity::find().order_by_asc(network::Column::Name);
+    if let Some(org) = organisation_id {
+        q = q.filter(network::Column::OrganisationId.eq(org));
+    }
+    q.all(db).await
+}
+
+/// Inserts a network; a taken slug surfaces as a unique violation.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    slug: &str,
+    name: &str,
+    description: Option<String>,
+) -> Result<network::Model, DbErr> {
+    let now = Utc::now();
+    network::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organisation_id: Set(organisation_id),
+        slug: Set(slug.to_string()),
+        name: Set(name.to_string()),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// The network's members, by address.
+pub async fn members(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+) -> Result<Vec<network_member::Model>, DbErr> {
+    network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .order_by_asc(network_member::Column::EmailNormalized)
+        .all(db)
+        .await
+}
+
+/// One member by normalised address.
+pub async fn member(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    email_normalized: &str,
+) -> Result<Option<network_member::Model>, DbErr> {
+    network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::EmailNormalized.eq(email_normalized))
+        .one(db)
+        .await
+}
+
+/// Whether the address belongs to a member (uses the unique index, no scan).
+pub async fn is_member(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    email_normalized: &str,
+) -> Result<bool, DbErr> {
+    Ok(network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::EmailNormalized.eq(email_normalized))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Adds a member; a duplicate address surfaces as a unique violation.
+pub async fn add_member(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    email: &str,
+    email_normalized: &str,
+    name: Option<String>,
+    municipality: Option<String>,
+) -> Result<network_member::Model, DbErr> {
+    network_member::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        network_id: Set(network_id),
+        email: Set(email.to_string()),
+        email_normalized: Set(email_normalized.to_string()),
+        name: Set(name),
+        municipality: Set(municipality),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+}
+
+/// Removes a member; returns whether there was one.
+pub async fn remove_member(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    email_normalized: &str,
+) -> Result<bool, DbErr> {
+    let res = network_member::Entity::delete_many()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::EmailNormalized.eq(email_normalized))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
+}

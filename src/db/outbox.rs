@@ -1,0 +1,115 @@
+//! The mail outbox: rows written in the same transaction as the change that causes them,
+//! claimed by delivery workers with a lease so several processes never send one twice.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::entities::outbox;
+
+/// Queues a rendered mail.
+pub async fn insert(db: &impl ConnectionTrait, mail: outbox::Model) -> Result<(), DbErr> {
+    outbox::ActiveModel::from(mail).insert(db).await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due mails for `lease`: rows another worker holds are skipped
+/// (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer serialises claims), and
+/// the lease (`locked_until`) keeps them from other workers after this transaction ends.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let due = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .filter(
+            outbox::Column::LockedUntil
+                .is_null()
+                .or(outbox::Column::LockedUntil.lt(now)),
+        )
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(db)
+        .await?;
+    if due.is_empty() {
+        return Ok(due);
+    }
+    let ids: Vec<Uuid> = due.iter().map(|m| m.id).collect();
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::LockedUntil, Some(now + lease).into())
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
+        .filter(outbox::Column::Id.is_in(ids))
+        .exec(db)
+        .await?;
+    Ok(due)
+}
+
+/// Marks a mail delivered.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::ActiveModel {
+        id: Set(id),
+        status: Set("sent".into()),
+        sent_at: Set(Some(now)),
+        locked_until: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: try again at `retry_at`, or give up (`failed`) when `None`.
+pub async fn mark_attempt_failed(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    let mut active = outbox::ActiveModel {
+        id: Set(id),
+        locked_until: Set(None),
+        last_error: Set(Some(error.chars().take(2000).collect())),
+        ..Default::default()
+    };
+    match retry_at {
+        Some(at) => active.next_attempt_at = Set(at),
+        None => active.status = Set("failed".into()),
+    }
+    active.update(db).await?;
+    Ok(())
+}
+
+/// Mails about one event (for the organiser's view of delivery problems).
+pub async fn for_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::EventId.eq(event_id))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// How many mails are still waiting to go out.
+pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .count(db)
+        .await
+}

@@ -1,0 +1,133 @@
+//! Registrations. Status changes are made only by `crate::registration`, under the event lock.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::entities::registration;
+
+/// Inserts a registration; a second active one for the same address surfaces as a unique
+/// violation of `ux_registrations_active_email`.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    reg: registration::Model,
+) -> Result<registration::Model, DbErr> {
+    registration::ActiveModel::from(reg).insert(db).await
+}
+
+/// Finds a registration by the hash of its manage token.
+pub async fn find_by_token_hash(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::ManageTokenHash.eq(token_hash))
+        .one(db)
+        .await
+}
+
+/// Finds a registration by id.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<registration::Model>, DbErr> {
+    registration::Entity::find_by_id(id).one(db).await
+}
+
+/// All registrations of an event, in sign-up order.
+pub async fn list_for_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+) -> Result<Vec<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .order_by_asc(registration::Column::CreatedAt)
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The first `n` on the waiting list, in arrival order.
+pub async fn first_waitlisted(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    n: u64,
+) -> Result<Vec<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.eq("waitlisted"))
+        .order_by_asc(registration::Column::WaitlistOrder)
+        .limit(n)
+        .all(db)
+        .await
+}
+
+/// A waitlisted registration's place in the queue (1 = next in line).
+pub async fn waitlist_position(
+    db: &impl ConnectionTrait,
+    reg: &registration::Model,
+) -> Result<u64, DbErr> {
+    let ahead = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(reg.event_id))
+        .filter(registration::Column::Status.eq("waitlisted"))
+        .filter(registration::Column::WaitlistOrder.lt(reg.waitlist_order.unwrap_or(i64::MAX)))
+        .count(db)
+        .await?;
+    Ok(ahead + 1)
+}
+
+/// Sets a registration's status, but only if it still has `from` (guards against a change
+/// made meanwhile); returns whether it changed.
+pub async fn change_status(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: &str,
+    to: &str,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = registration::Entity::update_many()
+        .col_expr(registration::Column::Status, to.into())
+        .col_expr(registration::Column::UpdatedAt, now.into());
+    if to == "cancelled" {
+        update = update.col_expr(registration::Column::CancelledAt, Some(now).into());
+    }
+    if from == "waitlisted" && to == "confirmed" {
+        update = update.col_expr(registration::Column::PromotedAt, Some(now).into());
+    }
+    let res = update
+        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records attendance for a registration.
+pub async fn set_attended(
+    db: &impl ConnectionTrait,
+    reg: registration::Model,
+    attended: bool,
+) -> Result<registration::Model, DbErr> {
+    let mut active: registration::ActiveModel = reg.into();
+    active.attended = Set(Some(attended));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await
+}
+
+/// Replaces the hash of a registration's manage token.
+pub async fn set_manage_token_hash(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    hash: &str,
+) -> Result<(), DbErr> {
+    registration::ActiveModel {
+        id: Set(id),
+        manage_token_hash: Set(hash.to_string()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}

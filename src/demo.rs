@@ -1,0 +1,219 @@
+//! `samling demo`: a small, realistic centre to click around in. Every piece is looked up
+//! before it is created (events by a fixed id), so running it twice changes nothing.
+use chrono::{Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Oslo;
+use uuid::Uuid;
+
+use crate::db::entities::{event, event_session};
+use crate::db::{self, Db};
+use crate::domain::{match_key, EventKind, EventStatus};
+
+/// Vestfold's municipalities and populations (DOMAIN.md).
+pub const VESTFOLD: [(&str, i64); 6] = [
+    ("Holmestrand", 27_005),
+    ("Horten", 28_039),
+    ("Tønsberg", 59_830),
+    ("Færder", 27_569),
+    ("Sandefjord", 66_758),
+    ("Larvik", 49_012),
+];
+
+const ORG_SLUG: &str = "usht-vestfold";
+
+struct DemoEvent {
+    key: &'static str,
+    network: &'static str,
+    title: &'static str,
+    kind: EventKind,
+    description: &'static str,
+    capacity: Option<i32>,
+    members_only: bool,
+    /// (days from today, start hour, hours long, location, online link)
+    sessions: &'static [(i64, u32, i64, Option<&'static str>, Option<&'static str>)],
+}
+
+const EVENTS: &[DemoEvent] = &[
+    DemoEvent {
+        key: "demens-var",
+        network: "demens-vestfold",
+        title: "Nettverkssamling demens",
+        kind: EventKind::Gathering,
+        description: "Samling for nettverkets deltakere: erfaringsdeling om pårørendearbeid.",
+        capacity: Some(60),
+        members_only: true,
+        sessions: &[(
+            21,
+            9,
+            6,
+            Some("Tønsberg rådhus, Halfdan Wilhelmsens allé 1"),
+            None,
+        )],
+    },
+    DemoEvent {
+        key: "faglunsj-ernaering",
+        network: "ernaering-vestfold",
+        title: "Faglunsj: Ernæring hos eldre",
+        kind: EventKind::Webinar,
+        description: "Digital lunsj på Teams. Åpen for alle. Opptak publiseres i etterkant.",
+        capacity: None,
+        members_only: false,
+        sessions: &[(
+            10,
+            11,
+            1,
+            None,
+            Some("https://teams.microsoft.com/l/meetup-join/samling-demo"),
+        )],
+    },
+    DemoEvent {
+        key: "palliasjonskonferansen",
+        network: "palliasjon-vestfold",
+        title: "Palliasjonskonferansen i Vestfold",
+        kind: EventKind::Conference,
+        description: "To dager med foredrag og verksteder om lindrende behandling.",
+        capacity: Some(200),
+        members_only: false,
+        sessions: &[
+            (42, 9, 7, Some("Quality Hotel Tønsberg"), None),
+            (43, 9, 6, Some("Quality Hotel Tønsberg"), None),
+        ],
+    },
+    DemoEvent {
+        key: "psykiske-lidelser",
+        network: "demens-vestfold",
+        title: "Psykiske lidelser hos eldre",
+        kind: EventKind::Course,
+        description: "Kurs over tre samlinger. Kursbevis til dem som deltar på alle.",
+        capacity: Some(70),
+        members_only: false,
+        sessions: &[
+            (30, 9, 6, Some("Sandefjord kulturhus"), None),
+            (60, 9, 6, Some("Sandefjord kulturhus"), None),
+            (90, 9, 6, Some("Sandefjord kulturhus"), None),
+        ],
+    },
+];
+
+const NETWORKS: [(&str, &str, &str); 3] = [
+    (
+        "demens-vestfold",
+        "Demensnettverket i Vestfold",
+        "Interkommunalt nettverk for demensomsorg.",
+    ),
+    (
+        "palliasjon-vestfold",
+        "Palliativt nettverk Vestfold",
+        "Nettverk for lindrende behandling og omsorg.",
+    ),
+    (
+        "ernaering-vestfold",
+        "Ernæringsnettverket",
+        "Nettverk for ernæring i helse- og omsorgstjenestene.",
+    ),
+];
+
+/// Loads the demo and says what it did.
+pub async fn load(db: &Db) -> anyhow::Result<String> {
+    let tx = db.begin_write().await?;
+    let org = db::organisations::get_or_create(
+        &*tx,
+        ORG_SLUG,
+        "Utviklingssenter for sykehjem og hjemmetjenester i Vestfold",
+    )
+    .await?;
+    for (name, population) in VESTFOLD {
+        db::organisations::upsert_municipality(
+            &*tx,
+            org.id,
+            name,
+            &match_key(name),
+            Some(population),
+            Some("Vestfold"),
+        )
+        .await?;
+    }
+    let mut networks = std::collections::HashMap::new();
+    for (slug, name, description) in NETWORKS {
+        let n = match db::networks::find_by_slug(&*tx, slug).await? {
+            Some(n) => n,
+            None => {
+                db::networks::insert(&*tx, org.id, slug, name, Some(description.into())).await?
+            }
+        };
+        networks.insert(slug, n.id);
+    }
+    let mut created = 0;
+    let today = Utc::now().with_timezone(&Oslo).date_naive();
+    for d in EVENTS {
+        let id = Uuid::new_v5(
+            &Uuid::NAMESPACE_URL,
+            format!("samling-demo:{}", d.key).as_bytes(),
+        );
+        if db::events::find(&*tx, id).await?.is_some() {
+            continue;
+        }
+        let sessions: Vec<event_session::Model> = d
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, (days, hour, hours, location, online))| {
+                let local = (today + Duration::days(*days))
+                    .and_time(NaiveTime::from_hms_opt(*hour, 0, 0).unwrap_or_default());
+                let start = Oslo
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .unwrap_or_else(|| Oslo.from_utc_datetime(&local));
+                let start = start.with_timezone(&Utc);
+                event_session::Model {
+                    id: Uuid::new_v5(&id, &[i as u8]),
+                    event_id: id,
+                    position: i as i32,
+                    starts_at: start,
+                    ends_at: start + Duration::hours(*hours),
+                    location: location.map(str::to_string),
+                    online_url: online.map(str::to_string),
+                }
+            })
+            .collect();
+        let now = Utc::now();
+        let first = sessions.iter().map(|s| s.starts_at).min().unwrap_or(now);
+        let last = sessions.iter().map(|s| s.ends_at).max().unwrap_or(now);
+        db::events::insert(
+            &*tx,
+            event::Model {
+                id,
+                organisation_id: org.id,
+                network_id: networks.get(d.network).copied(),
+                title: d.title.into(),
+                kind: d.kind.as_str().into(),
+                description: Some(d.description.into()),
+                status: EventStatus::Published.as_str().into(),
+                capacity: d.capacity,
+                waitlist_enabled: true,
+                members_only: d.members_only,
+                registration_opens_at: None,
+                registration_closes_at: Some(first - Duration::days(2)),
+                starts_at: first,
+                ends_at: last,
+                confirmed_count: 0,
+                waitlist_count: 0,
+                waitlist_seq: 0,
+                sequence: 0,
+                cancel_reason: None,
+                cancelled_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+            sessions,
+        )
+        .await?;
+        created += 1;
+    }
+    tx.commit().await?;
+    Ok(format!(
+        "demo organisation '{ORG_SLUG}': {} networks, {} municipalities, {created} new events ({} already there)",
+        NETWORKS.len(),
+        VESTFOLD.len(),
+        EVENTS.len() - created
+    ))
+}

@@ -1,0 +1,274 @@
+//! Types that can only hold valid values ("parse, don't validate").
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Field name → what is wrong with it; sent to clients as the `fields` map of a 400.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// A mail address, trimmed; compared case-insensitively through [`Email::normalized`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Longest address SMTP allows (RFC 5321 path limit).
+    pub const MAX_LEN: usize = 254;
+
+    /// Accepts an address a mail server would accept; rejects anything that could smuggle
+    /// header lines or spaces.
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("is required".into());
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must not contain spaces or line breaks".into());
+        }
+        let address: lettre::Address = s
+            .parse()
+            .map_err(|_| "is not a valid email address".to_string())?;
+        if !address.domain().contains('.') && address.domain() != "localhost" {
+            return Err("is not a valid email address".into());
+        }
+        Ok(Email(s.to_string()))
+    }
+
+    /// The address as typed (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The comparison key: one registration per event and key.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A URL name for networks and organisations: lower-case letters, digits and dashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Checks length (2–64) and characters.
+    pub fn parse(raw: &str) -> Result<Slug, String> {
+        let s = raw.trim();
+        if s.len() < 2 || s.len() > 64 {
+            return Err("must be 2 to 64 characters".into());
+        }
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok_chars || s.starts_with('-') || s.ends_with('-') {
+            return Err("may hold only a-z, 0-9 and inner dashes".into());
+        }
+        Ok(Slug(s.to_string()))
+    }
+
+    /// The slug text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// The name stored in the database and used in the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+            /// Reads a stored value; unknown values are a bug in stored data.
+            pub fn from_db(s: &str) -> Self {
+                match s {
+                    $($text => Self::$variant,)+
+                    other => panic!(concat!("unknown ", stringify!($name), " in database: {}"), other),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What sort of event it is.
+    EventKind { Gathering => "gathering", Webinar => "webinar", Conference => "conference", Course => "course" }
+);
+string_enum!(
+    /// Where an event is in its life.
+    EventStatus { Draft => "draft", Published => "published", Cancelled => "cancelled" }
+);
+string_enum!(
+    /// Where a registration is.
+    RegistrationStatus { Confirmed => "confirmed", Waitlisted => "waitlisted", Cancelled => "cancelled" }
+);
+string_enum!(
+    /// Language of a participant's mails and pages.
+    Language { Nb => "nb", En => "en" }
+);
+
+impl Default for Language {
+    fn default() -> Self {
+        Language::Nb
+    }
+}
+
+/// Trims a required text field and checks its length, recording a problem in `errors`.
+pub fn required_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> String {
+    match value.map(str::trim) {
+        None | Some("") => {
+            errors.insert(field.into(), "is required".into());
+            String::new()
+        }
+        Some(v) => {
+            check_text(errors, field, v, max);
+            v.to_string()
+        }
+    }
+}
+
+/// Trims an optional text field: empty becomes `None`; too long or control characters are errors.
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    check_text(errors, field, v, max);
+    Some(v.to_string())
+}
+
+/// Long free text (descriptions) may have line breaks but no other control characters.
+pub fn optional_long_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    if v.chars().count() > max {
+        errors.insert(field.into(), format!("must be at most {max} characters"));
+    } else if v
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.insert(field.into(), "must not contain control characters".into());
+    }
+    Some(v.to_string())
+}
+
+fn check_text(errors: &mut FieldErrors, field: &str, v: &str, max: usize) {
+    if v.chars().count() > max {
+        errors.insert(field.into(), format!("must be at most {max} characters"));
+    } else if v.chars().any(char::is_control) {
+        errors.insert(
+            field.into(),
+            "must not contain line breaks or control characters".into(),
+        );
+    }
+}
+
+/// An http(s) URL, such as a webinar's join link.
+pub fn optional_url(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<String> {
+    let v = optional_text(errors, field, value, 2000)?;
+    match url::Url::parse(&v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Some(v),
+        _ => {
+            errors.insert(field.into(), "must be an http(s) URL".into());
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_compared_case_insensitively() {
+        let a = Email::parse("  Kari.Nordmann@Example.NO ").unwrap();
+        assert_eq!(a.as_str(), "Kari.Nordmann@Example.NO");
+        assert_eq!(a.normalized(), "kari.nordmann@example.no");
+        for bad in [
+            "",
+            "kari",
+            "kari@",
+            "@x.no",
+            "a b@x.no",
+            "eve@x.no\r\nBcc: y@z.no",
+            "a@nodot",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(Slug::parse("demens-vestfold").is_ok());
+        for bad in ["A", "Demens", "-x", "x-", "æøå", "a b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
+
+/// The key that matches a municipality name however it was typed: case, accents and the
+/// Norwegian letters folded ("Bærum" = "baerum", "Tønsberg" = "Tonsberg", "Ås" = "Aas").
+pub fn match_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.trim().to_lowercase().chars() {
+        match c {
+            'æ' | 'ä' => out.push_str("ae"),
+            'ø' | 'ö' | 'ó' | 'ò' | 'ô' => out.push('o'),
+            'å' | 'á' | 'à' | 'â' => out.push('a'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'ü' | 'ú' => out.push('u'),
+            'í' | 'ï' => out.push('i'),
+            c if c.is_whitespace() || c == '-' => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.replace("aa", "a").trim().to_string()
+}
+
+#[cfg(test)]
+mod match_key_tests {
+    use super::match_key;
+
+    #[test]
+    fn folds_case_accents_and_norwegian_letters() {
+        assert_eq!(match_key("Bærum"), match_key("baerum"));
+        assert_eq!(match_key("Tønsberg"), match_key("TONSBERG"));
+        assert_eq!(match_key("Ås"), match_key("aas"));
+        assert_eq!(match_key(" Nordre  Follo "), match_key("nordre-follo"));
+        assert_ne!(match_key("Horten"), match_key("Larvik"));
+    }
+}

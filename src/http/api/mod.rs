@@ -1,0 +1,45 @@
+//! The JSON API under `/api/v1`: thin handlers that check input, call the core and shape
+//! the answer.
+pub mod events;
+pub mod networks;
+pub mod registrations;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::AppState;
+
+/// Routes of the API, relative to `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/networks", post(networks::create).get(networks::list))
+        .route("/networks/{slug}", get(networks::show))
+        .route(
+            "/networks/{slug}/members",
+            post(networks::add_member).get(networks::list_members),
+        )
+        .route(
+            "/networks/{slug}/members/{email}",
+            delete(networks::remove_member),
+        )
+        .route("/events", post(events::create).get(events::list))
+        .route("/events/{id}", get(events::show).patch(events::update))
+        .route("/events/{id}/cancel", post(events::cancel))
+        .route(
+            "/events/{id}/registrations",
+            post(registrations::sign_up).get(registrations::list_for_event),
+        )
+        .route(
+            "/events/{id}/registrations/{rid}/attendance",
+            post(registrations::record_attendance),
+        )
+        .route("/registrations/{token}/cancel", post(registrations::cancel))
+        .fallback(|| async { ApiError::not_found() })
+}
+
+/// Ids in paths: anything that is not a UUID names nothing, so it is a 404.
+pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+}

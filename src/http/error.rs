@@ -1,0 +1,122 @@
+//! The one error type of the HTTP API: a status, a stable code, a message for people and,
+//! for invalid input, a map of field problems. Internal details are logged, never sent.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::domain::FieldErrors;
+use crate::events::EventError;
+use crate::registration::RegistrationError;
+
+/// An error answer: `{"error": {"code", "message", "fields"?}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Option<FieldErrors>,
+}
+
+impl ApiError {
+    /// 400 with field problems.
+    pub fn invalid(fields: FieldErrors) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_input",
+            message: "Some fields are missing or invalid.".into(),
+            fields: Some(fields),
+        }
+    }
+
+    /// 400 about one field.
+    pub fn invalid_field(field: &str, problem: &str) -> ApiError {
+        ApiError::invalid(FieldErrors::from([(
+            field.to_string(),
+            problem.to_string(),
+        )]))
+    }
+
+    /// Any other status with a code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+        }
+    }
+
+    /// 404: also the answer for another organisation's resources.
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found.")
+    }
+
+    /// 401.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "A valid organiser token is required (Authorization: Bearer …).",
+        )
+    }
+
+    /// 500; the cause goes to the log only.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side. Nothing was changed; please try again.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(fields) = self.fields {
+            error["fields"] = json!(fields);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<RegistrationError> for ApiError {
+    fn from(e: RegistrationError) -> Self {
+        use RegistrationError as R;
+        let message = e.to_string();
+        match e {
+            R::NotFound => ApiError::not_found(),
+            R::EventCancelled => ApiError::new(StatusCode::CONFLICT, "event_cancelled", message),
+            R::Closed => ApiError::new(StatusCode::CONFLICT, "registration_closed", message),
+            R::MembersOnly => ApiError::new(StatusCode::FORBIDDEN, "members_only", message),
+            R::Full => ApiError::new(StatusCode::CONFLICT, "event_full", message),
+            R::AlreadyRegistered => {
+                ApiError::new(StatusCode::CONFLICT, "already_registered", message)
+            }
+            R::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<EventError> for ApiError {
+    fn from(e: EventError) -> Self {
+        match e {
+            EventError::Invalid(fields) => ApiError::invalid(fields),
+            EventError::NotFound => ApiError::not_found(),
+            EventError::Cancelled => ApiError::new(
+                StatusCode::CONFLICT,
+                "event_cancelled",
+                "The event is cancelled.",
+            ),
+            EventError::Db(e) => ApiError::internal(e),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Request extractors that answer in the API's error format: JSON bodies with per-field
+//! errors, and organiser authentication.
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::db::{self, entities::organiser};
+use crate::domain::FieldErrors;
+use crate::tokens;
+
+/// A JSON body. Wrong content type → 415, too large → 413, malformed → 400, a field of the
+/// wrong type → 400 with that field named.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "The body is larger than 1 MiB.",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_input",
+                    rejection.body_text(),
+                )
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => ApiError::invalid(
+                FieldErrors::from([(path, clean_serde_message(&inner.to_string()))]),
+            ),
+            serde_json::error::Category::Data => ApiError::invalid(FieldErrors::from([(
+                "body".to_string(),
+                clean_serde_message(&inner.to_string()),
+            )])),
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                format!("Malformed JSON: {inner}"),
+            ),
+        }
+    })
+}
+
+/// serde's messages end in " at line 1 column 20"; the field name says more.
+fn clean_serde_message(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// An authenticated organiser (401 without a valid bearer token).
+#[derive(Debug, Clone)]
+pub struct Organiser(pub organiser::Model);
+
+/// An organiser if a token was sent; anonymous otherwise (a bad token is still 401).
+pub struct MaybeOrganiser(pub Option<organiser::Model>);
+
+async fn organiser_from(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<organiser::Model>, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .ok_or_else(ApiError::unauthorized)?;
+    db::organisations::organiser_by_token_hash(&state.db.conn, &tokens::hash(token))
+        .await?
+        .map(Some)
+        .ok_or_else(ApiError::unauthorized)
+}
+
+impl<S> FromRequestParts<S> for Organiser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = AppState::from_ref(state);
+        organiser_from(parts, &state)
+            .await?
+            .map(Organiser)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+impl<S> FromRequestParts<S> for MaybeOrganiser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = AppState::from_ref(state);
+        Ok(MaybeOrganiser(organiser_from(parts, &state).await?))
+    }
+}

@@ -1,0 +1,156 @@
+//! Delivery: claim due mails from the outbox, send them, record the outcome.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::db::{self, entities::outbox, Db};
+
+/// Where mail goes: a real SMTP server, or `.eml` files for a newcomer to read.
+#[derive(Clone)]
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+impl Transport {
+    /// SMTP from a `smtp://`/`smtps://` URL, or files in `outbox_dir` when there is none.
+    pub fn new(
+        smtp_url: Option<&str>,
+        outbox_dir: PathBuf,
+    ) -> Result<Transport, lettre::transport::smtp::Error> {
+        match smtp_url {
+            Some(url) => Ok(Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            )),
+            None => Ok(Transport::Files(outbox_dir)),
+        }
+    }
+
+    async fn send(&self, id: uuid::Uuid, message: Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Transport::Files(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Named by outbox id: writing the same mail again replaces, never duplicates.
+                tokio::fs::write(dir.join(format!("{id}.eml")), message.formatted())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// What one delivery round did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// How long a claim keeps a mail from other workers; longer than any SMTP exchange.
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Waiting time before attempt `attempt + 1`: 30 s, 1 min, 2 min … capped at 1 hour.
+fn backoff(attempt: i32) -> chrono::Duration {
+    let exp = attempt.clamp(1, 8) - 1;
+    chrono::Duration::seconds((30_i64 << exp).min(3600))
+}
+
+/// Sends every due mail (in batches) and returns what happened. Safe to run in several
+/// processes at once: each mail is claimed by exactly one of them.
+pub async fn deliver_due(
+    db: &Db,
+    transport: &Transport,
+    from: &Mailbox,
+    max_attempts: u32,
+) -> Result<DeliveryReport, sea_orm::DbErr> {
+    let mut report = DeliveryReport::default();
+    loop {
+        let tx = db.begin_write().await?;
+        let batch = db::outbox::claim_due(&*tx, Utc::now(), LEASE, 20).await?;
+        tx.commit().await?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for mail in batch {
+            let attempt = mail.attempts + 1;
+            let outcome = match build_message(&mail, from) {
+                Ok(message) => transport.send(mail.id, message).await,
+                Err(e) => Err(format!("cannot build message: {e}")),
+            };
+            let tx = db.begin_write().await?;
+            match outcome {
+                Ok(()) => {
+                    db::outbox::mark_sent(&*tx, mail.id, Utc::now()).await?;
+                    report.sent += 1;
+                }
+                Err(error) if attempt < max_attempts as i32 => {
+                    let retry_at = Utc::now() + backoff(attempt);
+                    tracing::warn!(mail = %mail.id, kind = %mail.kind, attempt, %error, %retry_at, "mail delivery failed; will retry");
+                    db::outbox::mark_attempt_failed(&*tx, mail.id, &error, Some(retry_at)).await?;
+                    report.retrying += 1;
+                }
+                Err(error) => {
+                    tracing::error!(mail = %mail.id, kind = %mail.kind, attempt, %error, "mail delivery failed for good");
+                    db::outbox::mark_attempt_failed(&*tx, mail.id, &error, None).await?;
+                    report.failed += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+/// Builds the MIME message: text and HTML alternatives, plus the calendar file if any.
+fn build_message(mail: &outbox::Model, from: &Mailbox) -> Result<Message, String> {
+    let to: Mailbox = mail
+        .recipient
+        .parse()
+        .map_err(|e| format!("recipient: {e}"))?;
+    let alternative = MultiPart::alternative()
+        .singlepart(SinglePart::plain(mail.body_text.clone()))
+        .singlepart(SinglePart::html(mail.body_html.clone()));
+    let body = match &mail.ics {
+        None => alternative,
+        Some(ics) => MultiPart::mixed().multipart(alternative).singlepart(
+            Attachment::new("invitation.ics".into()).body(
+                ics.clone(),
+                ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .map_err(|e| e.to_string())?,
+            ),
+        ),
+    };
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(mail.subject.clone())
+        .message_id(Some(mail.message_id.clone()))
+        .date_now()
+        .multipart(body)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(1).num_seconds(), 30);
+        assert_eq!(backoff(2).num_seconds(), 60);
+        assert_eq!(backoff(3).num_seconds(), 120);
+        assert_eq!(backoff(20).num_seconds(), 3600);
+    }
+}

@@ -1,0 +1,162 @@
+//! Dates, times and labels written the way a reader of each language expects, in the
+//! organisation's time zone.
+use chrono::{DateTime, Datelike, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::db::entities::event_session;
+use crate::domain::{EventKind, Language};
+
+/// One session as a mail shows it.
+#[derive(Debug, Serialize)]
+pub struct SessionLine {
+    /// E.g. "tirsdag 3. mars 2026 kl. 09.00–15.00".
+    pub when: String,
+    pub location: Option<String>,
+    /// Present only when the reader may join (confirmed participants of a webinar).
+    pub online_url: Option<String>,
+    pub online: bool,
+}
+
+/// The organisation's zone, Europe/Oslo if the stored name is unknown.
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::Europe::Oslo)
+}
+
+/// Every session of an event as mail lines.
+pub fn local_session_lines(
+    sessions: &[event_session::Model],
+    tz: Tz,
+    lang: Language,
+    show_join_link: bool,
+) -> Vec<SessionLine> {
+    sessions
+        .iter()
+        .map(|s| SessionLine {
+            when: time_span(s.starts_at, s.ends_at, tz, lang),
+            location: s.location.clone(),
+            online_url: s.online_url.clone().filter(|_| show_join_link),
+            online: s.online_url.is_some(),
+        })
+        .collect()
+}
+
+/// A start–end span: "tirsdag 3. mars 2026 kl. 09.00–15.00" / "Tuesday 3 March 2026,
+/// 09:00–15:00"; the end date is written out when it falls on another day.
+pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Language) -> String {
+    let s = start.with_timezone(&tz);
+    let e = end.with_timezone(&tz);
+    let same_day = s.date_naive() == e.date_naive();
+    match lang {
+        Language::Nb => {
+            let time = |t: &DateTime<Tz>| t.format("%H.%M").to_string();
+            if same_day {
+                format!("{} kl. {}–{}", date_nb(&s), time(&s), time(&e))
+            } else {
+                format!(
+                    "{} kl. {} – {} kl. {}",
+                    date_nb(&s),
+                    time(&s),
+                    date_nb(&e),
+                    time(&e)
+                )
+            }
+        }
+        Language::En => {
+            let time = |t: &DateTime<Tz>| t.format("%H:%M").to_string();
+            if same_day {
+                format!("{}, {}–{}", date_en(&s), time(&s), time(&e))
+            } else {
+                format!(
+                    "{}, {} – {}, {}",
+                    date_en(&s),
+                    time(&s),
+                    date_en(&e),
+                    time(&e)
+                )
+            }
+        }
+    }
+}
+
+fn date_nb(t: &DateTime<Tz>) -> String {
+    const DAYS: [&str; 7] = [
+        "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
+    ];
+    const MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ];
+    format!(
+        "{} {}. {} {}",
+        DAYS[t.weekday().num_days_from_monday() as usize],
+        t.day(),
+        MONTHS[t.month0() as usize],
+        t.year()
+    )
+}
+
+fn date_en(t: &DateTime<Tz>) -> String {
+    let day = match t.weekday() {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    };
+    format!("{day} {}", t.format("%-d %B %Y"))
+}
+
+/// The event kind as a word in the reader's language.
+pub fn kind_label(kind: EventKind, lang: Language) -> &'static str {
+    match (kind, lang) {
+        (EventKind::Gathering, Language::Nb) => "samling",
+        (EventKind::Webinar, Language::Nb) => "webinar",
+        (EventKind::Conference, Language::Nb) => "konferanse",
+        (EventKind::Course, Language::Nb) => "kurs",
+        (EventKind::Gathering, Language::En) => "gathering",
+        (EventKind::Webinar, Language::En) => "webinar",
+        (EventKind::Conference, Language::En) => "conference",
+        (EventKind::Course, Language::En) => "course",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn norwegian_dates_in_local_time() {
+        // 08:00 UTC in March (before DST) is 09:00 in Oslo.
+        let start = Utc.with_ymd_and_hms(2026, 3, 3, 8, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 3, 3, 14, 0, 0).unwrap();
+        assert_eq!(
+            time_span(start, end, chrono_tz::Europe::Oslo, Language::Nb),
+            "tirsdag 3. mars 2026 kl. 09.00–15.00"
+        );
+        assert_eq!(
+            time_span(start, end, chrono_tz::Europe::Oslo, Language::En),
+            "Tuesday 3 March 2026, 09:00–15:00"
+        );
+        // Summer time: 07:00 UTC is 09:00.
+        let start = Utc.with_ymd_and_hms(2026, 6, 10, 7, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 6, 11, 13, 0, 0).unwrap();
+        assert_eq!(
+            time_span(start, end, chrono_tz::Europe::Oslo, Language::Nb),
+            "onsdag 10. juni 2026 kl. 09.00 – torsdag 11. juni 2026 kl. 15.00"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! `samling`: command line → configuration → run.
+use clap::Parser;
+use samling::{cli, config::Settings};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    let cli = cli::Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log_json {
+        subscriber.json().init();
+    } else {
+        subscriber.init();
+    }
+    if let Err(e) = cli::run(cli, settings).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
