@@ -20,6 +20,9 @@ pub const VESTFOLD: [(&str, i64); 6] = [
 
 const ORG_SLUG: &str = "usht-vestfold";
 
+/// (days from today, start hour, hours long, location, online link)
+type DemoSession = (i64, u32, i64, Option<&'static str>, Option<&'static str>);
+
 struct DemoEvent {
     key: &'static str,
     network: &'static str,
@@ -28,8 +31,7 @@ struct DemoEvent {
     description: &'static str,
     capacity: Option<i32>,
     members_only: bool,
-    /// (days from today, start hour, hours long, location, online link)
-    sessions: &'static [(i64, u32, i64, Option<&'static str>, Option<&'static str>)],
+    sessions: &'static [DemoSession],
 }
 
 const EVENTS: &[DemoEvent] = &[

@@ -70,8 +70,7 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
-    fn window(status: EventStatus) -> SignupWindow {
-        let now = Utc::now();
+    fn window(status: EventStatus, now: chrono::DateTime<Utc>) -> SignupWindow {
         SignupWindow {
             status,
             opens_at: Some(now - Duration::days(1)),
@@ -83,24 +82,24 @@ mod tests {
     #[test]
     fn window_rules() {
         let now = Utc::now();
-        assert_eq!(window(EventStatus::Published).check(now), Ok(()));
+        assert_eq!(window(EventStatus::Published, now).check(now), Ok(()));
         assert_eq!(
-            window(EventStatus::Draft).check(now),
+            window(EventStatus::Draft, now).check(now),
             Err(SignupRefusal::NotFound)
         );
         assert_eq!(
-            window(EventStatus::Cancelled).check(now),
+            window(EventStatus::Cancelled, now).check(now),
             Err(SignupRefusal::Cancelled)
         );
         assert_eq!(
-            window(EventStatus::Published).check(now + Duration::days(1)),
+            window(EventStatus::Published, now).check(now + Duration::days(1)),
             Err(SignupRefusal::Closed)
         );
         assert_eq!(
-            window(EventStatus::Published).check(now - Duration::days(2)),
+            window(EventStatus::Published, now).check(now - Duration::days(2)),
             Err(SignupRefusal::Closed)
         );
-        let mut started = window(EventStatus::Published);
+        let mut started = window(EventStatus::Published, now);
         started.closes_at = None;
         assert_eq!(
             started.check(now + Duration::days(3)),

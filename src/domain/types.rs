@@ -127,6 +127,7 @@ string_enum!(
 );
 
 impl Default for Language {
+    /// Norwegian unless the participant chose otherwise.
     fn default() -> Self {
         Language::Nb
     }

@@ -1,1 +1,8 @@
-fn main() {}
+//! Black-box tests: a real Samling over HTTP, a real SMTP server, SQLite and PostgreSQL.
+mod helpers;
+
+mod concurrency;
+mod input;
+mod isolation;
+mod mail;
+mod signup;

@@ -1,0 +1,400 @@
+//! Test harness: each test gets its own Samling on a free port with its own database
+//! (a temporary SQLite file, or a fresh PostgreSQL database), and talks to it over HTTP.
+use std::sync::{Arc, Mutex};
+
+use samling::app::Application;
+use samling::config::Settings;
+use samling::db::{self, Db};
+use samling::tokens;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+
+/// Which database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A running Samling for one test.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// Bearer token of an organiser of the organisation `centre`.
+    pub token: String,
+    pub db: Db,
+    pub outbox_dir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The PostgreSQL server used for tests: `SAMLING_TEST_POSTGRES_URL`, or the local default.
+fn postgres_admin_url() -> String {
+    std::env::var("SAMLING_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Makes a fresh database for one test; `None` (test skipped, said aloud) when no server
+/// answers outside CI. In CI a missing PostgreSQL fails the test.
+async fn fresh_postgres_database() -> Option<String> {
+    let admin_url = postgres_admin_url();
+    let admin = match Database::connect(&admin_url).await {
+        Ok(c) => c,
+        Err(e) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true")
+                || std::env::var("SAMLING_TEST_POSTGRES_URL").is_ok()
+            {
+                panic!("PostgreSQL at {admin_url} is required but unreachable: {e}");
+            }
+            eprintln!("SKIPPED: PostgreSQL at {admin_url} unreachable ({e}); set SAMLING_TEST_POSTGRES_URL");
+            return None;
+        }
+    };
+    let name = format!("samling_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    let mut url = url::Url::parse(&admin_url).expect("postgres url");
+    url.set_path(&format!("/{name}"));
+    Some(url.to_string())
+}
+
+impl TestApp {
+    /// Starts an app on `engine`, mailing through `smtp_url` (or to `.eml` files).
+    pub async fn spawn(engine: Engine, smtp_url: Option<String>) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database_url = match engine {
+            Engine::Sqlite => format!("sqlite://{}", dir.path().join("samling.db").display()),
+            Engine::Postgres => fresh_postgres_database().await?,
+        };
+        let mut settings = Settings::defaults_with_database(&database_url);
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        settings.database_max_connections = 10;
+        settings.smtp_url = smtp_url;
+        settings.outbox_dir = dir.path().join("outbox");
+        settings.scheduler_tick = std::time::Duration::from_secs(1);
+        let outbox_dir = settings.outbox_dir.clone();
+        let app = Application::build(settings).await.expect("app builds");
+        let port = app.port();
+        let db = app.state().db.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        let test_app = TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()
+                .unwrap(),
+            token: String::new(),
+            db,
+            outbox_dir,
+            _dir: dir,
+        };
+        let token = test_app.organiser_token("centre").await;
+        Some(TestApp { token, ..test_app })
+    }
+
+    /// A token for a new organiser of organisation `slug` (created if needed).
+    pub async fn organiser_token(&self, slug: &str) -> String {
+        let tx = self.db.begin_write().await.unwrap();
+        let org = db::organisations::get_or_create(&*tx, slug, slug)
+            .await
+            .unwrap();
+        let email = format!("{}@{slug}.example.org", uuid::Uuid::new_v4().simple());
+        let organiser = db::organisations::upsert_organiser(&*tx, org.id, &email, "Org", false)
+            .await
+            .unwrap();
+        let token = tokens::new_token();
+        db::organisations::add_token(&*tx, organiser.id, &tokens::hash(&token))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    /// A JSON request with an optional token; returns status and body (JSON or null).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, Some(&self.token.clone()), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            path,
+            Some(&self.token.clone()),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(
+            reqwest::Method::PATCH,
+            path,
+            Some(&self.token.clone()),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Creates a published event starting in a week with the given extra fields.
+    pub async fn event(&self, extra: Value) -> String {
+        let start = chrono::Utc::now() + chrono::Duration::days(7);
+        let mut body = json!({
+            "title": "Fagdag rehabilitering",
+            "kind": "gathering",
+            "status": "published",
+            "sessions": [{"starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(6)).to_rfc3339(), "location": "Tønsberg"}],
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, event) = self.post("/events", body).await;
+        assert_eq!(status, 201, "event created: {event}");
+        event["id"].as_str().unwrap().to_string()
+    }
+
+    /// Signs up anonymously; returns status and body.
+    pub async fn sign_up(&self, event: &str, name: &str, email: &str) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/events/{event}/registrations"),
+            None,
+            Some(json!({"name": name, "email": email})),
+        )
+        .await
+    }
+
+    /// The event as the public sees it.
+    pub async fn public_event(&self, event: &str) -> Value {
+        let (status, body) = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/events/{event}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// The organiser's list of registrations.
+    pub async fn registrations(&self, event: &str) -> Vec<Value> {
+        let (status, body) = self.get(&format!("/events/{event}/registrations")).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array().unwrap().clone()
+    }
+
+    /// Cancels with the token from a sign-up answer's manage URL.
+    pub async fn cancel(&self, signup: &Value) -> (u16, Value) {
+        let token = token_of(signup);
+        self.call(
+            reqwest::Method::POST,
+            &format!("/registrations/{token}/cancel"),
+            None,
+            None,
+        )
+        .await
+    }
+}
+
+/// The manage token in a sign-up answer.
+pub fn token_of(signup: &Value) -> String {
+    signup["manage_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Runs each scenario once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use $crate::helpers::Engine;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$name(Engine::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$name(Engine::Postgres).await
+                }
+            }
+        )+
+    };
+}
+
+/// One mail as the test SMTP server received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The message with quoted-printable soft breaks and escapes decoded (good enough to
+    /// search the text for links and words).
+    pub fn decoded(&self) -> String {
+        decode_quoted_printable(&self.data)
+    }
+}
+
+/// Decodes quoted-printable text (RFC 2045): soft line breaks and `=XX` bytes.
+pub fn decode_quoted_printable(s: &str) -> String {
+    let joined = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A real SMTP server for tests, built on the `mailin` SMTP state machine.
+pub struct SmtpServer {
+    pub port: u16,
+    pub mails: Arc<Mutex<Vec<ReceivedMail>>>,
+}
+
+#[derive(Clone)]
+struct Collector {
+    mails: Arc<Mutex<Vec<ReceivedMail>>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin::Handler for Collector {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin::Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        mailin::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin::Response {
+        self.mails.lock().unwrap().push(ReceivedMail {
+            to: std::mem::take(&mut self.to),
+            data: String::from_utf8_lossy(&self.data).into_owned(),
+        });
+        self.data.clear();
+        mailin::response::OK
+    }
+}
+
+impl SmtpServer {
+    /// Listens on a free local port.
+    pub async fn start() -> SmtpServer {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mails: Arc<Mutex<Vec<ReceivedMail>>> = Arc::default();
+        let collector = Collector {
+            mails: mails.clone(),
+            to: vec![],
+            data: vec![],
+        };
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, peer)) = listener.accept().await else {
+                    return;
+                };
+                let handler = collector.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut reader = BufReader::new(read);
+                    let mut session =
+                        mailin::SessionBuilder::new("test-smtp").build(peer.ip(), handler);
+                    let mut out = Vec::new();
+                    session.greeting().write_to(&mut out).unwrap();
+                    if write.write_all(&out).await.is_err() {
+                        return;
+                    }
+                    let mut line = Vec::new();
+                    loop {
+                        line.clear();
+                        match reader.read_until(b'\n', &mut line).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) => {}
+                        }
+                        let response = session.process(&line);
+                        match &response.action {
+                            mailin::Action::NoReply => continue,
+                            action => {
+                                let close = matches!(action, mailin::Action::Close);
+                                let mut out = Vec::new();
+                                response.write_to(&mut out).unwrap();
+                                if write.write_all(&out).await.is_err() || close {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        SmtpServer { port, mails }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits (up to 10 s) until at least `n` mails have arrived, and returns all of them.
+    pub async fn wait_for(&self, n: usize) -> Vec<ReceivedMail> {
+        for _ in 0..200 {
+            if self.mails.lock().unwrap().len() >= n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.mails.lock().unwrap().clone()
+    }
+}
