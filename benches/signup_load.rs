@@ -1,1 +1,124 @@
-fn main() {}
+//! Load run for the sign-up path: N sign-ups from C concurrent HTTP clients against one
+//! event, on SQLite (default) or PostgreSQL (`SAMLING_BENCH_POSTGRES_URL`, a database that
+//! will be filled). Prints sign-ups per second and latency percentiles.
+//!
+//!     cargo bench --bench signup_load                       # 2000 sign-ups, 64 clients
+//!     SIGNUPS=5000 CLIENTS=128 cargo bench --bench signup_load
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use samling::app::Application;
+use samling::config::Settings;
+use samling::{db, tokens};
+use serde_json::json;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let signups = env_or("SIGNUPS", 2000);
+    let clients = env_or("CLIENTS", 64);
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, url) = match std::env::var("SAMLING_BENCH_POSTGRES_URL") {
+        Ok(url) => ("PostgreSQL", url),
+        Err(_) => (
+            "SQLite",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        ),
+    };
+    let mut settings = Settings::defaults_with_database(&url);
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.outbox_dir = dir.path().join("outbox");
+    let app = Application::build(settings).await.unwrap();
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    let token = tokens::new_token();
+    let tx = state.db.begin_write().await.unwrap();
+    let org = db::organisations::get_or_create(&*tx, "bench-org", "Bench")
+        .await
+        .unwrap();
+    let organiser =
+        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
+            .await
+            .unwrap();
+    db::organisations::add_token(&*tx, organiser.id, &tokens::hash(&token))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
+    let start = chrono::Utc::now() + chrono::Duration::days(30);
+    let event: serde_json::Value = client
+        .post(format!("{base}/events"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Populært kurs", "kind": "course", "status": "published", "capacity": signups / 4,
+            "sessions": [{"starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(3)).to_rfc3339()}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = Arc::new(format!(
+        "{base}/events/{}/registrations",
+        event["id"].as_str().unwrap()
+    ));
+
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let began = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, url, next) = (client.clone(), url.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0;
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= signups {
+                        return (latencies, failures);
+                    }
+                    let t = Instant::now();
+                    let res = client
+                        .post(url.as_str())
+                        .json(&json!({"name": format!("Deltaker {i}"), "email": format!("d{i}@example.no")}))
+                        .send()
+                        .await;
+                    match res {
+                        Ok(r) if r.status().as_u16() == 201 => latencies.push(t.elapsed()),
+                        _ => failures += 1,
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = Vec::new();
+    let mut failures = 0;
+    for w in workers {
+        let (l, f) = w.await.unwrap();
+        latencies.extend(l);
+        failures += f;
+    }
+    let elapsed = began.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "{engine}: {} sign-ups ({failures} failed) from {clients} clients in {:.2} s = {:.0} sign-ups/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+    );
+}

@@ -49,7 +49,32 @@ async fn fresh_postgres_database() -> Option<String> {
             return None;
         }
     };
-    let name = format!("samling_test_{}", uuid::Uuid::new_v4().simple());
+    // Names carry their creation time, so databases left by earlier runs (tests cannot drop
+    // their own in an async-free Drop) are removed once they are an hour old.
+    let now = chrono::Utc::now().timestamp();
+    let old = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT datname FROM pg_database WHERE datname LIKE 'samling_test_%'",
+        ))
+        .await
+        .unwrap_or_default();
+    for row in old {
+        let Ok(existing) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let created = existing
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(now);
+        if now - created > 3600 {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {existing}"))
+                .await;
+        }
+    }
+    let name = format!("samling_test_{now}_{}", uuid::Uuid::new_v4().simple());
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
