@@ -7,10 +7,11 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::http::{self, AppState};
 use crate::mail::{self, Mailer, Transport};
 use crate::scheduler;
+use crate::tokens::{self, LinkKey};
 
 /// A ready-to-run service: database migrated, port bound.
 pub struct Application {
@@ -33,8 +34,18 @@ impl Application {
         db.migrate()
             .await
             .context("cannot apply database migrations")?;
-        let mailer =
-            Mailer::new(&settings.base_url, &settings.mail_from).context("mail templates")?;
+        let link_secret = match &settings.secret_key {
+            Some(key) => key.clone(),
+            None => db::reminders::get_or_create_secret(&db.conn, "link_key", tokens::new_token)
+                .await
+                .context("cannot read the link key")?,
+        };
+        let mailer = Mailer::new(
+            &settings.base_url,
+            &settings.mail_from,
+            LinkKey::new(&link_secret),
+        )
+        .context("mail templates")?;
         let transport = Transport::new(settings.smtp_url.as_deref(), settings.outbox_dir.clone())
             .context("SAMLING_SMTP_URL")?;
         let listener = TcpListener::bind(settings.bind)
@@ -72,7 +83,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         let worker = tokio::spawn(delivery_worker(state.clone(), self.transport));
-        let mut scheduler = scheduler::start(state.mailer.clone(), state.settings.scheduler_tick)
+        let mut scheduler = scheduler::start(state.clone())
             .await
             .context("cannot start the scheduler")?;
         tracing::info!(address = %self.listener.local_addr()?, "Samling is listening");
@@ -93,6 +104,7 @@ async fn delivery_worker(state: AppState, transport: Transport) {
             &transport,
             &state.settings.mail_from,
             state.settings.mail_max_attempts,
+            state.settings.mail_retry,
         )
         .await
         {

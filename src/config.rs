@@ -24,6 +24,8 @@ struct RawSettings {
     reminder_offsets: String,
     scheduler_tick_seconds: u64,
     mail_max_attempts: u32,
+    mail_retry_seconds: u64,
+    secret_key: Option<String>,
     log: String,
     log_format: String,
 }
@@ -42,6 +44,10 @@ pub struct Settings {
     pub reminder_offsets: Vec<Duration>,
     pub scheduler_tick: Duration,
     pub mail_max_attempts: u32,
+    /// Wait before the first retry of a failed mail (doubling after that).
+    pub mail_retry: Duration,
+    /// Configured link key; `None` = the one kept in the database.
+    pub secret_key: Option<String>,
     pub log: String,
     pub log_json: bool,
 }
@@ -141,6 +147,16 @@ impl Settings {
         if raw.mail_max_attempts == 0 {
             return Err(bad("mail_max_attempts", "must be at least 1"));
         }
+        if raw.mail_retry_seconds == 0 {
+            return Err(bad("mail_retry_seconds", "must be at least 1"));
+        }
+        let secret_key = raw.secret_key.filter(|s| !s.is_empty());
+        if secret_key.as_ref().is_some_and(|s| s.chars().count() < 32) {
+            return Err(bad(
+                "secret_key",
+                "must be at least 32 characters (or empty)",
+            ));
+        }
         let log_json = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -157,6 +173,8 @@ impl Settings {
             reminder_offsets,
             scheduler_tick: Duration::from_secs(raw.scheduler_tick_seconds),
             mail_max_attempts: raw.mail_max_attempts,
+            mail_retry: Duration::from_secs(raw.mail_retry_seconds),
+            secret_key,
             log: raw.log,
             log_json,
         })

@@ -205,6 +205,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
                 cancelled_at: None,
                 created_at: now,
                 updated_at: now,
+                schedule_changed_at: None,
             },
             sessions,
         )

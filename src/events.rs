@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::db::entities::{event, event_session};
 use crate::db::{self, Db};
 use crate::domain::{self, EventKind, EventStatus, FieldErrors};
-use crate::mail::{EventFacts, Mailer};
+use crate::mail::{EventFacts, MailKind, Mailer};
 use crate::registration;
 
 /// Most sessions one event may have (a year-long programme has a dozen).
@@ -267,6 +267,7 @@ pub async fn create(
         cancelled_at: None,
         created_at: now,
         updated_at: now,
+        schedule_changed_at: None,
     };
     let sessions = apply(db, organisation_id, &mut event, body, true)
         .await?
@@ -315,8 +316,17 @@ pub async fn update(
     if locked.status == EventStatus::Cancelled.as_str() {
         return Err(EventError::Cancelled);
     }
+    let now = Utc::now();
+    let old_sessions = db::events::sessions(&*tx, event_id).await?;
+    let (times_changed, place_changed) = match &new_sessions {
+        Some(new) => session_changes(&old_sessions, new),
+        None => (false, false),
+    };
+    if times_changed {
+        changed.schedule_changed_at = Some(now);
+    }
     changed.sequence = locked.sequence + 1;
-    changed.updated_at = Utc::now();
+    changed.updated_at = now;
     let saved = db::events::save(&*tx, changed).await?;
     if let Some(sessions) = new_sessions {
         db::events::replace_sessions(&*tx, event_id, sessions).await?;
@@ -328,13 +338,46 @@ pub async fn update(
         sessions: &sessions,
         organisation: &organisation,
     };
-    registration::fill_free_seats(&*tx, mailer, event_id, &facts).await?;
+    let promoted = registration::fill_free_seats(&*tx, mailer, event_id, &facts).await?;
+    // Registrants of a published event hear about a new time or place, with an updated
+    // calendar entry; those just promoted already have it in their promotion mail.
+    if (times_changed || place_changed) && saved.status == EventStatus::Published.as_str() {
+        for reg in db::registrations::active_for_event(&*tx, event_id).await? {
+            if !promoted.contains(&reg.id) {
+                mailer
+                    .queue_for_registration(&*tx, MailKind::EventChanged, &facts, &reg, None)
+                    .await?;
+            }
+        }
+    }
     let saved = db::events::find(&*tx, event_id)
         .await?
         .ok_or(EventError::NotFound)?;
     tx.commit().await?;
     mailer.wake();
     Ok((saved, sessions))
+}
+
+/// Whether the sessions' times, and their places or join links, differ (sessions matched
+/// by id; an added or removed session changes the times).
+fn session_changes(old: &[event_session::Model], new: &[event_session::Model]) -> (bool, bool) {
+    let times = |list: &[event_session::Model]| {
+        let mut v: Vec<_> = list
+            .iter()
+            .map(|s| (s.id, s.starts_at, s.ends_at))
+            .collect();
+        v.sort();
+        v
+    };
+    let places = |list: &[event_session::Model]| {
+        let mut v: Vec<_> = list
+            .iter()
+            .map(|s| (s.id, s.location.clone(), s.online_url.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    (times(old) != times(new), places(old) != places(new))
 }
 
 /// Cancels an event; it takes no more sign-ups and calendars drop it (its SEQUENCE grows).
@@ -360,6 +403,19 @@ pub async fn cancel(
     event.sequence += 1;
     event.updated_at = now;
     let saved = db::events::save(&*tx, event).await?;
+    let sessions = db::events::sessions(&*tx, event_id).await?;
+    let organisation = registration::organisation_of(&*tx, &saved).await?;
+    let facts = EventFacts {
+        event: &saved,
+        sessions: &sessions,
+        organisation: &organisation,
+    };
+    // Everyone still registered is told, and seat holders get the entry removed.
+    for reg in db::registrations::active_for_event(&*tx, event_id).await? {
+        mailer
+            .queue_for_registration(&*tx, MailKind::EventCancelled, &facts, &reg, None)
+            .await?;
+    }
     tx.commit().await?;
     mailer.wake();
     Ok(saved)

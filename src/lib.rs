@@ -10,5 +10,6 @@ pub mod events;
 pub mod http;
 pub mod mail;
 pub mod registration;
+pub mod reminders;
 pub mod scheduler;
 pub mod tokens;

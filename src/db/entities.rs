@@ -143,6 +143,8 @@ pub mod event {
         pub cancelled_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// When the sessions' times last changed; reminders already due then are skipped.
+        pub schedule_changed_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -225,6 +227,38 @@ pub mod outbox {
         pub last_error: Option<String>,
         pub sent_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// A reminder round done: one per event, offset and start time, whatever the processes.
+pub mod reminder_run {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reminder_runs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub offset_minutes: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub starts_at: DateTimeUtc,
+        pub ran_at: DateTimeUtc,
+        /// How many reminders the round queued (0 when skipped).
+        pub queued: i32,
+    }
+    no_relations!();
+}
+
+/// Service-wide secrets kept in the database (the link key when none is configured).
+pub mod app_secret {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "app_secrets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub value: String,
     }
     no_relations!();
 }

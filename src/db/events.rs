@@ -142,6 +142,7 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
         event::Column::CancelReason,
         event::Column::CancelledAt,
         event::Column::UpdatedAt,
+        event::Column::ScheduleChangedAt,
     ] {
         active.reset(col);
     }

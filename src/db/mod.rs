@@ -6,6 +6,7 @@ pub mod networks;
 pub mod organisations;
 pub mod outbox;
 pub mod registrations;
+pub mod reminders;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -116,18 +116,15 @@ pub async fn set_attended(
     active.update(db).await
 }
 
-/// Replaces the hash of a registration's manage token.
-pub async fn set_manage_token_hash(
+/// Registrations still holding a seat or a place in line, in sign-up order.
+pub async fn active_for_event(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    hash: &str,
-) -> Result<(), DbErr> {
-    registration::ActiveModel {
-        id: Set(id),
-        manage_token_hash: Set(hash.to_string()),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    Ok(())
+    event_id: Uuid,
+) -> Result<Vec<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.is_in(["confirmed", "waitlisted"]))
+        .order_by_asc(registration::Column::CreatedAt)
+        .all(db)
+        .await
 }

@@ -62,10 +62,10 @@ pub struct DeliveryReport {
 /// How long a claim keeps a mail from other workers; longer than any SMTP exchange.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
-/// Waiting time before attempt `attempt + 1`: 30 s, 1 min, 2 min … capped at 1 hour.
-fn backoff(attempt: i32) -> chrono::Duration {
-    let exp = attempt.clamp(1, 8) - 1;
-    chrono::Duration::seconds((30_i64 << exp).min(3600))
+/// Waiting time before attempt `attempt + 1`: `base`, then doubling, capped at 1 hour.
+fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
+    let exp = attempt.clamp(1, 12) - 1;
+    chrono::Duration::seconds(((base.as_secs() as i64) << exp).min(3600))
 }
 
 /// Sends every due mail (in batches) and returns what happened. Safe to run in several
@@ -75,6 +75,7 @@ pub async fn deliver_due(
     transport: &Transport,
     from: &Mailbox,
     max_attempts: u32,
+    retry_base: Duration,
 ) -> Result<DeliveryReport, sea_orm::DbErr> {
     let mut report = DeliveryReport::default();
     loop {
@@ -97,7 +98,7 @@ pub async fn deliver_due(
                     report.sent += 1;
                 }
                 Err(error) if attempt < max_attempts as i32 => {
-                    let retry_at = Utc::now() + backoff(attempt);
+                    let retry_at = Utc::now() + backoff(retry_base, attempt);
                     tracing::warn!(mail = %mail.id, kind = %mail.kind, attempt, %error, %retry_at, "mail delivery failed; will retry");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, Some(retry_at)).await?;
                     report.retrying += 1;
@@ -113,7 +114,9 @@ pub async fn deliver_due(
     }
 }
 
-/// Builds the MIME message: text and HTML alternatives, plus the calendar file if any.
+/// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
+/// `multipart/mixed` of (`multipart/alternative`: text, HTML, `text/calendar; method=…`)
+/// and the same calendar as an `invite.ics` attachment, so every client finds it.
 fn build_message(mail: &outbox::Model, from: &Mailbox) -> Result<Message, String> {
     let to: Mailbox = mail
         .recipient
@@ -124,13 +127,29 @@ fn build_message(mail: &outbox::Model, from: &Mailbox) -> Result<Message, String
         .singlepart(SinglePart::html(mail.body_html.clone()));
     let body = match &mail.ics {
         None => alternative,
-        Some(ics) => MultiPart::mixed().multipart(alternative).singlepart(
-            Attachment::new("invitation.ics".into()).body(
-                ics.clone(),
-                ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                    .map_err(|e| e.to_string())?,
-            ),
-        ),
+        Some(ics) => {
+            let method = ics
+                .lines()
+                .find_map(|l| l.strip_prefix("METHOD:"))
+                .unwrap_or("PUBLISH")
+                .trim();
+            let calendar_type = |mime: &str| {
+                ContentType::parse(&format!("{mime}; charset=utf-8; method={method}"))
+                    .map_err(|e| e.to_string())
+            };
+            MultiPart::mixed()
+                .multipart(
+                    alternative.singlepart(
+                        SinglePart::builder()
+                            .header(calendar_type("text/calendar")?)
+                            .body(ics.clone()),
+                    ),
+                )
+                .singlepart(
+                    Attachment::new("invite.ics".into())
+                        .body(ics.clone(), calendar_type("application/ics")?),
+                )
+        }
     };
     Message::builder()
         .from(from.clone())
@@ -148,9 +167,10 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_caps() {
-        assert_eq!(backoff(1).num_seconds(), 30);
-        assert_eq!(backoff(2).num_seconds(), 60);
-        assert_eq!(backoff(3).num_seconds(), 120);
-        assert_eq!(backoff(20).num_seconds(), 3600);
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1).num_seconds(), 30);
+        assert_eq!(backoff(base, 2).num_seconds(), 60);
+        assert_eq!(backoff(base, 3).num_seconds(), 120);
+        assert_eq!(backoff(base, 20).num_seconds(), 3600);
     }
 }

@@ -17,15 +17,24 @@ pub enum MailKind {
     Promoted,
     /// The participant cancelled.
     Cancelled,
+    /// The organiser changed the time or place.
+    EventChanged,
+    /// The organiser cancelled the event.
+    EventCancelled,
+    /// A reminder before the first session.
+    Reminder,
 }
 
 impl MailKind {
     /// All kinds, for loading and checking templates.
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 7] = [
         MailKind::Confirmation,
         MailKind::Waitlisted,
         MailKind::Promoted,
         MailKind::Cancelled,
+        MailKind::EventChanged,
+        MailKind::EventCancelled,
+        MailKind::Reminder,
     ];
 
     /// Template file stem and outbox `kind`.
@@ -35,17 +44,18 @@ impl MailKind {
             MailKind::Waitlisted => "waitlisted",
             MailKind::Promoted => "promoted",
             MailKind::Cancelled => "cancelled",
+            MailKind::EventChanged => "event_changed",
+            MailKind::EventCancelled => "event_cancelled",
+            MailKind::Reminder => "reminder",
         }
-    }
-
-    /// Whether this mail carries the event's calendar file.
-    pub fn carries_calendar(self) -> bool {
-        matches!(self, MailKind::Confirmation | MailKind::Promoted)
     }
 
     /// Whether this mail goes to someone holding a seat and may show a webinar's join link.
     pub fn may_carry_join_link(self) -> bool {
-        matches!(self, MailKind::Confirmation | MailKind::Promoted)
+        matches!(
+            self,
+            MailKind::Confirmation | MailKind::Promoted | MailKind::Reminder
+        )
     }
 }
 
@@ -80,8 +90,15 @@ macro_rules! template_files {
     };
 }
 
-const FILES: &[(&str, &str)] =
-    template_files!("confirmation", "waitlisted", "promoted", "cancelled");
+const FILES: &[(&str, &str)] = template_files!(
+    "confirmation",
+    "waitlisted",
+    "promoted",
+    "cancelled",
+    "event_changed",
+    "event_cancelled",
+    "reminder"
+);
 const LAYOUT: &str = include_str!("../../email-templates/layout.html.hbs");
 
 impl Templates {

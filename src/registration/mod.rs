@@ -63,7 +63,7 @@ impl From<SignupRefusal> for RegistrationError {
 pub struct SignedUp {
     pub registration: registration::Model,
     pub waitlist_position: Option<u64>,
-    /// Shown once (in the mail and the response); only its hash is stored.
+    /// The token of the participant's manage page; only its hash is stored.
     pub manage_token: String,
 }
 
@@ -133,11 +133,12 @@ pub async fn sign_up(
     } else {
         return Err(RegistrationError::Full);
     };
-    let manage_token = tokens::new_token();
+    let id = Uuid::now_v7();
+    let manage_token = mailer.links().manage_token(id);
     let registration = db::registrations::insert(
         &*tx,
         registration::Model {
-            id: Uuid::now_v7(),
+            id,
             event_id,
             name: input.name,
             email: input.email.as_str().to_string(),
@@ -180,14 +181,7 @@ pub async fn sign_up(
         _ => MailKind::Waitlisted,
     };
     mailer
-        .queue_for_registration(
-            &*tx,
-            kind,
-            &facts,
-            &registration,
-            Some(&manage_token),
-            position,
-        )
+        .queue_for_registration(&*tx, kind, &facts, &registration, position)
         .await?;
     tx.commit().await?;
     mailer.wake();
@@ -256,7 +250,7 @@ pub async fn cancel_by_token(
         organisation: &organisation,
     };
     mailer
-        .queue_for_registration(&*tx, MailKind::Cancelled, &facts, &reg, None, None)
+        .queue_for_registration(&*tx, MailKind::Cancelled, &facts, &reg, None)
         .await?;
     if status == RegistrationStatus::Confirmed {
         fill_free_seats(&*tx, mailer, event.id, &facts).await?;
@@ -274,18 +268,18 @@ pub async fn cancel_by_token(
 
 /// Gives free seats to the waiting list, first come first served, and queues a mail for
 /// each promoted participant. Call with the event row locked (inside the caller's
-/// transaction). Returns how many were promoted.
+/// transaction). Returns the ids of those promoted.
 pub async fn fill_free_seats(
     tx: &impl ConnectionTrait,
     mailer: &Mailer,
     event_id: Uuid,
     facts: &EventFacts<'_>,
-) -> Result<usize, DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
     let Some(event) = db::events::find(tx, event_id).await? else {
-        return Ok(0);
+        return Ok(vec![]);
     };
     if event.status != EventStatus::Published.as_str() {
-        return Ok(0);
+        return Ok(vec![]);
     }
     let n = crate::domain::promotions_after_capacity_change(
         event.capacity,
@@ -293,10 +287,10 @@ pub async fn fill_free_seats(
         event.waitlist_count,
     );
     if n <= 0 {
-        return Ok(0);
+        return Ok(vec![]);
     }
     let lucky = db::registrations::first_waitlisted(tx, event_id, n as u64).await?;
-    let mut promoted = 0;
+    let mut promoted = Vec::new();
     for reg in lucky {
         if db::registrations::change_status(
             tx,
@@ -306,20 +300,18 @@ pub async fn fill_free_seats(
         )
         .await?
         {
-            // Only the hash of the first token is kept, so the promotion mail carries a
-            // fresh one (the waiting-list mail's link stops working; the page says so).
-            let token = tokens::new_token();
-            db::registrations::set_manage_token_hash(tx, reg.id, &tokens::hash(&token)).await?;
             let mut reg = reg;
             reg.status = RegistrationStatus::Confirmed.as_str().into();
+            reg.promoted_at = Some(Utc::now());
             mailer
-                .queue_for_registration(tx, MailKind::Promoted, facts, &reg, Some(&token), None)
+                .queue_for_registration(tx, MailKind::Promoted, facts, &reg, None)
                 .await?;
-            promoted += 1;
+            promoted.push(reg.id);
         }
     }
-    db::events::adjust_counts(tx, event_id, promoted, -promoted, 0).await?;
-    Ok(promoted as usize)
+    let moved = promoted.len() as i32;
+    db::events::adjust_counts(tx, event_id, moved, -moved, 0).await?;
+    Ok(promoted)
 }
 
 /// The organisation that owns an event.

@@ -35,7 +35,7 @@ fn postgres_admin_url() -> String {
 
 /// Makes a fresh database for one test; `None` (test skipped, said aloud) when no server
 /// answers outside CI. In CI a missing PostgreSQL fails the test.
-async fn fresh_postgres_database() -> Option<String> {
+pub async fn fresh_postgres_database() -> Option<String> {
     let admin_url = postgres_admin_url();
     let admin = match Database::connect(&admin_url).await {
         Ok(c) => c,
@@ -88,6 +88,15 @@ async fn fresh_postgres_database() -> Option<String> {
 impl TestApp {
     /// Starts an app on `engine`, mailing through `smtp_url` (or to `.eml` files).
     pub async fn spawn(engine: Engine, smtp_url: Option<String>) -> Option<TestApp> {
+        Self::spawn_with(engine, smtp_url, |_| {}).await
+    }
+
+    /// Like `spawn`, with settings changed by `adjust` first.
+    pub async fn spawn_with(
+        engine: Engine,
+        smtp_url: Option<String>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("tempdir");
         let database_url = match engine {
             Engine::Sqlite => format!("sqlite://{}", dir.path().join("samling.db").display()),
@@ -99,6 +108,7 @@ impl TestApp {
         settings.smtp_url = smtp_url;
         settings.outbox_dir = dir.path().join("outbox");
         settings.scheduler_tick = std::time::Duration::from_secs(1);
+        adjust(&mut settings);
         let outbox_dir = settings.outbox_dir.clone();
         let app = Application::build(settings).await.expect("app builds");
         let port = app.port();
@@ -288,6 +298,42 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
+    /// The decoded subject.
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_string()
+    }
+
+    /// The Message-ID header.
+    pub fn message_id(&self) -> String {
+        self.parsed().message_id().unwrap_or_default().to_string()
+    }
+
+    /// The plain-text and HTML bodies.
+    pub fn bodies(&self) -> (String, String) {
+        let m = self.parsed();
+        (
+            m.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+            m.body_html(0).map(|b| b.into_owned()).unwrap_or_default(),
+        )
+    }
+
+    /// The `invite.ics` attachment, decoded.
+    pub fn invite(&self) -> Option<String> {
+        use mail_parser::MimeHeaders;
+        let m = self.parsed();
+        let found = m
+            .attachments()
+            .find(|a| a.attachment_name() == Some("invite.ics"))
+            .map(|a| String::from_utf8_lossy(a.contents()).into_owned());
+        found
+    }
+
+    fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(self.data.as_bytes())
+            .expect("a parsable mail")
+    }
+
     /// The message with quoted-printable soft breaks and escapes decoded (good enough to
     /// search the text for links and words).
     pub fn decoded(&self) -> String {
@@ -315,10 +361,12 @@ pub fn decode_quoted_printable(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A real SMTP server for tests, built on the `mailin` SMTP state machine.
+/// A real SMTP server for tests, built on the `mailin` SMTP state machine. It can be
+/// stopped (connections refused) and started again on the same port.
 pub struct SmtpServer {
     pub port: u16,
     pub mails: Arc<Mutex<Vec<ReceivedMail>>>,
+    tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
 #[derive(Clone)]
@@ -357,22 +405,49 @@ impl mailin::Handler for Collector {
 impl SmtpServer {
     /// Listens on a free local port.
     pub async fn start() -> SmtpServer {
+        let server = SmtpServer {
+            port: 0,
+            mails: Arc::default(),
+            tasks: Arc::default(),
+        };
+        let port = server.listen(0);
+        SmtpServer { port, ..server }
+    }
+
+    /// Refuses connections from now on and drops those open.
+    pub fn stop(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub fn restart(&self) {
+        self.listen(self.port);
+    }
+
+    fn listen(&self, port: u16) -> u16 {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket
+            .bind(format!("127.0.0.1:{port}").parse().unwrap())
+            .unwrap();
+        let listener = socket.listen(64).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mails: Arc<Mutex<Vec<ReceivedMail>>> = Arc::default();
         let collector = Collector {
-            mails: mails.clone(),
+            mails: self.mails.clone(),
             to: vec![],
             data: vec![],
         };
-        tokio::spawn(async move {
+        let tasks = self.tasks.clone();
+        let accept = tokio::spawn(async move {
             loop {
                 let Ok((stream, peer)) = listener.accept().await else {
                     return;
                 };
                 let handler = collector.clone();
-                tokio::spawn(async move {
+                let connection = tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
                     let mut reader = BufReader::new(read);
                     let mut session =
@@ -403,23 +478,169 @@ impl SmtpServer {
                         }
                     }
                 });
+                tasks.lock().unwrap().push(connection.abort_handle());
             }
         });
-        SmtpServer { port, mails }
+        self.tasks.lock().unwrap().push(accept.abort_handle());
+        port
     }
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Waits (up to 10 s) until at least `n` mails have arrived, and returns all of them.
+    /// Waits (up to 20 s) until at least `n` mails have arrived, and returns all of them.
     pub async fn wait_for(&self, n: usize) -> Vec<ReceivedMail> {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if self.mails.lock().unwrap().len() >= n {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         self.mails.lock().unwrap().clone()
+    }
+
+    /// All mails so far.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.mails.lock().unwrap().clone()
+    }
+}
+
+/// A VEVENT as an independent parser (the `ical` crate) reads it.
+#[derive(Debug, Clone)]
+pub struct IcsEvent {
+    pub uid: String,
+    pub sequence: u32,
+    pub status: Option<String>,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+    pub properties: Vec<(String, String)>,
+}
+
+impl IcsEvent {
+    /// The raw value of a property (first one).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A calendar as the `ical` crate reads it: METHOD and events.
+#[derive(Debug, Clone)]
+pub struct Ics {
+    pub method: Option<String>,
+    pub properties: Vec<(String, String)>,
+    pub events: Vec<IcsEvent>,
+}
+
+/// Parses iCalendar text with the `ical` crate (not the `icalendar` crate that wrote it).
+pub fn parse_ics(text: &str) -> Ics {
+    let mut parser = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+    let cal = parser
+        .next()
+        .expect("one calendar")
+        .expect("a valid calendar");
+    let props = |list: &[ical::property::Property]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
+            .collect()
+    };
+    let time = |v: &str| {
+        chrono::NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%SZ")
+            .unwrap_or_else(|e| panic!("UTC time expected, got {v}: {e}"))
+            .and_utc()
+    };
+    let properties = props(&cal.properties);
+    Ics {
+        method: properties
+            .iter()
+            .find(|(n, _)| n == "METHOD")
+            .map(|(_, v)| v.clone()),
+        properties,
+        events: cal
+            .events
+            .iter()
+            .map(|e| {
+                let p = props(&e.properties);
+                let get = |name: &str| p.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                IcsEvent {
+                    uid: get("UID").expect("UID"),
+                    sequence: get("SEQUENCE").and_then(|s| s.parse().ok()).unwrap_or(0),
+                    status: get("STATUS"),
+                    start: time(&get("DTSTART").expect("DTSTART")),
+                    end: time(&get("DTEND").expect("DTEND")),
+                    properties: p.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A `samling serve` child process; killed when dropped.
+pub struct ServeProcess {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl ServeProcess {
+    /// Starts the real binary on a free port and waits until it answers.
+    pub async fn start(database_url: &str, smtp_url: &str) -> ServeProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_samling"))
+            .arg("serve")
+            .env("SAMLING_DATABASE_URL", database_url)
+            .env("SAMLING_BIND", format!("127.0.0.1:{port}"))
+            .env("SAMLING_SMTP_URL", smtp_url)
+            .env("SAMLING_SCHEDULER_TICK_SECONDS", "1")
+            .env("SAMLING_DATABASE_MAX_CONNECTIONS", "5")
+            .env("SAMLING_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("samling starts");
+        let process = ServeProcess {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        for _ in 0..200 {
+            if reqwest::get(format!("{}/healthz", process.base))
+                .await
+                .is_ok()
+            {
+                return process;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("samling serve did not come up");
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TestApp {
+    /// A client for a Samling already running at `base` on `database_url`.
+    pub async fn attach(database_url: &str, base: &str) -> TestApp {
+        let db = Db::connect(database_url, 2).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let app = TestApp {
+            base: base.to_string(),
+            client: reqwest::Client::new(),
+            token: String::new(),
+            db,
+            outbox_dir: dir.path().join("outbox"),
+            _dir: dir,
+        };
+        let token = app.organiser_token("centre").await;
+        TestApp { token, ..app }
     }
 }

@@ -5,4 +5,5 @@ mod concurrency;
 mod input;
 mod isolation;
 mod mail;
+mod mail_calendar;
 mod signup;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers that check input, call the core and shape
 //! the answer.
 pub mod events;
+pub mod mails;
 pub mod networks;
 pub mod registrations;
 
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/events", post(events::create).get(events::list))
         .route("/events/{id}", get(events::show).patch(events::update))
         .route("/events/{id}/cancel", post(events::cancel))
+        .route("/events/{id}/mails", get(mails::list_for_event))
         .route(
             "/events/{id}/registrations",
             post(registrations::sign_up).get(registrations::list_for_event),
