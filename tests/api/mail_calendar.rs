@@ -309,3 +309,33 @@ async fn two_processes_send_every_mail_once() {
     ids.dedup();
     assert_eq!(ids.len(), 60);
 }
+
+/// After the last attempt a mail is marked failed and the organiser can see why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undeliverable_mail_is_marked_failed() {
+    let smtp = SmtpServer::start().await;
+    smtp.stop();
+    let app = TestApp::spawn_with(Engine::Sqlite, Some(smtp.url()), |s| {
+        s.mail_retry = std::time::Duration::from_secs(1);
+        s.mail_max_attempts = 2;
+    })
+    .await
+    .unwrap();
+    let event = app.event(json!({})).await;
+    assert_eq!(app.sign_up(&event, "P", "p@example.no").await.0, 201);
+    let mut last = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, mails) = app.get(&format!("/events/{event}/mails")).await;
+        last = mails[0].clone();
+        if last["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last["status"], "failed", "{last}");
+    assert_eq!(last["attempts"], 2);
+    assert!(last["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+    smtp.restart();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(smtp.received().is_empty(), "a failed mail is not retried for ever");
+}
