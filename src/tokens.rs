@@ -50,6 +50,11 @@ impl LinkKey {
     pub fn manage_token(&self, registration_id: Uuid) -> String {
         self.derive("manage", registration_id.as_bytes())
     }
+
+    /// The token of a participant's personal calendar feed (`/feeds/me/{token}.ics`).
+    pub fn feed_token(&self, email_normalized: &str) -> String {
+        self.derive("feed", email_normalized.as_bytes())
+    }
 }
 
 #[cfg(test)]

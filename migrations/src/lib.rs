@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_reminders_and_link_keys;
+mod m20261123_000003_participant_feeds;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_reminders_and_link_keys::Migration),
+            Box::new(m20261123_000003_participant_feeds::Migration),
         ]
     }
 }

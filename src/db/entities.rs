@@ -262,3 +262,17 @@ pub mod app_secret {
     }
     no_relations!();
 }
+
+/// A participant's personal feed: their address and the hash of its token.
+pub mod participant_feed {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "participant_feeds")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub email_normalized: String,
+        pub token_hash: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

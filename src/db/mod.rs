@@ -2,6 +2,7 @@
 //! knows the shape of the tables.
 pub mod entities;
 pub mod events;
+pub mod feeds;
 pub mod networks;
 pub mod organisations;
 pub mod outbox;

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/r/{token}", get(manage_page))
         .route("/r/{token}/cancel", post(cancel_from_page))
+        .route("/networks/{slug}", get(network_page))
 }
 
 fn escape(s: &str) -> String {
@@ -125,6 +126,12 @@ async fn render_manage(
         escape(&reg.name),
         escape(&reg.email)
     ));
+    let feed = state.mailer.feed_url(&reg.email_normalized);
+    body.push_str(&format!(
+        "<p>Alle dine påmeldinger som kalender: <a href=\"{}\">abonner</a> – eller lim inn <code>{}</code> i kalenderen din.</p>",
+        escape(&webcal(&feed)),
+        escape(&feed)
+    ));
     let cancellable =
         reg.status != RegistrationStatus::Cancelled.as_str() && Utc::now() < event.starts_at;
     if cancellable {
@@ -153,6 +160,67 @@ async fn cancel_from_page(State(state): State<AppState>, Path(token): Path<Strin
     match render_manage(&state, &token, Some(notice)).await {
         Ok(Some(html)) => html.into_response(),
         Ok(None) => not_found_page(),
+        Err(e) => super::error::ApiError::internal(e).into_response(),
+    }
+}
+
+/// The `webcal://` form of a feed URL: one click subscribes in Outlook and Apple Calendar.
+pub fn webcal(url: &str) -> String {
+    url.replacen("https://", "webcal://", 1)
+        .replacen("http://", "webcal://", 1)
+}
+
+/// A network: what it is, how to subscribe to its calendar, and what is coming.
+async fn network_page(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let result: Result<Option<Html<String>>, sea_orm::DbErr> = async {
+        let Some(network) = db::networks::find_by_slug(&state.db.conn, &slug).await? else {
+            return Ok(None);
+        };
+        let organisation = db::organisations::find(&state.db.conn, network.organisation_id).await?;
+        let tz = crate::mail::zone(organisation.as_ref().map(|o| o.time_zone.as_str()).unwrap_or("Europe/Oslo"));
+        let feed = format!("{}/feeds/networks/{}.ics", state.settings.base_url, network.slug);
+        let events = db::events::list(
+            &state.db.conn,
+            &db::events::EventFilter {
+                network_id: Some(network.id),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut body = format!("<h1>{}</h1>", escape(&network.name));
+        if let Some(d) = &network.description {
+            body.push_str(&format!("<p>{}</p>", escape(d)));
+        }
+        body.push_str(&format!(
+            "<h2>Kalender</h2><p><a href=\"{}\">Abonner på nettverkets kalender</a> (Outlook, Apple Kalender)</p>\
+             <p><label for=\"feed\">Adresse til kalenderen (Google Kalender: «Fra URL»):</label><br>\
+             <input id=\"feed\" readonly size=\"60\" value=\"{}\"></p><h2>Kommende arrangementer</h2><ul>",
+            escape(&webcal(&feed)),
+            escape(&feed)
+        ));
+        if events.is_empty() {
+            body.push_str("<li>Ingen planlagte arrangementer ennå.</li>");
+        }
+        for e in &events {
+            body.push_str(&format!(
+                "<li><a href=\"/events/{}\">{}</a> – {}</li>",
+                e.id,
+                escape(&e.title),
+                escape(&crate::mail::format_time_span(e.starts_at, e.ends_at, tz, Language::Nb))
+            ));
+        }
+        body.push_str("</ul>");
+        Ok(Some(page(&network.name, &body)))
+    }
+    .await;
+    match result {
+        Ok(Some(html)) => html.into_response(),
+        Ok(None) => (
+            axum::http::StatusCode::NOT_FOUND,
+            page("Fant ikke nettverket", "<h1>Fant ikke nettverket</h1>"),
+        )
+            .into_response(),
         Err(e) => super::error::ApiError::internal(e).into_response(),
     }
 }

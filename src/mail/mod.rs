@@ -8,7 +8,9 @@ mod format;
 mod templates;
 
 pub use delivery::{deliver_due, DeliveryReport, Transport};
-pub use format::{local_session_lines, zone, SessionLine};
+pub use format::{
+    kind_label, local_session_lines, time_span as format_time_span, zone, SessionLine,
+};
 pub use templates::{MailKind, Templates};
 
 use chrono::Utc;
@@ -47,6 +49,8 @@ struct MailContext<'a> {
     first_when: String,
     online: bool,
     manage_url: String,
+    /// The participant's personal calendar feed.
+    feed_url: String,
     event_url: String,
     waitlist_position: Option<u64>,
     confirmed: bool,
@@ -90,6 +94,15 @@ impl Mailer {
         )
     }
 
+    /// A participant's personal calendar feed.
+    pub fn feed_url(&self, email_normalized: &str) -> String {
+        format!(
+            "{}/feeds/me/{}.ics",
+            self.base_url,
+            self.links.feed_token(email_normalized)
+        )
+    }
+
     /// Tells the delivery worker that new mail is waiting (call after commit).
     pub fn wake(&self) {
         self.queued.notify_one();
@@ -127,6 +140,7 @@ impl Mailer {
             online: facts.sessions.iter().any(|s| s.online_url.is_some()),
             sessions,
             manage_url: self.manage_url(reg.id),
+            feed_url: self.feed_url(&reg.email_normalized),
             event_url: format!("{}/events/{}", self.base_url, facts.event.id),
             waitlist_position,
             confirmed,
@@ -241,6 +255,7 @@ mod tests {
                     first_when: "tirsdag".into(),
                     online: true,
                     manage_url: "http://x/r/t".into(),
+                    feed_url: "http://x/feeds/me/t.ics".into(),
                     event_url: "http://x/events/1".into(),
                     waitlist_position: Some(3),
                     confirmed: true,

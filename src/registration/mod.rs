@@ -167,6 +167,14 @@ pub async fn sign_up(
             e.into()
         }
     })?;
+    let feed_token = mailer.links().feed_token(&registration.email_normalized);
+    db::feeds::ensure_participant_feed(
+        &*tx,
+        &registration.email_normalized,
+        &tokens::hash(&feed_token),
+        now,
+    )
+    .await?;
     match status {
         RegistrationStatus::Confirmed => db::events::adjust_counts(&*tx, event_id, 1, 0, 0).await?,
         _ => db::events::adjust_counts(&*tx, event_id, 0, 1, 1).await?,

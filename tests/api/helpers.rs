@@ -644,3 +644,21 @@ impl TestApp {
         TestApp { token, ..app }
     }
 }
+
+/// Reverses RFC 5545 TEXT escaping (`\\`, `\,`, `\;`, `\n`/`\N`) in one left-to-right pass.
+pub fn unescape_ics(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') | Some('N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}

@@ -75,10 +75,18 @@ async fn every_message_once_with_calendar(engine: Engine) {
         (start, start + chrono::Duration::hours(1))
     );
     let first_sequence = entry.sequence;
-    assert!(ics.properties.iter().any(|(n, v)| n == "VERSION" && v == "2.0"));
+    assert!(ics
+        .properties
+        .iter()
+        .any(|(n, v)| n == "VERSION" && v == "2.0"));
     assert_eq!(entry.get("ATTENDEE"), Some("mailto:anne@example.no"));
-    assert!(entry.get("ORGANIZER").is_some_and(|o| o.starts_with("mailto:")));
-    assert!(entry.get("DESCRIPTION").is_some_and(|d| d.contains(join)), "seat holders' entries carry the join link");
+    assert!(entry
+        .get("ORGANIZER")
+        .is_some_and(|o| o.starts_with("mailto:")));
+    assert!(
+        entry.get("DESCRIPTION").is_some_and(|d| d.contains(join)),
+        "seat holders' entries carry the join link"
+    );
     // Waiting list: position, no join link, no calendar.
     let waitlisted = with_subject(&to(&mails, "bjorn@example.no"), "Du står på venteliste");
     let (text, html) = waitlisted.bodies();
@@ -337,5 +345,8 @@ async fn undeliverable_mail_is_marked_failed() {
     assert!(last["last_error"].as_str().is_some_and(|e| !e.is_empty()));
     smtp.restart();
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert!(smtp.received().is_empty(), "a failed mail is not retried for ever");
+    assert!(
+        smtp.received().is_empty(),
+        "a failed mail is not retried for ever"
+    );
 }

@@ -2,6 +2,7 @@
 mod helpers;
 
 mod concurrency;
+mod feeds;
 mod input;
 mod isolation;
 mod mail;

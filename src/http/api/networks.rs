@@ -29,10 +29,7 @@ pub struct NetworkView {
 impl NetworkView {
     fn new(n: network::Model, base_url: &str) -> NetworkView {
         let feed_url = format!("{base_url}/feeds/networks/{}.ics", n.slug);
-        let webcal_url =
-            feed_url
-                .replacen("https://", "webcal://", 1)
-                .replacen("http://", "webcal://", 1);
+        let webcal_url = crate::http::pages::webcal(&feed_url);
         NetworkView {
             id: n.id,
             slug: n.slug,

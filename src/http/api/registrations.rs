@@ -65,6 +65,8 @@ pub struct SignedUpView {
     waitlist_position: Option<u64>,
     /// The participant's own page (also in the mail); keep it private.
     manage_url: String,
+    /// The participant's personal calendar feed (all their registrations).
+    feed_url: String,
 }
 
 /// Signs up for an event (201).
@@ -83,6 +85,7 @@ pub async fn sign_up(
             status: done.registration.status,
             waitlist_position: done.waitlist_position,
             manage_url: format!("{}/r/{}", state.settings.base_url, done.manage_token),
+            feed_url: state.mailer.feed_url(&done.registration.email_normalized),
         }),
     ))
 }

@@ -1,0 +1,124 @@
+//! Render time of a network feed with 5,000 events (one session each), over HTTP, on
+//! SQLite (default) or PostgreSQL (`SAMLING_BENCH_POSTGRES_URL`, an empty database).
+//!
+//!     cargo bench --bench feed_render
+//!     EVENTS=20000 cargo bench --bench feed_render
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use samling::app::Application;
+use samling::config::Settings;
+use samling::db::{self, entities::event, entities::event_session};
+use uuid::Uuid;
+
+#[tokio::main]
+async fn main() {
+    let count: usize = std::env::var("EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, url) = match std::env::var("SAMLING_BENCH_POSTGRES_URL") {
+        Ok(url) => ("PostgreSQL", url),
+        Err(_) => (
+            "SQLite",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        ),
+    };
+    let mut settings = Settings::defaults_with_database(&url);
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.outbox_dir = dir.path().join("outbox");
+    let app = Application::build(settings).await.unwrap();
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    let tx = state.db.begin_write().await.unwrap();
+    let org = db::organisations::get_or_create(&*tx, "feed-bench", "Feed bench")
+        .await
+        .unwrap();
+    let network = db::networks::insert(&*tx, org.id, "feed-bench-network", "Stort nettverk", None)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    for i in 0..count {
+        let id = Uuid::now_v7();
+        let start = now + chrono::Duration::hours(i as i64 * 5);
+        let end = start + chrono::Duration::hours(3);
+        db::events::insert(
+            &*tx,
+            event::Model {
+                id,
+                organisation_id: org.id,
+                network_id: Some(network.id),
+                title: format!("Samling {i}: demens, ernæring; og rehabilitering"),
+                kind: "gathering".into(),
+                description: Some("Program:\n09.00 Velkommen\n09.15 Foredrag om pårørendearbeid, del 1; diskusjon".into()),
+                status: "published".into(),
+                capacity: Some(60),
+                waitlist_enabled: true,
+                members_only: false,
+                registration_opens_at: None,
+                registration_closes_at: None,
+                starts_at: start,
+                ends_at: end,
+                confirmed_count: 0,
+                waitlist_count: 0,
+                waitlist_seq: 0,
+                sequence: 0,
+                cancel_reason: None,
+                cancelled_at: None,
+                created_at: now,
+                updated_at: now,
+                schedule_changed_at: None,
+            },
+            vec![event_session::Model {
+                id: Uuid::now_v7(),
+                event_id: id,
+                position: 0,
+                starts_at: start,
+                ends_at: end,
+                location: Some("Tønsberg rådhus, sal 2".into()),
+                online_url: None,
+            }],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/feeds/networks/feed-bench-network.ics");
+    let mut times = Vec::new();
+    let mut size = 0;
+    let mut etag = String::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let res = client.get(&url).send().await.unwrap();
+        etag = res.headers()["etag"].to_str().unwrap().to_string();
+        size = res.bytes().await.unwrap().len();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let mut not_modified: Vec<Duration> = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let res = client
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 304);
+        not_modified.push(t.elapsed());
+    }
+    not_modified.sort();
+    println!(
+        "{engine}: feed of {count} events ({:.1} MB): full render median {:.0} ms (min {:.0}, max {:.0}); 304 answer median {:.0} ms",
+        size as f64 / 1e6,
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3,
+        not_modified[not_modified.len() / 2].as_secs_f64() * 1e3,
+    );
+}
