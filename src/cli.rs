@@ -1,10 +1,12 @@
-//! The command line: `serve` (default), `migrate`, `organiser add`, `demo`.
+//! The command line: `serve` (default), `migrate`, `organiser add`, `municipalities import`,
+//! `demo`.
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, Application};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{Email, Slug};
+use crate::municipalities;
 use crate::tokens;
 
 /// Samling — event registration and calendar service.
@@ -26,6 +28,11 @@ pub enum Command {
     Organiser {
         #[command(subcommand)]
         command: OrganiserCommand,
+    },
+    /// Manage an organisation's municipality reference list (for participation statistics).
+    Municipalities {
+        #[command(subcommand)]
+        command: MunicipalitiesCommand,
     },
     /// Load a small demo centre (networks, upcoming events, Vestfold municipalities). Safe to repeat.
     Demo,
@@ -51,6 +58,20 @@ pub enum OrganiserCommand {
         /// Give the organiser administrator rights.
         #[arg(long)]
         admin: bool,
+    },
+}
+
+/// Municipality commands.
+#[derive(Debug, Subcommand)]
+pub enum MunicipalitiesCommand {
+    /// Add or update municipalities from a `name;population;region` file (UTF-8 or Excel's
+    /// Windows-1252 CSV; a header line is skipped). Nothing changes if any line is bad.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Organisation slug, e.g. usht-vestfold.
+        #[arg(long)]
+        organisation: String,
     },
 }
 
@@ -106,6 +127,34 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 organiser.email, org.slug
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Municipalities {
+            command: MunicipalitiesCommand::Import { file, organisation },
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let rows =
+                municipalities::parse(&municipalities::decode(&bytes)).map_err(|errors| {
+                    anyhow::anyhow!(
+                        "{} was not imported (nothing changed):\n  {}",
+                        file.display(),
+                        errors.join("\n  ")
+                    )
+                })?;
+            let db = open(&settings).await?;
+            let org = db::organisations::find_by_slug(&db.conn, &organisation)
+                .await?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no organisation {organisation:?}; create it with `samling organiser add`"
+                    )
+                })?;
+            let report = municipalities::import(&db, org.id, &rows).await?;
+            println!(
+                "{}: {} added, {} updated, {} unchanged",
+                org.slug, report.added, report.updated, report.unchanged
+            );
             Ok(())
         }
         Command::Demo => {

@@ -1,5 +1,6 @@
 //! Samling: event registration and calendar service for professional networks.
 pub mod app;
+pub mod attendance;
 pub mod calendar;
 pub mod cli;
 pub mod config;
@@ -7,9 +8,12 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod events;
+pub mod export;
 pub mod http;
 pub mod mail;
+pub mod municipalities;
 pub mod registration;
 pub mod reminders;
 pub mod scheduler;
+pub mod stats;
 pub mod tokens;

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_reminders_and_link_keys;
 mod m20261123_000003_participant_feeds;
+mod m20261123_000004_session_attendance;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_reminders_and_link_keys::Migration),
             Box::new(m20261123_000003_participant_feeds::Migration),
+            Box::new(m20261123_000004_session_attendance::Migration),
         ]
     }
 }

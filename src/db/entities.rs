@@ -276,3 +276,19 @@ pub mod participant_feed {
     }
     no_relations!();
 }
+
+/// Whether a confirmed participant came to one session of an event.
+pub mod session_attendance {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session_attendance")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub registration_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub session_id: Uuid,
+        pub attended: bool,
+        pub recorded_at: DateTimeUtc,
+    }
+    no_relations!();
+}

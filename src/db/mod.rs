@@ -1,5 +1,6 @@
 //! The data layer: connection, migrations, entities and every query. The only module that
 //! knows the shape of the tables.
+pub mod attendance;
 pub mod entities;
 pub mod events;
 pub mod feeds;
@@ -8,6 +9,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod registrations;
 pub mod reminders;
+pub mod stats;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -104,16 +104,23 @@ pub async fn change_status(
     Ok(res.rows_affected == 1)
 }
 
-/// Records attendance for a registration.
-pub async fn set_attended(
+/// The registrations of an event among `ids` (those of other events are left out).
+pub async fn find_many_of_event(
     db: &impl ConnectionTrait,
-    reg: registration::Model,
-    attended: bool,
-) -> Result<registration::Model, DbErr> {
-    let mut active: registration::ActiveModel = reg.into();
-    active.attended = Set(Some(attended));
-    active.updated_at = Set(Utc::now());
-    active.update(db).await
+    event_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<registration::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            registration::Entity::find()
+                .filter(registration::Column::EventId.eq(event_id))
+                .filter(registration::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Registrations still holding a seat or a place in line, in sign-up order.

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::attendance::AttendanceError;
 use crate::domain::FieldErrors;
 use crate::events::EventError;
 use crate::registration::RegistrationError;
@@ -117,6 +118,27 @@ impl From<EventError> for ApiError {
                 "The event is cancelled.",
             ),
             EventError::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<AttendanceError> for ApiError {
+    fn from(e: AttendanceError) -> Self {
+        let message = e.to_string();
+        match e {
+            AttendanceError::UnknownSession => {
+                ApiError::invalid_field("session", "is not a session of this event")
+            }
+            AttendanceError::UnknownRegistrations(_) => {
+                ApiError::invalid_field("registrations", &message)
+            }
+            AttendanceError::Empty => {
+                ApiError::invalid_field("registrations", "must list at least one registration id")
+            }
+            AttendanceError::NotConfirmed(_) => {
+                ApiError::new(StatusCode::CONFLICT, "not_confirmed", message)
+            }
+            AttendanceError::Db(e) => ApiError::internal(e),
         }
     }
 }

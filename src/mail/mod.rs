@@ -4,7 +4,7 @@
 //! the same transaction, so it says what was true at that moment and is never lost. The
 //! delivery worker sends it later, with retries.
 mod delivery;
-mod format;
+pub mod format;
 mod templates;
 
 pub use delivery::{deliver_due, DeliveryReport, Transport};

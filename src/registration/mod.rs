@@ -4,6 +4,8 @@
 //! first locks the event row (`db::events::find_for_update`). With that lock held, the
 //! seat counters on the event are exact, so decisions are simple arithmetic and never
 //! count rows; the same order of locking everywhere keeps PostgreSQL free of deadlocks.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
@@ -330,4 +332,19 @@ pub async fn organisation_of(
     db::organisations::find(db, event.organisation_id)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("organisation {}", event.organisation_id)))
+}
+
+/// Waiting-list positions (1 = next in line) of the waitlisted among `registrations`.
+pub fn waitlist_positions(registrations: &[registration::Model]) -> HashMap<Uuid, u64> {
+    let mut waiting: Vec<(i64, Uuid)> = registrations
+        .iter()
+        .filter(|r| r.status == RegistrationStatus::Waitlisted.as_str())
+        .map(|r| (r.waitlist_order.unwrap_or(i64::MAX), r.id))
+        .collect();
+    waiting.sort();
+    waiting
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, id))| (id, i as u64 + 1))
+        .collect()
 }

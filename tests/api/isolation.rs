@@ -46,6 +46,47 @@ async fn other_organisation_gets_404_everywhere(engine: Engine) {
         ),
         (Method::GET, "/networks/ours/members".to_string(), None),
         (
+            Method::GET,
+            format!("/events/{event}/registrations.csv"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/events/{event}/registrations.xlsx"),
+            None,
+        ),
+        (Method::GET, format!("/events/{event}/attendance"), None),
+        (
+            Method::POST,
+            format!("/events/{event}/attendance"),
+            Some(json!({"registrations": [rid], "attended": true})),
+        ),
+        (
+            Method::GET,
+            format!("/stats/participation?event={event}"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/stats/participation?network=ours".to_string(),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/stats/participation.csv?event={event}"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/stats/participation.xlsx?network=ours".to_string(),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/stats/participation.svg?event={event}"),
+            None,
+        ),
+        (
             Method::POST,
             "/networks/ours/members".to_string(),
             Some(json!({"email": "x@example.no"})),
@@ -61,6 +102,24 @@ async fn other_organisation_gets_404_everywhere(engine: Engine) {
         assert_eq!(status, 404, "{method} {path} answered {status}: {answer}");
         assert_eq!(answer["error"]["code"], "not_found");
     }
+    // Their own statistics and reference list hold nothing of ours.
+    let past = chrono::Utc::now() - chrono::Duration::days(2);
+    let (status, _) = app
+        .patch(
+            &format!("/events/{event}"),
+            json!({"sessions": [{"starts_at": past.to_rfc3339(),
+                                 "ends_at": (past + chrono::Duration::hours(2)).to_rfc3339()}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, ours) = app.get("/stats/participation").await;
+    assert_eq!(ours["totals"]["registered"], 1, "{ours}");
+    let (status, stats) = app
+        .call(Method::GET, "/stats/participation", Some(&other), None)
+        .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["totals"]["registered"], 0);
+    assert_eq!(stats["events"].as_array().unwrap().len(), 0);
     // Nothing changed, and their event listing does not show our draft.
     let public = app.public_event(&event).await;
     assert_eq!(public["title"], "Fagdag rehabilitering");

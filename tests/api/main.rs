@@ -2,9 +2,11 @@
 mod helpers;
 
 mod concurrency;
+mod desk;
 mod feeds;
 mod input;
 mod isolation;
 mod mail;
 mod mail_calendar;
 mod signup;
+mod stats;

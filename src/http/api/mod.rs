@@ -1,7 +1,10 @@
 //! The JSON API under `/api/v1`: thin handlers that check input, call the core and shape
 //! the answer.
+pub mod attendance;
 pub mod events;
+pub mod exports;
 pub mod mails;
+pub mod municipalities;
 pub mod networks;
 pub mod registrations;
 
@@ -35,9 +38,25 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/events/{id}/registrations/{rid}/attendance",
-            post(registrations::record_attendance),
+            post(attendance::record_one),
+        )
+        .route(
+            "/events/{id}/attendance",
+            post(attendance::record_many).get(attendance::summary),
         )
         .route("/registrations/{token}/cancel", post(registrations::cancel))
+        .route(
+            "/events/{id}/registrations.csv",
+            get(exports::attendee_list_csv),
+        )
+        .route(
+            "/events/{id}/registrations.xlsx",
+            get(exports::attendee_list_xlsx),
+        )
+        .route("/stats/participation", get(exports::participation_stats))
+        .route("/stats/{file}", get(exports::participation_file))
+        .route("/municipalities", get(municipalities::list))
+        .route("/municipalities/import", post(municipalities::import))
         .fallback(|| async { ApiError::not_found() })
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::parse_id;
 use crate::db::{self, entities::registration};
-use crate::domain::{self, Email, FieldErrors, Language, RegistrationStatus};
+use crate::domain::{self, Email, FieldErrors, Language};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, Organiser};
 use crate::http::AppState;
@@ -110,7 +110,10 @@ pub struct RegistrationView {
     cancelled_at: Option<DateTime<Utc>>,
 }
 
-fn registration_view(r: registration::Model, waitlist_position: Option<u64>) -> RegistrationView {
+pub(super) fn registration_view(
+    r: registration::Model,
+    waitlist_position: Option<u64>,
+) -> RegistrationView {
     RegistrationView {
         id: r.id,
         name: r.name,
@@ -130,7 +133,7 @@ fn registration_view(r: registration::Model, waitlist_position: Option<u64>) -> 
 }
 
 /// The organiser's own event by id; another organisation's is a 404.
-async fn own_event(
+pub(super) async fn own_event(
     state: &AppState,
     me: &Organiser,
     id: &str,
@@ -150,52 +153,15 @@ pub async fn list_for_event(
 ) -> Result<Json<Vec<RegistrationView>>, ApiError> {
     let event = own_event(&state, &me, &id).await?;
     let regs = db::registrations::list_for_event(&state.db.conn, event.id).await?;
-    let mut waiting: Vec<(i64, Uuid)> = regs
-        .iter()
-        .filter(|r| r.status == RegistrationStatus::Waitlisted.as_str())
-        .map(|r| (r.waitlist_order.unwrap_or(i64::MAX), r.id))
-        .collect();
-    waiting.sort();
+    let positions = core::waitlist_positions(&regs);
     Ok(Json(
         regs.into_iter()
             .map(|r| {
-                let position = waiting
-                    .iter()
-                    .position(|(_, id)| *id == r.id)
-                    .map(|p| p as u64 + 1);
+                let position = positions.get(&r.id).copied();
                 registration_view(r, position)
             })
             .collect(),
     ))
-}
-
-/// `POST …/attendance` body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AttendanceBody {
-    attended: Option<bool>,
-}
-
-/// Records whether a participant came.
-pub async fn record_attendance(
-    State(state): State<AppState>,
-    me: Organiser,
-    Path((id, rid)): Path<(String, String)>,
-    ApiJson(body): ApiJson<AttendanceBody>,
-) -> Result<Json<RegistrationView>, ApiError> {
-    let event = own_event(&state, &me, &id).await?;
-    let rid = parse_id(&rid)?;
-    let attended = body
-        .attended
-        .ok_or_else(|| ApiError::invalid_field("attended", "is required (true or false)"))?;
-    let reg = db::registrations::find(&state.db.conn, rid)
-        .await?
-        .filter(|r| r.event_id == event.id)
-        .ok_or_else(ApiError::not_found)?;
-    let tx = state.db.begin_write().await?;
-    let saved = db::registrations::set_attended(&*tx, reg, attended).await?;
-    tx.commit().await?;
-    Ok(Json(registration_view(saved, None)))
 }
 
 /// The answer to a cancellation.

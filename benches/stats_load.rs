@@ -1,0 +1,209 @@
+//! Participation statistics over 100,000 confirmed registrations (400 past events, 20
+//! reference municipalities plus others, half the events with attendance recorded), over
+//! HTTP, on SQLite (default) or PostgreSQL (`SAMLING_BENCH_POSTGRES_URL`, an empty database).
+//!
+//!     cargo bench --bench stats_load
+//!     REGISTRATIONS=300000 cargo bench --bench stats_load
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use samling::app::Application;
+use samling::config::Settings;
+use samling::db::{self, entities::event, entities::event_session, entities::registration};
+use samling::domain::match_key;
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+const MUNICIPALITIES: [(&str, i64); 20] = [
+    ("Asker", 97000),
+    ("Aurskog-Høland", 17800),
+    ("Bærum", 129000),
+    ("Eidsvoll", 26500),
+    ("Enebakk", 11200),
+    ("Frogn", 16200),
+    ("Gjerdrum", 7200),
+    ("Hurdal", 2900),
+    ("Lillestrøm", 89000),
+    ("Lunner", 9200),
+    ("Lørenskog", 48000),
+    ("Nannestad", 15000),
+    ("Nes", 24000),
+    ("Nesodden", 20000),
+    ("Nittedal", 25000),
+    ("Nordre Follo", 61000),
+    ("Rælingen", 18500),
+    ("Ullensaker", 41000),
+    ("Vestby", 19000),
+    ("Ås", 21000),
+];
+
+#[tokio::main]
+async fn main() {
+    let total: usize = std::env::var("REGISTRATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let events = 400;
+    let per_event = total / events;
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, url) = match std::env::var("SAMLING_BENCH_POSTGRES_URL") {
+        Ok(url) => ("PostgreSQL", url),
+        Err(_) => (
+            "SQLite",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        ),
+    };
+    let mut settings = Settings::defaults_with_database(&url);
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.outbox_dir = dir.path().join("outbox");
+    let app = Application::build(settings).await.unwrap();
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    let tx = state.db.begin_write().await.unwrap();
+    let org = db::organisations::get_or_create(&*tx, "stats-bench", "Stats bench")
+        .await
+        .unwrap();
+    for (name, population) in MUNICIPALITIES {
+        db::organisations::upsert_municipality(
+            &*tx,
+            org.id,
+            name,
+            &match_key(name),
+            Some(population),
+            Some("Akershus"),
+        )
+        .await
+        .unwrap();
+    }
+    let token = samling::tokens::new_token();
+    let organiser =
+        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
+            .await
+            .unwrap();
+    db::organisations::add_token(&*tx, organiser.id, &samling::tokens::hash(&token))
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let year_start = now - chrono::Duration::days(365);
+    let mut batch = Vec::new();
+    for e in 0..events {
+        let id = Uuid::now_v7();
+        let start = year_start + chrono::Duration::hours(e as i64 * 20);
+        let end = start + chrono::Duration::hours(3);
+        db::events::insert(
+            &*tx,
+            event::Model {
+                id,
+                organisation_id: org.id,
+                network_id: None,
+                title: format!("Samling {e}"),
+                kind: ["gathering", "webinar", "conference", "course"][e % 4].into(),
+                description: None,
+                status: "published".into(),
+                capacity: None,
+                waitlist_enabled: true,
+                members_only: false,
+                registration_opens_at: None,
+                registration_closes_at: None,
+                starts_at: start,
+                ends_at: end,
+                confirmed_count: per_event as i32,
+                waitlist_count: 0,
+                waitlist_seq: 0,
+                sequence: 0,
+                cancel_reason: None,
+                cancelled_at: None,
+                created_at: now,
+                updated_at: now,
+                schedule_changed_at: None,
+            },
+            vec![event_session::Model {
+                id: Uuid::now_v7(),
+                event_id: id,
+                position: 0,
+                starts_at: start,
+                ends_at: end,
+                location: None,
+                online_url: None,
+            }],
+        )
+        .await
+        .unwrap();
+        for r in 0..per_event {
+            let n = e * per_event + r;
+            // Spellings vary as people type; one in seven is from elsewhere or blank.
+            let municipality = match n % 7 {
+                0 => Some(["Oslo", "Drammen", ""][n % 3].to_string()).filter(|m| !m.is_empty()),
+                1 => Some(MUNICIPALITIES[n % 20].0.to_lowercase()),
+                _ => Some(MUNICIPALITIES[n % 20].0.to_string()),
+            };
+            batch.push(registration::ActiveModel::from(registration::Model {
+                id: Uuid::now_v7(),
+                event_id: id,
+                name: format!("Deltaker {n}"),
+                email: format!("p{n}@example.no"),
+                email_normalized: format!("p{n}@example.no"),
+                municipality,
+                municipality_id: None,
+                workplace: Some("Sykehjem".into()),
+                role: None,
+                share_contact: false,
+                language: "nb".into(),
+                status: "confirmed".into(),
+                waitlist_order: None,
+                manage_token_hash: format!("{n:064}"),
+                attended: e.is_multiple_of(2).then_some(!n.is_multiple_of(5)),
+                created_at: now,
+                updated_at: now,
+                cancelled_at: None,
+                promoted_at: None,
+            }));
+            if batch.len() == 1000 {
+                registration::Entity::insert_many(std::mem::take(&mut batch))
+                    .exec_without_returning(&*tx)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    if !batch.is_empty() {
+        registration::Entity::insert_many(batch)
+            .exec_without_returning(&*tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let client = reqwest::Client::new();
+    for (label, path) in [
+        ("json", "/api/v1/stats/participation"),
+        ("csv", "/api/v1/stats/participation.csv"),
+        ("xlsx", "/api/v1/stats/participation.xlsx"),
+        ("svg", "/api/v1/stats/participation.svg"),
+    ] {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let mut times: Vec<Duration> = Vec::new();
+        let mut body = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            body = res.bytes().await.unwrap().to_vec();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        if label == "json" {
+            let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(stats["totals"]["registered"], (per_event * events) as u64);
+        }
+        println!(
+            "{engine}: participation {label} over {} registrations, {events} events: median {:.0} ms (min {:.0}, max {:.0})",
+            per_event * events,
+            times[times.len() / 2].as_secs_f64() * 1e3,
+            times[0].as_secs_f64() * 1e3,
+            times[times.len() - 1].as_secs_f64() * 1e3,
+        );
+    }
+}

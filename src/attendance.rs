@@ -1,0 +1,194 @@
+//! Who came: attendance per session, the per-registration summary the statistics count,
+//! and an event's attendance summary.
+//!
+//! Rules: only confirmed registrations can be marked (a waitlisted or cancelled person
+//! held no seat). Without a session, a mark applies to every session of the event. A
+//! registration counts as attended when it came to at least one session, as a no-show
+//! when every recorded session says no, and as not recorded otherwise.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::{self, entities::event, entities::registration, Db};
+use crate::domain::RegistrationStatus;
+
+/// Why attendance could not be recorded. Nothing is saved when any id is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum AttendanceError {
+    #[error("the event has no such session")]
+    UnknownSession,
+    #[error("no registration of this event has these ids: {0:?}")]
+    UnknownRegistrations(Vec<Uuid>),
+    #[error("only confirmed registrations can be marked; not confirmed: {0:?}")]
+    NotConfirmed(Vec<Uuid>),
+    #[error("no registrations given")]
+    Empty,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Marks registrations of `event` as having come (or not) to one session or to all.
+/// Returns the registrations as saved.
+pub async fn record(
+    db: &Db,
+    event: &event::Model,
+    registration_ids: &[Uuid],
+    session: Option<Uuid>,
+    attended: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<registration::Model>, AttendanceError> {
+    if registration_ids.is_empty() {
+        return Err(AttendanceError::Empty);
+    }
+    let sessions: Vec<Uuid> = db::events::sessions(&db.conn, event.id)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let targets = match session {
+        Some(id) if sessions.contains(&id) => vec![id],
+        Some(_) => return Err(AttendanceError::UnknownSession),
+        None => sessions.clone(),
+    };
+    let wanted: HashSet<Uuid> = registration_ids.iter().copied().collect();
+    let ids: Vec<Uuid> = wanted.iter().copied().collect();
+
+    let tx = db.begin_write().await?;
+    let found = db::registrations::find_many_of_event(&*tx, event.id, &ids).await?;
+    let found_ids: HashSet<Uuid> = found.iter().map(|r| r.id).collect();
+    let mut unknown: Vec<Uuid> = wanted.difference(&found_ids).copied().collect();
+    if !unknown.is_empty() {
+        unknown.sort();
+        return Err(AttendanceError::UnknownRegistrations(unknown));
+    }
+    let mut not_confirmed: Vec<Uuid> = found
+        .iter()
+        .filter(|r| r.status != RegistrationStatus::Confirmed.as_str())
+        .map(|r| r.id)
+        .collect();
+    if !not_confirmed.is_empty() {
+        not_confirmed.sort();
+        return Err(AttendanceError::NotConfirmed(not_confirmed));
+    }
+
+    db::attendance::record(&*tx, &ids, &targets, attended, now).await?;
+    let marks = db::attendance::for_sessions(&*tx, &sessions).await?;
+    let mut saved = Vec::with_capacity(found.len());
+    for mut reg in found {
+        let summary = summarize(
+            marks
+                .iter()
+                .filter(|m| m.registration_id == reg.id)
+                .map(|m| m.attended),
+        );
+        db::attendance::set_summary(&*tx, reg.id, summary, now).await?;
+        reg.attended = summary;
+        reg.updated_at = now;
+        saved.push(reg);
+    }
+    tx.commit().await?;
+    saved.sort_by_key(|r| (r.created_at, r.id));
+    Ok(saved)
+}
+
+/// A registration's summary from its per-session marks: came to any → attended; only
+/// "no" marks → no-show; no marks → not recorded.
+pub fn summarize(marks: impl IntoIterator<Item = bool>) -> Option<bool> {
+    marks
+        .into_iter()
+        .fold(None, |acc, came| Some(acc.unwrap_or(false) || came))
+}
+
+/// Attendance of one session (or, for `session_id: None`, of the whole event).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AttendanceCount {
+    /// Confirmed registrations.
+    pub registered: u64,
+    pub attended: u64,
+    /// Marked as not having come.
+    pub no_shows: u64,
+    pub not_recorded: u64,
+}
+
+/// One session's line of the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionAttendance {
+    pub session_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub count: AttendanceCount,
+}
+
+/// An event's attendance: per session and in total (by the registration summary).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttendanceSummary {
+    pub event_id: Uuid,
+    pub sessions: Vec<SessionAttendance>,
+    pub total: AttendanceCount,
+}
+
+/// Counts who came to each session of `event`.
+pub async fn summary(db: &Db, event: &event::Model) -> Result<AttendanceSummary, DbErr> {
+    let sessions = db::events::sessions(&db.conn, event.id).await?;
+    let confirmed: Vec<registration::Model> = db::registrations::list_for_event(&db.conn, event.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == RegistrationStatus::Confirmed.as_str())
+        .collect();
+    let confirmed_ids: HashSet<Uuid> = confirmed.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
+    let mut marks: HashMap<Uuid, Vec<bool>> = HashMap::new();
+    for m in db::attendance::for_sessions(&db.conn, &ids).await? {
+        if confirmed_ids.contains(&m.registration_id) {
+            marks.entry(m.session_id).or_default().push(m.attended);
+        }
+    }
+    let count = |values: &[Option<bool>]| {
+        let attended = values.iter().filter(|v| **v == Some(true)).count() as u64;
+        let no_shows = values.iter().filter(|v| **v == Some(false)).count() as u64;
+        AttendanceCount {
+            registered: confirmed.len() as u64,
+            attended,
+            no_shows,
+            not_recorded: confirmed.len() as u64 - attended - no_shows,
+        }
+    };
+    let per_session = sessions
+        .iter()
+        .map(|s| {
+            let values: Vec<Option<bool>> = marks
+                .get(&s.id)
+                .map(|v| v.iter().map(|b| Some(*b)).collect())
+                .unwrap_or_default();
+            SessionAttendance {
+                session_id: s.id,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                count: count(&values),
+            }
+        })
+        .collect();
+    let totals: Vec<Option<bool>> = confirmed.iter().map(|r| r.attended).collect();
+    Ok(AttendanceSummary {
+        event_id: event.id,
+        sessions: per_session,
+        total: count(&totals),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summarize;
+
+    #[test]
+    fn any_session_attended_counts_as_attended() {
+        assert_eq!(summarize([]), None);
+        assert_eq!(summarize([false, false]), Some(false));
+        assert_eq!(summarize([false, true, false]), Some(true));
+        assert_eq!(summarize([true]), Some(true));
+    }
+}

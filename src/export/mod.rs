@@ -1,0 +1,226 @@
+//! Downloads organisers open in Excel: tables rendered as CSV (UTF-8 with BOM, `;` by
+//! default, as Excel in a Norwegian locale expects) or as real XLSX workbooks, plus the SVG
+//! chart. Text is never allowed to become a formula.
+pub mod attendee_list;
+pub mod chart;
+pub mod participation;
+
+use std::borrow::Cow;
+
+use chrono::NaiveDateTime;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+
+/// One value of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// Shown with two decimals.
+    Decimal(f64),
+    /// Local time, to the minute.
+    Time(NaiveDateTime),
+    Empty,
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<Option<&str>> for Cell {
+    fn from(s: Option<&str>) -> Cell {
+        s.map_or(Cell::Empty, Cell::from)
+    }
+}
+
+/// A sheet: a header row and rows of cells.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Worksheet name (at most 31 characters).
+    pub name: &'static str,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The CSV field separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delimiter {
+    /// `;` with decimal commas: what Excel opens correctly in a Norwegian locale.
+    #[default]
+    Semicolon,
+    /// RFC 4180 `,` with decimal points.
+    Comma,
+}
+
+/// Text that a spreadsheet would read as a formula (or a DDE command) gets a leading `'`,
+/// which Excel and LibreOffice show as text (OWASP's CSV-injection advice).
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// A table as CSV bytes: BOM, CRLF line ends, quotes where needed.
+pub fn to_csv(table: &Table, delimiter: Delimiter) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(match delimiter {
+            Delimiter::Semicolon => b';',
+            Delimiter::Comma => b',',
+        })
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    let render = |cell: &Cell| -> String {
+        match cell {
+            Cell::Text(t) => neutralise(t).into_owned(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Decimal(x) => {
+                let s = format!("{x:.2}");
+                match delimiter {
+                    Delimiter::Semicolon => s.replace('.', ","),
+                    Delimiter::Comma => s,
+                }
+            }
+            Cell::Time(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+            Cell::Empty => String::new(),
+        }
+    };
+    // Writing into a Vec cannot fail.
+    let _ = writer.write_record(table.headers.iter().map(|h| neutralise(h).into_owned()));
+    for row in &table.rows {
+        let _ = writer.write_record(row.iter().map(render));
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+/// Tables as one workbook, a sheet each: bold frozen header row with an auto-filter,
+/// columns as wide as their content, times as real dates. Text cells are always strings,
+/// so nothing typed by a participant becomes a formula.
+pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let decimal = Format::new().set_num_format("0.00");
+    for table in tables {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(table.name)?;
+        let mut widths: Vec<usize> = table.headers.iter().map(|h| h.chars().count()).collect();
+        for (col, header) in table.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, header, &bold)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                let col = c as u16;
+                let width = match cell {
+                    Cell::Text(t) => {
+                        sheet.write_string(r, col, t)?;
+                        t.chars().count()
+                    }
+                    Cell::Int(n) => {
+                        sheet.write_number(r, col, *n as f64)?;
+                        n.to_string().len()
+                    }
+                    Cell::Decimal(x) => {
+                        sheet.write_number_with_format(r, col, *x, &decimal)?;
+                        format!("{x:.2}").len()
+                    }
+                    Cell::Time(t) => {
+                        let value = ExcelDateTime::parse_from_str(
+                            &t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                        )?;
+                        sheet.write_datetime_with_format(r, col, &value, &time)?;
+                        16
+                    }
+                    Cell::Empty => 0,
+                };
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(width);
+                }
+            }
+        }
+        for (col, width) in widths.iter().enumerate() {
+            sheet.set_column_width(col as u16, (*width).clamp(6, 50) as f64 + 2.0)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        let last_col = table.headers.len().saturating_sub(1) as u16;
+        sheet.autofilter(0, 0, table.rows.len() as u32, last_col)?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// `Content-Disposition` for a download named after `stem` (e.g. the event title and date):
+/// an ASCII fallback for old clients and the exact name in RFC 5987 form.
+pub fn content_disposition(stem: &str, extension: &str) -> String {
+    let ascii: String = stem
+        .chars()
+        .flat_map(|c| match c {
+            'æ' => "ae".chars().collect::<Vec<_>>(),
+            'Æ' => "Ae".chars().collect(),
+            'ø' => vec!['o'],
+            'Ø' => vec!['O'],
+            'å' => vec!['a'],
+            'Å' => vec!['A'],
+            c if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') => vec![c],
+            _ => vec!['_'],
+        })
+        .collect();
+    let ascii = ascii.trim().trim_start_matches('.');
+    let ascii = if ascii.is_empty() { "samling" } else { ascii };
+    let full = format!("{stem}.{extension}");
+    let encoded: String = full
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}.{extension}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_become_text() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(neutralise("Kari Nordmann"), "Kari Nordmann");
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        let h = content_disposition("Fagdag: \"Demens\" og ernæring 2025-03-12", "csv");
+        assert!(
+            h.starts_with("attachment; filename=\"Fagdag_ _Demens_ og ernaering 2025-03-12.csv\""),
+            "{h}"
+        );
+        assert!(
+            h.contains(
+                "filename*=UTF-8''Fagdag%3A%20%22Demens%22%20og%20ern%C3%A6ring%202025-03-12.csv"
+            ),
+            "{h}"
+        );
+        assert!(h.is_ascii());
+    }
+
+    #[test]
+    fn semicolon_csv_uses_decimal_commas() {
+        let t = Table {
+            name: "T",
+            headers: vec!["a".into(), "b".into()],
+            rows: vec![vec![Cell::Decimal(0.5), Cell::Text("x;y".into())]],
+        };
+        let csv = String::from_utf8(to_csv(&t, Delimiter::Semicolon)).unwrap();
+        assert_eq!(csv, "\u{feff}a;b\r\n0,50;\"x;y\"\r\n");
+        let csv = String::from_utf8(to_csv(&t, Delimiter::Comma)).unwrap();
+        assert_eq!(csv, "\u{feff}a,b\r\n0.50,x;y\r\n");
+    }
+}

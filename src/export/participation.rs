@@ -1,0 +1,132 @@
+//! The participation table of the annual report, as spreadsheet tables.
+use chrono_tz::Tz;
+
+use super::{Cell, Table};
+use crate::stats::{MunicipalityRow, Participation};
+
+fn per_1000(value: Option<f64>) -> Cell {
+    value.map_or(Cell::Empty, Cell::Decimal)
+}
+
+fn optional_int(value: Option<i64>) -> Cell {
+    value.map_or(Cell::Empty, Cell::Int)
+}
+
+fn municipality_cells(row: &MunicipalityRow) -> Vec<Cell> {
+    vec![
+        Cell::Text(row.name.clone()),
+        row.region.as_deref().into(),
+        optional_int(row.population),
+        Cell::Int(row.counts.registered as i64),
+        Cell::Int(row.counts.attended as i64),
+        Cell::Int(row.counts.participants as i64),
+        per_1000(row.per_1000_inhabitants),
+    ]
+}
+
+/// One row per reference municipality (zeros included), "Andre", and "Totalt".
+pub fn municipalities(p: &Participation) -> Table {
+    let mut rows: Vec<Vec<Cell>> = p.municipalities.iter().map(municipality_cells).collect();
+    rows.push(municipality_cells(&p.others));
+    rows.push(vec![
+        "Totalt".into(),
+        Cell::Text(format!(
+            "{} kommuner med deltakere",
+            p.totals.municipalities_with_participants
+        )),
+        optional_int(p.totals.population),
+        Cell::Int(p.totals.counts.registered as i64),
+        Cell::Int(p.totals.counts.attended as i64),
+        Cell::Int(p.totals.counts.participants as i64),
+        per_1000(p.totals.per_1000_inhabitants),
+    ]);
+    Table {
+        name: "Kommuner",
+        headers: [
+            "Kommune",
+            "Region",
+            "Innbyggere",
+            "Påmeldte",
+            "Møtt",
+            "Deltakere",
+            "Deltakere per 1000 innbyggere",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// Subtotals per region.
+pub fn regions(p: &Participation) -> Table {
+    Table {
+        name: "Regioner",
+        headers: [
+            "Region",
+            "Kommuner",
+            "Kommuner med deltakere",
+            "Innbyggere",
+            "Påmeldte",
+            "Møtt",
+            "Deltakere",
+            "Deltakere per 1000 innbyggere",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+        rows: p
+            .regions
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.region.clone()),
+                    Cell::Int(r.municipalities as i64),
+                    Cell::Int(r.municipalities_with_participants as i64),
+                    optional_int(r.population),
+                    Cell::Int(r.counts.registered as i64),
+                    Cell::Int(r.counts.attended as i64),
+                    Cell::Int(r.counts.participants as i64),
+                    per_1000(r.per_1000_inhabitants),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// One row per event: "15 kommuner, 63 deltakere", "100/41".
+pub fn events(p: &Participation, zone: Tz) -> Table {
+    Table {
+        name: "Arrangementer",
+        headers: [
+            "Arrangement",
+            "Type",
+            "Start",
+            "Oppmøte registrert",
+            "Påmeldte",
+            "Møtt",
+            "Deltakere",
+            "Kommuner",
+            "Deltakere fra kommunene",
+            "Deltakere fra andre",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+        rows: p
+            .events
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::Text(e.title.clone()),
+                    Cell::Text(e.kind.clone()),
+                    Cell::Time(e.starts_at.with_timezone(&zone).naive_local()),
+                    if e.attendance_recorded { "ja" } else { "nei" }.into(),
+                    Cell::Int(e.counts.registered as i64),
+                    Cell::Int(e.counts.attended as i64),
+                    Cell::Int(e.counts.participants as i64),
+                    Cell::Int(e.municipalities as i64),
+                    Cell::Int(e.participants_from_municipalities as i64),
+                    Cell::Int(e.participants_others as i64),
+                ]
+            })
+            .collect(),
+    }
+}

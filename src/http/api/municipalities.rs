@@ -1,0 +1,52 @@
+//! The organisation's municipality reference list: list it, and import a file into it.
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db;
+use crate::http::error::ApiError;
+use crate::http::extract::Organiser;
+use crate::http::AppState;
+use crate::municipalities::{self, ImportReport};
+
+/// A reference municipality.
+#[derive(Serialize)]
+pub struct MunicipalityView {
+    id: Uuid,
+    name: String,
+    population: Option<i64>,
+    region: Option<String>,
+}
+
+/// The organiser's reference list, by name.
+pub async fn list(
+    State(state): State<AppState>,
+    me: Organiser,
+) -> Result<Json<Vec<MunicipalityView>>, ApiError> {
+    let list = db::organisations::municipalities(&state.db.conn, me.0.organisation_id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MunicipalityView {
+                id: m.id,
+                name: m.name,
+                population: m.population,
+                region: m.region,
+            })
+            .collect(),
+    ))
+}
+
+/// `POST /municipalities/import` with the file as the body (`name;population;region`).
+/// A bad line rejects the whole file with every problem listed under `fields.file`.
+pub async fn import(
+    State(state): State<AppState>,
+    me: Organiser,
+    body: Bytes,
+) -> Result<Json<ImportReport>, ApiError> {
+    let rows = municipalities::parse(&municipalities::decode(&body))
+        .map_err(|errors| ApiError::invalid_field("file", &errors.join("; ")))?;
+    let report = municipalities::import(&state.db, me.0.organisation_id, &rows).await?;
+    Ok(Json(report))
+}

@@ -1,0 +1,240 @@
+//! Municipality reference data: the list an organisation reports against (name,
+//! population, region), imported from the `name;population;region` files organisers keep
+//! in Excel.
+use std::collections::HashSet;
+
+use sea_orm::DbErr;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::{self, Db};
+use crate::domain::match_key;
+
+/// One line of a reference file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceRow {
+    pub name: String,
+    pub population: Option<i64>,
+    pub region: Option<String>,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+/// Text of an uploaded file: UTF-8 (with or without BOM), else Windows-1252, which is
+/// what Excel's plain "CSV" export writes on a Norwegian Windows machine.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| windows_1252(b)).collect(),
+    }
+}
+
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[(b - 0x80) as usize],
+        _ => b as char,
+    }
+}
+
+/// Parses `name;population;region` lines (a header line is recognised and skipped; `,` or
+/// tab work too when the file has no `;`). Every problem is reported with its line number,
+/// and nothing is returned unless the whole file is good.
+pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<String>> {
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = if first_line.contains(';') {
+        b';'
+    } else if first_line.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 1;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let field = |i: usize| record.get(i).map(str::trim).unwrap_or("");
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if index == 0 && is_header(field(0), field(1)) {
+            continue;
+        }
+        let name = field(0);
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            errors.push(format!("line {line}: the name must be 1 to 200 characters"));
+            continue;
+        }
+        if !seen.insert(match_key(name)) {
+            errors.push(format!("line {line}: {name} appears twice"));
+            continue;
+        }
+        let population = match parse_population(field(1)) {
+            Ok(p) => p,
+            Err(()) => {
+                errors.push(format!(
+                    "line {line}: population {:?} of {name} is not a whole number",
+                    field(1)
+                ));
+                continue;
+            }
+        };
+        let region = Some(field(2)).filter(|r| !r.is_empty());
+        if region.is_some_and(|r| r.chars().count() > 200 || r.chars().any(char::is_control)) {
+            errors.push(format!(
+                "line {line}: the region must be at most 200 characters"
+            ));
+            continue;
+        }
+        if record.len() > 3 && record.iter().skip(3).any(|f| !f.trim().is_empty()) {
+            errors.push(format!(
+                "line {line}: expected name;population;region, found {} fields",
+                record.len()
+            ));
+            continue;
+        }
+        rows.push(ReferenceRow {
+            name: name.to_string(),
+            population,
+            region: region.map(str::to_string),
+        });
+    }
+    if errors.is_empty() && rows.is_empty() {
+        errors.push("the file lists no municipalities".into());
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_header(first: &str, second: &str) -> bool {
+    let first = match_key(first);
+    ["name", "navn", "kommune", "municipality"].contains(&first.as_str())
+        && parse_population(second).is_err()
+}
+
+/// "27 005", "27005", "27.005" → 27005; empty → unknown.
+fn parse_population(raw: &str) -> Result<Option<i64>, ()> {
+    let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    let groups: Vec<&str> = digits.split('.').collect();
+    let grouped_well = groups.len() == 1 || groups[1..].iter().all(|g| g.len() == 3);
+    if !grouped_well
+        || !groups
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(());
+    }
+    groups.concat().parse::<i64>().map(Some).map_err(|_| ())
+}
+
+/// Adds new municipalities and updates changed ones (matched by name, ignoring case and
+/// accents); municipalities missing from the file are kept, since registrations may name them.
+pub async fn import(
+    db: &Db,
+    organisation_id: Uuid,
+    rows: &[ReferenceRow],
+) -> Result<ImportReport, DbErr> {
+    let tx = db.begin_write().await?;
+    let mut report = ImportReport::default();
+    for row in rows {
+        let key = match_key(&row.name);
+        let before = db::organisations::municipality_by_key(&*tx, organisation_id, &key).await?;
+        let after = db::organisations::upsert_municipality(
+            &*tx,
+            organisation_id,
+            &row.name,
+            &key,
+            row.population,
+            row.region.as_deref(),
+        )
+        .await?;
+        match before {
+            None => report.added += 1,
+            Some(b) if b == after => report.unchanged += 1,
+            Some(_) => report.updated += 1,
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_excel_style_files() {
+        let text = "\u{feff}Kommune;Innbyggere;Region\r\nBærum;130 772;Vest\r\nAsker;98.514;\r\n\r\nLunner;;Hadeland\r\n";
+        let rows = parse(&decode(text.as_bytes())).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].name, "Bærum");
+        assert_eq!(rows[0].population, Some(130772));
+        assert_eq!(rows[0].region.as_deref(), Some("Vest"));
+        assert_eq!(rows[1].population, Some(98514));
+        assert_eq!(rows[1].region, None);
+        assert_eq!(rows[2].population, None);
+    }
+
+    #[test]
+    fn windows_1252_files_keep_their_letters() {
+        let bytes = b"B\xe6rum;1\nR\xe6lingen;2\n\xc5s;3\n";
+        let rows = parse(&decode(bytes)).unwrap();
+        let names: Vec<_> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Bærum", "Rælingen", "Ås"]);
+    }
+
+    #[test]
+    fn every_bad_line_is_named() {
+        let errors = parse("Asker;lots\nAsker;1\n;5\nNes;1.2\nAsker;2\nX;1;r;extra\n").unwrap_err();
+        assert!(errors[0].starts_with("line 1:"), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.starts_with("line 3:")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.starts_with("line 4:")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("line 5: Asker appears twice")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.starts_with("line 6:")),
+            "{errors:?}"
+        );
+        assert!(parse("\n\n").is_err());
+    }
+}

@@ -1,0 +1,387 @@
+//! Participation statistics for annual reports: the counting rules in one place.
+//!
+//! - Only confirmed registrations of published events that have begun are counted
+//!   (`registered`); waitlisted and cancelled sign-ups never are.
+//! - `participants`: where attendance was recorded for an event (any registration marked,
+//!   either way), those who came; where it was not, everyone registered. A multi-session
+//!   event counts a registration once, as attended if it came to any session.
+//! - A registration belongs to a municipality of the organisation's reference list when
+//!   the text it gave matches a name ignoring case, accents and `aa`/`å` ("baerum" is
+//!   Bærum); any other text, or none, counts as "others".
+//! - Counts are participations, not people: someone at three gatherings counts three times,
+//!   as the centres' own tables do.
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use sea_orm::DbErr;
+
+use crate::db::entities::municipality;
+use crate::db::stats::{CountedEvent, MunicipalityCount, StatsScope};
+use crate::db::{self, Db};
+use crate::domain::match_key;
+
+/// Registered, attended and participants of a group.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub registered: u64,
+    pub attended: u64,
+    pub participants: u64,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.registered += other.registered;
+        self.attended += other.attended;
+        self.participants += other.participants;
+    }
+}
+
+/// One municipality of the reference list (or the "others" row, without population).
+#[derive(Debug, Clone, Serialize)]
+pub struct MunicipalityRow {
+    pub name: String,
+    pub region: Option<String>,
+    pub population: Option<i64>,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Participants per 1,000 inhabitants, two decimals.
+    pub per_1000_inhabitants: Option<f64>,
+}
+
+/// Subtotal of the reference municipalities of one region.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionRow {
+    pub region: String,
+    pub municipalities: u64,
+    pub municipalities_with_participants: u64,
+    pub population: Option<i64>,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub per_1000_inhabitants: Option<f64>,
+}
+
+/// One event's line: "Gathering 1: 15 municipalities, 63 participants (100/41)".
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub starts_at: DateTime<Utc>,
+    pub attendance_recorded: bool,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Reference municipalities with at least one participant.
+    pub municipalities: u64,
+    pub participants_from_municipalities: u64,
+    pub participants_others: u64,
+}
+
+/// Totals over every row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub participants_from_municipalities: u64,
+    pub participants_others: u64,
+    /// Reference municipalities with at least one participant.
+    pub municipalities_with_participants: u64,
+    pub events: u64,
+    /// Population of the reference list (where known).
+    pub population: Option<i64>,
+    pub per_1000_inhabitants: Option<f64>,
+}
+
+/// The whole table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Participation {
+    pub municipalities: Vec<MunicipalityRow>,
+    pub others: MunicipalityRow,
+    pub totals: Totals,
+    pub regions: Vec<RegionRow>,
+    pub events: Vec<EventRow>,
+}
+
+/// Participants per 1,000 inhabitants, rounded to two decimals.
+pub fn per_1000(participants: u64, population: Option<i64>) -> Option<f64> {
+    population
+        .filter(|p| *p > 0)
+        .map(|p| (participants as f64 * 1000.0 / p as f64 * 100.0).round() / 100.0)
+}
+
+/// Sort key in Norwegian alphabetical order (… z, æ, ø, å).
+pub fn norwegian_order(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'æ' | 'ä' => '\u{7b}',
+            'ø' | 'ö' => '\u{7c}',
+            'å' => '\u{7d}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Builds the table from the reference list, the counted events and the grouped counts.
+pub fn participation(
+    reference: &[municipality::Model],
+    events: &[CountedEvent],
+    counts: &[MunicipalityCount],
+) -> Participation {
+    let mut reference: Vec<&municipality::Model> = reference.iter().collect();
+    reference.sort_by_key(|m| norwegian_order(&m.name));
+    let index_by_key: HashMap<&str, usize> = reference
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name_key.as_str(), i))
+        .collect();
+    let recorded: HashSet<Uuid> = counts
+        .iter()
+        .filter(|c| c.recorded > 0)
+        .map(|c| c.event_id)
+        .collect();
+
+    let mut per_municipality = vec![Counts::default(); reference.len()];
+    let mut others = Counts::default();
+    // Per event: counts, and the reference municipalities with participants.
+    let mut per_event: HashMap<Uuid, (Counts, Counts, HashSet<usize>)> = HashMap::new();
+    for c in counts {
+        let registered = c.registered.max(0) as u64;
+        let attended = c.attended.max(0) as u64;
+        let row = Counts {
+            registered,
+            attended,
+            participants: if recorded.contains(&c.event_id) {
+                attended
+            } else {
+                registered
+            },
+        };
+        let place = c
+            .municipality
+            .as_deref()
+            .and_then(|m| index_by_key.get(match_key(m).as_str()).copied());
+        let (from_list, from_elsewhere, places) = per_event.entry(c.event_id).or_default();
+        match place {
+            Some(i) => {
+                per_municipality[i].add(row);
+                from_list.add(row);
+                if row.participants > 0 {
+                    places.insert(i);
+                }
+            }
+            None => {
+                others.add(row);
+                from_elsewhere.add(row);
+            }
+        }
+    }
+
+    let municipalities: Vec<MunicipalityRow> = reference
+        .iter()
+        .zip(&per_municipality)
+        .map(|(m, counts)| MunicipalityRow {
+            name: m.name.clone(),
+            region: m.region.clone(),
+            population: m.population,
+            counts: *counts,
+            per_1000_inhabitants: per_1000(counts.participants, m.population),
+        })
+        .collect();
+
+    let mut regions: BTreeMap<String, (String, Vec<&MunicipalityRow>)> = BTreeMap::new();
+    for row in &municipalities {
+        if let Some(region) = &row.region {
+            regions
+                .entry(norwegian_order(region))
+                .or_insert_with(|| (region.clone(), Vec::new()))
+                .1
+                .push(row);
+        }
+    }
+    let regions = regions
+        .into_values()
+        .map(|(region, rows)| {
+            let mut counts = Counts::default();
+            rows.iter().for_each(|r| counts.add(r.counts));
+            let population = sum_population(rows.iter().map(|r| r.population));
+            RegionRow {
+                region,
+                municipalities: rows.len() as u64,
+                municipalities_with_participants: rows
+                    .iter()
+                    .filter(|r| r.counts.participants > 0)
+                    .count() as u64,
+                population,
+                counts,
+                per_1000_inhabitants: per_1000(counts.participants, population),
+            }
+        })
+        .collect();
+
+    let mut from_list = Counts::default();
+    per_municipality.iter().for_each(|c| from_list.add(*c));
+    let mut all = from_list;
+    all.add(others);
+    let population = sum_population(municipalities.iter().map(|r| r.population));
+    let totals = Totals {
+        counts: all,
+        participants_from_municipalities: from_list.participants,
+        participants_others: others.participants,
+        municipalities_with_participants: per_municipality
+            .iter()
+            .filter(|c| c.participants > 0)
+            .count() as u64,
+        events: events.len() as u64,
+        population,
+        // Per capita of the reference area: participants from elsewhere have no population.
+        per_1000_inhabitants: per_1000(from_list.participants, population),
+    };
+
+    let events = events
+        .iter()
+        .map(|e| {
+            let (from_list, from_elsewhere, places) =
+                per_event.get(&e.id).cloned().unwrap_or_default();
+            let mut counts = from_list;
+            counts.add(from_elsewhere);
+            EventRow {
+                id: e.id,
+                title: e.title.clone(),
+                kind: e.kind.clone(),
+                starts_at: e.starts_at,
+                attendance_recorded: recorded.contains(&e.id),
+                counts,
+                municipalities: places.len() as u64,
+                participants_from_municipalities: from_list.participants,
+                participants_others: from_elsewhere.participants,
+            }
+        })
+        .collect();
+
+    Participation {
+        municipalities,
+        others: MunicipalityRow {
+            name: "Andre".into(),
+            region: None,
+            population: None,
+            counts: others,
+            per_1000_inhabitants: None,
+        },
+        totals,
+        regions,
+        events,
+    }
+}
+
+/// The table for an organisation and scope, counted by the database.
+pub async fn compute(db: &Db, scope: &StatsScope) -> Result<Participation, DbErr> {
+    let reference = db::organisations::municipalities(&db.conn, scope.organisation_id).await?;
+    let events = db::stats::events(&db.conn, scope).await?;
+    let counts = db::stats::municipality_counts(&db.conn, scope).await?;
+    Ok(participation(&reference, &events, &counts))
+}
+
+/// Sum of populations; unknown when none is known.
+fn sum_population(populations: impl Iterator<Item = Option<i64>>) -> Option<i64> {
+    populations.fold(None, |acc, p| match (acc, p) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(name: &str, population: i64, region: &str) -> municipality::Model {
+        municipality::Model {
+            id: Uuid::now_v7(),
+            organisation_id: Uuid::nil(),
+            name: name.into(),
+            name_key: match_key(name),
+            population: Some(population),
+            region: Some(region.into()),
+        }
+    }
+
+    fn count(
+        event: Uuid,
+        m: Option<&str>,
+        registered: i64,
+        attended: i64,
+        recorded: i64,
+    ) -> MunicipalityCount {
+        MunicipalityCount {
+            event_id: event,
+            municipality: m.map(str::to_string),
+            registered,
+            attended,
+            recorded,
+        }
+    }
+
+    #[test]
+    fn recorded_attendance_decides_participants_and_zeros_stay() {
+        let reference = [
+            place("Ås", 21000, "Follo"),
+            place("Bærum", 130000, "Vest"),
+            place("Asker", 98000, "Vest"),
+        ];
+        let marked = Uuid::now_v7();
+        let unmarked = Uuid::now_v7();
+        let events = [
+            CountedEvent {
+                id: marked,
+                title: "A".into(),
+                kind: "gathering".into(),
+                starts_at: Utc::now(),
+            },
+            CountedEvent {
+                id: unmarked,
+                title: "B".into(),
+                kind: "webinar".into(),
+                starts_at: Utc::now(),
+            },
+        ];
+        let counts = [
+            count(marked, Some("baerum"), 10, 7, 9),
+            count(marked, Some("Oslo"), 3, 3, 3),
+            count(unmarked, Some("Bærum"), 4, 0, 0),
+            count(unmarked, None, 2, 0, 0),
+        ];
+        let p = participation(&reference, &events, &counts);
+        let names: Vec<_> = p.municipalities.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["Asker", "Bærum", "Ås"]);
+        assert_eq!(p.municipalities[0].counts, Counts::default());
+        assert_eq!(
+            p.municipalities[1].counts,
+            Counts {
+                registered: 14,
+                attended: 7,
+                participants: 11
+            }
+        );
+        assert_eq!(p.municipalities[1].per_1000_inhabitants, Some(0.08));
+        assert_eq!(
+            p.others.counts,
+            Counts {
+                registered: 5,
+                attended: 3,
+                participants: 5
+            }
+        );
+        assert_eq!(p.totals.counts.participants, 16);
+        assert_eq!(p.totals.municipalities_with_participants, 1);
+        assert_eq!(p.events[0].participants_from_municipalities, 7);
+        assert_eq!(p.events[0].participants_others, 3);
+        assert!(p.events[0].attendance_recorded);
+        assert!(!p.events[1].attendance_recorded);
+        assert_eq!(p.regions.len(), 2);
+        assert_eq!(p.regions[1].region, "Vest");
+        assert_eq!(p.regions[1].counts.participants, 11);
+        assert_eq!(p.regions[1].population, Some(228000));
+    }
+}
