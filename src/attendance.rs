@@ -75,15 +75,13 @@ pub async fn record(
     }
 
     db::attendance::record(&*tx, &ids, &targets, attended, now).await?;
-    let marks = db::attendance::for_sessions(&*tx, &sessions).await?;
+    let mut marks: HashMap<Uuid, Vec<bool>> = HashMap::new();
+    for m in db::attendance::for_sessions(&*tx, &sessions).await? {
+        marks.entry(m.registration_id).or_default().push(m.attended);
+    }
     let mut saved = Vec::with_capacity(found.len());
     for mut reg in found {
-        let summary = summarize(
-            marks
-                .iter()
-                .filter(|m| m.registration_id == reg.id)
-                .map(|m| m.attended),
-        );
+        let summary = summarize(marks.remove(&reg.id).unwrap_or_default());
         db::attendance::set_summary(&*tx, reg.id, summary, now).await?;
         reg.attended = summary;
         reg.updated_at = now;

@@ -19,7 +19,8 @@ pub struct AttendeeList<'a> {
     pub zone: Tz,
 }
 
-fn status_label(status: &str) -> &'static str {
+/// A registration status as the Norwegian list shows it.
+pub fn status_label(status: &str) -> &'static str {
     match RegistrationStatus::from_db(status) {
         RegistrationStatus::Confirmed => "bekreftet",
         RegistrationStatus::Waitlisted => "venteliste",

@@ -150,9 +150,10 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
-/// `Content-Disposition` for a download named after `stem` (e.g. the event title and date):
-/// an ASCII fallback for old clients and the exact name in RFC 5987 form.
-pub fn content_disposition(stem: &str, extension: &str) -> String {
+/// `Content-Disposition` (`attachment` or `inline`) for a file named after `stem` (e.g. the
+/// event title and date): an ASCII fallback for old clients and the exact name in RFC 5987
+/// form.
+pub fn content_disposition(disposition: &str, stem: &str, extension: &str) -> String {
     let ascii: String = stem
         .chars()
         .flat_map(|c| match c {
@@ -179,7 +180,7 @@ pub fn content_disposition(stem: &str, extension: &str) -> String {
             }
         })
         .collect();
-    format!("attachment; filename=\"{ascii}.{extension}\"; filename*=UTF-8''{encoded}")
+    format!("{disposition}; filename=\"{ascii}.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]
@@ -197,7 +198,11 @@ mod tests {
 
     #[test]
     fn file_names_are_safe() {
-        let h = content_disposition("Fagdag: \"Demens\" og ernæring 2025-03-12", "csv");
+        let h = content_disposition(
+            "attachment",
+            "Fagdag: \"Demens\" og ernæring 2025-03-12",
+            "csv",
+        );
         assert!(
             h.starts_with("attachment; filename=\"Fagdag_ _Demens_ og ernaering 2025-03-12.csv\""),
             "{h}"

@@ -7,6 +7,7 @@ pub mod mails;
 pub mod municipalities;
 pub mod networks;
 pub mod registrations;
+pub mod stats;
 
 use axum::routing::{delete, get, post};
 use axum::Router;
@@ -53,8 +54,8 @@ pub fn router() -> Router<AppState> {
             "/events/{id}/registrations.xlsx",
             get(exports::attendee_list_xlsx),
         )
-        .route("/stats/participation", get(exports::participation_stats))
-        .route("/stats/{file}", get(exports::participation_file))
+        .route("/stats/participation", get(stats::participation_stats))
+        .route("/stats/{file}", get(stats::participation_file))
         .route("/municipalities", get(municipalities::list))
         .route("/municipalities/import", post(municipalities::import))
         .fallback(|| async { ApiError::not_found() })
