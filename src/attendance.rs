@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::DbErr;
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -75,21 +75,61 @@ pub async fn record(
     }
 
     db::attendance::record(&*tx, &ids, &targets, attended, now).await?;
-    let mut marks: HashMap<Uuid, Vec<bool>> = HashMap::new();
-    for m in db::attendance::for_sessions(&*tx, &sessions).await? {
-        marks.entry(m.registration_id).or_default().push(m.attended);
-    }
+    let summaries = refresh_summaries(&*tx, &sessions, &ids, now).await?;
     let mut saved = Vec::with_capacity(found.len());
     for mut reg in found {
-        let summary = summarize(marks.remove(&reg.id).unwrap_or_default());
-        db::attendance::set_summary(&*tx, reg.id, summary, now).await?;
-        reg.attended = summary;
+        reg.attended = summaries.get(&reg.id).copied().flatten();
         reg.updated_at = now;
         saved.push(reg);
     }
     tx.commit().await?;
     saved.sort_by_key(|r| (r.created_at, r.id));
     Ok(saved)
+}
+
+/// Recomputes and stores the summaries of `registration_ids` from their marks for
+/// `session_ids` (the event's current sessions).
+async fn refresh_summaries(
+    db: &impl ConnectionTrait,
+    session_ids: &[Uuid],
+    registration_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, Option<bool>>, DbErr> {
+    let mut marks: HashMap<Uuid, Vec<bool>> = HashMap::new();
+    for m in db::attendance::for_sessions(db, session_ids).await? {
+        marks.entry(m.registration_id).or_default().push(m.attended);
+    }
+    let mut summaries = HashMap::new();
+    for id in registration_ids {
+        let summary = summarize(marks.remove(id).unwrap_or_default());
+        db::attendance::set_summary(db, *id, summary, now).await?;
+        summaries.insert(*id, summary);
+    }
+    Ok(summaries)
+}
+
+/// Called when an event's sessions are replaced: marks for sessions that no longer exist
+/// are dropped and the summaries they fed are recomputed, so a removed session cannot keep
+/// someone counted as attended.
+pub async fn forget_removed_sessions(
+    db: &impl ConnectionTrait,
+    kept: &[Uuid],
+    removed: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if removed.is_empty() {
+        return Ok(());
+    }
+    let mut affected: Vec<Uuid> = db::attendance::for_sessions(db, removed)
+        .await?
+        .into_iter()
+        .map(|m| m.registration_id)
+        .collect();
+    affected.sort();
+    affected.dedup();
+    db::attendance::delete_for_sessions(db, removed).await?;
+    refresh_summaries(db, kept, &affected, now).await?;
+    Ok(())
 }
 
 /// A registration's summary from its per-session marks: came to any → attended; only

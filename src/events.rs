@@ -329,7 +329,14 @@ pub async fn update(
     changed.updated_at = now;
     let saved = db::events::save(&*tx, changed).await?;
     if let Some(sessions) = new_sessions {
+        let kept: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
+        let removed: Vec<Uuid> = old_sessions
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| !kept.contains(id))
+            .collect();
         db::events::replace_sessions(&*tx, event_id, sessions).await?;
+        crate::attendance::forget_removed_sessions(&*tx, &kept, &removed, now).await?;
     }
     let sessions = db::events::sessions(&*tx, event_id).await?;
     let organisation = registration::organisation_of(&*tx, &saved).await?;

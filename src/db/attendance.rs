@@ -64,6 +64,20 @@ pub async fn for_sessions(
     Ok(out)
 }
 
+/// Drops the marks of these sessions (removed from their event).
+pub async fn delete_for_sessions(
+    db: &impl ConnectionTrait,
+    session_ids: &[Uuid],
+) -> Result<(), DbErr> {
+    for chunk in session_ids.chunks(1000) {
+        session_attendance::Entity::delete_many()
+            .filter(session_attendance::Column::SessionId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Stores a registration's attendance summary (`None`: nothing recorded).
 pub async fn set_summary(
     db: &impl ConnectionTrait,

@@ -7,7 +7,11 @@ use serde_json::{json, Value};
 use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
 
-on_both_engines!(attendee_lists_open_safely_in_excel, attendance_per_session);
+on_both_engines!(
+    attendee_lists_open_safely_in_excel,
+    attendance_per_session,
+    removed_session_forgets_its_marks,
+);
 
 const FORMULA: &str = "=HYPERLINK(\"http://x\",\"y\")";
 
@@ -307,4 +311,49 @@ async fn attendance_per_session(engine: Engine) {
     assert_eq!(&rows[1][8..], ["ja", "nei", "ja", "ja"]);
     assert_eq!(&rows[2][8..], ["nei", "nei", "nei", "nei"]);
     assert_eq!(&rows[3][8..], ["ja", "nei", "", "ja"]);
+}
+
+/// Removing a session drops its marks: nobody stays "attended" through a session that no
+/// longer exists.
+async fn removed_session_forgets_its_marks(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let start = chrono::Utc::now() + chrono::Duration::days(3);
+    let session = |days: i64| {
+        let s = start + chrono::Duration::days(days);
+        json!({"starts_at": s.to_rfc3339(), "ends_at": (s + chrono::Duration::hours(3)).to_rfc3339()})
+    };
+    let (_, event) = app
+        .post(
+            "/events",
+            json!({"title": "Kurs", "kind": "course", "status": "published",
+                   "sessions": [session(0), session(7)]}),
+        )
+        .await;
+    let id = event["id"].as_str().unwrap();
+    let first = event["sessions"][0].clone();
+    let second = event["sessions"][1]["id"].as_str().unwrap().to_string();
+    let (_, signup) = app.sign_up(id, "Kari", "kari@example.no").await;
+    let rid = signup["id"].as_str().unwrap();
+    let (_, marked) = app
+        .post(
+            &format!("/events/{id}/registrations/{rid}/attendance"),
+            json!({"attended": true, "session": second}),
+        )
+        .await;
+    assert_eq!(marked["attended"], true);
+
+    let (status, _) = app
+        .patch(
+            &format!("/events/{id}"),
+            json!({"sessions": [{"id": first["id"], "starts_at": first["starts_at"], "ends_at": first["ends_at"]}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.registrations(id).await[0]["attended"], Value::Null);
+    let (_, summary) = app.get(&format!("/events/{id}/attendance")).await;
+    assert_eq!(summary["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(summary["total"]["attended"], 0, "{summary}");
+    assert_eq!(summary["total"]["not_recorded"], 1, "{summary}");
 }
