@@ -6,8 +6,11 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::{Cell, Table};
-use crate::db::entities::{event_session, registration, session_attendance};
+use crate::db::entities::{event, event_session, registration, session_attendance};
+use crate::db::{self, Db};
 use crate::domain::RegistrationStatus;
+use crate::mail::format::zone;
+use crate::registration::waitlist_positions;
 
 /// Everything the list shows.
 pub struct AttendeeList<'a> {
@@ -105,4 +108,41 @@ pub fn table(list: &AttendeeList) -> Table {
         headers,
         rows,
     }
+}
+
+/// The list of `event` (only registrations with `status`, if given) and a file name made of
+/// the title, the date and the status.
+pub async fn load(
+    db: &Db,
+    event: &event::Model,
+    status: Option<&str>,
+) -> Result<(Table, String), sea_orm::DbErr> {
+    let zone = match db::organisations::find(&db.conn, event.organisation_id).await? {
+        Some(organisation) => zone(&organisation.time_zone),
+        None => chrono_tz::Europe::Oslo,
+    };
+    let mut registrations = db::registrations::list_for_event(&db.conn, event.id).await?;
+    let positions = waitlist_positions(&registrations);
+    if let Some(status) = status {
+        registrations.retain(|r| r.status == status);
+    }
+    let sessions = db::events::sessions(&db.conn, event.id).await?;
+    let session_ids: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
+    let marks = db::attendance::for_sessions(&db.conn, &session_ids).await?;
+    let list = table(&AttendeeList {
+        registrations: &registrations,
+        waitlist_positions: &positions,
+        sessions: &sessions,
+        marks: &marks,
+        zone,
+    });
+    let mut stem = format!(
+        "{} {}",
+        event.title,
+        event.starts_at.with_timezone(&zone).format("%Y-%m-%d")
+    );
+    if let Some(status) = status {
+        stem.push_str(&format!(" {}", status_label(status)));
+    }
+    Ok((list, stem))
 }

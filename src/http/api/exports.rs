@@ -6,14 +6,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::registrations::own_event;
-use crate::db;
 use crate::domain::FieldErrors;
 use crate::export::{self, attendee_list, Delimiter, Table};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
-use crate::mail::format::zone;
-use crate::registration::waitlist_positions;
 
 /// Download formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,33 +97,7 @@ async fn attendee_list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    let organisation = db::organisations::find(&state.db.conn, event.organisation_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let tz = zone(&organisation.time_zone);
-    let mut registrations = db::registrations::list_for_event(&state.db.conn, event.id).await?;
-    let positions = waitlist_positions(&registrations);
-    if let Some(status) = &status {
-        registrations.retain(|r| &r.status == status);
-    }
-    let sessions = db::events::sessions(&state.db.conn, event.id).await?;
-    let session_ids: Vec<_> = sessions.iter().map(|s| s.id).collect();
-    let marks = db::attendance::for_sessions(&state.db.conn, &session_ids).await?;
-    let table = attendee_list::table(&attendee_list::AttendeeList {
-        registrations: &registrations,
-        waitlist_positions: &positions,
-        sessions: &sessions,
-        marks: &marks,
-        zone: tz,
-    });
-    let mut stem = format!(
-        "{} {}",
-        event.title,
-        event.starts_at.with_timezone(&tz).format("%Y-%m-%d")
-    );
-    if let Some(status) = status {
-        stem.push_str(&format!(" {}", attendee_list::status_label(&status)));
-    }
+    let (table, stem) = attendee_list::load(&state.db, &event, status.as_deref()).await?;
     let body = match format {
         Format::Xlsx => xlsx(&[table])?,
         _ => export::to_csv(&table, delimiter),
