@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -33,13 +34,22 @@ pub struct OwnRegistration {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Events of a feed, soonest first, and (for a personal feed) the participant's
-/// registration per event.
-pub async fn feed_events(
+/// What a feed's cache fingerprint needs of an event: its change stamps, nothing else.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct EventStamp {
+    pub id: Uuid,
+    pub sequence: i32,
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The events a feed shows (published, or cancelled recently; within the history window;
+/// in scope), soonest first, and for a personal feed the participant's registration per event.
+async fn scoped(
     db: &impl ConnectionTrait,
     scope: &FeedScope,
     now: DateTime<Utc>,
-) -> Result<(Vec<event::Model>, HashMap<Uuid, OwnRegistration>), DbErr> {
+) -> Result<Option<(Select<event::Entity>, HashMap<Uuid, OwnRegistration>)>, DbErr> {
     let visible = Condition::any()
         .add(event::Column::Status.eq("published"))
         .add(
@@ -61,7 +71,7 @@ pub async fn feed_events(
                 .all(db)
                 .await?;
             if regs.is_empty() {
-                return Ok((vec![], own));
+                return Ok(None);
             }
             query = query.filter(event::Column::Id.is_in(regs.iter().map(|r| r.event_id)));
             own = regs
@@ -78,12 +88,46 @@ pub async fn feed_events(
                 .collect();
         }
     }
-    let events = query
+    let query = query
         .order_by_asc(event::Column::StartsAt)
-        .order_by_asc(event::Column::Id)
+        .order_by_asc(event::Column::Id);
+    Ok(Some((query, own)))
+}
+
+/// Change stamps of a feed's events (for `ETag`/`Last-Modified`), and the participant's
+/// registrations for a personal feed.
+pub async fn feed_stamps(
+    db: &impl ConnectionTrait,
+    scope: &FeedScope,
+    now: DateTime<Utc>,
+) -> Result<(Vec<EventStamp>, HashMap<Uuid, OwnRegistration>), DbErr> {
+    let Some((query, own)) = scoped(db, scope, now).await? else {
+        return Ok((vec![], HashMap::new()));
+    };
+    let stamps = query
+        .select_only()
+        .columns([
+            event::Column::Id,
+            event::Column::Sequence,
+            event::Column::Status,
+            event::Column::UpdatedAt,
+        ])
+        .into_model::<EventStamp>()
         .all(db)
         .await?;
-    Ok((events, own))
+    Ok((stamps, own))
+}
+
+/// The feed's events in full, soonest first.
+pub async fn feed_events(
+    db: &impl ConnectionTrait,
+    scope: &FeedScope,
+    now: DateTime<Utc>,
+) -> Result<Vec<event::Model>, DbErr> {
+    match scoped(db, scope, now).await? {
+        Some((query, _)) => query.all(db).await,
+        None => Ok(vec![]),
+    }
 }
 
 /// Sessions of many events, fetched in chunks that every engine's parameter limit allows.
