@@ -3,35 +3,20 @@
 //!
 //!     cargo bench --bench feed_render
 //!     EVENTS=20000 cargo bench --bench feed_render
+
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use samling::app::Application;
-use samling::config::Settings;
 use samling::db::{self, entities::event, entities::event_session};
 use uuid::Uuid;
 
 #[tokio::main]
 async fn main() {
-    let count: usize = std::env::var("EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5000);
-    let dir = tempfile::tempdir().unwrap();
-    let (engine, url) = match std::env::var("SAMLING_BENCH_POSTGRES_URL") {
-        Ok(url) => ("PostgreSQL", url),
-        Err(_) => (
-            "SQLite",
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-        ),
-    };
-    let mut settings = Settings::defaults_with_database(&url);
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.outbox_dir = dir.path().join("outbox");
-    let app = Application::build(settings).await.unwrap();
-    let port = app.port();
-    let state = app.state().clone();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let count = common::env_or("EVENTS", 5000);
+    let bench = common::start().await;
+    let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
     let tx = state.db.begin_write().await.unwrap();
     let org = db::organisations::get_or_create(&*tx, "feed-bench", "Feed bench")
@@ -49,28 +34,15 @@ async fn main() {
             &*tx,
             event::Model {
                 id,
-                organisation_id: org.id,
                 network_id: Some(network.id),
                 title: format!("Samling {i}: demens, ernæring; og rehabilitering"),
                 kind: "gathering".into(),
                 description: Some("Program:\n09.00 Velkommen\n09.15 Foredrag om pårørendearbeid, del 1; diskusjon".into()),
                 status: "published".into(),
                 capacity: Some(60),
-                waitlist_enabled: true,
-                members_only: false,
-                registration_opens_at: None,
-                registration_closes_at: None,
                 starts_at: start,
                 ends_at: end,
-                confirmed_count: 0,
-                waitlist_count: 0,
-                waitlist_seq: 0,
-                sequence: 0,
-                cancel_reason: None,
-                cancelled_at: None,
-                created_at: now,
-                updated_at: now,
-                schedule_changed_at: None,
+                ..db::events::new_event(org.id, now)
             },
             vec![event_session::Model {
                 id: Uuid::now_v7(),

@@ -4,40 +4,21 @@
 //!
 //!     cargo bench --bench signup_load                       # 2000 sign-ups, 64 clients
 //!     SIGNUPS=5000 CLIENTS=128 cargo bench --bench signup_load
+
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use samling::app::Application;
-use samling::config::Settings;
 use samling::{db, tokens};
 use serde_json::json;
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[tokio::main]
 async fn main() {
-    let signups = env_or("SIGNUPS", 2000);
-    let clients = env_or("CLIENTS", 64);
-    let dir = tempfile::tempdir().unwrap();
-    let (engine, url) = match std::env::var("SAMLING_BENCH_POSTGRES_URL") {
-        Ok(url) => ("PostgreSQL", url),
-        Err(_) => (
-            "SQLite",
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-        ),
-    };
-    let mut settings = Settings::defaults_with_database(&url);
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.outbox_dir = dir.path().join("outbox");
-    let app = Application::build(settings).await.unwrap();
-    let port = app.port();
-    let state = app.state().clone();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let signups = common::env_or("SIGNUPS", 2000);
+    let clients = common::env_or("CLIENTS", 64);
+    let bench = common::start().await;
+    let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
     let token = tokens::new_token();
     let tx = state.db.begin_write().await.unwrap();

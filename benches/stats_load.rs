@@ -4,11 +4,12 @@
 //!
 //!     cargo bench --bench stats_load
 //!     REGISTRATIONS=300000 cargo bench --bench stats_load
+
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use samling::app::Application;
-use samling::config::Settings;
 use samling::db::{self, entities::event, entities::event_session, entities::registration};
 use samling::domain::match_key;
 use sea_orm::EntityTrait;
@@ -39,27 +40,11 @@ const MUNICIPALITIES: [(&str, i64); 20] = [
 
 #[tokio::main]
 async fn main() {
-    let total: usize = std::env::var("REGISTRATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let total = common::env_or("REGISTRATIONS", 100_000);
     let events = 400;
     let per_event = total / events;
-    let dir = tempfile::tempdir().unwrap();
-    let (engine, url) = match std::env::var("SAMLING_BENCH_POSTGRES_URL") {
-        Ok(url) => ("PostgreSQL", url),
-        Err(_) => (
-            "SQLite",
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-        ),
-    };
-    let mut settings = Settings::defaults_with_database(&url);
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.outbox_dir = dir.path().join("outbox");
-    let app = Application::build(settings).await.unwrap();
-    let port = app.port();
-    let state = app.state().clone();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let bench = common::start().await;
+    let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
     let tx = state.db.begin_write().await.unwrap();
     let org = db::organisations::get_or_create(&*tx, "stats-bench", "Stats bench")
@@ -96,28 +81,13 @@ async fn main() {
             &*tx,
             event::Model {
                 id,
-                organisation_id: org.id,
-                network_id: None,
                 title: format!("Samling {e}"),
                 kind: ["gathering", "webinar", "conference", "course"][e % 4].into(),
-                description: None,
                 status: "published".into(),
-                capacity: None,
-                waitlist_enabled: true,
-                members_only: false,
-                registration_opens_at: None,
-                registration_closes_at: None,
                 starts_at: start,
                 ends_at: end,
                 confirmed_count: per_event as i32,
-                waitlist_count: 0,
-                waitlist_seq: 0,
-                sequence: 0,
-                cancel_reason: None,
-                cancelled_at: None,
-                created_at: now,
-                updated_at: now,
-                schedule_changed_at: None,
+                ..db::events::new_event(org.id, now)
             },
             vec![event_session::Model {
                 id: Uuid::now_v7(),

@@ -244,31 +244,7 @@ pub async fn create(
     body: EventBody,
 ) -> Result<(event::Model, Vec<event_session::Model>), EventError> {
     let now = Utc::now();
-    let mut event = event::Model {
-        id: Uuid::now_v7(),
-        organisation_id,
-        network_id: None,
-        title: String::new(),
-        kind: EventKind::Gathering.as_str().into(),
-        description: None,
-        status: EventStatus::Draft.as_str().into(),
-        capacity: None,
-        waitlist_enabled: true,
-        members_only: false,
-        registration_opens_at: None,
-        registration_closes_at: None,
-        starts_at: now,
-        ends_at: now,
-        confirmed_count: 0,
-        waitlist_count: 0,
-        waitlist_seq: 0,
-        sequence: 0,
-        cancel_reason: None,
-        cancelled_at: None,
-        created_at: now,
-        updated_at: now,
-        schedule_changed_at: None,
-    };
+    let mut event = db::events::new_event(organisation_id, now);
     let sessions = apply(db, organisation_id, &mut event, body, true)
         .await?
         .unwrap_or_default();

@@ -8,6 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{event, event_session};
+use crate::domain::{EventKind, EventStatus};
 
 /// Which events a listing shows.
 #[derive(Debug, Default, Clone)]
@@ -96,6 +97,36 @@ pub async fn sessions_of_many(
         .order_by_asc(event_session::Column::Position)
         .all(db)
         .await
+}
+
+/// A new event row: a draft gathering in `organisation_id` with every counter at zero and
+/// times at `now` until sessions are set. Callers override what they know.
+pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
+    event::Model {
+        id: Uuid::now_v7(),
+        organisation_id,
+        network_id: None,
+        title: String::new(),
+        kind: EventKind::Gathering.as_str().into(),
+        description: None,
+        status: EventStatus::Draft.as_str().into(),
+        capacity: None,
+        waitlist_enabled: true,
+        members_only: false,
+        registration_opens_at: None,
+        registration_closes_at: None,
+        starts_at: now,
+        ends_at: now,
+        confirmed_count: 0,
+        waitlist_count: 0,
+        waitlist_seq: 0,
+        sequence: 0,
+        cancel_reason: None,
+        cancelled_at: None,
+        created_at: now,
+        updated_at: now,
+        schedule_changed_at: None,
+    }
 }
 
 /// Inserts a new event with its sessions.

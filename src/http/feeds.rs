@@ -41,79 +41,67 @@ async fn network_feed(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let result = async {
-        let slug = strip_ics(&file)?;
-        let network = db::networks::find_by_slug(&state.db.conn, slug)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        let description = network
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("Arrangementer i {}", network.name));
-        let feed = Feed {
-            scope: FeedScope::Network(network.id),
-            name: network.name.clone(),
-            description,
-            file: format!("{slug}.ics"),
-            personal: false,
-            since: network.created_at,
-        };
-        feed.respond(&state, &headers).await
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, ApiError> {
+    let slug = strip_ics(&file)?;
+    let network = db::networks::find_by_slug(&state.db.conn, slug)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let description = network
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("Arrangementer i {}", network.name));
+    let feed = Feed {
+        scope: FeedScope::Network(network.id),
+        name: network.name.clone(),
+        description,
+        file: format!("{slug}.ics"),
+        personal: false,
+        since: network.created_at,
+    };
+    feed.respond(&state, &headers).await
 }
 
 async fn organisation_feed(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let result = async {
-        let slug = strip_ics(&file)?;
-        let org = db::organisations::find_by_slug(&state.db.conn, slug)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        let feed = Feed {
-            scope: FeedScope::Organisation(org.id),
-            name: org.name.clone(),
-            description: format!("Alle arrangementer fra {}", org.name),
-            file: format!("{slug}.ics"),
-            personal: false,
-            since: org.created_at,
-        };
-        feed.respond(&state, &headers).await
-    }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, ApiError> {
+    let slug = strip_ics(&file)?;
+    let org = db::organisations::find_by_slug(&state.db.conn, slug)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let feed = Feed {
+        scope: FeedScope::Organisation(org.id),
+        name: org.name.clone(),
+        description: format!("Alle arrangementer fra {}", org.name),
+        file: format!("{slug}.ics"),
+        personal: false,
+        since: org.created_at,
+    };
+    feed.respond(&state, &headers).await
 }
 
 async fn personal_feed(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let result = async {
-        let token = strip_ics(&file)?;
-        if token.len() > 200 {
-            return Err(ApiError::not_found());
-        }
-        let email = db::feeds::participant_by_token_hash(&state.db.conn, &tokens::hash(token))
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        let feed = Feed {
-            scope: FeedScope::Participant(email),
-            name: "Mine påmeldinger".into(),
-            description: "Arrangementer du er påmeldt eller står på venteliste til".into(),
-            file: "samling.ics".into(),
-            personal: true,
-            since: DateTime::<Utc>::UNIX_EPOCH,
-        };
-        feed.respond(&state, &headers).await
+) -> Result<Response, ApiError> {
+    let token = strip_ics(&file)?;
+    if token.len() > 200 {
+        return Err(ApiError::not_found());
     }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+    let email = db::feeds::participant_by_token_hash(&state.db.conn, &tokens::hash(token))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let feed = Feed {
+        scope: FeedScope::Participant(email),
+        name: "Mine påmeldinger".into(),
+        description: "Arrangementer du er påmeldt eller står på venteliste til".into(),
+        file: "samling.ics".into(),
+        personal: true,
+        since: DateTime::<Utc>::UNIX_EPOCH,
+    };
+    feed.respond(&state, &headers).await
 }
 
 /// One feed request.

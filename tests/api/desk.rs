@@ -41,15 +41,9 @@ fn csv_rows(bytes: &[u8], delimiter: u8) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn sign_up_with(app: &TestApp, event: &str, body: Value) -> Value {
-    let (status, answer) = app
-        .call(
-            reqwest::Method::POST,
-            &format!("/events/{event}/registrations"),
-            None,
-            Some(body),
-        )
-        .await;
+/// Signs up and insists it worked.
+async fn signed_up(app: &TestApp, event: &str, body: Value) -> Value {
+    let (status, answer) = app.sign_up_with(event, body).await;
     assert_eq!(status, 201, "{answer}");
     answer
 }
@@ -61,27 +55,27 @@ async fn attendee_lists_open_safely_in_excel(engine: Engine) {
     let event = app
         .event(json!({"title": "Fagdag: demens og ernæring", "capacity": 2}))
         .await;
-    sign_up_with(
+    signed_up(
         &app,
         &event,
         json!({"name": FORMULA, "email": "x@example.no", "role": "+sykepleier"}),
     )
     .await;
-    sign_up_with(
+    signed_up(
         &app,
         &event,
         json!({"name": "Åse Ødegård", "email": "ase@example.no", "municipality": "Bærum",
                "workplace": "Sykehjem; avd. 2, \"Lia\"", "share_contact": true}),
     )
     .await;
-    let waiting = sign_up_with(
+    let waiting = signed_up(
         &app,
         &event,
         json!({"name": "Per Vent", "email": "per@example.no"}),
     )
     .await;
     assert_eq!(waiting["status"], "waitlisted");
-    let gone = sign_up_with(
+    let gone = signed_up(
         &app,
         &event,
         json!({"name": "Gone Away", "email": "gone@example.no"}),

@@ -216,11 +216,17 @@ impl TestApp {
 
     /// Signs up anonymously; returns status and body.
     pub async fn sign_up(&self, event: &str, name: &str, email: &str) -> (u16, Value) {
+        self.sign_up_with(event, json!({"name": name, "email": email}))
+            .await
+    }
+
+    /// Signs up anonymously with a whole registration body; returns status and body.
+    pub async fn sign_up_with(&self, event: &str, body: Value) -> (u16, Value) {
         self.call(
             reqwest::Method::POST,
             &format!("/events/{event}/registrations"),
             None,
-            Some(json!({"name": name, "email": email})),
+            Some(body),
         )
         .await
     }

@@ -79,14 +79,7 @@ async fn sign_up_many(
             if let Some(m) = municipality {
                 body["municipality"] = json!(m);
             }
-            let (status, answer) = app
-                .call(
-                    reqwest::Method::POST,
-                    &format!("/events/{event}/registrations"),
-                    None,
-                    Some(body),
-                )
-                .await;
+            let (status, answer) = app.sign_up_with(event, body).await;
             assert_eq!(status, 201, "{answer}");
             (i, answer["id"].as_str().unwrap().to_string())
         })
@@ -174,11 +167,9 @@ async fn vestfold_course_table(engine: Engine) {
     let (attendees, no_show_ids) = ids.split_at(65);
     // One from Horten signs up and cancels again.
     let (_, regretted) = app
-        .call(
-            reqwest::Method::POST,
-            &format!("/events/{id}/registrations"),
-            None,
-            Some(json!({"name": "Angrer", "email": "angrer@example.no", "municipality": "Horten"})),
+        .sign_up_with(
+            &id,
+            json!({"name": "Angrer", "email": "angrer@example.no", "municipality": "Horten"}),
         )
         .await;
     assert_eq!(app.cancel(&regretted).await.0, 200);
