@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use samling::{db, tokens};
+use samling::{db, links};
 use serde_json::json;
 
 #[tokio::main]
@@ -20,7 +20,7 @@ async fn main() {
     let bench = common::start().await;
     let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
-    let token = tokens::new_token();
+    let token = links::new_api_token();
     let tx = state.db.begin_write().await.unwrap();
     let org = db::organisations::get_or_create(&*tx, "bench-org", "Bench")
         .await
@@ -29,7 +29,7 @@ async fn main() {
         db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &tokens::hash(&token))
+    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token))
         .await
         .unwrap();
     tx.commit().await.unwrap();

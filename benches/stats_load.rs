@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use samling::db::{self, entities::event, entities::event_session, entities::registration};
-use samling::domain::match_key;
+use samling::domain::{match_key, EventKind, EventStatus, Language, RegistrationStatus};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
@@ -50,24 +50,24 @@ async fn main() {
     let org = db::organisations::get_or_create(&*tx, "stats-bench", "Stats bench")
         .await
         .unwrap();
-    for (name, population) in MUNICIPALITIES {
-        db::organisations::upsert_municipality(
-            &*tx,
-            org.id,
-            name,
-            &match_key(name),
-            Some(population),
-            Some("Akershus"),
-        )
+    let reference: Vec<db::organisations::MunicipalityRow> = MUNICIPALITIES
+        .iter()
+        .map(|(name, population)| db::organisations::MunicipalityRow {
+            name: name.to_string(),
+            key: match_key(name),
+            population: Some(*population),
+            region: Some("Akershus".into()),
+        })
+        .collect();
+    db::organisations::upsert_municipalities(&*tx, org.id, &reference)
         .await
         .unwrap();
-    }
-    let token = samling::tokens::new_token();
+    let token = samling::links::new_api_token();
     let organiser =
         db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &samling::tokens::hash(&token))
+    db::organisations::add_token(&*tx, organiser.id, &samling::links::hash(&token))
         .await
         .unwrap();
     let now = Utc::now();
@@ -82,8 +82,8 @@ async fn main() {
             event::Model {
                 id,
                 title: format!("Samling {e}"),
-                kind: ["gathering", "webinar", "conference", "course"][e % 4].into(),
-                status: "published".into(),
+                kind: EventKind::ALL[e % 4],
+                status: EventStatus::Published,
                 starts_at: start,
                 ends_at: end,
                 confirmed_count: per_event as i32,
@@ -116,14 +116,12 @@ async fn main() {
                 email: format!("p{n}@example.no"),
                 email_normalized: format!("p{n}@example.no"),
                 municipality,
-                municipality_id: None,
                 workplace: Some("Sykehjem".into()),
                 role: None,
                 share_contact: false,
-                language: "nb".into(),
-                status: "confirmed".into(),
+                language: Language::Nb,
+                status: RegistrationStatus::Confirmed,
                 waitlist_order: None,
-                manage_token_hash: format!("{n:064}"),
                 attended: e.is_multiple_of(2).then_some(!n.is_multiple_of(5)),
                 created_at: now,
                 updated_at: now,

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
+use crate::config::{redact, Settings};
 use crate::db::{self, Db};
 use crate::http::{self, AppState};
+use crate::links::{self, LinkKey, Links};
 use crate::mail::{self, Mailer, Transport};
 use crate::scheduler;
-use crate::tokens::{self, LinkKey};
 
 /// A ready-to-run service: database migrated, port bound.
 pub struct Application {
@@ -36,16 +36,12 @@ impl Application {
             .context("cannot apply database migrations")?;
         let link_secret = match &settings.secret_key {
             Some(key) => key.clone(),
-            None => db::reminders::get_or_create_secret(&db.conn, "link_key", tokens::new_token)
+            None => db::reminders::get_or_create_secret(&db.conn, "link_key", links::new_secret)
                 .await
                 .context("cannot read the link key")?,
         };
-        let mailer = Mailer::new(
-            &settings.base_url,
-            &settings.mail_from,
-            LinkKey::new(&link_secret),
-        )
-        .context("mail templates")?;
+        let links = Links::new(&settings.base_url, LinkKey::new(&link_secret));
+        let mailer = Mailer::new(links, &settings.mail_from).context("mail templates")?;
         let transport = Transport::new(settings.smtp_url.as_deref(), settings.outbox_dir.clone())
             .context("SAMLING_SMTP_URL")?;
         let listener = TcpListener::bind(settings.bind)
@@ -101,8 +97,8 @@ async fn delivery_worker(state: AppState, transport: Transport) {
     loop {
         match mail::deliver_due(
             &state.db,
+            &state.mailer,
             &transport,
-            &state.settings.mail_from,
             state.settings.mail_max_attempts,
             state.settings.mail_retry,
         )
@@ -120,17 +116,6 @@ async fn delivery_worker(state: AppState, transport: Transport) {
             Err(e) => tracing::error!(error = %e, "mail delivery round failed"),
         }
         state.mailer.woken().await;
-    }
-}
-
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
     }
 }
 

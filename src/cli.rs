@@ -6,8 +6,8 @@ use crate::app::{self, Application};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{Email, Slug};
-use crate::municipalities;
-use crate::tokens;
+use crate::links;
+use crate::service::municipalities;
 
 /// Samling — event registration and calendar service.
 #[derive(Debug, Parser)]
@@ -86,7 +86,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             println!(
                 "migrations applied to {}",
-                app::redact(&settings.database_url)
+                crate::config::redact(&settings.database_url)
             );
             drop(db);
             Ok(())
@@ -119,8 +119,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let organiser =
                 db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin)
                     .await?;
-            let token = tokens::new_token();
-            db::organisations::add_token(&*tx, organiser.id, &tokens::hash(&token)).await?;
+            let token = links::new_api_token();
+            db::organisations::add_token(&*tx, organiser.id, &links::hash(&token)).await?;
             tx.commit().await?;
             println!(
                 "organiser {} of {} is ready; API token (shown once):",

@@ -12,7 +12,7 @@ use serde::Deserialize;
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
 /// Raw values as read from files and environment, before checking.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct RawSettings {
     database_url: String,
     database_max_connections: u32,
@@ -30,8 +30,8 @@ struct RawSettings {
     log_format: String,
 }
 
-/// Checked settings for one Samling process.
-#[derive(Debug, Clone)]
+/// Checked settings for one Samling process. `Debug` hides passwords and keys.
+#[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
@@ -50,6 +50,43 @@ pub struct Settings {
     pub secret_key: Option<String>,
     pub log: String,
     pub log_json: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact(&self.database_url))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
+            .field("outbox_dir", &self.outbox_dir)
+            .field("mail_from", &self.mail_from)
+            .field("reminder_offsets", &self.reminder_offsets)
+            .field("scheduler_tick", &self.scheduler_tick)
+            .field("mail_max_attempts", &self.mail_max_attempts)
+            .field("mail_retry", &self.mail_retry)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("log", &self.log)
+            .field("log_json", &self.log_json)
+            .finish()
+    }
+}
+
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Not a URL: show only its scheme, in case a password is in there somewhere.
+        Err(_) => match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "(not a URL)".to_string(),
+        },
+    }
 }
 
 /// A configuration problem, worded for the person starting the service.
@@ -104,7 +141,7 @@ impl Settings {
                 "database_url",
                 format!(
                     "'{}' is neither sqlite:… nor postgres://…",
-                    raw.database_url
+                    redact(&raw.database_url)
                 ),
             ));
         }
@@ -125,7 +162,7 @@ impl Settings {
         let smtp_url = raw.smtp_url.filter(|s| !s.trim().is_empty());
         if let Some(smtp) = &smtp_url {
             let parsed = url::Url::parse(smtp)
-                .map_err(|e| bad("smtp_url", format!("'{smtp}' is not a URL: {e}")))?;
+                .map_err(|e| bad("smtp_url", format!("'{}' is not a URL: {e}", redact(smtp))))?;
             if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
                 return Err(bad(
                     "smtp_url",
@@ -181,6 +218,9 @@ impl Settings {
     }
 }
 
+/// The longest reminder offset: a year before the event.
+pub const MAX_REMINDER_OFFSET: Duration = Duration::from_secs(366 * 86_400);
+
 /// Parses `7d,1d,1h,30m` into durations, longest first.
 pub fn parse_offsets(text: &str) -> Result<Vec<Duration>, String> {
     let mut offsets = Vec::new();
@@ -190,12 +230,16 @@ pub fn parse_offsets(text: &str) -> Result<Vec<Duration>, String> {
         let n: u64 = number
             .parse()
             .map_err(|_| format!("'{part}' is not a number followed by d, h or m"))?;
-        let seconds = match unit {
-            'd' => n * 86_400,
-            'h' => n * 3_600,
-            'm' => n * 60,
+        let unit_seconds = match unit {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
             _ => return Err(format!("'{part}' must end in d, h or m")),
         };
+        let seconds = n
+            .checked_mul(unit_seconds)
+            .filter(|s| *s <= MAX_REMINDER_OFFSET.as_secs())
+            .ok_or_else(|| format!("'{part}' is more than a year"))?;
         if seconds == 0 {
             return Err(format!("'{part}' is zero"));
         }
@@ -224,5 +268,8 @@ mod tests {
         );
         assert!(parse_offsets("7x").is_err());
         assert!(parse_offsets("d").is_err());
+        assert!(parse_offsets("99999999999999999d").is_err(), "no overflow");
+        assert!(parse_offsets("367d").is_err());
+        assert!(parse_offsets("366d").is_ok());
     }
 }

@@ -1,11 +1,12 @@
 //! `samling demo`: a small, realistic centre to click around in. Every piece is looked up
 //! before it is created (events by a fixed id), so running it twice changes nothing.
-use chrono::{Duration, NaiveTime, TimeZone, Utc};
-use chrono_tz::Europe::Oslo;
+use chrono::{Duration, NaiveTime, Utc};
 use uuid::Uuid;
 
 use crate::db::entities::{event, event_session};
+use crate::db::organisations::MunicipalityRow;
 use crate::db::{self, Db};
+use crate::domain::period::{local_to_utc, DEFAULT_ZONE};
 use crate::domain::{match_key, EventKind, EventStatus};
 
 /// Vestfold's municipalities and populations (DOMAIN.md).
@@ -123,17 +124,16 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         "Utviklingssenter for sykehjem og hjemmetjenester i Vestfold",
     )
     .await?;
-    for (name, population) in VESTFOLD {
-        db::organisations::upsert_municipality(
-            &*tx,
-            org.id,
-            name,
-            &match_key(name),
-            Some(population),
-            Some("Vestfold"),
-        )
-        .await?;
-    }
+    let municipalities: Vec<MunicipalityRow> = VESTFOLD
+        .iter()
+        .map(|(name, population)| MunicipalityRow {
+            name: name.to_string(),
+            key: match_key(name),
+            population: Some(*population),
+            region: Some("Vestfold".into()),
+        })
+        .collect();
+    db::organisations::upsert_municipalities(&*tx, org.id, &municipalities).await?;
     let mut networks = std::collections::HashMap::new();
     for (slug, name, description) in NETWORKS {
         let n = match db::networks::find_by_slug(&*tx, slug).await? {
@@ -145,7 +145,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         networks.insert(slug, n.id);
     }
     let mut created = 0;
-    let today = Utc::now().with_timezone(&Oslo).date_naive();
+    let today = Utc::now().with_timezone(&DEFAULT_ZONE).date_naive();
     for d in EVENTS {
         let id = Uuid::new_v5(
             &Uuid::NAMESPACE_URL,
@@ -161,11 +161,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
             .map(|(i, (days, hour, hours, location, online))| {
                 let local = (today + Duration::days(*days))
                     .and_time(NaiveTime::from_hms_opt(*hour, 0, 0).unwrap_or_default());
-                let start = Oslo
-                    .from_local_datetime(&local)
-                    .earliest()
-                    .unwrap_or_else(|| Oslo.from_utc_datetime(&local));
-                let start = start.with_timezone(&Utc);
+                // Whole hours of the day: never in a daylight-saving gap.
+                let start = local_to_utc(local, DEFAULT_ZONE).unwrap_or_else(|| local.and_utc());
                 event_session::Model {
                     id: Uuid::new_v5(&id, &[i as u8]),
                     event_id: id,
@@ -186,9 +183,9 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
                 id,
                 network_id: networks.get(d.network).copied(),
                 title: d.title.into(),
-                kind: d.kind.as_str().into(),
+                kind: d.kind,
                 description: Some(d.description.into()),
-                status: EventStatus::Published.as_str().into(),
+                status: EventStatus::Published,
                 capacity: d.capacity,
                 members_only: d.members_only,
                 registration_closes_at: Some(first - Duration::days(2)),

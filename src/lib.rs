@@ -1,19 +1,17 @@
 //! Samling: event registration and calendar service for professional networks.
+//!
+//! Where things live: `domain` decides (pure rules), `service` does (one use case, one
+//! transaction), `db` stores, `mail`/`calendar`/`export` render, `http` translates.
 pub mod app;
-pub mod attendance;
 pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
-pub mod events;
 pub mod export;
 pub mod http;
+pub mod links;
 pub mod mail;
-pub mod municipalities;
-pub mod registration;
-pub mod reminders;
 pub mod scheduler;
-pub mod stats;
-pub mod tokens;
+pub mod service;

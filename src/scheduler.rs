@@ -5,7 +5,7 @@ use chrono::Utc;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::http::AppState;
-use crate::reminders;
+use crate::service::reminders;
 
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {

@@ -5,6 +5,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_reminders_and_link_keys;
 mod m20261123_000003_participant_feeds;
 mod m20261123_000004_session_attendance;
+mod m20261125_000005_links_and_mail_facts;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_reminders_and_link_keys::Migration),
             Box::new(m20261123_000003_participant_feeds::Migration),
             Box::new(m20261123_000004_session_attendance::Migration),
+            Box::new(m20261125_000005_links_and_mail_facts::Migration),
         ]
     }
 }

@@ -1,41 +1,66 @@
-//! iCalendar rendering (RFC 5545) with the `icalendar` crate, for mail attachments (and the
-//! feeds built on the same entries).
+//! iCalendar rendering (RFC 5545) with the `icalendar` crate: subscribed feeds and the
+//! calendar messages in mail.
 //!
 //! Choices that matter for real clients:
 //! - Times are written in UTC (`…Z`). Outlook, Google, Apple and Thunderbird all convert UTC
 //!   correctly across daylight-saving changes, while a hand-written VTIMEZONE is a classic
 //!   source of one-hour errors (and `icalendar` writes none).
-//! - A session's UID never changes (`{session id}@samling`); SEQUENCE is the event's change
-//!   counter, so an update replaces the entry instead of adding a second one.
-//! - Mail uses iTIP (RFC 5546): `METHOD:REQUEST` with ORGANIZER and the participant as an
-//!   ATTENDEE already accepted (`RSVP=FALSE`, nothing to answer), and `METHOD:CANCEL` with
-//!   the same UIDs and a higher SEQUENCE to take entries out again. Gmail and Apple Mail
-//!   act on the inline `text/calendar; method=…` part; Outlook on the same part or the
-//!   attached `invite.ics`. Outlook acts on the first VEVENT of a REQUEST only, so a course
-//!   with several sessions is best followed through the personal calendar feed.
+//! - A session's UID never changes (`{session id}@samling`); SEQUENCE grows with every
+//!   change, so an update replaces the entry instead of adding a second one.
+//! - Feeds carry no METHOD (RFC 5546 allows `METHOD:PUBLISH` only with an ORGANIZER, and an
+//!   ORGANIZER makes Outlook show subscribed entries as meetings to answer).
+//! - Mail uses iTIP (RFC 5546) with **one VEVENT per message**: `METHOD:REQUEST` with
+//!   ORGANIZER and the participant as an ATTENDEE already accepted (`RSVP=FALSE`, nothing to
+//!   answer), or `METHOD:CANCEL` with the same UID and a higher SEQUENCE. Why one: see
+//!   `domain::notices`.
 use chrono::{DateTime, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus as IcalStatus, Property};
-use lettre::message::Mailbox;
+use uuid::Uuid;
 
-use crate::db::entities::{event, event_session};
-use crate::domain::EventStatus;
+use crate::domain::notices::CalendarMethod;
+
+/// PRODID of everything Samling writes.
+pub const PRODID: &str = concat!("-//Samling//Samling ", env!("CARGO_PKG_VERSION"), "//NB");
 
 /// The UID of a session's calendar entry; stable for the life of the session.
-pub fn session_uid(session_id: uuid::Uuid) -> String {
+pub fn session_uid(session_id: Uuid) -> String {
     format!("{session_id}@samling")
 }
 
-/// How to write an event's entries.
+/// The event an entry belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryEvent<'a> {
+    pub id: Uuid,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub cancelled: bool,
+}
+
+/// One session, as an entry shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct EntrySession<'a> {
+    pub id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<&'a str>,
+    /// Whether the session is online (the link itself only where the reader may join).
+    pub online: bool,
+    pub join_link: Option<&'a str>,
+    /// 1-based place among the event's sessions, and how many there are.
+    pub number: usize,
+    pub of: usize,
+}
+
+/// How to write an entry.
 pub struct EntryOptions<'a> {
-    pub base_url: &'a str,
-    /// Only people holding a seat see a webinar's join link.
-    pub include_join_link: bool,
+    /// The event's public page (URL and the end of DESCRIPTION).
+    pub page_url: &'a str,
     pub sequence: i32,
     /// DTSTAMP: the time of the last change for feeds (so an unchanged feed is unchanged
     /// byte for byte), the sending time for mail.
     pub dtstamp: DateTime<Utc>,
     /// CATEGORIES, e.g. the kind and the network.
-    pub categories: Vec<String>,
+    pub categories: &'a [String],
     /// A waiting-list place: shown as tentative, with a marker in the title.
     pub waitlisted: bool,
 }
@@ -49,81 +74,71 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
-/// One VEVENT per session of an event.
-pub fn session_entries(
-    event: &event::Model,
-    sessions: &[event_session::Model],
-    options: &EntryOptions<'_>,
-) -> Vec<Event> {
-    let page = format!("{}/events/{}", options.base_url, event.id);
-    let count = sessions.len();
-    let cancelled = event.status == EventStatus::Cancelled.as_str();
-    sessions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut summary = if count > 1 {
-                format!("{} ({}/{})", event.title, i + 1, count)
-            } else {
-                event.title.clone()
-            };
-            if options.waitlisted {
-                summary = format!("[Venteliste] {summary}");
-            }
-            if cancelled {
-                summary = format!("[Avlyst] {summary}");
-            }
-            let mut description = event.description.clone().unwrap_or_default();
-            if options.include_join_link {
-                if let Some(link) = &s.online_url {
-                    description.push_str(&format!("\n\nDelta / Join: {link}"));
-                }
-            }
-            description.push_str(&format!("\n\n{page}"));
-            let status = if cancelled {
-                IcalStatus::Cancelled
-            } else if options.waitlisted {
-                IcalStatus::Tentative
-            } else {
-                IcalStatus::Confirmed
-            };
-            let mut entry = Event::new();
-            entry
-                .uid(&session_uid(s.id))
-                .timestamp(options.dtstamp)
-                .sequence(options.sequence.max(0) as u32)
-                .summary(&clean(&summary))
-                .description(clean(&description).trim())
-                .starts(s.starts_at)
-                .ends(s.ends_at)
-                .url(&page)
-                .status(status);
-            if !options.categories.is_empty() {
-                entry.categories(options.categories.iter().map(|c| clean(c)));
-            }
-            let join_link = s.online_url.as_ref().filter(|_| options.include_join_link);
-            match (&s.location, join_link) {
-                (Some(place), _) => {
-                    entry.location(&clean(place));
-                }
-                (None, Some(link)) => {
-                    entry.location(link);
-                }
-                (None, None) if s.online_url.is_some() => {
-                    entry.location("Digitalt / Online");
-                }
-                _ => {}
-            }
-            entry.done()
-        })
-        .collect()
+/// One session's VEVENT.
+pub fn entry(event: &EntryEvent<'_>, s: &EntrySession<'_>, options: &EntryOptions<'_>) -> Event {
+    let mut summary = if s.of > 1 {
+        format!("{} ({}/{})", event.title, s.number, s.of)
+    } else {
+        event.title.to_string()
+    };
+    if options.waitlisted {
+        summary = format!("[Venteliste] {summary}");
+    }
+    if event.cancelled {
+        summary = format!("[Avlyst] {summary}");
+    }
+    let mut description = event.description.unwrap_or_default().to_string();
+    if let Some(link) = s.join_link {
+        description.push_str(&format!("\n\nDelta / Join: {link}"));
+    }
+    description.push_str(&format!("\n\n{}", options.page_url));
+    let status = if event.cancelled {
+        IcalStatus::Cancelled
+    } else if options.waitlisted {
+        IcalStatus::Tentative
+    } else {
+        IcalStatus::Confirmed
+    };
+    let mut e = Event::new();
+    e.uid(&session_uid(s.id))
+        .timestamp(options.dtstamp)
+        .sequence(options.sequence.max(0) as u32)
+        .summary(&clean(&summary))
+        .description(clean(&description).trim())
+        .starts(s.starts_at)
+        .ends(s.ends_at)
+        .url(options.page_url)
+        .status(status);
+    if !options.categories.is_empty() {
+        e.categories(options.categories.iter().map(|c| clean(c)));
+    }
+    match (s.location, s.join_link) {
+        (Some(place), _) => {
+            e.location(&clean(place));
+        }
+        (None, Some(link)) => {
+            e.location(link);
+        }
+        (None, None) if s.online => {
+            e.location("Digitalt / Online");
+        }
+        _ => {}
+    }
+    e.done()
 }
 
-/// A subscribable feed: `METHOD:PUBLISH`, calendar name and description, and refresh hints
+fn calendar() -> Calendar {
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"));
+    cal.append_property(("PRODID", PRODID));
+    cal.append_property(("CALSCALE", "GREGORIAN"));
+    cal
+}
+
+/// A subscribable feed: calendar name and description, and refresh hints
 /// (`REFRESH-INTERVAL`, and `X-PUBLISHED-TTL` for Outlook) of one hour.
 pub fn feed(name: &str, description: &str, entries: Vec<Event>) -> String {
-    let mut cal = Calendar::new();
-    cal.append_property(("METHOD", "PUBLISH"));
+    let mut cal = calendar();
     cal.append_property(("X-WR-CALNAME", clean(name).as_str()));
     cal.append_property(("X-WR-CALDESC", clean(description).as_str()));
     cal.append_property(
@@ -135,6 +150,59 @@ pub fn feed(name: &str, description: &str, entries: Vec<Event>) -> String {
     for entry in entries {
         cal.push(entry);
     }
+    refold(&cal.done().to_string())
+}
+
+/// A file of entries to import by hand ("add to calendar"): no METHOD, no people.
+pub fn download(name: &str, entries: Vec<Event>) -> String {
+    let mut cal = calendar();
+    cal.append_property(("X-WR-CALNAME", clean(name).as_str()));
+    for entry in entries {
+        cal.push(entry);
+    }
+    refold(&cal.done().to_string())
+}
+
+/// The people an invitation names.
+pub struct Parties<'a> {
+    pub organizer_email: &'a str,
+    pub organizer_name: &'a str,
+    pub attendee_name: &'a str,
+    pub attendee_email: &'a str,
+}
+
+/// Parameter values may not hold double quotes or control characters.
+fn param(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| *c != '"' && !c.is_control())
+        .collect()
+}
+
+/// An iTIP message for one participant about one session's entry.
+pub fn invitation(method: CalendarMethod, mut entry: Event, parties: &Parties<'_>) -> String {
+    let mut cal = calendar();
+    cal.append_property(("METHOD", method.as_str()));
+    if method == CalendarMethod::Cancel {
+        entry.status(IcalStatus::Cancelled);
+    }
+    let mut organizer = Property::new("ORGANIZER", format!("mailto:{}", parties.organizer_email));
+    organizer.add_parameter("CN", &param(parties.organizer_name));
+    entry.append_property(organizer);
+    let mut attendee = Property::new("ATTENDEE", format!("mailto:{}", parties.attendee_email));
+    attendee
+        .add_parameter("CN", &param(parties.attendee_name))
+        .add_parameter("ROLE", "REQ-PARTICIPANT")
+        .add_parameter(
+            "PARTSTAT",
+            match method {
+                CalendarMethod::Cancel => "DECLINED",
+                CalendarMethod::Request => "ACCEPTED",
+            },
+        )
+        .add_parameter("RSVP", "FALSE");
+    entry.append_property(attendee);
+    cal.push(entry);
     refold(&cal.done().to_string())
 }
 
@@ -175,7 +243,7 @@ pub fn refold(ics: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::refold;
+    use super::*;
 
     #[test]
     fn folds_at_75_octets_on_character_boundaries_away_from_spaces() {
@@ -187,86 +255,13 @@ mod tests {
         }
         assert_eq!(folded.replace("\r\n ", ""), long);
     }
-}
 
-/// What a mailed calendar asks the participant's calendar to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// Add or update the entries.
-    Request,
-    /// Remove the entries.
-    Cancel,
-}
-
-impl Method {
-    /// The iTIP method name, also used in the MIME type.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Request => "REQUEST",
-            Method::Cancel => "CANCEL",
-        }
+    #[test]
+    fn own_product_id_and_no_method_in_feeds() {
+        let f = feed("Nettverk", "Beskrivelse", vec![]);
+        assert!(f.contains(&format!("PRODID:{PRODID}\r\n")));
+        assert!(!f.contains("ICALENDAR-RS"));
+        assert!(!f.contains("METHOD"));
+        assert_eq!(f.matches("PRODID").count(), 1);
     }
-}
-
-/// The people an invitation names.
-pub struct Parties<'a> {
-    pub organizer: &'a Mailbox,
-    pub organizer_name: &'a str,
-    pub attendee_name: &'a str,
-    pub attendee_email: &'a str,
-}
-
-/// Parameter values may not hold double quotes or control characters.
-fn param(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| *c != '"' && !c.is_control())
-        .collect()
-}
-
-/// An iTIP calendar for one participant's mail.
-pub fn invitation(
-    method: Method,
-    event: &event::Model,
-    sessions: &[event_session::Model],
-    base_url: &str,
-    include_join_link: bool,
-    sequence: i32,
-    parties: &Parties<'_>,
-) -> String {
-    let mut cal = Calendar::new();
-    cal.append_property(("METHOD", method.as_str()));
-    let options = EntryOptions {
-        base_url,
-        include_join_link,
-        sequence,
-        dtstamp: Utc::now(),
-        categories: vec![],
-        waitlisted: false,
-    };
-    for mut entry in session_entries(event, sessions, &options) {
-        if method == Method::Cancel {
-            entry.status(IcalStatus::Cancelled);
-        }
-        let mut organizer =
-            Property::new("ORGANIZER", format!("mailto:{}", parties.organizer.email));
-        organizer.add_parameter("CN", &param(parties.organizer_name));
-        entry.append_property(organizer);
-        let mut attendee = Property::new("ATTENDEE", format!("mailto:{}", parties.attendee_email));
-        attendee
-            .add_parameter("CN", &param(parties.attendee_name))
-            .add_parameter("ROLE", "REQ-PARTICIPANT")
-            .add_parameter(
-                "PARTSTAT",
-                if method == Method::Cancel {
-                    "DECLINED"
-                } else {
-                    "ACCEPTED"
-                },
-            )
-            .add_parameter("RSVP", "FALSE");
-        entry.append_property(attendee);
-        cal.push(entry);
-    }
-    refold(&cal.done().to_string())
 }

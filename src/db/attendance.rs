@@ -1,4 +1,6 @@
 //! Attendance per session, and the per-registration summary kept beside it.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -78,18 +80,27 @@ pub async fn delete_for_sessions(
     Ok(())
 }
 
-/// Stores a registration's attendance summary (`None`: nothing recorded).
-pub async fn set_summary(
+/// Stores registrations' attendance summaries (`None`: nothing recorded): one statement per
+/// distinct value and thousand registrations, however many are marked at once.
+pub async fn set_summaries(
     db: &impl ConnectionTrait,
-    registration_id: Uuid,
-    attended: Option<bool>,
+    summaries: &HashMap<Uuid, Option<bool>>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    registration::Entity::update_many()
-        .col_expr(registration::Column::Attended, attended.into())
-        .col_expr(registration::Column::UpdatedAt, now.into())
-        .filter(registration::Column::Id.eq(registration_id))
-        .exec(db)
-        .await?;
+    for value in [Some(true), Some(false), None] {
+        let ids: Vec<Uuid> = summaries
+            .iter()
+            .filter(|(_, v)| **v == value)
+            .map(|(id, _)| *id)
+            .collect();
+        for chunk in ids.chunks(1000) {
+            registration::Entity::update_many()
+                .col_expr(registration::Column::Attended, value.into())
+                .col_expr(registration::Column::UpdatedAt, now.into())
+                .filter(registration::Column::Id.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await?;
+        }
+    }
     Ok(())
 }

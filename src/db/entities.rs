@@ -1,5 +1,6 @@
-//! sea-orm entities, one module per table. Enumerated columns are plain strings here; the
-//! `domain` types convert them, so the database stays readable from `psql`/`sqlite3`.
+//! sea-orm entities, one module per table. Enumerated columns are the `domain` enums, stored
+//! as short strings so the database stays readable from `psql`/`sqlite3`; an unknown stored
+//! value is a database error, not a panic.
 
 macro_rules! no_relations {
     () => {
@@ -112,6 +113,7 @@ pub mod municipality {
 
 /// An event; keeps its own seat and waiting-list counters so sign-ups never count rows.
 pub mod event {
+    use crate::domain::{EventKind, EventStatus};
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "events")]
@@ -121,9 +123,9 @@ pub mod event {
         pub organisation_id: Uuid,
         pub network_id: Option<Uuid>,
         pub title: String,
-        pub kind: String,
+        pub kind: EventKind,
         pub description: Option<String>,
-        pub status: String,
+        pub status: EventStatus,
         pub capacity: Option<i32>,
         pub waitlist_enabled: bool,
         pub members_only: bool,
@@ -169,6 +171,7 @@ pub mod event_session {
 
 /// A participant's sign-up for an event.
 pub mod registration {
+    use crate::domain::{Language, RegistrationStatus};
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "registrations")]
@@ -179,16 +182,16 @@ pub mod registration {
         pub name: String,
         pub email: String,
         pub email_normalized: String,
+        /// As typed; matched against the reference list when statistics are made.
         pub municipality: Option<String>,
-        pub municipality_id: Option<Uuid>,
         pub workplace: Option<String>,
         pub role: Option<String>,
         pub share_contact: bool,
-        pub language: String,
-        pub status: String,
+        pub language: Language,
+        pub status: RegistrationStatus,
         /// Waiting-list ticket; lower is earlier. Kept after promotion for the record.
         pub waitlist_order: Option<i64>,
-        pub manage_token_hash: String,
+        /// Summary of the per-session marks (see `domain::summarize_attendance`).
         pub attended: Option<bool>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -198,29 +201,29 @@ pub mod registration {
     no_relations!();
 }
 
-/// A rendered mail waiting to be delivered (or delivered, or given up on).
+/// A mail to send (or sent, or given up on). Holds the facts the mail is rendered from
+/// until it is sent; after that only what the organiser's mail-status view shows.
 pub mod outbox {
+    use crate::domain::MailKind;
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "outbox")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
-        pub kind: String,
+        pub kind: MailKind,
         pub registration_id: Option<Uuid>,
         pub event_id: Option<Uuid>,
         /// `Name <address>` as validated when the mail was queued.
         pub recipient: String,
         /// Stable Message-ID, so a resend after a crash is recognisable as the same mail.
         pub message_id: String,
+        /// Filled in when the mail is rendered for sending.
         pub subject: String,
-        #[sea_orm(column_type = "Text")]
-        pub body_text: String,
-        #[sea_orm(column_type = "Text")]
-        pub body_html: String,
-        /// iCalendar attachment (`text/calendar`), if the mail carries one.
-        pub ics: Option<String>,
-        pub status: String,
+        /// What the mail says, as JSON (`mail::MailFacts`); `None` once sent.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub facts: Option<String>,
+        pub status: MailStatus,
         pub attempts: i32,
         pub next_attempt_at: DateTimeUtc,
         pub locked_until: Option<DateTimeUtc>,
@@ -229,6 +232,21 @@ pub mod outbox {
         pub created_at: DateTimeUtc,
     }
     no_relations!();
+
+    /// Where a mail is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
+    #[serde(rename_all = "lowercase")]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    pub enum MailStatus {
+        /// Waiting for its (next) attempt.
+        #[sea_orm(string_value = "pending")]
+        Pending,
+        #[sea_orm(string_value = "sent")]
+        Sent,
+        /// Given up after the last attempt.
+        #[sea_orm(string_value = "failed")]
+        Failed,
+    }
 }
 
 /// A reminder round done: one per event, offset and start time, whatever the processes.
@@ -263,7 +281,7 @@ pub mod app_secret {
     no_relations!();
 }
 
-/// A participant's personal feed: their address and the hash of its token.
+/// A participant's personal feed: their address and the random id its link is made from.
 pub mod participant_feed {
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -271,8 +289,11 @@ pub mod participant_feed {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub email_normalized: String,
-        pub token_hash: String,
+        /// 128 random bits (hex); the link is this id and its MAC (`links.rs`).
+        pub link_id: String,
         pub created_at: DateTimeUtc,
+        /// When the participant last asked for a new link.
+        pub replaced_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -289,6 +310,21 @@ pub mod session_attendance {
         pub session_id: Uuid,
         pub attended: bool,
         pub recorded_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// When a calendar feed's fingerprint last changed: its `Last-Modified`.
+pub mod feed_version {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "feed_versions")]
+    pub struct Model {
+        /// The feed's path, e.g. `networks/demens` or `me/<link id>`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub feed: String,
+        pub etag: String,
+        pub changed_at: DateTimeUtc,
     }
     no_relations!();
 }

@@ -7,21 +7,70 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{event, event_session};
-use crate::domain::{EventKind, EventStatus};
+use super::entities::{event, event_session, organisation};
+use crate::domain::visibility::ListRule;
+use crate::domain::{EventKind, EventStatus, Seats, SignupWindow};
 
 /// Which events a listing shows.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct EventFilter {
+    /// Which statuses the viewer may see listed (`domain::visibility::list_rule`).
+    pub rule: ListRule,
     pub network_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
+    pub kind: Option<EventKind>,
     /// Events starting at or after this instant; default: events not yet ended.
     pub from: Option<DateTime<Utc>>,
     /// Events starting before this instant.
     pub to: Option<DateTime<Utc>>,
-    /// Also show drafts and cancelled events of this organisation (its organiser is asking).
-    pub all_statuses_of: Option<Uuid>,
+    pub offset: u64,
     pub limit: u64,
+}
+
+impl EventFilter {
+    /// Upcoming events under `rule`, at most `limit`.
+    pub fn upcoming(rule: ListRule, limit: u64) -> EventFilter {
+        EventFilter {
+            rule,
+            network_id: None,
+            organisation_id: None,
+            kind: None,
+            from: None,
+            to: None,
+            offset: 0,
+            limit,
+        }
+    }
+}
+
+/// An event with what every view of it needs: its sessions (in order) and organisation.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    pub event: event::Model,
+    pub sessions: Vec<event_session::Model>,
+    pub organisation: organisation::Model,
+}
+
+impl event::Model {
+    /// The facts that decide whether the event takes sign-ups.
+    pub fn window(&self) -> SignupWindow {
+        SignupWindow {
+            status: self.status,
+            opens_at: self.registration_opens_at,
+            closes_at: self.registration_closes_at,
+            starts_at: self.starts_at,
+        }
+    }
+
+    /// The seat counters.
+    pub fn seats(&self) -> Seats {
+        Seats {
+            capacity: self.capacity,
+            confirmed: self.confirmed_count,
+            waitlist_enabled: self.waitlist_enabled,
+            waitlisted: self.waitlist_count,
+        }
+    }
 }
 
 /// Finds an event by id.
@@ -29,11 +78,36 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<event::M
     event::Entity::find_by_id(id).one(db).await
 }
 
+/// An event with its sessions and organisation: the one loader every view uses.
+pub async fn context(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<EventContext>, DbErr> {
+    let Some(event) = find(db, id).await? else {
+        return Ok(None);
+    };
+    context_of(db, event).await.map(Some)
+}
+
+/// The sessions and organisation of an event already read (e.g. under its lock).
+pub async fn context_of(
+    db: &impl ConnectionTrait,
+    event: event::Model,
+) -> Result<EventContext, DbErr> {
+    let sessions = sessions(db, event.id).await?;
+    let organisation = organisation::Entity::find_by_id(event.organisation_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("organisation {}", event.organisation_id)))?;
+    Ok(EventContext {
+        event,
+        sessions,
+        organisation,
+    })
+}
+
 /// Finds an event and locks its row until the transaction ends (PostgreSQL `FOR UPDATE`;
 /// on SQLite the write transaction already excludes other writers).
 ///
-/// Every change to an event's registrations takes this lock first, so seat decisions are
-/// made on fresh counters and two transactions never lock rows in opposite orders.
+/// Every change to an event or its registrations takes this lock first, so decisions are
+/// made on the current row and two transactions never lock rows in opposite orders.
 pub async fn find_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -41,32 +115,60 @@ pub async fn find_for_update(
     event::Entity::find_by_id(id).lock_exclusive().one(db).await
 }
 
-/// Published events (plus the asking organiser's own others), soonest first.
+fn listing_condition(filter: &EventFilter) -> Condition {
+    let mut visible = Condition::any()
+        .add(event::Column::Status.is_in(filter.rule.statuses_for_all.iter().copied()));
+    if let Some(org) = filter.rule.all_of_organisation {
+        visible = visible.add(event::Column::OrganisationId.eq(org));
+    }
+    let mut condition = Condition::all().add(visible);
+    if let Some(n) = filter.network_id {
+        condition = condition.add(event::Column::NetworkId.eq(n));
+    }
+    if let Some(o) = filter.organisation_id {
+        condition = condition.add(event::Column::OrganisationId.eq(o));
+    }
+    if let Some(k) = filter.kind {
+        condition = condition.add(event::Column::Kind.eq(k));
+    }
+    condition = match filter.from {
+        Some(from) => condition.add(event::Column::StartsAt.gte(from)),
+        None => condition.add(event::Column::EndsAt.gte(Utc::now())),
+    };
+    if let Some(to) = filter.to {
+        condition = condition.add(event::Column::StartsAt.lt(to));
+    }
+    condition
+}
+
+/// The events a listing shows, soonest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &EventFilter,
 ) -> Result<Vec<event::Model>, DbErr> {
-    let mut visible = Condition::any().add(event::Column::Status.eq("published"));
-    if let Some(org) = filter.all_statuses_of {
-        visible = visible.add(event::Column::OrganisationId.eq(org));
-    }
-    let mut q = event::Entity::find().filter(visible);
-    if let Some(n) = filter.network_id {
-        q = q.filter(event::Column::NetworkId.eq(n));
-    }
-    if let Some(o) = filter.organisation_id {
-        q = q.filter(event::Column::OrganisationId.eq(o));
-    }
-    q = match filter.from {
-        Some(from) => q.filter(event::Column::StartsAt.gte(from)),
-        None => q.filter(event::Column::EndsAt.gte(Utc::now())),
-    };
-    if let Some(to) = filter.to {
-        q = q.filter(event::Column::StartsAt.lt(to));
-    }
-    q.order_by_asc(event::Column::StartsAt)
+    event::Entity::find()
+        .filter(listing_condition(filter))
+        .order_by_asc(event::Column::StartsAt)
         .order_by_asc(event::Column::Id)
+        .offset(filter.offset)
         .limit(filter.limit)
+        .all(db)
+        .await
+}
+
+/// An organisation's events for its organisers: every status, latest first.
+pub async fn of_organisation(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<event::Model>, DbErr> {
+    event::Entity::find()
+        .filter(event::Column::OrganisationId.eq(organisation_id))
+        .order_by_desc(event::Column::StartsAt)
+        .order_by_asc(event::Column::Id)
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await
 }
@@ -83,20 +185,26 @@ pub async fn sessions(
         .await
 }
 
-/// The sessions of several events, in order (one query for a whole listing).
+/// The sessions of several events, grouped by event and in order (one query per thousand
+/// events, within every engine's parameter limit).
 pub async fn sessions_of_many(
     db: &impl ConnectionTrait,
-    event_ids: Vec<Uuid>,
-) -> Result<Vec<event_session::Model>, DbErr> {
-    if event_ids.is_empty() {
-        return Ok(vec![]);
+    event_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<event_session::Model>>, DbErr> {
+    let mut by_event: std::collections::HashMap<Uuid, Vec<event_session::Model>> =
+        Default::default();
+    for chunk in event_ids.chunks(1000) {
+        let rows = event_session::Entity::find()
+            .filter(event_session::Column::EventId.is_in(chunk.iter().copied()))
+            .order_by_asc(event_session::Column::EventId)
+            .order_by_asc(event_session::Column::Position)
+            .all(db)
+            .await?;
+        for s in rows {
+            by_event.entry(s.event_id).or_default().push(s);
+        }
     }
-    event_session::Entity::find()
-        .filter(event_session::Column::EventId.is_in(event_ids))
-        .order_by_asc(event_session::Column::EventId)
-        .order_by_asc(event_session::Column::Position)
-        .all(db)
-        .await
+    Ok(by_event)
 }
 
 /// A new event row: a draft gathering in `organisation_id` with every counter at zero and
@@ -107,9 +215,9 @@ pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
         organisation_id,
         network_id: None,
         title: String::new(),
-        kind: EventKind::Gathering.as_str().into(),
+        kind: EventKind::Gathering,
         description: None,
-        status: EventStatus::Draft.as_str().into(),
+        status: EventStatus::Draft,
         capacity: None,
         waitlist_enabled: true,
         members_only: false,
@@ -153,7 +261,9 @@ async fn insert_sessions(
     Ok(())
 }
 
-/// Writes every column of a changed event.
+/// Writes the columns an organiser changes. Call with the row locked and `event` derived
+/// from the locked row, so no concurrent change is overwritten. The seat counters are
+/// changed only through [`adjust_counts`].
 pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<event::Model, DbErr> {
     let mut active = event::ActiveModel::from(event);
     for col in [
@@ -177,7 +287,6 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
     ] {
         active.reset(col);
     }
-    // The counters are changed only through `adjust_counts`.
     active.not_set(event::Column::ConfirmedCount);
     active.not_set(event::Column::WaitlistCount);
     active.not_set(event::Column::WaitlistSeq);
@@ -197,27 +306,45 @@ pub async fn replace_sessions(
     insert_sessions(db, sessions).await
 }
 
-/// Moves the seat and waiting-list counters by the given amounts, in the database
-/// (`SET confirmed_count = confirmed_count + ?`), and hands out waiting-list tickets.
+/// How one change moves an event's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountChange {
+    /// Seats taken (negative: freed).
+    pub confirmed: i32,
+    /// Places in line taken (negative: left).
+    pub waitlisted: i32,
+    /// Waiting-list tickets handed out (they order the line and are never reused).
+    pub tickets: i64,
+    /// How much the calendar SEQUENCE grows.
+    pub sequence: i32,
+}
+
+/// Moves the counters in the database (`SET confirmed_count = confirmed_count + ?`), so the
+/// row is written once whatever else the transaction did.
 pub async fn adjust_counts(
     db: &impl ConnectionTrait,
     event_id: Uuid,
-    confirmed_delta: i32,
-    waitlist_delta: i32,
-    tickets_taken: i64,
+    change: CountChange,
 ) -> Result<(), DbErr> {
+    if change == CountChange::default() {
+        return Ok(());
+    }
     event::Entity::update_many()
         .col_expr(
             event::Column::ConfirmedCount,
-            Expr::col(event::Column::ConfirmedCount).add(confirmed_delta),
+            Expr::col(event::Column::ConfirmedCount).add(change.confirmed),
         )
         .col_expr(
             event::Column::WaitlistCount,
-            Expr::col(event::Column::WaitlistCount).add(waitlist_delta),
+            Expr::col(event::Column::WaitlistCount).add(change.waitlisted),
         )
         .col_expr(
             event::Column::WaitlistSeq,
-            Expr::col(event::Column::WaitlistSeq).add(tickets_taken),
+            Expr::col(event::Column::WaitlistSeq).add(change.tickets),
+        )
+        .col_expr(
+            event::Column::Sequence,
+            Expr::col(event::Column::Sequence).add(change.sequence),
         )
         .filter(event::Column::Id.eq(event_id))
         .exec(db)

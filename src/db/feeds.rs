@@ -10,7 +10,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{event, event_session, participant_feed, registration};
+use super::entities::{event, feed_version, participant_feed, registration};
+use crate::domain::{EventStatus, RegistrationStatus};
 
 /// How far back a feed reaches: enough for "what did we do last term".
 pub const HISTORY: Duration = Duration::days(180);
@@ -30,7 +31,7 @@ pub enum FeedScope {
 /// A participant's registration as the personal feed needs it.
 #[derive(Debug, Clone)]
 pub struct OwnRegistration {
-    pub status: String,
+    pub status: RegistrationStatus,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -39,7 +40,7 @@ pub struct OwnRegistration {
 pub struct EventStamp {
     pub id: Uuid,
     pub sequence: i32,
-    pub status: String,
+    pub status: EventStatus,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -51,10 +52,10 @@ async fn scoped(
     now: DateTime<Utc>,
 ) -> Result<Option<(Select<event::Entity>, HashMap<Uuid, OwnRegistration>)>, DbErr> {
     let visible = Condition::any()
-        .add(event::Column::Status.eq("published"))
+        .add(event::Column::Status.eq(EventStatus::Published))
         .add(
             Condition::all()
-                .add(event::Column::Status.eq("cancelled"))
+                .add(event::Column::Status.eq(EventStatus::Cancelled))
                 .add(event::Column::CancelledAt.gte(now - CANCELLED_KEPT)),
         );
     let mut query = event::Entity::find()
@@ -67,7 +68,7 @@ async fn scoped(
         FeedScope::Participant(email) => {
             let regs = registration::Entity::find()
                 .filter(registration::Column::EmailNormalized.eq(email.as_str()))
-                .filter(registration::Column::Status.is_in(["confirmed", "waitlisted"]))
+                .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
                 .all(db)
                 .await?;
             if regs.is_empty() {
@@ -130,52 +131,111 @@ pub async fn feed_events(
     }
 }
 
-/// Sessions of many events, fetched in chunks that every engine's parameter limit allows.
-pub async fn sessions_for(
-    db: &impl ConnectionTrait,
-    event_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<event_session::Model>>, DbErr> {
-    let mut by_event: HashMap<Uuid, Vec<event_session::Model>> = HashMap::new();
-    for chunk in event_ids.chunks(1000) {
-        for s in super::events::sessions_of_many(db, chunk.to_vec()).await? {
-            by_event.entry(s.event_id).or_default().push(s);
-        }
-    }
-    Ok(by_event)
-}
-
-/// Makes sure a participant's feed exists under this token hash.
+/// A participant's personal feed, creating it (with a new random link id) the first time.
 pub async fn ensure_participant_feed(
     db: &impl ConnectionTrait,
     email_normalized: &str,
-    token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<participant_feed::Model, DbErr> {
+    if let Some(feed) = participant_feed::Entity::find_by_id(email_normalized.to_string())
+        .one(db)
+        .await?
+    {
+        return Ok(feed);
+    }
     participant_feed::Entity::insert(participant_feed::ActiveModel {
         email_normalized: Set(email_normalized.to_string()),
-        token_hash: Set(token_hash.to_string()),
+        link_id: Set(crate::links::new_feed_link_id()),
         created_at: Set(now),
+        replaced_at: Set(None),
     })
     .on_conflict(
-        // A new link key (SAMLING_SECRET_KEY changed) gives new tokens: keep the newest.
         OnConflict::column(participant_feed::Column::EmailNormalized)
-            .update_column(participant_feed::Column::TokenHash)
+            .do_nothing()
             .to_owned(),
     )
     .try_insert()
     .exec_without_returning(db)
     .await?;
+    participant_feed::Entity::find_by_id(email_normalized.to_string())
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("participant feed".into()))
+}
+
+/// The personal feeds of these addresses.
+pub async fn participant_feeds(
+    db: &impl ConnectionTrait,
+    emails_normalized: &[String],
+) -> Result<HashMap<String, participant_feed::Model>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in emails_normalized.chunks(1000) {
+        for f in participant_feed::Entity::find()
+            .filter(participant_feed::Column::EmailNormalized.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            out.insert(f.email_normalized.clone(), f);
+        }
+    }
+    Ok(out)
+}
+
+/// The personal feed whose link has this id.
+pub async fn participant_feed_by_link(
+    db: &impl ConnectionTrait,
+    link_id: &str,
+) -> Result<Option<participant_feed::Model>, DbErr> {
+    participant_feed::Entity::find()
+        .filter(participant_feed::Column::LinkId.eq(link_id))
+        .one(db)
+        .await
+}
+
+/// Gives a personal feed a new link id; the old link names nothing from now on.
+pub async fn replace_participant_link(
+    db: &impl ConnectionTrait,
+    email_normalized: &str,
+    new_link_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    participant_feed::Entity::update_many()
+        .col_expr(participant_feed::Column::LinkId, new_link_id.into())
+        .col_expr(participant_feed::Column::ReplacedAt, Some(now).into())
+        .filter(participant_feed::Column::EmailNormalized.eq(email_normalized))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
-/// The address whose feed token has this hash.
-pub async fn participant_by_token_hash(
+/// The stored fingerprint of a feed and when it changed.
+pub async fn feed_version(
     db: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<String>, DbErr> {
-    Ok(participant_feed::Entity::find()
-        .filter(participant_feed::Column::TokenHash.eq(token_hash))
+    feed: &str,
+) -> Result<Option<feed_version::Model>, DbErr> {
+    feed_version::Entity::find_by_id(feed.to_string())
         .one(db)
-        .await?
-        .map(|f| f.email_normalized))
+        .await
+}
+
+/// Records that a feed's fingerprint became `etag` at `now`.
+pub async fn store_feed_version(
+    db: &impl ConnectionTrait,
+    feed: &str,
+    etag: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    feed_version::Entity::insert(feed_version::ActiveModel {
+        feed: Set(feed.to_string()),
+        etag: Set(etag.to_string()),
+        changed_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(feed_version::Column::Feed)
+            .update_columns([feed_version::Column::Etag, feed_version::Column::ChangedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }

@@ -17,8 +17,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqlErr, Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -33,6 +33,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct Db {
     pub conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// The URL, kept to open the migration connection.
+    url: Arc<str>,
 }
 
 /// A write transaction; holds the SQLite write gate until committed or dropped.
@@ -63,35 +65,40 @@ impl Db {
         if is_sqlite {
             prepare_sqlite_path(&mut url)?;
         }
-        let mut options = ConnectOptions::new(url);
-        options
-            .max_connections(max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .sqlx_logging(false);
-        if is_sqlite {
-            options.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
-        }
-        let conn = Database::connect(options).await?;
+        let conn = Database::connect(options(&url, max_connections, true)).await?;
         Ok(Db {
             conn,
             write_gate: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            url: url.into(),
         })
     }
 
     /// Applies pending migrations.
+    ///
+    /// On SQLite they run on a connection of their own with foreign keys off, as SQLite
+    /// requires for rebuilding a table (a `DROP TABLE` would otherwise cascade), and the
+    /// foreign keys are checked once they are done.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
-    }
-
-    /// Which engine this is.
-    pub fn backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
+        if self.write_gate.is_none() {
+            return Migrator::up(&self.conn, None).await;
+        }
+        let conn = Database::connect(options(&self.url, 1, false)).await?;
+        Migrator::up(&conn, None).await?;
+        let broken = conn
+            .query_all_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "PRAGMA foreign_key_check",
+            ))
+            .await?;
+        conn.close().await?;
+        if broken.is_empty() {
+            Ok(())
+        } else {
+            Err(DbErr::Migration(format!(
+                "{} rows break a foreign key after migrating",
+                broken.len()
+            )))
+        }
     }
 
     /// Begins a transaction that will write.
@@ -117,6 +124,25 @@ impl Db {
     pub async fn ping(&self) -> bool {
         self.conn.ping().await.is_ok()
     }
+}
+
+/// Pool options; on SQLite: WAL, a busy timeout, and foreign keys as asked.
+fn options(url: &str, max_connections: u32, foreign_keys: bool) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        options.map_sqlx_sqlite_opts(move |o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(foreign_keys)
+        });
+    }
+    options
 }
 
 /// Creates the folder of a SQLite file and asks SQLite to create the file.
@@ -147,7 +173,42 @@ fn prepare_sqlite_path(url: &mut String) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Whether an error is a unique-constraint violation (a duplicate the database refused).
-pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+/// The unique constraints whose violation means something to a user (a duplicate), by the
+/// name PostgreSQL reports and the columns SQLite reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// One active registration per event and address.
+    ActiveRegistration,
+    /// Network slugs are unique across the service.
+    NetworkSlug,
+    /// One member per network and address.
+    NetworkMember,
+}
+
+impl Unique {
+    fn postgres_name(self) -> &'static str {
+        match self {
+            Unique::ActiveRegistration => "ux_registrations_active_email",
+            Unique::NetworkSlug => "networks_slug_key",
+            Unique::NetworkMember => "ux_network_members_email",
+        }
+    }
+
+    fn sqlite_columns(self) -> &'static str {
+        match self {
+            Unique::ActiveRegistration => "registrations.event_id, registrations.email_normalized",
+            Unique::NetworkSlug => "networks.slug",
+            Unique::NetworkMember => "network_members.network_id, network_members.email_normalized",
+        }
+    }
+}
+
+/// Whether `err` is a violation of exactly the unique constraint `which` (any other
+/// violation stays an error: it would be a bug, not a duplicate).
+pub fn violates(err: &DbErr, which: Unique) -> bool {
+    let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() else {
+        return false;
+    };
+    message.contains(&format!("\"{}\"", which.postgres_name()))
+        || message.ends_with(which.sqlite_columns())
 }

@@ -1,5 +1,6 @@
 //! Networks and their members.
 use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -106,26 +107,51 @@ pub async fn is_member(
         > 0)
 }
 
-/// Adds a member; a duplicate address surfaces as a unique violation.
-pub async fn add_member(
+/// A member to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    pub email: String,
+    pub email_normalized: String,
+    pub name: Option<String>,
+    pub municipality: Option<String>,
+}
+
+/// Adds members, leaving those already there as they are; returns how many were new.
+pub async fn add_members(
     db: &impl ConnectionTrait,
     network_id: Uuid,
-    email: &str,
-    email_normalized: &str,
-    name: Option<String>,
-    municipality: Option<String>,
-) -> Result<network_member::Model, DbErr> {
-    network_member::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        network_id: Set(network_id),
-        email: Set(email.to_string()),
-        email_normalized: Set(email_normalized.to_string()),
-        name: Set(name),
-        municipality: Set(municipality),
-        created_at: Set(Utc::now()),
+    members: &[NewMember],
+) -> Result<u64, DbErr> {
+    let mut added = 0;
+    let now = Utc::now();
+    for chunk in members.chunks(500) {
+        let res = network_member::Entity::insert_many(chunk.iter().map(|m| {
+            network_member::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                network_id: Set(network_id),
+                email: Set(m.email.clone()),
+                email_normalized: Set(m.email_normalized.clone()),
+                name: Set(m.name.clone()),
+                municipality: Set(m.municipality.clone()),
+                created_at: Set(now),
+            }
+        }))
+        .on_conflict(
+            OnConflict::columns([
+                network_member::Column::NetworkId,
+                network_member::Column::EmailNormalized,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .try_insert()
+        .exec_without_returning(db)
+        .await?;
+        if let sea_orm::TryInsertResult::Inserted(n) = res {
+            added += n;
+        }
     }
-    .insert(db)
-    .await
+    Ok(added)
 }
 
 /// Removes a member; returns whether there was one.

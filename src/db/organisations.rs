@@ -1,5 +1,6 @@
 //! Organisations, organisers, API tokens and municipality reference data.
 use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -27,7 +28,21 @@ pub async fn find(
     organisation::Entity::find_by_id(id).one(db).await
 }
 
-/// Returns the organisation with this slug, creating it (Europe/Oslo) if missing.
+/// Organisations by id.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<organisation::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// Returns the organisation with this slug, creating it (in the default zone) if missing.
 pub async fn get_or_create(
     db: &impl ConnectionTrait,
     slug: &str,
@@ -40,7 +55,7 @@ pub async fn get_or_create(
         id: Set(Uuid::now_v7()),
         slug: Set(slug.to_string()),
         name: Set(name.to_string()),
-        time_zone: Set("Europe/Oslo".to_string()),
+        time_zone: Set(crate::domain::period::DEFAULT_ZONE.name().to_string()),
         created_at: Set(Utc::now()),
     }
     .insert(db)
@@ -128,52 +143,45 @@ pub async fn municipalities(
         .await
 }
 
-/// The reference municipality whose matching key equals `key`.
-pub async fn municipality_by_key(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    key: &str,
-) -> Result<Option<municipality::Model>, DbErr> {
-    municipality::Entity::find()
-        .filter(municipality::Column::OrganisationId.eq(organisation_id))
-        .filter(municipality::Column::NameKey.eq(key))
-        .one(db)
-        .await
+/// A municipality as an import file or the demo gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MunicipalityRow {
+    pub name: String,
+    /// `domain::match_key` of the name.
+    pub key: String,
+    pub population: Option<i64>,
+    pub region: Option<String>,
 }
 
-/// Adds or updates a municipality of the reference list (matched by key).
-pub async fn upsert_municipality(
+/// Adds new municipalities and updates the others (matched by key), in a few statements.
+pub async fn upsert_municipalities(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
-    name: &str,
-    key: &str,
-    population: Option<i64>,
-    region: Option<&str>,
-) -> Result<municipality::Model, DbErr> {
-    match municipality_by_key(db, organisation_id, key).await? {
-        Some(m)
-            if m.name == name && m.population == population && m.region.as_deref() == region =>
-        {
-            Ok(m)
-        }
-        Some(m) => {
-            let mut active: municipality::ActiveModel = m.into();
-            active.name = Set(name.to_string());
-            active.population = Set(population);
-            active.region = Set(region.map(str::to_string));
-            active.update(db).await
-        }
-        None => {
-            municipality::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organisation_id: Set(organisation_id),
-                name: Set(name.to_string()),
-                name_key: Set(key.to_string()),
-                population: Set(population),
-                region: Set(region.map(str::to_string)),
-            }
-            .insert(db)
-            .await
-        }
+    rows: &[MunicipalityRow],
+) -> Result<(), DbErr> {
+    for chunk in rows.chunks(500) {
+        municipality::Entity::insert_many(chunk.iter().map(|r| municipality::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organisation_id: Set(organisation_id),
+            name: Set(r.name.clone()),
+            name_key: Set(r.key.clone()),
+            population: Set(r.population),
+            region: Set(r.region.clone()),
+        }))
+        .on_conflict(
+            OnConflict::columns([
+                municipality::Column::OrganisationId,
+                municipality::Column::NameKey,
+            ])
+            .update_columns([
+                municipality::Column::Name,
+                municipality::Column::Population,
+                municipality::Column::Region,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     }
+    Ok(())
 }

@@ -3,16 +3,24 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
-use super::entities::outbox;
+use super::entities::outbox::{self, MailStatus};
 
-/// Queues a rendered mail.
-pub async fn insert(db: &impl ConnectionTrait, mail: outbox::Model) -> Result<(), DbErr> {
-    outbox::ActiveModel::from(mail).insert(db).await?;
+/// Queues mails (a few statements however many: an event change may queue thousands).
+pub async fn insert_many(
+    db: &impl ConnectionTrait,
+    mails: Vec<outbox::Model>,
+) -> Result<(), DbErr> {
+    // Sixteen columns a row: stay far below every engine's parameter limit.
+    for chunk in mails.chunks(500) {
+        outbox::Entity::insert_many(chunk.iter().cloned().map(outbox::ActiveModel::from))
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 
@@ -26,7 +34,7 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let due = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Status.eq(MailStatus::Pending))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .filter(
             outbox::Column::LockedUntil
@@ -54,15 +62,19 @@ pub async fn claim_due(
     Ok(due)
 }
 
-/// Marks a mail delivered.
+/// Marks a mail delivered and drops what it said (its links and personal details are now
+/// in the recipient's mailbox, and only there); the subject stays for the status view.
 pub async fn mark_sent(
     db: &impl ConnectionTrait,
     id: Uuid,
+    subject: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     outbox::ActiveModel {
         id: Set(id),
-        status: Set("sent".into()),
+        status: Set(MailStatus::Sent),
+        subject: Set(subject.chars().take(500).collect()),
+        facts: Set(None),
         sent_at: Set(Some(now)),
         locked_until: Set(None),
         last_error: Set(None),
@@ -88,7 +100,11 @@ pub async fn mark_attempt_failed(
     };
     match retry_at {
         Some(at) => active.next_attempt_at = Set(at),
-        None => active.status = Set("failed".into()),
+        // Given up: nothing will render it again, so its contents go too.
+        None => {
+            active.status = Set(MailStatus::Failed);
+            active.facts = Set(None);
+        }
     }
     active.update(db).await?;
     Ok(())
@@ -103,13 +119,5 @@ pub async fn for_event(
         .filter(outbox::Column::EventId.eq(event_id))
         .order_by_asc(outbox::Column::CreatedAt)
         .all(db)
-        .await
-}
-
-/// How many mails are still waiting to go out.
-pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("pending"))
-        .count(db)
         .await
 }

@@ -1,5 +1,6 @@
-//! Registrations. Status changes are made only by `crate::registration`, under the event lock.
-use chrono::Utc;
+//! Registrations. Status changes are made only by the registration use case, under the
+//! event lock.
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -7,25 +8,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::registration;
+use crate::domain::RegistrationStatus;
 
-/// Inserts a registration; a second active one for the same address surfaces as a unique
-/// violation of `ux_registrations_active_email`.
+/// Inserts a registration; a second active one for the same address surfaces as a
+/// violation of `Unique::ActiveRegistration`.
 pub async fn insert(
     db: &impl ConnectionTrait,
     reg: registration::Model,
 ) -> Result<registration::Model, DbErr> {
     registration::ActiveModel::from(reg).insert(db).await
-}
-
-/// Finds a registration by the hash of its manage token.
-pub async fn find_by_token_hash(
-    db: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<registration::Model>, DbErr> {
-    registration::Entity::find()
-        .filter(registration::Column::ManageTokenHash.eq(token_hash))
-        .one(db)
-        .await
 }
 
 /// Finds a registration by id.
@@ -57,7 +48,7 @@ pub async fn first_waitlisted(
 ) -> Result<Vec<registration::Model>, DbErr> {
     registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.eq("waitlisted"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .order_by_asc(registration::Column::WaitlistOrder)
         .limit(n)
         .all(db)
@@ -71,37 +62,40 @@ pub async fn waitlist_position(
 ) -> Result<u64, DbErr> {
     let ahead = registration::Entity::find()
         .filter(registration::Column::EventId.eq(reg.event_id))
-        .filter(registration::Column::Status.eq("waitlisted"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .filter(registration::Column::WaitlistOrder.lt(reg.waitlist_order.unwrap_or(i64::MAX)))
         .count(db)
         .await?;
     Ok(ahead + 1)
 }
 
-/// Sets a registration's status, but only if it still has `from` (guards against a change
-/// made meanwhile); returns whether it changed.
+/// Sets registrations' status, but only where it still is `from` (guards against a change
+/// made meanwhile); returns how many changed.
 pub async fn change_status(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    from: &str,
-    to: &str,
-) -> Result<bool, DbErr> {
-    let now = Utc::now();
+    ids: &[Uuid],
+    from: RegistrationStatus,
+    to: RegistrationStatus,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
     let mut update = registration::Entity::update_many()
         .col_expr(registration::Column::Status, to.into())
         .col_expr(registration::Column::UpdatedAt, now.into());
-    if to == "cancelled" {
+    if to == RegistrationStatus::Cancelled {
         update = update.col_expr(registration::Column::CancelledAt, Some(now).into());
     }
-    if from == "waitlisted" && to == "confirmed" {
+    if from == RegistrationStatus::Waitlisted && to == RegistrationStatus::Confirmed {
         update = update.col_expr(registration::Column::PromotedAt, Some(now).into());
     }
     let res = update
-        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::Id.is_in(ids.iter().copied()))
         .filter(registration::Column::Status.eq(from))
         .exec(db)
         .await?;
-    Ok(res.rows_affected == 1)
+    Ok(res.rows_affected)
 }
 
 /// The registrations of an event among `ids` (those of other events are left out).
@@ -130,8 +124,23 @@ pub async fn active_for_event(
 ) -> Result<Vec<registration::Model>, DbErr> {
     registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.is_in(["confirmed", "waitlisted"]))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .order_by_asc(registration::Column::CreatedAt)
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Confirmed registrations of an event, in sign-up order.
+pub async fn confirmed_for_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+) -> Result<Vec<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+        .order_by_asc(registration::Column::CreatedAt)
+        .order_by_asc(registration::Column::Id)
         .all(db)
         .await
 }

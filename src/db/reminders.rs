@@ -6,7 +6,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{app_secret, event, registration, reminder_run};
+use super::entities::{app_secret, event, reminder_run};
 
 /// Published events whose reminder at `offset` is due (`starts_at - offset <= now`) and not
 /// yet started, without a round for that offset and start time.
@@ -16,7 +16,7 @@ pub async fn due_events(
     offset: Duration,
 ) -> Result<Vec<event::Model>, DbErr> {
     let candidates = event::Entity::find()
-        .filter(event::Column::Status.eq("published"))
+        .filter(event::Column::Status.eq(crate::domain::EventStatus::Published))
         .filter(event::Column::StartsAt.gt(now))
         .filter(event::Column::StartsAt.lte(now + offset))
         .order_by_asc(event::Column::StartsAt)
@@ -86,19 +86,6 @@ pub async fn record_round(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// Confirmed registrations of an event.
-pub async fn confirmed(
-    db: &impl ConnectionTrait,
-    event_id: Uuid,
-) -> Result<Vec<registration::Model>, DbErr> {
-    registration::Entity::find()
-        .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.eq("confirmed"))
-        .order_by_asc(registration::Column::CreatedAt)
-        .all(db)
-        .await
 }
 
 /// The secret named `name`, created with `make` the first time (race-safe: the first

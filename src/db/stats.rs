@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{event, registration};
+use crate::domain::{EventKind, EventStatus, RegistrationStatus};
 
 /// Which events the statistics cover. Only published events that have begun count.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub struct StatsScope {
     pub until: Option<DateTime<Utc>>,
     pub network_id: Option<Uuid>,
     pub event_id: Option<Uuid>,
-    pub kind: Option<String>,
+    pub kind: Option<EventKind>,
     /// Events that have not begun by then have not taken place.
     pub now: DateTime<Utc>,
 }
@@ -31,7 +32,7 @@ pub struct StatsScope {
 pub struct CountedEvent {
     pub id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub starts_at: DateTime<Utc>,
 }
 
@@ -49,7 +50,7 @@ pub struct MunicipalityCount {
 fn counted_events(scope: &StatsScope) -> Select<event::Entity> {
     let mut query = event::Entity::find()
         .filter(event::Column::OrganisationId.eq(scope.organisation_id))
-        .filter(event::Column::Status.eq("published"))
+        .filter(event::Column::Status.eq(EventStatus::Published))
         .filter(event::Column::StartsAt.lte(scope.now));
     if let Some(from) = scope.from {
         query = query.filter(event::Column::StartsAt.gte(from));
@@ -63,8 +64,8 @@ fn counted_events(scope: &StatsScope) -> Select<event::Entity> {
     if let Some(id) = scope.event_id {
         query = query.filter(event::Column::Id.eq(id));
     }
-    if let Some(kind) = &scope.kind {
-        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+    if let Some(kind) = scope.kind {
+        query = query.filter(event::Column::Kind.eq(kind));
     }
     query
 }
@@ -106,7 +107,7 @@ pub async fn municipality_counts(
         .column_as(registration::Column::Id.count(), "registered")
         .column_as(Expr::from(Func::sum(attended_one)), "attended")
         .column_as(registration::Column::Attended.count(), "recorded")
-        .filter(registration::Column::Status.eq("confirmed"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
         .filter(registration::Column::EventId.in_subquery(event_ids))
         .group_by(registration::Column::EventId)
         .group_by(registration::Column::Municipality)

@@ -1,7 +1,28 @@
 //! Pure rules and validated types. Nothing here touches the database or the network, so
-//! every rule can be read (and tested) on its own.
-mod rules;
+//! every rule can be read (and tested) on its own, and the API, the pages, the mail and
+//! the scheduler all ask the same function.
+//!
+//! Where to look:
+//! - `signup`: is the event open, is there a seat, what the public sees ("3 seats left");
+//! - `cancellation`: may this registration be cancelled now?
+//! - `visibility`: may this viewer see this event, by id or in a list?
+//! - `notices`: who gets which mail, who sees a join link, which calendar messages and
+//!   SEQUENCE numbers, who gets a reminder;
+//! - `period`: time zones, local dates and reporting periods;
+//! - `attendance`: what the per-session marks add up to;
+//! - `types`: validated values (Email, Slug, statuses, languages).
+pub mod attendance;
+pub mod cancellation;
+pub mod notices;
+pub mod period;
+pub mod signup;
 mod types;
+pub mod visibility;
 
-pub use rules::*;
+pub use attendance::summarize_attendance;
+pub use cancellation::{may_cancel, CancelRefusal};
+pub use notices::MailKind;
+pub use signup::{
+    seats_left, seats_to_fill, Availability, SeatDecision, Seats, SignupRefusal, SignupWindow,
+};
 pub use types::*;

@@ -2,6 +2,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
 /// Field name → what is wrong with it; sent to clients as the `fields` map of a 400.
@@ -42,9 +43,12 @@ impl Email {
         &self.0
     }
 
-    /// The comparison key: one registration per event and key.
+    /// What identifies a participant: the address trimmed and in lower case. One
+    /// registration per event and key, one personal feed per key, one member per network and
+    /// key. (Lower-casing the local part is not strictly RFC 5321, but no mail system these
+    /// users meet treats `Kari@` and `kari@` as two people.)
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        normalize_email(&self.0)
     }
 }
 
@@ -52,6 +56,11 @@ impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The participant key of an address as typed (see [`Email::normalized`]).
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
 }
 
 /// A URL name for networks and organisations: lower-case letters, digits and dashes.
@@ -80,24 +89,29 @@ impl Slug {
     }
 }
 
-macro_rules! string_enum {
+/// Declares a closed set of values stored as short strings: a sea-orm `ActiveEnum` (an
+/// unknown stored value is a database error, never a panic), serde in lower case, and
+/// `as_str` for labels and logs.
+macro_rules! stored_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
+            sea_orm::EnumIter, sea_orm::DeriveActiveEnum,
+        )]
         #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+        pub enum $name { $(#[sea_orm(string_value = $text)] $variant),+ }
 
         impl $name {
             /// The name stored in the database and used in the API.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),+ }
             }
-            /// Reads a stored value; unknown values are a bug in stored data.
-            pub fn from_db(s: &str) -> Self {
-                match s {
-                    $($text => Self::$variant,)+
-                    other => panic!(concat!("unknown ", stringify!($name), " in database: {}"), other),
-                }
+
+            /// Reads a name as the API and forms send it.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some(Self::$variant),)+ _ => None }
             }
         }
 
@@ -109,19 +123,19 @@ macro_rules! string_enum {
     };
 }
 
-string_enum!(
+stored_enum!(
     /// What sort of event it is.
     EventKind { Gathering => "gathering", Webinar => "webinar", Conference => "conference", Course => "course" }
 );
-string_enum!(
+stored_enum!(
     /// Where an event is in its life.
     EventStatus { Draft => "draft", Published => "published", Cancelled => "cancelled" }
 );
-string_enum!(
+stored_enum!(
     /// Where a registration is.
     RegistrationStatus { Confirmed => "confirmed", Waitlisted => "waitlisted", Cancelled => "cancelled" }
 );
-string_enum!(
+stored_enum!(
     /// Language of a participant's mails and pages.
     Language { Nb => "nb", En => "en" }
 );
@@ -130,6 +144,23 @@ impl Default for Language {
     /// Norwegian unless the participant chose otherwise.
     fn default() -> Self {
         Language::Nb
+    }
+}
+
+impl EventKind {
+    /// Every kind, in the order forms list them.
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Gathering,
+        EventKind::Webinar,
+        EventKind::Conference,
+        EventKind::Course,
+    ];
+}
+
+impl RegistrationStatus {
+    /// Holds a seat or a place in line.
+    pub fn is_active(self) -> bool {
+        self != RegistrationStatus::Cancelled
     }
 }
 

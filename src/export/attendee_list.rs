@@ -6,11 +6,11 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::{Cell, Table};
-use crate::db::entities::{event, event_session, registration, session_attendance};
+use crate::db::entities::{event_session, registration, session_attendance};
+use crate::db::events::EventContext;
 use crate::db::{self, Db};
-use crate::domain::RegistrationStatus;
-use crate::mail::format::zone;
-use crate::registration::waitlist_positions;
+use crate::domain::{period, RegistrationStatus};
+use crate::service::registration::waitlist_positions;
 
 /// Everything the list shows.
 pub struct AttendeeList<'a> {
@@ -23,8 +23,8 @@ pub struct AttendeeList<'a> {
 }
 
 /// A registration status as the Norwegian list shows it.
-pub fn status_label(status: &str) -> &'static str {
-    match RegistrationStatus::from_db(status) {
+pub fn status_label(status: RegistrationStatus) -> &'static str {
+    match status {
         RegistrationStatus::Confirmed => "bekreftet",
         RegistrationStatus::Waitlisted => "venteliste",
         RegistrationStatus::Cancelled => "avmeldt",
@@ -70,7 +70,7 @@ pub fn table(list: &AttendeeList) -> Table {
         .collect();
     let mut regs: Vec<&registration::Model> = list.registrations.iter().collect();
     regs.sort_by_key(|r| {
-        let group = match RegistrationStatus::from_db(&r.status) {
+        let group = match r.status {
             RegistrationStatus::Confirmed => 0,
             RegistrationStatus::Waitlisted => 1,
             RegistrationStatus::Cancelled => 2,
@@ -87,7 +87,7 @@ pub fn table(list: &AttendeeList) -> Table {
                 r.municipality.as_deref().into(),
                 r.workplace.as_deref().into(),
                 r.role.as_deref().into(),
-                status_label(&r.status).into(),
+                status_label(r.status).into(),
                 list.waitlist_positions
                     .get(&r.id)
                     .map_or(Cell::Empty, |p| Cell::Int(*p as i64)),
@@ -114,25 +114,22 @@ pub fn table(list: &AttendeeList) -> Table {
 /// the title, the date and the status.
 pub async fn load(
     db: &Db,
-    event: &event::Model,
-    status: Option<&str>,
+    ctx: &EventContext,
+    status: Option<RegistrationStatus>,
 ) -> Result<(Table, String), sea_orm::DbErr> {
-    let zone = match db::organisations::find(&db.conn, event.organisation_id).await? {
-        Some(organisation) => zone(&organisation.time_zone),
-        None => chrono_tz::Europe::Oslo,
-    };
+    let event = &ctx.event;
+    let zone = period::zone(&ctx.organisation.time_zone);
     let mut registrations = db::registrations::list_for_event(&db.conn, event.id).await?;
     let positions = waitlist_positions(&registrations);
     if let Some(status) = status {
         registrations.retain(|r| r.status == status);
     }
-    let sessions = db::events::sessions(&db.conn, event.id).await?;
-    let session_ids: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
+    let session_ids: Vec<Uuid> = ctx.sessions.iter().map(|s| s.id).collect();
     let marks = db::attendance::for_sessions(&db.conn, &session_ids).await?;
     let list = table(&AttendeeList {
         registrations: &registrations,
         waitlist_positions: &positions,
-        sessions: &sessions,
+        sessions: &ctx.sessions,
         marks: &marks,
         zone,
     });

@@ -2,7 +2,9 @@
 //! highest first: "who do we reach, relative to size" at a glance.
 use std::fmt::Write;
 
-use crate::stats::Participation;
+use handlebars::html_escape as escape;
+
+use crate::service::stats::Participation;
 
 const WIDTH: f64 = 720.0;
 const LABEL_WIDTH: f64 = 170.0;
@@ -10,14 +12,6 @@ const VALUE_WIDTH: f64 = 60.0;
 const BAR_HEIGHT: f64 = 22.0;
 const GAP: f64 = 6.0;
 const TOP: f64 = 44.0;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 /// The chart as a standalone SVG document. Municipalities without a population are left
 /// out (no rate can be computed); zeros are shown as empty bars.

@@ -2,7 +2,9 @@
 use chrono_tz::Tz;
 
 use super::{Cell, Table};
-use crate::stats::{MunicipalityRow, Participation};
+use crate::domain::Language;
+use crate::mail::format::kind_label;
+use crate::service::stats::{MunicipalityRow, Participation};
 
 fn per_1000(value: Option<f64>) -> Cell {
     value.map_or(Cell::Empty, Cell::Decimal)
@@ -116,7 +118,7 @@ pub fn events(p: &Participation, zone: Tz) -> Table {
             .map(|e| {
                 vec![
                     Cell::Text(e.title.clone()),
-                    Cell::Text(e.kind.clone()),
+                    Cell::Text(kind_label(e.kind, Language::Nb).into()),
                     Cell::Time(e.starts_at.with_timezone(&zone).naive_local()),
                     if e.attendance_recorded { "ja" } else { "nei" }.into(),
                     Cell::Int(e.counts.registered as i64),

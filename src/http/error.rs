@@ -5,10 +5,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::attendance::AttendanceError;
 use crate::domain::FieldErrors;
-use crate::events::EventError;
-use crate::registration::RegistrationError;
+use crate::service::attendance::AttendanceError;
+use crate::service::events::EventError;
+use crate::service::networks::NetworkError;
+use crate::service::registration::RegistrationError;
 
 /// An error answer: `{"error": {"code", "message", "fields"?}}`.
 #[derive(Debug)]
@@ -96,7 +97,9 @@ impl From<RegistrationError> for ApiError {
         match e {
             R::NotFound => ApiError::not_found(),
             R::EventCancelled => ApiError::new(StatusCode::CONFLICT, "event_cancelled", message),
-            R::Closed => ApiError::new(StatusCode::CONFLICT, "registration_closed", message),
+            R::Closed | R::NotYetOpen => {
+                ApiError::new(StatusCode::CONFLICT, "registration_closed", message)
+            }
             R::MembersOnly => ApiError::new(StatusCode::FORBIDDEN, "members_only", message),
             R::Full => ApiError::new(StatusCode::CONFLICT, "event_full", message),
             R::AlreadyRegistered => {
@@ -139,6 +142,20 @@ impl From<AttendanceError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "not_confirmed", message)
             }
             AttendanceError::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<NetworkError> for ApiError {
+    fn from(e: NetworkError) -> Self {
+        match e {
+            NetworkError::Invalid(fields) => ApiError::invalid(fields),
+            NetworkError::SlugTaken => ApiError::new(
+                StatusCode::CONFLICT,
+                "slug_taken",
+                "That slug is already in use.",
+            ),
+            NetworkError::Db(e) => ApiError::internal(e),
         }
     }
 }

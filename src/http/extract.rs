@@ -1,15 +1,21 @@
 //! Request extractors that answer in the API's error format: JSON bodies with per-field
 //! errors, and organiser authentication.
+use std::collections::HashMap;
+
 use axum::body::Bytes;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts, StatusCode};
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::db::{self, entities::organiser};
+use crate::db::entities::{network, organiser};
+use crate::db::events::EventContext;
+use crate::db::{self};
+use crate::domain::visibility::Viewer;
 use crate::domain::FieldErrors;
-use crate::tokens;
+use crate::links;
 
 /// A JSON body. Wrong content type → 415, too large → 413, malformed → 400, a field of the
 /// wrong type → 400 with that field named.
@@ -97,6 +103,18 @@ pub struct Organiser(pub organiser::Model);
 /// An organiser if a token was sent; anonymous otherwise (a bad token is still 401).
 pub struct MaybeOrganiser(pub Option<organiser::Model>);
 
+impl MaybeOrganiser {
+    /// Who is looking, for the visibility rules.
+    pub fn viewer(&self) -> Viewer {
+        match &self.0 {
+            Some(o) => Viewer::Organiser {
+                organisation_id: o.organisation_id,
+            },
+            None => Viewer::Public,
+        }
+    }
+}
+
 async fn organiser_from(
     parts: &Parts,
     state: &AppState,
@@ -112,9 +130,9 @@ async fn organiser_from(
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .filter(|t| !t.is_empty() && t.len() <= links::MAX_TOKEN_LEN)
         .ok_or_else(ApiError::unauthorized)?;
-    db::organisations::organiser_by_token_hash(&state.db.conn, &tokens::hash(token))
+    db::organisations::organiser_by_token_hash(&state.db.conn, &links::hash(token))
         .await?
         .map(Some)
         .ok_or_else(ApiError::unauthorized)
@@ -146,5 +164,69 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let state = AppState::from_ref(state);
         Ok(MaybeOrganiser(organiser_from(parts, &state).await?))
+    }
+}
+
+/// A path parameter by name (`id`, `slug`…), or 404.
+async fn path_param(parts: &mut Parts, name: &str) -> Result<String, ApiError> {
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    params.get(name).cloned().ok_or_else(ApiError::not_found)
+}
+
+/// Ids in paths: anything that is not a UUID names nothing, so it is a 404.
+pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
+}
+
+/// The event `{id}` of the organiser's own organisation, with its sessions and
+/// organisation; another organisation's event is a 404, exactly like a missing one.
+pub struct OwnEvent {
+    pub organiser: organiser::Model,
+    pub ctx: EventContext,
+}
+
+impl<S> FromRequestParts<S> for OwnEvent
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Organiser(organiser) = Organiser::from_request_parts(parts, state).await?;
+        let id = parse_id(&path_param(parts, "id").await?)?;
+        let state = AppState::from_ref(state);
+        let ctx = db::events::context(&state.db.conn, id)
+            .await?
+            .filter(|c| c.event.organisation_id == organiser.organisation_id)
+            .ok_or_else(ApiError::not_found)?;
+        Ok(OwnEvent { organiser, ctx })
+    }
+}
+
+/// The network `{slug}` of the organiser's own organisation (404 otherwise).
+pub struct OwnNetwork {
+    pub organiser: organiser::Model,
+    pub network: network::Model,
+}
+
+impl<S> FromRequestParts<S> for OwnNetwork
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Organiser(organiser) = Organiser::from_request_parts(parts, state).await?;
+        let slug = path_param(parts, "slug").await?;
+        let state = AppState::from_ref(state);
+        let network = db::networks::find_by_slug(&state.db.conn, &slug)
+            .await?
+            .filter(|n| n.organisation_id == organiser.organisation_id)
+            .ok_or_else(ApiError::not_found)?;
+        Ok(OwnNetwork { organiser, network })
     }
 }

@@ -1,6 +1,6 @@
 //! Calendar feeds (RFC 5545) for subscription: a network's, an organisation's, and a
-//! participant's own. Conditional requests are answered from a fingerprint of the rows
-//! the feed shows, before anything is rendered.
+//! participant's own. Conditional requests are answered from a fingerprint of the rows the
+//! feed shows, before anything is rendered.
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
@@ -13,14 +13,17 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
-use crate::calendar::{self, EntryOptions};
-use crate::db::{self, feeds::FeedScope};
-use crate::domain::{EventKind, Language, RegistrationStatus};
-use crate::mail;
-use crate::tokens;
+use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
+use crate::db::entities::{event, event_session};
+use crate::db::feeds::{FeedScope, OwnRegistration};
+use crate::db::{self};
+use crate::domain::{EventStatus, Language, RegistrationStatus};
+use crate::links::Links;
+use crate::mail::format::kind_label;
+use crate::service::participants;
 
 /// Bumped when the rendering changes, so cached copies are replaced.
-const FORMAT_VERSION: &[u8] = b"samling-feed-1";
+const FORMAT_VERSION: &[u8] = b"samling-feed-2";
 
 /// Feed routes.
 pub fn router() -> Router<AppState> {
@@ -50,15 +53,16 @@ async fn network_feed(
         .description
         .clone()
         .unwrap_or_else(|| format!("Arrangementer i {}", network.name));
-    let feed = Feed {
+    Feed {
         scope: FeedScope::Network(network.id),
+        key: format!("networks/{}", network.slug),
         name: network.name.clone(),
         description,
         file: format!("{slug}.ics"),
         personal: false,
-        since: network.created_at,
-    };
-    feed.respond(&state, &headers).await
+    }
+    .respond(&state, &headers)
+    .await
 }
 
 async fn organisation_feed(
@@ -70,15 +74,16 @@ async fn organisation_feed(
     let org = db::organisations::find_by_slug(&state.db.conn, slug)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let feed = Feed {
+    Feed {
         scope: FeedScope::Organisation(org.id),
+        key: format!("organisations/{}", org.slug),
         name: org.name.clone(),
         description: format!("Alle arrangementer fra {}", org.name),
         file: format!("{slug}.ics"),
         personal: false,
-        since: org.created_at,
-    };
-    feed.respond(&state, &headers).await
+    }
+    .respond(&state, &headers)
+    .await
 }
 
 async fn personal_feed(
@@ -87,38 +92,42 @@ async fn personal_feed(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = strip_ics(&file)?;
-    if token.len() > 200 {
-        return Err(ApiError::not_found());
-    }
-    let email = db::feeds::participant_by_token_hash(&state.db.conn, &tokens::hash(token))
+    let feed = participants::open_feed(&state.db, state.mailer.links().key(), token)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let feed = Feed {
-        scope: FeedScope::Participant(email),
+    Feed {
+        scope: FeedScope::Participant(feed.email_normalized),
+        key: format!("me/{}", feed.link_id),
         name: "Mine påmeldinger".into(),
         description: "Arrangementer du er påmeldt eller står på venteliste til".into(),
         file: "samling.ics".into(),
         personal: true,
-        since: DateTime::<Utc>::UNIX_EPOCH,
-    };
-    feed.respond(&state, &headers).await
+    }
+    .respond(&state, &headers)
+    .await
 }
 
 /// One feed request.
 struct Feed {
     scope: FeedScope,
+    /// Names the feed in `feed_versions`.
+    key: String,
     name: String,
     description: String,
     file: String,
     /// Personal feeds carry join links for seats held, and are private to caches.
     personal: bool,
-    /// Last-Modified of an empty feed.
-    since: DateTime<Utc>,
 }
 
-/// RFC 7231 date, as `Last-Modified` wants it.
+/// RFC 9110 date, as `Last-Modified` wants it.
 fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn put(h: &mut HeaderMap, name: header::HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(name, v);
+    }
 }
 
 impl Feed {
@@ -127,22 +136,20 @@ impl Feed {
         let (stamps, own) = db::feeds::feed_stamps(&state.db.conn, &self.scope, now).await?;
 
         // Fingerprint of everything the feed shows; events change `updated_at` and
-        // `sequence` with every change, registrations their `updated_at`.
+        // `sequence` with every change, registrations their `updated_at`. Weak: the same
+        // content is served plain and gzip-compressed.
         let mut hasher = Sha256::new();
         hasher.update(FORMAT_VERSION);
         hasher.update(self.name.as_bytes());
         hasher.update(self.description.as_bytes());
-        let mut last_modified = self.since;
         for e in &stamps {
             hasher.update(e.id.as_bytes());
             hasher.update(e.sequence.to_le_bytes());
-            hasher.update(e.status.as_bytes());
+            hasher.update(e.status.as_str().as_bytes());
             hasher.update(e.updated_at.timestamp_micros().to_le_bytes());
-            last_modified = last_modified.max(e.updated_at);
             if let Some(r) = own.get(&e.id) {
-                hasher.update(r.status.as_bytes());
+                hasher.update(r.status.as_str().as_bytes());
                 hasher.update(r.updated_at.timestamp_micros().to_le_bytes());
-                last_modified = last_modified.max(r.updated_at);
             }
         }
         let digest: String = hasher
@@ -151,27 +158,26 @@ impl Feed {
             .take(16)
             .map(|b| format!("{b:02x}"))
             .collect();
-        let etag = format!("\"{digest}\"");
-        let cache_control = if self.personal {
-            "private, max-age=300"
-        } else {
-            "public, max-age=300"
-        };
+        let etag = format!("W/\"{digest}\"");
+        let last_modified = self.changed_at(state, &digest, now).await?;
+
         let mut response_headers = HeaderMap::new();
-        let put = |h: &mut HeaderMap, name: header::HeaderName, value: &str| {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                h.insert(name, v);
-            }
-        };
         put(&mut response_headers, header::ETAG, &etag);
         put(
             &mut response_headers,
             header::LAST_MODIFIED,
             &http_date(last_modified),
         );
-        put(&mut response_headers, header::CACHE_CONTROL, cache_control);
-
-        if not_modified(headers, &etag, last_modified) {
+        put(
+            &mut response_headers,
+            header::CACHE_CONTROL,
+            if self.personal {
+                "private, max-age=300"
+            } else {
+                "public, max-age=300"
+            },
+        );
+        if not_modified(headers, &digest, last_modified) {
             return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
         }
 
@@ -179,59 +185,118 @@ impl Feed {
         // body newer than its ETag, and the next refresh fetches it again.
         let events = db::feeds::feed_events(&state.db.conn, &self.scope, now).await?;
         let ids: Vec<_> = events.iter().map(|e| e.id).collect();
-        let mut sessions = db::feeds::sessions_for(&state.db.conn, &ids).await?;
-        let networks: HashMap<_, _> = db::networks::list(&state.db.conn, None)
+        let sessions = db::events::sessions_of_many(&state.db.conn, &ids).await?;
+        let mut network_ids: Vec<_> = events.iter().filter_map(|e| e.network_id).collect();
+        network_ids.sort();
+        network_ids.dedup();
+        let networks: HashMap<_, _> = db::networks::find_many(&state.db.conn, network_ids)
             .await?
             .into_iter()
             .map(|n| (n.id, n.name))
             .collect();
-        let mut entries = Vec::new();
-        for e in &events {
-            let registration = own.get(&e.id);
-            let confirmed =
-                registration.is_some_and(|r| r.status == RegistrationStatus::Confirmed.as_str());
-            let mut categories =
-                vec![mail::kind_label(EventKind::from_db(&e.kind), Language::Nb).to_string()];
-            if let Some(network) = e.network_id.and_then(|n| networks.get(&n)) {
-                categories.push(network.clone());
-            }
-            let options = EntryOptions {
-                base_url: &state.settings.base_url,
-                include_join_link: self.personal && confirmed,
-                sequence: e.sequence,
-                dtstamp: e.updated_at,
-                categories,
-                waitlisted: registration
-                    .is_some_and(|r| r.status == RegistrationStatus::Waitlisted.as_str()),
-            };
-            let list = sessions.remove(&e.id).unwrap_or_default();
-            entries.extend(calendar::session_entries(e, &list, &options));
-        }
-        let body = calendar::feed(&self.name, &self.description, entries);
-        put(
-            &mut response_headers,
-            header::CONTENT_TYPE,
-            "text/calendar; charset=utf-8",
-        );
         put(
             &mut response_headers,
             header::CONTENT_DISPOSITION,
             &format!("inline; filename=\"{}\"", self.file),
         );
+        let links = state.mailer.links().clone();
+        let body = tokio::task::spawn_blocking(move || {
+            render(&self, &links, &events, &sessions, &networks, &own)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        put(
+            &mut response_headers,
+            header::CONTENT_TYPE,
+            "text/calendar; charset=utf-8",
+        );
         Ok((StatusCode::OK, response_headers, body).into_response())
+    }
+
+    /// When the feed's content last changed: kept with its fingerprint, so it moves when
+    /// an entry leaves the feed as well as when one changes.
+    async fn changed_at(
+        &self,
+        state: &AppState,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, ApiError> {
+        if let Some(v) = db::feeds::feed_version(&state.db.conn, &self.key).await? {
+            if v.etag == digest {
+                return Ok(v.changed_at);
+            }
+        }
+        let tx = state.db.begin_write().await?;
+        db::feeds::store_feed_version(&*tx, &self.key, digest, now).await?;
+        tx.commit().await?;
+        Ok(now)
     }
 }
 
-/// RFC 7232: `If-None-Match` decides when present; otherwise `If-Modified-Since`.
-fn not_modified(headers: &HeaderMap, etag: &str, last_modified: DateTime<Utc>) -> bool {
+/// The feed's text (CPU work: runs off the async runtime).
+fn render(
+    feed: &Feed,
+    links: &Links,
+    events: &[event::Model],
+    sessions: &HashMap<uuid::Uuid, Vec<event_session::Model>>,
+    networks: &HashMap<uuid::Uuid, String>,
+    own: &HashMap<uuid::Uuid, OwnRegistration>,
+) -> String {
+    let mut entries = Vec::new();
+    for e in events {
+        let registration = own.get(&e.id).map(|r| r.status);
+        let confirmed = registration == Some(RegistrationStatus::Confirmed);
+        let mut categories = vec![kind_label(e.kind, Language::Nb).to_string()];
+        if let Some(network) = e.network_id.and_then(|n| networks.get(&n)) {
+            categories.push(network.clone());
+        }
+        let page = links.event_url(e.id);
+        let options = EntryOptions {
+            page_url: &page,
+            sequence: e.sequence,
+            dtstamp: e.updated_at,
+            categories: &categories,
+            waitlisted: registration == Some(RegistrationStatus::Waitlisted),
+        };
+        let event = EntryEvent {
+            id: e.id,
+            title: &e.title,
+            description: e.description.as_deref(),
+            cancelled: e.status == EventStatus::Cancelled,
+        };
+        let list = sessions.get(&e.id).map(Vec::as_slice).unwrap_or_default();
+        for (i, s) in list.iter().enumerate() {
+            let session = EntrySession {
+                id: s.id,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                location: s.location.as_deref(),
+                online: s.online_url.is_some(),
+                // Only a participant's own feed, and only for a seat they hold.
+                join_link: s
+                    .online_url
+                    .as_deref()
+                    .filter(|_| feed.personal && confirmed),
+                number: i + 1,
+                of: list.len(),
+            };
+            entries.push(calendar::entry(&event, &session, &options));
+        }
+    }
+    calendar::feed(&feed.name, &feed.description, entries)
+}
+
+/// RFC 9110 §13.1: `If-None-Match` (weak comparison) decides when present; otherwise
+/// `If-Modified-Since`.
+fn not_modified(headers: &HeaderMap, digest: &str, last_modified: DateTime<Utc>) -> bool {
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
         return inm
             .split(',')
-            .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == etag || t == "*");
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/").trim_matches('"') == digest);
     }
     headers
         .get(header::IF_MODIFIED_SINCE)

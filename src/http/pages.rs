@@ -8,26 +8,21 @@ use chrono::Utc;
 
 use super::AppState;
 use crate::db;
-use crate::domain::{Language, RegistrationStatus};
-use crate::mail::local_session_lines;
-use crate::registration;
-use crate::tokens;
+use crate::domain::{may_cancel, period, Language, RegistrationStatus};
+use crate::links::webcal;
+use crate::mail::format::time_span;
+use crate::service::{participants, registration};
 
 /// Page routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/r/{token}", get(manage_page))
         .route("/r/{token}/cancel", post(cancel_from_page))
+        .route("/r/{token}/feed-link", post(replace_feed_link))
         .route("/networks/{slug}", get(network_page))
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use handlebars::html_escape as escape;
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -68,27 +63,13 @@ async fn render_manage(
     token: &str,
     notice: Option<&str>,
 ) -> Result<Option<Html<String>>, sea_orm::DbErr> {
-    if token.len() > 200 {
-        return Ok(None);
-    }
-    let Some(reg) =
-        db::registrations::find_by_token_hash(&state.db.conn, &tokens::hash(token)).await?
+    let Some((reg, ctx)) =
+        participants::open_registration(&state.db, state.mailer.links().key(), token).await?
     else {
         return Ok(None);
     };
-    let Some(event) = db::events::find(&state.db.conn, reg.event_id).await? else {
-        return Ok(None);
-    };
-    let organisation = registration::organisation_of(&state.db.conn, &event).await?;
-    let sessions = db::events::sessions(&state.db.conn, event.id).await?;
-    let confirmed = reg.status == RegistrationStatus::Confirmed.as_str();
-    let lines = local_session_lines(
-        &sessions,
-        crate::mail::zone(&organisation.time_zone),
-        Language::Nb,
-        confirmed,
-    );
-    let status = match RegistrationStatus::from_db(&reg.status) {
+    let tz = period::zone(&ctx.organisation.time_zone);
+    let status = match reg.status {
         RegistrationStatus::Confirmed => "Du har plass.".to_string(),
         RegistrationStatus::Waitlisted => format!(
             "Du står på venteliste som nummer {}.",
@@ -105,15 +86,19 @@ async fn render_manage(
     }
     body.push_str(&format!(
         "<h1>{}</h1><p>{}</p><ul>",
-        escape(&event.title),
+        escape(&ctx.event.title),
         escape(&status)
     ));
-    for l in &lines {
-        body.push_str(&format!("<li>{}", escape(&l.when)));
-        if let Some(loc) = &l.location {
+    let may_join = reg.status == RegistrationStatus::Confirmed;
+    for s in &ctx.sessions {
+        body.push_str(&format!(
+            "<li>{}",
+            escape(&time_span(s.starts_at, s.ends_at, tz, Language::Nb))
+        ));
+        if let Some(loc) = &s.location {
             body.push_str(&format!(", {}", escape(loc)));
         }
-        if let Some(url) = &l.online_url {
+        if let Some(url) = s.online_url.as_ref().filter(|_| may_join) {
             body.push_str(&format!(
                 " – <a href=\"{}\">lenke for å delta</a>",
                 escape(url)
@@ -126,37 +111,48 @@ async fn render_manage(
         escape(&reg.name),
         escape(&reg.email)
     ));
-    let feed = state.mailer.feed_url(&reg.email_normalized);
+    let feed = participants::feed_of(&state.db, &reg).await?;
+    if let Some(url) = feed.and_then(|f| state.mailer.links().feed_url(&f.link_id)) {
+        body.push_str(&format!(
+            "<p>Alle dine påmeldinger som kalender: <a href=\"{}\">abonner</a> – eller lim inn <code>{}</code> i kalenderen din.</p>",
+            escape(&webcal(&url)),
+            escape(&url)
+        ));
+    }
     body.push_str(&format!(
-        "<p>Alle dine påmeldinger som kalender: <a href=\"{}\">abonner</a> – eller lim inn <code>{}</code> i kalenderen din.</p>",
-        escape(&webcal(&feed)),
-        escape(&feed)
+        "<form method=\"post\" action=\"/r/{}/feed-link\"><button type=\"submit\">Send meg en ny kalenderlenke</button></form>",
+        escape(token)
     ));
-    let cancellable =
-        reg.status != RegistrationStatus::Cancelled.as_str() && Utc::now() < event.starts_at;
-    if cancellable {
+    if may_cancel(
+        reg.status,
+        ctx.event.status,
+        ctx.event.starts_at,
+        Utc::now(),
+    )
+    .is_ok()
+    {
         body.push_str(&format!(
             "<form method=\"post\" action=\"/r/{}/cancel\"><button type=\"submit\">Avbestill påmeldingen</button></form>",
             escape(token)
         ));
     }
-    Ok(Some(page(&event.title, &body)))
+    Ok(Some(page(&ctx.event.title, &body)))
 }
 
 /// The cancel button's target.
 async fn cancel_from_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    if token.len() > 200 {
+    let Some(id) = state.mailer.links().key().registration_of(&token) else {
         return not_found_page();
-    }
-    let notice =
-        match registration::cancel_by_token(&state.db, &state.mailer, &token, Utc::now()).await {
-            Ok(_) => "Påmeldingen er avbestilt. Du får en bekreftelse på e-post.",
-            Err(registration::RegistrationError::NotFound) => return not_found_page(),
-            Err(registration::RegistrationError::Closed) => {
-                "Arrangementet har startet og kan ikke avbestilles her."
-            }
-            Err(e) => return super::error::ApiError::internal(e).into_response(),
-        };
+    };
+    let notice = match registration::cancel(&state.db, &state.mailer, id, Utc::now()).await {
+        Ok(_) => "Påmeldingen er avbestilt. Du får en bekreftelse på e-post.",
+        Err(registration::RegistrationError::NotFound) => return not_found_page(),
+        Err(registration::RegistrationError::Closed) => {
+            "Arrangementet har startet og kan ikke avbestilles her."
+        }
+        Err(registration::RegistrationError::EventCancelled) => "Arrangementet er avlyst.",
+        Err(e) => return super::error::ApiError::internal(e).into_response(),
+    };
     match render_manage(&state, &token, Some(notice)).await {
         Ok(Some(html)) => html.into_response(),
         Ok(None) => not_found_page(),
@@ -164,10 +160,31 @@ async fn cancel_from_page(State(state): State<AppState>, Path(token): Path<Strin
     }
 }
 
-/// The `webcal://` form of a feed URL: one click subscribes in Outlook and Apple Calendar.
-pub fn webcal(url: &str) -> String {
-    url.replacen("https://", "webcal://", 1)
-        .replacen("http://", "webcal://", 1)
+/// The "new calendar link" button's target: the old link stops working, the new one is
+/// mailed.
+async fn replace_feed_link(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let result = async {
+        let Some((reg, ctx)) =
+            participants::open_registration(&state.db, state.mailer.links().key(), &token).await?
+        else {
+            return Ok(None);
+        };
+        participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+        render_manage(
+            &state,
+            &token,
+            Some(
+                "Den gamle kalenderlenken virker ikke lenger. Den nye er sendt til deg på e-post.",
+            ),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(Some(html)) => html.into_response(),
+        Ok(None) => not_found_page(),
+        Err(e) => super::error::ApiError::internal(e).into_response(),
+    }
 }
 
 /// A network: what it is, how to subscribe to its calendar, and what is coming.
@@ -177,14 +194,16 @@ async fn network_page(State(state): State<AppState>, Path(slug): Path<String>) -
             return Ok(None);
         };
         let organisation = db::organisations::find(&state.db.conn, network.organisation_id).await?;
-        let tz = crate::mail::zone(organisation.as_ref().map(|o| o.time_zone.as_str()).unwrap_or("Europe/Oslo"));
-        let feed = format!("{}/feeds/networks/{}.ics", state.settings.base_url, network.slug);
+        let tz = organisation.as_ref().map_or(period::DEFAULT_ZONE, |o| period::zone(&o.time_zone));
+        let feed = state.mailer.links().network_feed_url(&network.slug);
         let events = db::events::list(
             &state.db.conn,
             &db::events::EventFilter {
                 network_id: Some(network.id),
-                limit: 100,
-                ..Default::default()
+                ..db::events::EventFilter::upcoming(
+                    crate::domain::visibility::list_rule(crate::domain::visibility::Viewer::Public),
+                    100,
+                )
             },
         )
         .await?;
@@ -204,10 +223,10 @@ async fn network_page(State(state): State<AppState>, Path(slug): Path<String>) -
         }
         for e in &events {
             body.push_str(&format!(
-                "<li><a href=\"/events/{}\">{}</a> – {}</li>",
-                e.id,
+                "<li><a href=\"{}\">{}</a> – {}</li>",
+                escape(&state.mailer.links().event_url(e.id)),
                 escape(&e.title),
-                escape(&crate::mail::format_time_span(e.starts_at, e.ends_at, tz, Language::Nb))
+                escape(&time_span(e.starts_at, e.ends_at, tz, Language::Nb))
             ));
         }
         body.push_str("</ul>");

@@ -6,6 +6,7 @@ use chrono::Utc;
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::{MailFacts, Mailer, RenderedMail};
 use crate::db::{self, entities::outbox, Db};
 
 /// Where mail goes: a real SMTP server, or `.eml` files for a newcomer to read.
@@ -72,8 +73,8 @@ fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
 /// processes at once: each mail is claimed by exactly one of them.
 pub async fn deliver_due(
     db: &Db,
+    mailer: &Mailer,
     transport: &Transport,
-    from: &Mailbox,
     max_attempts: u32,
     retry_base: Duration,
 ) -> Result<DeliveryReport, sea_orm::DbErr> {
@@ -85,26 +86,63 @@ pub async fn deliver_due(
         if batch.is_empty() {
             return Ok(report);
         }
-        for mail in batch {
+        let facts: Vec<Option<MailFacts>> = batch
+            .iter()
+            .map(|m| {
+                m.facts
+                    .as_deref()
+                    .and_then(|f| serde_json::from_str(f).ok())
+            })
+            .collect();
+        let mut addresses: Vec<String> = facts
+            .iter()
+            .flatten()
+            .map(|f| f.email_normalized.clone())
+            .collect();
+        addresses.sort();
+        addresses.dedup();
+        let feeds = db::feeds::participant_feeds(&db.conn, &addresses).await?;
+        for (mail, facts) in batch.into_iter().zip(facts) {
             let attempt = mail.attempts + 1;
-            let outcome = match build_message(&mail, from) {
-                Ok(message) => transport.send(mail.id, message).await,
-                Err(e) => Err(format!("cannot build message: {e}")),
+            let prepared = facts
+                .ok_or_else(|| "the mail's contents are missing".to_string())
+                .and_then(|facts| {
+                    let feed = feeds
+                        .get(&facts.email_normalized)
+                        .map(|f| f.link_id.as_str());
+                    let rendered = mailer
+                        .render(mail.kind, &facts, feed)
+                        .map_err(|e| format!("cannot render: {e}"))?;
+                    let message = build_message(&mail, &mailer.from, &rendered)
+                        .map_err(|e| format!("cannot build message: {e}"))?;
+                    Ok((facts, rendered.subject, message))
+                });
+            let outcome = match prepared {
+                Ok((facts, subject, message)) => transport
+                    .send(mail.id, message)
+                    .await
+                    .map(|()| (facts, subject)),
+                Err(e) => Err(e),
             };
             let tx = db.begin_write().await?;
             match outcome {
-                Ok(()) => {
-                    db::outbox::mark_sent(&*tx, mail.id, Utc::now()).await?;
+                Ok((facts, subject)) => {
+                    db::outbox::mark_sent(&*tx, mail.id, &subject, Utc::now()).await?;
+                    // Each further session's calendar message follows in a mail of its own.
+                    let follow_ups: Vec<_> = (1..facts.calendar.len())
+                        .map(|i| mailer.follow_up(&mail, &facts, i))
+                        .collect();
+                    db::outbox::insert_many(&*tx, follow_ups).await?;
                     report.sent += 1;
                 }
                 Err(error) if attempt < max_attempts as i32 => {
                     let retry_at = Utc::now() + backoff(retry_base, attempt);
-                    tracing::warn!(mail = %mail.id, kind = %mail.kind, attempt, %error, %retry_at, "mail delivery failed; will retry");
+                    tracing::warn!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, %error, %retry_at, "mail delivery failed; will retry");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, Some(retry_at)).await?;
                     report.retrying += 1;
                 }
                 Err(error) => {
-                    tracing::error!(mail = %mail.id, kind = %mail.kind, attempt, %error, "mail delivery failed for good");
+                    tracing::error!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, %error, "mail delivery failed for good");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, None).await?;
                     report.failed += 1;
                 }
@@ -117,25 +155,27 @@ pub async fn deliver_due(
 /// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
 /// `multipart/mixed` of (`multipart/alternative`: text, HTML, `text/calendar; method=…`)
 /// and the same calendar as an `invite.ics` attachment, so every client finds it.
-fn build_message(mail: &outbox::Model, from: &Mailbox) -> Result<Message, String> {
+fn build_message(
+    mail: &outbox::Model,
+    from: &Mailbox,
+    rendered: &RenderedMail,
+) -> Result<Message, String> {
     let to: Mailbox = mail
         .recipient
         .parse()
         .map_err(|e| format!("recipient: {e}"))?;
     let alternative = MultiPart::alternative()
-        .singlepart(SinglePart::plain(mail.body_text.clone()))
-        .singlepart(SinglePart::html(mail.body_html.clone()));
-    let body = match &mail.ics {
+        .singlepart(SinglePart::plain(rendered.text.clone()))
+        .singlepart(SinglePart::html(rendered.html.clone()));
+    let body = match &rendered.calendar {
         None => alternative,
-        Some(ics) => {
-            let method = ics
-                .lines()
-                .find_map(|l| l.strip_prefix("METHOD:"))
-                .unwrap_or("PUBLISH")
-                .trim();
+        Some((method, ics)) => {
             let calendar_type = |mime: &str| {
-                ContentType::parse(&format!("{mime}; charset=utf-8; method={method}"))
-                    .map_err(|e| e.to_string())
+                ContentType::parse(&format!(
+                    "{mime}; charset=utf-8; method={}",
+                    method.as_str()
+                ))
+                .map_err(|e| e.to_string())
             };
             MultiPart::mixed()
                 .multipart(
@@ -154,7 +194,7 @@ fn build_message(mail: &outbox::Model, from: &Mailbox) -> Result<Message, String
     Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(mail.subject.clone())
+        .subject(rendered.subject.clone())
         .message_id(Some(mail.message_id.clone()))
         .date_now()
         .multipart(body)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::db::entities::event_session;
+use super::facts::SessionFacts;
 use crate::domain::{EventKind, Language};
 
 /// One session as a mail shows it.
@@ -18,27 +18,19 @@ pub struct SessionLine {
     pub online: bool,
 }
 
-/// The organisation's zone, Europe/Oslo if the stored name is unknown.
-pub fn zone(name: &str) -> Tz {
-    name.parse().unwrap_or(chrono_tz::Europe::Oslo)
+/// Sessions as mail lines in zone `tz`.
+pub fn session_lines(sessions: &[SessionFacts], tz: Tz, lang: Language) -> Vec<SessionLine> {
+    sessions.iter().map(|s| session_line(s, tz, lang)).collect()
 }
 
-/// Every session of an event as mail lines.
-pub fn local_session_lines(
-    sessions: &[event_session::Model],
-    tz: Tz,
-    lang: Language,
-    show_join_link: bool,
-) -> Vec<SessionLine> {
-    sessions
-        .iter()
-        .map(|s| SessionLine {
-            when: time_span(s.starts_at, s.ends_at, tz, lang),
-            location: s.location.clone(),
-            online_url: s.online_url.clone().filter(|_| show_join_link),
-            online: s.online_url.is_some(),
-        })
-        .collect()
+/// One session as a mail line.
+pub fn session_line(s: &SessionFacts, tz: Tz, lang: Language) -> SessionLine {
+    SessionLine {
+        when: time_span(s.starts_at, s.ends_at, tz, lang),
+        location: s.location.clone(),
+        online_url: s.join_link.clone(),
+        online: s.online,
+    }
 }
 
 /// A start–end span: "tirsdag 3. mars 2026 kl. 09.00–15.00" / "Tuesday 3 March 2026,
@@ -79,7 +71,8 @@ pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Languag
     }
 }
 
-fn date_nb(t: &DateTime<Tz>) -> String {
+/// A date the Norwegian way: "torsdag 12. mars 2026".
+pub fn date_nb(t: &DateTime<Tz>) -> String {
     const DAYS: [&str; 7] = [
         "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
     ];
@@ -106,7 +99,8 @@ fn date_nb(t: &DateTime<Tz>) -> String {
     )
 }
 
-fn date_en(t: &DateTime<Tz>) -> String {
+/// A date the English way: "Thursday 12 March 2026".
+pub fn date_en(t: &DateTime<Tz>) -> String {
     let day = match t.weekday() {
         Weekday::Mon => "Monday",
         Weekday::Tue => "Tuesday",

@@ -1,39 +1,51 @@
-//! Mail: templates, the outbox, and delivery over SMTP or to `.eml` files.
+//! Mail: what a change tells whom (facts, queued in the change's transaction), rendering
+//! from templates, and delivery over SMTP or to `.eml` files.
 //!
-//! A mail is rendered when the change that causes it happens and stored in the outbox in
-//! the same transaction, so it says what was true at that moment and is never lost. The
-//! delivery worker sends it later, with retries.
+//! A mail's facts are stored in the outbox in the same transaction as the change that
+//! causes them, so a mail says what was true at that moment and is never lost. The
+//! delivery worker renders and sends it later, outside every lock, with retries; once sent,
+//! its facts are dropped, so the links and personal details it carried live only in the
+//! recipient's mailbox.
 mod delivery;
+pub mod facts;
 pub mod format;
 mod templates;
 
 pub use delivery::{deliver_due, DeliveryReport, Transport};
-pub use format::{
-    kind_label, local_session_lines, time_span as format_time_span, zone, SessionLine,
-};
-pub use templates::{MailKind, Templates};
+pub use facts::{MailFacts, Notice};
+pub use templates::Templates;
 
-use chrono::Utc;
 use lettre::message::Mailbox;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use serde::Serialize;
-use uuid::Uuid;
 
-use crate::calendar::{self, Method, Parties};
-use crate::db;
-use crate::db::entities::{event, event_session, organisation, outbox, registration};
-use crate::domain::{EventKind, Language, RegistrationStatus};
-use crate::tokens::LinkKey;
+use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession, Parties};
+use crate::db::entities::{outbox, registration};
+use crate::db::events::EventContext;
+use crate::domain::notices::CalendarMethod;
+use crate::domain::{period, MailKind};
+use crate::links::Links;
+use format::SessionLine;
+use templates::TemplateError;
 
-/// Everything needed to render and queue mails; cheap to clone.
+/// Everything needed to queue and render mails; cheap to clone.
 #[derive(Clone)]
 pub struct Mailer {
     templates: std::sync::Arc<Templates>,
-    base_url: String,
+    links: Links,
     from: Mailbox,
-    links: LinkKey,
     /// Wakes the delivery worker as soon as a transaction has queued mail.
     queued: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// A session's calendar message as a mail's text shows it.
+#[derive(Debug, Serialize)]
+struct CalendarLine {
+    number: usize,
+    of: usize,
+    removal: bool,
+    #[serde(flatten)]
+    line: SessionLine,
 }
 
 /// What a mail template may show.
@@ -49,58 +61,41 @@ struct MailContext<'a> {
     first_when: String,
     online: bool,
     manage_url: String,
-    /// The participant's personal calendar feed.
-    feed_url: String,
+    /// The participant's personal calendar feed, if they have one.
+    feed_url: Option<String>,
     event_url: String,
     waitlist_position: Option<u64>,
     confirmed: bool,
     cancel_reason: Option<&'a str>,
+    /// How many more sessions' calendar messages follow this mail.
+    more_calendar: usize,
+    /// The session a calendar-only mail is about.
+    calendar: Option<CalendarLine>,
 }
 
-/// The event facts a mail needs.
-pub struct EventFacts<'a> {
-    pub event: &'a event::Model,
-    pub sessions: &'a [event_session::Model],
-    pub organisation: &'a organisation::Model,
+/// A mail ready to send.
+pub struct RenderedMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The iTIP message, if the mail carries one.
+    pub calendar: Option<(CalendarMethod, String)>,
 }
 
 impl Mailer {
-    /// Loads the templates and remembers the public base URL, sender and link key.
-    pub fn new(
-        base_url: &str,
-        from: &Mailbox,
-        links: LinkKey,
-    ) -> Result<Mailer, templates::TemplateError> {
+    /// Loads the templates and remembers the links and the sender.
+    pub fn new(links: Links, from: &Mailbox) -> Result<Mailer, TemplateError> {
         Ok(Mailer {
             templates: std::sync::Arc::new(Templates::load()?),
-            base_url: base_url.to_string(),
-            from: from.clone(),
             links,
+            from: from.clone(),
             queued: Default::default(),
         })
     }
 
-    /// The key that signs participants' links.
-    pub fn links(&self) -> &LinkKey {
+    /// Every public address (and the key that signs participants' links).
+    pub fn links(&self) -> &Links {
         &self.links
-    }
-
-    /// A registration's manage page.
-    pub fn manage_url(&self, registration_id: Uuid) -> String {
-        format!(
-            "{}/r/{}",
-            self.base_url,
-            self.links.manage_token(registration_id)
-        )
-    }
-
-    /// A participant's personal calendar feed.
-    pub fn feed_url(&self, email_normalized: &str) -> String {
-        format!(
-            "{}/feeds/me/{}.ics",
-            self.base_url,
-            self.links.feed_token(email_normalized)
-        )
     }
 
     /// Tells the delivery worker that new mail is waiting (call after commit).
@@ -113,110 +108,122 @@ impl Mailer {
         self.queued.notified().await;
     }
 
-    /// Renders a mail to a registrant and writes it to the outbox on `db` (normally the
-    /// transaction that made the change). `reg` is the registration as it was when the
-    /// reason for the mail arose (for an own cancellation: before it was cancelled).
-    pub async fn queue_for_registration(
+    /// The outbox row of a mail to `reg` about the event in `ctx`. Only facts are captured
+    /// here (cheap, fine inside a transaction); rendering waits for the delivery worker.
+    pub fn letter(
         &self,
-        db: &impl ConnectionTrait,
-        kind: MailKind,
-        facts: &EventFacts<'_>,
+        ctx: &EventContext,
         reg: &registration::Model,
-        waitlist_position: Option<u64>,
-    ) -> Result<(), DbErr> {
-        let language = Language::from_db(&reg.language);
-        let confirmed = reg.status == RegistrationStatus::Confirmed.as_str();
-        let tz = format::zone(&facts.organisation.time_zone);
-        // Join links only go to people holding a seat, never to the waiting list.
-        let show_join_link = confirmed && kind.may_carry_join_link();
-        let sessions = local_session_lines(facts.sessions, tz, language, show_join_link);
-        let ctx = MailContext {
-            lang: language.as_str(),
-            name: &reg.name,
-            event_title: &facts.event.title,
-            event_kind: format::kind_label(EventKind::from_db(&facts.event.kind), language),
-            organisation: &facts.organisation.name,
-            first_when: sessions.first().map(|s| s.when.clone()).unwrap_or_default(),
-            online: facts.sessions.iter().any(|s| s.online_url.is_some()),
-            sessions,
-            manage_url: self.manage_url(reg.id),
-            feed_url: self.feed_url(&reg.email_normalized),
-            event_url: format!("{}/events/{}", self.base_url, facts.event.id),
-            waitlist_position,
-            confirmed,
-            cancel_reason: facts.event.cancel_reason.as_deref(),
-        };
-        let rendered = self
-            .templates
-            .render(kind, language, &ctx)
-            .map_err(|e| DbErr::Custom(format!("mail template {kind:?}: {e}")))?;
+        notice: &Notice<'_>,
+    ) -> Result<outbox::Model, DbErr> {
+        let facts = facts::facts(ctx, reg, notice);
         let recipient = recipient(&reg.name, &reg.email)
             .map_err(|e| DbErr::Custom(format!("recipient rejected: {e}")))?;
-        let ics = self.calendar_for(kind, facts, reg, confirmed, show_join_link);
-        let id = Uuid::now_v7();
-        let now = Utc::now();
-        db::outbox::insert(
-            db,
-            outbox::Model {
-                id,
-                kind: kind.as_str().into(),
-                registration_id: Some(reg.id),
-                event_id: Some(facts.event.id),
-                recipient: recipient.to_string(),
-                message_id: format!("<{id}@{}>", self.from.email.domain()),
-                subject: rendered.subject,
-                body_text: rendered.text,
-                body_html: rendered.html,
-                ics,
-                status: "pending".into(),
-                attempts: 0,
-                next_attempt_at: now,
-                locked_until: None,
-                last_error: None,
-                sent_at: None,
-                created_at: now,
-            },
-        )
-        .await
+        Ok(facts::outbox_row(
+            notice.kind,
+            &facts,
+            &recipient.to_string(),
+            self.from.email.domain(),
+            chrono::Utc::now(),
+        ))
     }
 
-    /// The calendar a mail carries: entries to add or update for people holding a seat,
-    /// entries to remove when their seat or the event goes away; none for the waiting list.
-    fn calendar_for(
+    /// A calendar-only follow-up of a sent mail: the same facts with one calendar message.
+    fn follow_up(&self, sent: &outbox::Model, facts: &MailFacts, index: usize) -> outbox::Model {
+        let mut one = facts.clone();
+        one.calendar = vec![facts.calendar[index].clone()];
+        let mut row = facts::outbox_row(
+            MailKind::Calendar,
+            &one,
+            &sent.recipient,
+            self.from.email.domain(),
+            chrono::Utc::now(),
+        );
+        row.event_id = sent.event_id;
+        row
+    }
+
+    /// Renders a mail of `kind` from its facts; `feed_link_id` is the participant's
+    /// personal feed as it is now.
+    pub fn render(
         &self,
         kind: MailKind,
-        facts: &EventFacts<'_>,
-        reg: &registration::Model,
-        confirmed: bool,
-        show_join_link: bool,
-    ) -> Option<String> {
-        if !confirmed {
-            return None;
-        }
-        let (method, sequence) = match kind {
-            MailKind::Confirmation | MailKind::Promoted | MailKind::EventChanged => {
-                (Method::Request, facts.event.sequence)
-            }
-            // The participant's own cancellation does not change the event, so its entry
-            // needs a SEQUENCE above the last one they were sent.
-            MailKind::Cancelled => (Method::Cancel, facts.event.sequence + 1),
-            MailKind::EventCancelled => (Method::Cancel, facts.event.sequence),
-            MailKind::Waitlisted | MailKind::Reminder => return None,
+        facts: &MailFacts,
+        feed_link_id: Option<&str>,
+    ) -> Result<RenderedMail, TemplateError> {
+        let tz = period::zone(&facts.time_zone);
+        let lang = facts.language;
+        let sessions = format::session_lines(&facts.sessions, tz, lang);
+        let first_calendar = facts.calendar.first();
+        let ctx = MailContext {
+            lang: lang.as_str(),
+            name: &facts.name,
+            event_title: &facts.event_title,
+            event_kind: format::kind_label(facts.event_kind, lang),
+            organisation: &facts.organisation,
+            first_when: sessions.first().map(|s| s.when.clone()).unwrap_or_default(),
+            online: facts.sessions.iter().any(|s| s.online),
+            sessions,
+            manage_url: self.links.manage_url(facts.registration_id),
+            feed_url: feed_link_id.and_then(|id| self.links.feed_url(id)),
+            event_url: self.links.event_url(facts.event_id),
+            waitlist_position: facts.waitlist_position,
+            confirmed: facts.confirmed,
+            cancel_reason: facts.cancel_reason.as_deref(),
+            more_calendar: facts.calendar.len().saturating_sub(1),
+            calendar: first_calendar.map(|c| CalendarLine {
+                number: c.number,
+                of: c.of,
+                removal: !c.request,
+                line: format::session_line(&c.session, tz, lang),
+            }),
         };
-        Some(calendar::invitation(
-            method,
-            facts.event,
-            facts.sessions,
-            &self.base_url,
-            show_join_link,
-            sequence,
-            &Parties {
-                organizer: &self.from,
-                organizer_name: &facts.organisation.name,
-                attendee_name: &reg.name,
-                attendee_email: &reg.email,
-            },
-        ))
+        let rendered = self.templates.render(kind, lang, &ctx)?;
+        let calendar = first_calendar.map(|c| {
+            let page = self.links.event_url(facts.event_id);
+            let entry = calendar::entry(
+                &EntryEvent {
+                    id: facts.event_id,
+                    title: &facts.event_title,
+                    description: facts.event_description.as_deref(),
+                    cancelled: facts.event_cancelled,
+                },
+                &EntrySession {
+                    id: c.session.id,
+                    starts_at: c.session.starts_at,
+                    ends_at: c.session.ends_at,
+                    location: c.session.location.as_deref(),
+                    online: c.session.online,
+                    join_link: c.session.join_link.as_deref(),
+                    number: c.number,
+                    of: c.of,
+                },
+                &EntryOptions {
+                    page_url: &page,
+                    sequence: c.sequence,
+                    dtstamp: chrono::Utc::now(),
+                    categories: &[],
+                    waitlisted: false,
+                },
+            );
+            let ics = calendar::invitation(
+                c.method(),
+                entry,
+                &Parties {
+                    organizer_email: self.from.email.as_ref(),
+                    organizer_name: &facts.organisation,
+                    attendee_name: &facts.name,
+                    attendee_email: &facts.email,
+                },
+            );
+            (c.method(), ics)
+        });
+        Ok(RenderedMail {
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            calendar,
+        })
     }
 }
 
@@ -234,41 +241,66 @@ pub fn recipient(name: &str, email: &str) -> Result<Mailbox, lettre::address::Ad
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{EventKind, Language};
+    use crate::links::LinkKey;
+    use facts::{CalendarFacts, SessionFacts};
+
+    fn facts(lang: Language) -> MailFacts {
+        let session = SessionFacts {
+            id: uuid::Uuid::now_v7(),
+            starts_at: chrono::Utc::now(),
+            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+            location: None,
+            online: true,
+            join_link: Some("https://example.org/join".into()),
+        };
+        MailFacts {
+            language: lang,
+            registration_id: uuid::Uuid::now_v7(),
+            name: "Åse <Ø>".into(),
+            email: "ase@example.no".into(),
+            email_normalized: "ase@example.no".into(),
+            confirmed: true,
+            waitlist_position: Some(3),
+            event_id: uuid::Uuid::now_v7(),
+            event_title: "Fagdag".into(),
+            event_kind: EventKind::Webinar,
+            event_description: None,
+            event_cancelled: false,
+            cancel_reason: Some("Sykdom".into()),
+            organisation: "USHT".into(),
+            time_zone: "Europe/Oslo".into(),
+            sessions: vec![session.clone()],
+            calendar: vec![CalendarFacts {
+                request: true,
+                sequence: 1,
+                session,
+                number: 1,
+                of: 1,
+            }],
+        }
+    }
 
     #[test]
     fn every_template_renders_in_both_languages() {
-        let templates = Templates::load().unwrap();
+        let mailer = Mailer::new(
+            Links::new("http://x", LinkKey::new(&crate::links::new_secret())),
+            &"Samling <noreply@example.org>".parse().unwrap(),
+        )
+        .unwrap();
+        let link = crate::links::new_feed_link_id();
         for kind in MailKind::ALL {
             for lang in [Language::Nb, Language::En] {
-                let ctx = MailContext {
-                    lang: lang.as_str(),
-                    name: "Åse <Ø>",
-                    event_title: "Fagdag",
-                    event_kind: "samling",
-                    organisation: "USHT",
-                    sessions: vec![SessionLine {
-                        when: "tirsdag 3. mars 2026 kl. 09.00–15.00".into(),
-                        location: None,
-                        online_url: Some("https://example.org/join".into()),
-                        online: true,
-                    }],
-                    first_when: "tirsdag".into(),
-                    online: true,
-                    manage_url: "http://x/r/t".into(),
-                    feed_url: "http://x/feeds/me/t.ics".into(),
-                    event_url: "http://x/events/1".into(),
-                    waitlist_position: Some(3),
-                    confirmed: true,
-                    cancel_reason: Some("Sykdom"),
-                };
-                let r = templates
-                    .render(kind, lang, &ctx)
+                let r = mailer
+                    .render(kind, &facts(lang), Some(&link))
                     .unwrap_or_else(|e| panic!("{kind:?} {lang:?}: {e}"));
                 assert!(
                     !r.subject.is_empty()
                         && r.text.contains("http://x/")
-                        && r.html.contains("&lt;Ø&gt;")
+                        && r.html.contains("&lt;Ø&gt;"),
+                    "{kind:?} {lang:?}"
                 );
+                assert!(r.calendar.is_some());
             }
         }
     }

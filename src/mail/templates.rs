@@ -4,60 +4,7 @@
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use crate::domain::Language;
-
-/// The messages Samling sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    /// A seat is confirmed at sign-up.
-    Confirmation,
-    /// Signed up, but on the waiting list.
-    Waitlisted,
-    /// Moved from the waiting list to a seat.
-    Promoted,
-    /// The participant cancelled.
-    Cancelled,
-    /// The organiser changed the time or place.
-    EventChanged,
-    /// The organiser cancelled the event.
-    EventCancelled,
-    /// A reminder before the first session.
-    Reminder,
-}
-
-impl MailKind {
-    /// All kinds, for loading and checking templates.
-    pub const ALL: [MailKind; 7] = [
-        MailKind::Confirmation,
-        MailKind::Waitlisted,
-        MailKind::Promoted,
-        MailKind::Cancelled,
-        MailKind::EventChanged,
-        MailKind::EventCancelled,
-        MailKind::Reminder,
-    ];
-
-    /// Template file stem and outbox `kind`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailKind::Confirmation => "confirmation",
-            MailKind::Waitlisted => "waitlisted",
-            MailKind::Promoted => "promoted",
-            MailKind::Cancelled => "cancelled",
-            MailKind::EventChanged => "event_changed",
-            MailKind::EventCancelled => "event_cancelled",
-            MailKind::Reminder => "reminder",
-        }
-    }
-
-    /// Whether this mail goes to someone holding a seat and may show a webinar's join link.
-    pub fn may_carry_join_link(self) -> bool {
-        matches!(
-            self,
-            MailKind::Confirmation | MailKind::Promoted | MailKind::Reminder
-        )
-    }
-}
+use crate::domain::{Language, MailKind};
 
 /// A rendered mail.
 pub struct Rendered {
@@ -97,7 +44,9 @@ const FILES: &[(&str, &str)] = template_files!(
     "cancelled",
     "event_changed",
     "event_cancelled",
-    "reminder"
+    "reminder",
+    "calendar",
+    "feed_link"
 );
 const LAYOUT: &str = include_str!("../../email-templates/layout.html.hbs");
 

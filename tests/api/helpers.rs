@@ -1,13 +1,20 @@
 //! Test harness: each test gets its own Samling on a free port with its own database
 //! (a temporary SQLite file, or a fresh PostgreSQL database), and talks to it over HTTP.
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use samling::app::Application;
 use samling::config::Settings;
+use samling::db::entities::outbox;
 use samling::db::{self, Db};
-use samling::tokens;
-use sea_orm::{ConnectionTrait, Database};
+use samling::links;
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
+
+/// The mails each test SMTP server received, by port, so an app can read its own mail.
+static MAILBOXES: LazyLock<Mutex<HashMap<u16, Mailbox>>> = LazyLock::new(Default::default);
+
+type Mailbox = Arc<Mutex<Vec<ReceivedMail>>>;
 
 /// Which database engine a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +31,8 @@ pub struct TestApp {
     pub token: String,
     pub db: Db,
     pub outbox_dir: std::path::PathBuf,
+    /// Where this app's mail arrives when it sends through a test SMTP server.
+    pub mailbox: Option<Mailbox>,
     _dir: tempfile::TempDir,
 }
 
@@ -110,6 +119,11 @@ impl TestApp {
         settings.scheduler_tick = std::time::Duration::from_secs(1);
         adjust(&mut settings);
         let outbox_dir = settings.outbox_dir.clone();
+        let mailbox = settings
+            .smtp_url
+            .as_deref()
+            .and_then(|u| u.rsplit(':').next()?.parse::<u16>().ok())
+            .and_then(|port| MAILBOXES.lock().unwrap().get(&port).cloned());
         let app = Application::build(settings).await.expect("app builds");
         let port = app.port();
         let db = app.state().db.clone();
@@ -123,6 +137,7 @@ impl TestApp {
             token: String::new(),
             db,
             outbox_dir,
+            mailbox,
             _dir: dir,
         };
         let token = test_app.organiser_token("centre").await;
@@ -139,8 +154,8 @@ impl TestApp {
         let organiser = db::organisations::upsert_organiser(&*tx, org.id, &email, "Org", false)
             .await
             .unwrap();
-        let token = tokens::new_token();
-        db::organisations::add_token(&*tx, organiser.id, &tokens::hash(&token))
+        let token = links::new_api_token();
+        db::organisations::add_token(&*tx, organiser.id, &links::hash(&token))
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -252,9 +267,9 @@ impl TestApp {
         body.as_array().unwrap().clone()
     }
 
-    /// Cancels with the token from a sign-up answer's manage URL.
+    /// Cancels with the manage token from the registration's mail, as its holder would.
     pub async fn cancel(&self, signup: &Value) -> (u16, Value) {
-        let token = token_of(signup);
+        let token = self.manage_token(signup).await;
         self.call(
             reqwest::Method::POST,
             &format!("/registrations/{token}/cancel"),
@@ -263,17 +278,71 @@ impl TestApp {
         )
         .await
     }
+
+    /// The mails sent about a registration so far, oldest first, as the recipient got
+    /// them: from the test SMTP server, or from the `.eml` files. Waits (up to 20 s) for
+    /// at least one.
+    pub async fn mails_for(&self, registration_id: &str) -> Vec<ReceivedMail> {
+        let id: uuid::Uuid = registration_id.parse().expect("a registration id");
+        for _ in 0..400 {
+            let sent = outbox::Entity::find()
+                .filter(outbox::Column::RegistrationId.eq(id))
+                .filter(outbox::Column::Status.eq(outbox::MailStatus::Sent))
+                .order_by_asc(outbox::Column::CreatedAt)
+                .order_by_asc(outbox::Column::Id)
+                .all(&self.db.conn)
+                .await
+                .unwrap();
+            let mails: Vec<ReceivedMail> =
+                sent.iter().filter_map(|row| self.delivered(row)).collect();
+            if !mails.is_empty() && mails.len() == sent.len() {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail was delivered for registration {registration_id}");
+    }
+
+    fn delivered(&self, row: &outbox::Model) -> Option<ReceivedMail> {
+        match &self.mailbox {
+            Some(mailbox) => mailbox
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|m| m.message_id() == row.message_id.trim_matches(['<', '>']))
+                .cloned(),
+            None => std::fs::read_to_string(self.outbox_dir.join(format!("{}.eml", row.id)))
+                .ok()
+                .map(|data| ReceivedMail { to: vec![], data }),
+        }
+    }
+
+    /// The manage token in the first mail about the registration `signup` answered with.
+    pub async fn manage_token(&self, signup: &Value) -> String {
+        let mails = self.mails_for(signup["id"].as_str().expect("an id")).await;
+        link_token(&mails[0].bodies().0, "/r/").expect("a manage link in the mail")
+    }
+
+    /// The path of the personal feed in the latest mail about `signup` that links to one.
+    pub async fn feed_path(&self, signup: &Value) -> String {
+        let mails = self.mails_for(signup["id"].as_str().expect("an id")).await;
+        let token = mails
+            .iter()
+            .rev()
+            .find_map(|m| link_token(&m.bodies().0, "/feeds/me/"))
+            .expect("a feed link in the mail");
+        format!("/feeds/me/{token}.ics")
+    }
 }
 
-/// The manage token in a sign-up answer.
-pub fn token_of(signup: &Value) -> String {
-    signup["manage_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
+/// The token after `prefix` in a text (a link in a mail), if any.
+pub fn link_token(text: &str, prefix: &str) -> Option<String> {
+    let start = text.find(prefix)? + prefix.len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!token.is_empty()).then_some(token)
 }
 
 /// Runs each scenario once on SQLite and once on PostgreSQL.
@@ -417,6 +486,7 @@ impl SmtpServer {
             tasks: Arc::default(),
         };
         let port = server.listen(0);
+        MAILBOXES.lock().unwrap().insert(port, server.mails.clone());
         SmtpServer { port, ..server }
     }
 
@@ -644,6 +714,7 @@ impl TestApp {
             token: String::new(),
             db,
             outbox_dir: dir.path().join("outbox"),
+            mailbox: None,
             _dir: dir,
         };
         let token = app.organiser_token("centre").await;

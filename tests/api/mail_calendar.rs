@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{parse_ics, token_of, Engine, ReceivedMail, SmtpServer, TestApp};
+use crate::helpers::{parse_ics, Engine, ReceivedMail, SmtpServer, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -64,7 +64,7 @@ async fn every_message_once_with_calendar(engine: Engine) {
         text.contains(join) && html.contains(join),
         "join link for a seat holder"
     );
-    assert!(text.contains(&token_of(&a)), "manage link");
+    assert!(text.contains(&app.manage_token(&a).await), "manage link");
     let ics = parse_ics(&confirmation.invite().expect("invite.ics"));
     assert_eq!(ics.method.as_deref(), Some("REQUEST"));
     assert_eq!(ics.events.len(), 1);

@@ -2,11 +2,13 @@
 mod helpers;
 
 mod concurrency;
+mod core;
 mod desk;
 mod feeds;
 mod input;
 mod isolation;
 mod mail;
 mod mail_calendar;
+mod secrets;
 mod signup;
 mod stats;

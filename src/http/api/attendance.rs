@@ -5,12 +5,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::parse_id;
-use super::registrations::{own_event, registration_view, RegistrationView};
-use crate::attendance::{self, AttendanceSummary};
+use super::registrations::RegistrationView;
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, Organiser};
+use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
+use crate::service::attendance::{self, AttendanceSummary};
 
 /// `POST /events/{id}/registrations/{rid}/attendance` body.
 #[derive(Deserialize)]
@@ -28,29 +27,22 @@ fn required_attended(attended: Option<bool>) -> Result<bool, ApiError> {
 /// Records whether one participant came.
 pub async fn record_one(
     State(state): State<AppState>,
-    me: Organiser,
-    Path((id, rid)): Path<(String, String)>,
+    own: OwnEvent,
+    Path((_id, rid)): Path<(String, String)>,
     ApiJson(body): ApiJson<AttendanceBody>,
 ) -> Result<Json<RegistrationView>, ApiError> {
-    let event = own_event(&state, &me, &id).await?;
+    let event = &own.ctx.event;
     let rid = parse_id(&rid)?;
     let attended = required_attended(body.attended)?;
-    let saved = attendance::record(
-        &state.db,
-        &event,
-        &[rid],
-        body.session,
-        attended,
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| match e {
-        // A wrong id in the path names nothing.
-        attendance::AttendanceError::UnknownRegistrations(_) => ApiError::not_found(),
-        e => e.into(),
-    })?;
+    let saved = attendance::record(&state.db, event, &[rid], body.session, attended, Utc::now())
+        .await
+        .map_err(|e| match e {
+            // A wrong id in the path names nothing.
+            attendance::AttendanceError::UnknownRegistrations(_) => ApiError::not_found(),
+            e => e.into(),
+        })?;
     let reg = saved.into_iter().next().ok_or_else(ApiError::not_found)?;
-    Ok(Json(registration_view(reg, None)))
+    Ok(Json(RegistrationView::new(reg, None)))
 }
 
 /// `POST /events/{id}/attendance` body: the same mark for many registrations.
@@ -66,11 +58,10 @@ pub struct BulkAttendanceBody {
 /// the event's summary.
 pub async fn record_many(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
     ApiJson(body): ApiJson<BulkAttendanceBody>,
 ) -> Result<Json<AttendanceSummary>, ApiError> {
-    let event = own_event(&state, &me, &id).await?;
+    let event = own.ctx.event;
     let attended = required_attended(body.attended)?;
     let ids = body.registrations.unwrap_or_default();
     attendance::record(&state.db, &event, &ids, body.session, attended, Utc::now()).await?;
@@ -80,9 +71,7 @@ pub async fn record_many(
 /// Per session: registered, attended, no-shows, not recorded.
 pub async fn summary(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
 ) -> Result<Json<AttendanceSummary>, ApiError> {
-    let event = own_event(&state, &me, &id).await?;
-    Ok(Json(attendance::summary(&state.db, &event).await?))
+    Ok(Json(attendance::summary(&state.db, &own.ctx.event).await?))
 }

@@ -8,15 +8,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::parse_id;
-use crate::db::entities::{event, event_session, organiser};
-use crate::db::{self, events::EventFilter};
-use crate::domain::{seats_left, EventStatus, FieldErrors};
-use crate::events::{self as core, EventBody};
+use crate::db::entities::{event, event_session};
+use crate::db::events::{EventContext, EventFilter};
+use crate::db::{self};
+use crate::domain::visibility::{self, Viewer};
+use crate::domain::{seats_left, EventKind, EventStatus, FieldErrors};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, MaybeOrganiser, Organiser};
+use crate::http::extract::{parse_id, ApiJson, MaybeOrganiser, Organiser, OwnEvent};
 use crate::http::AppState;
-use crate::registration::window_of;
+use crate::service::events::{self as event_service, EventBody};
 
 /// A session as the API shows it. The join link is shown to the owning organiser only.
 #[derive(Serialize)]
@@ -38,9 +38,9 @@ pub struct EventView {
     organisation: String,
     network: Option<String>,
     title: String,
-    kind: String,
+    kind: EventKind,
     description: Option<String>,
-    status: String,
+    status: EventStatus,
     capacity: Option<i32>,
     waitlist: bool,
     members_only: bool,
@@ -77,16 +77,14 @@ impl Names {
             .into_iter()
             .map(|n| (n.id, n.slug))
             .collect();
-        let mut organisations = HashMap::new();
-        for e in events {
-            if let std::collections::hash_map::Entry::Vacant(v) =
-                organisations.entry(e.organisation_id)
-            {
-                if let Some(o) = db::organisations::find(&state.db.conn, e.organisation_id).await? {
-                    v.insert(o.slug);
-                }
-            }
-        }
+        let mut organisation_ids: Vec<Uuid> = events.iter().map(|e| e.organisation_id).collect();
+        organisation_ids.sort();
+        organisation_ids.dedup();
+        let organisations = db::organisations::find_many(&state.db.conn, &organisation_ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.slug))
+            .collect();
         Ok(Names {
             organisations,
             networks,
@@ -99,19 +97,23 @@ fn view(
     names: &Names,
     e: event::Model,
     sessions: Vec<event_session::Model>,
-    viewer: Option<&organiser::Model>,
+    viewer: Viewer,
 ) -> EventView {
-    let owner = viewer.is_some_and(|o| o.organisation_id == e.organisation_id);
+    // Join links only for the event's own organisers.
+    let owner = viewer
+        == Viewer::Organiser {
+            organisation_id: e.organisation_id,
+        };
     let now = Utc::now();
     EventView {
-        url: format!("{}/events/{}", state.settings.base_url, e.id),
+        url: state.mailer.links().event_url(e.id),
         organisation: names
             .organisations
             .get(&e.organisation_id)
             .cloned()
             .unwrap_or_default(),
         network: e.network_id.and_then(|n| names.networks.get(&n).cloned()),
-        registration_open: window_of(&e).is_open(now),
+        registration_open: e.window().is_open(now),
         seats_left: seats_left(e.capacity, e.confirmed_count),
         sessions: sessions
             .into_iter()
@@ -148,12 +150,27 @@ fn view(
 /// Renders one event for a viewer.
 async fn single_view(
     state: &AppState,
-    e: event::Model,
-    sessions: Vec<event_session::Model>,
-    viewer: Option<&organiser::Model>,
+    ctx: EventContext,
+    viewer: Viewer,
 ) -> Result<EventView, ApiError> {
-    let names = Names::load(state, std::slice::from_ref(&e)).await?;
-    Ok(view(state, &names, e, sessions, viewer))
+    let names = Names {
+        organisations: HashMap::from([(ctx.organisation.id, ctx.organisation.slug)]),
+        networks: match ctx.event.network_id {
+            Some(id) => db::networks::find_many(&state.db.conn, vec![id])
+                .await?
+                .into_iter()
+                .map(|n| (n.id, n.slug))
+                .collect(),
+            None => HashMap::new(),
+        },
+    };
+    Ok(view(state, &names, ctx.event, ctx.sessions, viewer))
+}
+
+fn organiser_viewer(me: &crate::db::entities::organiser::Model) -> Viewer {
+    Viewer::Organiser {
+        organisation_id: me.organisation_id,
+    }
 }
 
 /// Creates an event (201).
@@ -162,10 +179,10 @@ pub async fn create(
     Organiser(me): Organiser,
     ApiJson(body): ApiJson<EventBody>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
-    let (e, sessions) = core::create(&state.db, me.organisation_id, body).await?;
+    let ctx = event_service::create(&state.db, me.organisation_id, body).await?;
     Ok((
         StatusCode::CREATED,
-        Json(single_view(&state, e, sessions, Some(&me)).await?),
+        Json(single_view(&state, ctx, organiser_viewer(&me)).await?),
     ))
 }
 
@@ -199,7 +216,7 @@ fn parse_time(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Opt
 /// Lists published events, soonest first (an organiser also sees their own drafts).
 pub async fn list(
     State(state): State<AppState>,
-    MaybeOrganiser(viewer): MaybeOrganiser,
+    viewer: MaybeOrganiser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
     let mut errors = FieldErrors::new();
@@ -216,12 +233,11 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
+    let viewer_is = viewer.viewer();
     let mut filter = EventFilter {
         from,
         to,
-        limit,
-        all_statuses_of: viewer.as_ref().map(|o| o.organisation_id),
-        ..Default::default()
+        ..EventFilter::upcoming(visibility::list_rule(viewer_is), limit)
     };
     if let Some(slug) = q.network.as_deref().filter(|s| !s.is_empty()) {
         match db::networks::find_by_slug(&state.db.conn, slug).await? {
@@ -236,46 +252,33 @@ pub async fn list(
         }
     }
     let events = db::events::list(&state.db.conn, &filter).await?;
-    let mut sessions: HashMap<Uuid, Vec<event_session::Model>> = HashMap::new();
-    for s in
-        db::events::sessions_of_many(&state.db.conn, events.iter().map(|e| e.id).collect()).await?
-    {
-        sessions.entry(s.event_id).or_default().push(s);
-    }
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let mut sessions = db::events::sessions_of_many(&state.db.conn, &ids).await?;
     let names = Names::load(&state, &events).await?;
     Ok(Json(
         events
             .into_iter()
             .map(|e| {
                 let s = sessions.remove(&e.id).unwrap_or_default();
-                view(&state, &names, e, s, viewer.as_ref())
+                view(&state, &names, e, s, viewer_is)
             })
             .collect(),
     ))
 }
 
-/// Whether a viewer may see an event: published or cancelled for all, anything for its own
-/// organisers.
-pub fn visible_to(e: &event::Model, viewer: Option<&organiser::Model>) -> bool {
-    e.status != EventStatus::Draft.as_str()
-        || viewer.is_some_and(|o| o.organisation_id == e.organisation_id)
-}
-
-/// Shows one event.
+/// Shows one event (drafts only to their own organisers).
 pub async fn show(
     State(state): State<AppState>,
-    MaybeOrganiser(viewer): MaybeOrganiser,
+    viewer: MaybeOrganiser,
     Path(id): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
     let id = parse_id(&id)?;
-    let e = db::events::find(&state.db.conn, id)
+    let viewer = viewer.viewer();
+    let ctx = db::events::context(&state.db.conn, id)
         .await?
-        .filter(|e| visible_to(e, viewer.as_ref()))
+        .filter(|c| visibility::visible_by_id(c.event.status, c.event.organisation_id, viewer))
         .ok_or_else(ApiError::not_found)?;
-    let sessions = db::events::sessions(&state.db.conn, id).await?;
-    Ok(Json(
-        single_view(&state, e, sessions, viewer.as_ref()).await?,
-    ))
+    Ok(Json(single_view(&state, ctx, viewer).await?))
 }
 
 /// Changes an event.
@@ -286,9 +289,8 @@ pub async fn update(
     ApiJson(body): ApiJson<EventBody>,
 ) -> Result<Json<EventView>, ApiError> {
     let id = parse_id(&id)?;
-    let (e, sessions) =
-        core::update(&state.db, &state.mailer, me.organisation_id, id, body).await?;
-    Ok(Json(single_view(&state, e, sessions, Some(&me)).await?))
+    let ctx = event_service::update(&state.db, &state.mailer, me.organisation_id, id, body).await?;
+    Ok(Json(single_view(&state, ctx, organiser_viewer(&me)).await?))
 }
 
 /// `POST /events/{id}/cancel` body.
@@ -301,11 +303,9 @@ pub struct CancelBody {
 /// Cancels an event. The body is optional.
 pub async fn cancel(
     State(state): State<AppState>,
-    Organiser(me): Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
     body: axum::body::Bytes,
 ) -> Result<Json<EventView>, ApiError> {
-    let id = parse_id(&id)?;
     let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBody::default()
     } else {
@@ -317,7 +317,15 @@ pub async fn cancel(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    let e = core::cancel(&state.db, &state.mailer, me.organisation_id, id, reason).await?;
-    let sessions = db::events::sessions(&state.db.conn, id).await?;
-    Ok(Json(single_view(&state, e, sessions, Some(&me)).await?))
+    let ctx = event_service::cancel(
+        &state.db,
+        &state.mailer,
+        own.organiser.organisation_id,
+        own.ctx.event.id,
+        reason,
+    )
+    .await?;
+    Ok(Json(
+        single_view(&state, ctx, organiser_viewer(&own.organiser)).await?,
+    ))
 }

@@ -1,15 +1,14 @@
 //! Attendee-list downloads (CSV, XLSX) and the download plumbing the statistics share. An
 //! event of another organisation is a 404.
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::registrations::own_event;
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, RegistrationStatus};
 use crate::export::{self, attendee_list, Delimiter, Table};
 use crate::http::error::ApiError;
-use crate::http::extract::Organiser;
+use crate::http::extract::OwnEvent;
 use crate::http::AppState;
 
 /// Download formats.
@@ -62,8 +61,12 @@ pub(super) fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> De
     }
 }
 
-pub(super) fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
-    export::to_xlsx(tables).map_err(ApiError::internal)
+/// Builds a workbook off the async runtime (it is CPU work: a big list takes a while).
+pub(super) async fn xlsx(tables: Vec<Table>) -> Result<Vec<u8>, ApiError> {
+    tokio::task::spawn_blocking(move || export::to_xlsx(&tables))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
 }
 
 /// Query of an attendee-list download.
@@ -75,16 +78,14 @@ pub struct ListQuery {
 
 async fn attendee_list(
     state: AppState,
-    me: Organiser,
-    id: String,
+    own: OwnEvent,
     query: ListQuery,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let event = own_event(&state, &me, &id).await?;
     let mut errors = FieldErrors::new();
     let status = match query.status.as_deref() {
         None => None,
-        Some(s @ ("confirmed" | "waitlisted" | "cancelled")) => Some(s.to_string()),
+        Some(s) if RegistrationStatus::parse(s).is_some() => RegistrationStatus::parse(s),
         Some(_) => {
             errors.insert(
                 "status".into(),
@@ -97,9 +98,9 @@ async fn attendee_list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    let (table, stem) = attendee_list::load(&state.db, &event, status.as_deref()).await?;
+    let (table, stem) = attendee_list::load(&state.db, &own.ctx, status).await?;
     let body = match format {
-        Format::Xlsx => xlsx(&[table])?,
+        Format::Xlsx => xlsx(vec![table]).await?,
         _ => export::to_csv(&table, delimiter),
     };
     Ok(download(format, &stem, body))
@@ -108,19 +109,17 @@ async fn attendee_list(
 /// `GET /events/{id}/registrations.csv`
 pub async fn attendee_list_csv(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    attendee_list(state, me, id, query, Format::Csv).await
+    attendee_list(state, own, query, Format::Csv).await
 }
 
 /// `GET /events/{id}/registrations.xlsx`
 pub async fn attendee_list_xlsx(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    attendee_list(state, me, id, query, Format::Xlsx).await
+    attendee_list(state, own, query, Format::Xlsx).await
 }

@@ -1,26 +1,26 @@
 //! The organiser's view of an event's mail: what went out, what is waiting, what failed.
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::parse_id;
-use crate::db;
+use crate::db::{self, entities::outbox::MailStatus};
+use crate::domain::MailKind;
 use crate::http::error::ApiError;
-use crate::http::extract::Organiser;
+use crate::http::extract::OwnEvent;
 use crate::http::AppState;
 
 /// One mail as the organiser sees it (no body: that is the participant's).
 #[derive(Serialize)]
 pub struct MailView {
     id: Uuid,
-    kind: String,
+    kind: MailKind,
     registration_id: Option<Uuid>,
     recipient: String,
     subject: String,
     /// `pending`, `sent` or `failed` (given up after the last retry).
-    status: String,
+    status: MailStatus,
     attempts: i32,
     last_error: Option<String>,
     next_attempt_at: DateTime<Utc>,
@@ -31,15 +31,9 @@ pub struct MailView {
 /// Lists an event's mails, oldest first.
 pub async fn list_for_event(
     State(state): State<AppState>,
-    Organiser(me): Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
 ) -> Result<Json<Vec<MailView>>, ApiError> {
-    let id = parse_id(&id)?;
-    db::events::find(&state.db.conn, id)
-        .await?
-        .filter(|e| e.organisation_id == me.organisation_id)
-        .ok_or_else(ApiError::not_found)?;
-    let mails = db::outbox::for_event(&state.db.conn, id).await?;
+    let mails = db::outbox::for_event(&state.db.conn, own.ctx.event.id).await?;
     Ok(Json(
         mails
             .into_iter()

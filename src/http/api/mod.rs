@@ -11,7 +11,6 @@ pub mod stats;
 
 use axum::routing::{delete, get, post};
 use axum::Router;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::AppState;
@@ -47,6 +46,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/registrations/{token}/cancel", post(registrations::cancel))
         .route(
+            "/registrations/{token}/feed-link",
+            post(registrations::replace_feed_link),
+        )
+        .route(
             "/events/{id}/registrations.csv",
             get(exports::attendee_list_csv),
         )
@@ -59,9 +62,4 @@ pub fn router() -> Router<AppState> {
         .route("/municipalities", get(municipalities::list))
         .route("/municipalities/import", post(municipalities::import))
         .fallback(|| async { ApiError::not_found() })
-}
-
-/// Ids in paths: anything that is not a UUID names nothing, so it is a 404.
-pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
 }

@@ -9,7 +9,7 @@ use crate::db;
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
-use crate::municipalities::{self, ImportReport};
+use crate::service::municipalities::{self, ImportReport};
 
 /// A reference municipality.
 #[derive(Serialize)]

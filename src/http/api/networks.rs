@@ -8,10 +8,11 @@ use crate::db::{
     self,
     entities::{network, network_member},
 };
-use crate::domain::{self, Email, FieldErrors, Slug};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, Organiser};
+use crate::http::extract::{ApiJson, Organiser, OwnNetwork};
 use crate::http::AppState;
+use crate::links::{webcal, Links};
+use crate::service::networks;
 
 /// A network as the API shows it.
 #[derive(Serialize)]
@@ -27,9 +28,9 @@ pub struct NetworkView {
 }
 
 impl NetworkView {
-    fn new(n: network::Model, base_url: &str) -> NetworkView {
-        let feed_url = format!("{base_url}/feeds/networks/{}.ics", n.slug);
-        let webcal_url = crate::http::pages::webcal(&feed_url);
+    fn new(n: network::Model, links: &Links) -> NetworkView {
+        let feed_url = links.network_feed_url(&n.slug);
+        let webcal_url = webcal(&feed_url);
         NetworkView {
             id: n.id,
             slug: n.slug,
@@ -45,7 +46,7 @@ impl NetworkView {
 /// `POST /networks` body.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewNetwork {
+pub struct NewNetworkBody {
     slug: Option<String>,
     name: Option<String>,
     description: Option<String>,
@@ -55,54 +56,30 @@ pub struct NewNetwork {
 pub async fn create(
     State(state): State<AppState>,
     Organiser(me): Organiser,
-    ApiJson(body): ApiJson<NewNetwork>,
+    ApiJson(body): ApiJson<NewNetworkBody>,
 ) -> Result<(StatusCode, Json<NetworkView>), ApiError> {
-    let mut errors = FieldErrors::new();
-    let slug = match Slug::parse(body.slug.as_deref().unwrap_or_default()) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            errors.insert("slug".into(), e);
-            None
-        }
-    };
-    let name = domain::required_text(&mut errors, "name", body.name.as_deref(), 200);
-    let description = domain::optional_long_text(
-        &mut errors,
-        "description",
-        body.description.as_deref(),
-        5000,
-    );
-    let Some(slug) = slug.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
-    let tx = state.db.begin_write().await?;
-    let created =
-        db::networks::insert(&*tx, me.organisation_id, slug.as_str(), &name, description).await;
-    let created = match created {
-        Ok(n) => n,
-        Err(e) if db::is_unique_violation(&e) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "slug_taken",
-                "That slug is already in use.",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
+    let created = networks::create(
+        &state.db,
+        me.organisation_id,
+        networks::NewNetwork {
+            slug: body.slug,
+            name: body.name,
+            description: body.description,
+        },
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(NetworkView::new(created, &state.settings.base_url)),
+        Json(NetworkView::new(created, state.mailer.links())),
     ))
 }
 
 /// Lists every network.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<NetworkView>>, ApiError> {
-    let networks = db::networks::list(&state.db.conn, None).await?;
+    let list = db::networks::list(&state.db.conn, None).await?;
     Ok(Json(
-        networks
-            .into_iter()
-            .map(|n| NetworkView::new(n, &state.settings.base_url))
+        list.into_iter()
+            .map(|n| NetworkView::new(n, state.mailer.links()))
             .collect(),
     ))
 }
@@ -115,19 +92,7 @@ pub async fn show(
     let n = db::networks::find_by_slug(&state.db.conn, &slug)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(NetworkView::new(n, &state.settings.base_url)))
-}
-
-/// The organiser's own network by slug; another organisation's is a 404.
-async fn own_network(
-    state: &AppState,
-    me: &Organiser,
-    slug: &str,
-) -> Result<network::Model, ApiError> {
-    db::networks::find_by_slug(&state.db.conn, slug)
-        .await?
-        .filter(|n| n.organisation_id == me.0.organisation_id)
-        .ok_or_else(ApiError::not_found)
+    Ok(Json(NetworkView::new(n, state.mailer.links())))
 }
 
 /// A member as the API shows it.
@@ -153,7 +118,7 @@ impl From<network_member::Model> for MemberView {
 /// `POST /networks/{slug}/members` body.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewMember {
+pub struct NewMemberBody {
     email: Option<String>,
     name: Option<String>,
     municipality: Option<String>,
@@ -162,79 +127,43 @@ pub struct NewMember {
 /// Adds a member (201), or returns the existing one unchanged (200).
 pub async fn add_member(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(slug): Path<String>,
-    ApiJson(body): ApiJson<NewMember>,
+    own: OwnNetwork,
+    ApiJson(body): ApiJson<NewMemberBody>,
 ) -> Result<(StatusCode, Json<MemberView>), ApiError> {
-    let network = own_network(&state, &me, &slug).await?;
-    let mut errors = FieldErrors::new();
-    let email = Email::parse(body.email.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("email".into(), e))
-        .ok();
-    let name = domain::optional_text(&mut errors, "name", body.name.as_deref(), 200);
-    let municipality = domain::optional_text(
-        &mut errors,
-        "municipality",
-        body.municipality.as_deref(),
-        200,
-    );
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
-    if let Some(existing) =
-        db::networks::member(&state.db.conn, network.id, &email.normalized()).await?
-    {
-        return Ok((StatusCode::OK, Json(existing.into())));
-    }
-    let tx = state.db.begin_write().await?;
-    let added = db::networks::add_member(
-        &*tx,
-        network.id,
-        email.as_str(),
-        &email.normalized(),
-        name,
-        municipality,
+    let (member, created) = networks::add_member(
+        &state.db,
+        &own.network,
+        networks::MemberInput {
+            email: body.email,
+            name: body.name,
+            municipality: body.municipality,
+        },
     )
-    .await;
-    match added {
-        Ok(m) => {
-            tx.commit().await?;
-            Ok((StatusCode::CREATED, Json(m.into())))
-        }
-        Err(e) if db::is_unique_violation(&e) => {
-            drop(tx);
-            let existing = db::networks::member(&state.db.conn, network.id, &email.normalized())
-                .await?
-                .ok_or_else(ApiError::not_found)?;
-            Ok((StatusCode::OK, Json(existing.into())))
-        }
-        Err(e) => Err(e.into()),
-    }
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(member.into())))
 }
 
 /// Lists a network's members.
 pub async fn list_members(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(slug): Path<String>,
+    own: OwnNetwork,
 ) -> Result<Json<Vec<MemberView>>, ApiError> {
-    let network = own_network(&state, &me, &slug).await?;
-    let members = db::networks::members(&state.db.conn, network.id).await?;
+    let members = db::networks::members(&state.db.conn, own.network.id).await?;
     Ok(Json(members.into_iter().map(Into::into).collect()))
 }
 
 /// Removes a member (204), or 404 if the address is not a member.
 pub async fn remove_member(
     State(state): State<AppState>,
-    me: Organiser,
-    Path((slug, email)): Path<(String, String)>,
+    own: OwnNetwork,
+    Path((_slug, email)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let network = own_network(&state, &me, &slug).await?;
-    let tx = state.db.begin_write().await?;
-    let removed =
-        db::networks::remove_member(&*tx, network.id, &email.trim().to_lowercase()).await?;
-    tx.commit().await?;
-    if removed {
+    if networks::remove_member(&state.db, &own.network, &email).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found())

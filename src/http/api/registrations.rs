@@ -1,4 +1,4 @@
-//! Sign-up, the organiser's list, attendance, and cancellation by token.
+//! Sign-up, the organiser's list, and what the holder of a mailed manage token may do.
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -6,29 +6,28 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::parse_id;
 use crate::db::{self, entities::registration};
-use crate::domain::{self, Email, FieldErrors, Language};
+use crate::domain::{self, Email, FieldErrors, Language, RegistrationStatus};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, Organiser};
+use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
-use crate::registration::{self as core, SignupInput};
+use crate::service::{participants, registration as signups};
 
-/// `POST /events/{id}/registrations` body.
-#[derive(Deserialize)]
+/// `POST /events/{id}/registrations` body (and the sign-up form's fields).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignupBody {
-    name: Option<String>,
-    email: Option<String>,
-    municipality: Option<String>,
-    workplace: Option<String>,
-    role: Option<String>,
-    share_contact: Option<bool>,
-    language: Option<Language>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub municipality: Option<String>,
+    pub workplace: Option<String>,
+    pub role: Option<String>,
+    pub share_contact: Option<bool>,
+    pub language: Option<Language>,
 }
 
 /// Checks a sign-up body; shared by the API and the sign-up page.
-pub fn check_signup(body: SignupBody) -> Result<SignupInput, FieldErrors> {
+pub fn check_signup(body: SignupBody) -> Result<signups::SignupInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = domain::required_text(&mut errors, "name", body.name.as_deref(), 200);
     let email = Email::parse(body.email.as_deref().unwrap_or_default())
@@ -43,7 +42,7 @@ pub fn check_signup(body: SignupBody) -> Result<SignupInput, FieldErrors> {
     let workplace = domain::optional_text(&mut errors, "workplace", body.workplace.as_deref(), 200);
     let role = domain::optional_text(&mut errors, "role", body.role.as_deref(), 100);
     match email {
-        Some(email) if errors.is_empty() => Ok(SignupInput {
+        Some(email) if errors.is_empty() => Ok(signups::SignupInput {
             name,
             email,
             municipality,
@@ -56,17 +55,14 @@ pub fn check_signup(body: SignupBody) -> Result<SignupInput, FieldErrors> {
     }
 }
 
-/// The answer to a sign-up.
+/// The answer to a sign-up: what happened, and nothing that opens anything. Anyone can
+/// type anyone's address, so links reach the participant only through their mailbox.
 #[derive(Serialize)]
 pub struct SignedUpView {
     id: Uuid,
-    status: String,
+    status: RegistrationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     waitlist_position: Option<u64>,
-    /// The participant's own page (also in the mail); keep it private.
-    manage_url: String,
-    /// The participant's personal calendar feed (all their registrations).
-    feed_url: String,
 }
 
 /// Signs up for an event (201).
@@ -77,15 +73,13 @@ pub async fn sign_up(
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
     let id = parse_id(&id)?;
     let input = check_signup(body).map_err(ApiError::invalid)?;
-    let done = core::sign_up(&state.db, &state.mailer, id, input, Utc::now()).await?;
+    let done = signups::sign_up(&state.db, &state.mailer, id, input, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(SignedUpView {
             id: done.registration.id,
             status: done.registration.status,
             waitlist_position: done.waitlist_position,
-            manage_url: format!("{}/r/{}", state.settings.base_url, done.manage_token),
-            feed_url: state.mailer.feed_url(&done.registration.email_normalized),
         }),
     ))
 }
@@ -100,8 +94,8 @@ pub struct RegistrationView {
     workplace: Option<String>,
     role: Option<String>,
     share_contact: bool,
-    language: String,
-    status: String,
+    language: Language,
+    status: RegistrationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     waitlist_position: Option<u64>,
     attended: Option<bool>,
@@ -110,55 +104,40 @@ pub struct RegistrationView {
     cancelled_at: Option<DateTime<Utc>>,
 }
 
-pub(super) fn registration_view(
-    r: registration::Model,
-    waitlist_position: Option<u64>,
-) -> RegistrationView {
-    RegistrationView {
-        id: r.id,
-        name: r.name,
-        email: r.email,
-        municipality: r.municipality,
-        workplace: r.workplace,
-        role: r.role,
-        share_contact: r.share_contact,
-        language: r.language,
-        status: r.status,
-        waitlist_position,
-        attended: r.attended,
-        created_at: r.created_at,
-        promoted_at: r.promoted_at,
-        cancelled_at: r.cancelled_at,
+impl RegistrationView {
+    /// The view of `r`, with its place in line if it is waiting.
+    pub fn new(r: registration::Model, waitlist_position: Option<u64>) -> RegistrationView {
+        RegistrationView {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            municipality: r.municipality,
+            workplace: r.workplace,
+            role: r.role,
+            share_contact: r.share_contact,
+            language: r.language,
+            status: r.status,
+            waitlist_position,
+            attended: r.attended,
+            created_at: r.created_at,
+            promoted_at: r.promoted_at,
+            cancelled_at: r.cancelled_at,
+        }
     }
-}
-
-/// The organiser's own event by id; another organisation's is a 404.
-pub(super) async fn own_event(
-    state: &AppState,
-    me: &Organiser,
-    id: &str,
-) -> Result<crate::db::entities::event::Model, ApiError> {
-    let id = parse_id(id)?;
-    db::events::find(&state.db.conn, id)
-        .await?
-        .filter(|e| e.organisation_id == me.0.organisation_id)
-        .ok_or_else(ApiError::not_found)
 }
 
 /// Lists an event's registrations in sign-up order, with waiting-list positions.
 pub async fn list_for_event(
     State(state): State<AppState>,
-    me: Organiser,
-    Path(id): Path<String>,
+    own: OwnEvent,
 ) -> Result<Json<Vec<RegistrationView>>, ApiError> {
-    let event = own_event(&state, &me, &id).await?;
-    let regs = db::registrations::list_for_event(&state.db.conn, event.id).await?;
-    let positions = core::waitlist_positions(&regs);
+    let regs = db::registrations::list_for_event(&state.db.conn, own.ctx.event.id).await?;
+    let positions = signups::waitlist_positions(&regs);
     Ok(Json(
         regs.into_iter()
             .map(|r| {
                 let position = positions.get(&r.id).copied();
-                registration_view(r, position)
+                RegistrationView::new(r, position)
             })
             .collect(),
     ))
@@ -168,23 +147,39 @@ pub async fn list_for_event(
 #[derive(Serialize)]
 pub struct CancelledView {
     id: Uuid,
-    status: String,
+    status: RegistrationStatus,
     /// False when it had already been cancelled.
     changed: bool,
 }
 
-/// Cancels the registration holding the token (idempotent).
+/// Cancels the registration the mailed token opens (idempotent).
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Json<CancelledView>, ApiError> {
-    if token.len() > 200 {
-        return Err(ApiError::not_found());
-    }
-    let done = core::cancel_by_token(&state.db, &state.mailer, &token, Utc::now()).await?;
+    let id = state
+        .mailer
+        .links()
+        .key()
+        .registration_of(&token)
+        .ok_or_else(ApiError::not_found)?;
+    let done = signups::cancel(&state.db, &state.mailer, id, Utc::now()).await?;
     Ok(Json(CancelledView {
         id: done.registration.id,
         status: done.registration.status,
         changed: done.changed,
     }))
+}
+
+/// Replaces the personal-feed link of the participant the token belongs to: the old link
+/// stops working at once and the new one is mailed (202; nothing secret in the answer).
+pub async fn replace_feed_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), &token)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+    Ok(StatusCode::ACCEPTED)
 }

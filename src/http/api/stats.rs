@@ -3,20 +3,20 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::exports::{download, parse_delimiter, xlsx, Format};
 use crate::db::{self, stats::StatsScope};
+use crate::domain::period::{self, ReportingPeriod};
 use crate::domain::{EventKind, FieldErrors};
 use crate::export::{self, chart, participation, Delimiter};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
-use crate::mail::format::zone;
-use crate::stats::{self, Participation};
+use crate::service::stats::{self, Participation};
 
 /// Query of the participation statistics. Dates are the organisation's local dates, both
 /// ends included; `year` is a shorthand for 1 January to 31 December.
@@ -44,13 +44,10 @@ enum CsvTable {
 
 /// A checked query.
 struct StatsRequest {
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    /// Set when the period is exactly one calendar year given as `year`.
-    year: Option<i32>,
+    period: ReportingPeriod,
     network: Option<String>,
     event_id: Option<Uuid>,
-    kind: Option<String>,
+    kind: Option<EventKind>,
     format: Format,
     delimiter: Delimiter,
     table: CsvTable,
@@ -60,49 +57,21 @@ impl StatsQuery {
     /// Every problem at once, by field.
     fn check(self, forced: Option<Format>) -> Result<StatsRequest, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut date = |field: &str, raw: Option<&str>| {
-            raw.and_then(|raw| match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.insert(field.into(), "must be a date like 2025-01-31".into());
-                    None
-                }
-            })
-        };
-        let mut from = date("from", self.from.as_deref());
-        let mut to = date("to", self.to.as_deref());
-        let mut year = None;
-        if let Some(raw) = self.year.as_deref() {
-            match raw
-                .parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-            {
-                Some(y) => {
-                    from = from.or(NaiveDate::from_ymd_opt(y, 1, 1));
-                    to = to.or(NaiveDate::from_ymd_opt(y, 12, 31));
-                    year = (self.from.is_none() && self.to.is_none()).then_some(y);
-                }
-                None => {
-                    errors.insert("year".into(), "must be a year like 2025".into());
-                }
-            }
-        }
-        if from.zip(to).is_some_and(|(f, t)| f > t) {
-            errors.insert("to".into(), "must not be before from".into());
-        }
+        let period = ReportingPeriod::parse(
+            self.year.as_deref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            &mut errors,
+        );
         let kind = match self.kind.as_deref() {
             None => None,
-            Some(k @ ("gathering" | "webinar" | "conference" | "course")) => {
-                Some(EventKind::from_db(k).as_str().to_string())
-            }
-            Some(_) => {
+            Some(k) => EventKind::parse(k).or_else(|| {
                 errors.insert(
                     "kind".into(),
                     "must be gathering, webinar, conference or course".into(),
                 );
                 None
-            }
+            }),
         };
         let format = match (forced, self.format.as_deref()) {
             (Some(f), _) => f,
@@ -137,9 +106,7 @@ impl StatsQuery {
             return Err(errors);
         }
         Ok(StatsRequest {
-            from,
-            to,
-            year,
+            period,
             network: self.network,
             event_id,
             kind,
@@ -150,34 +117,26 @@ impl StatsQuery {
     }
 }
 
-fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
-}
-
 /// "Deltakelse USHT Vestfold Demensnettverket 2025".
 fn file_stem(organisation: &str, network: Option<&str>, request: &StatsRequest) -> String {
     let mut stem = format!("Deltakelse {organisation}");
     if let Some(network) = network {
         stem.push_str(&format!(" {network}"));
     }
-    if let Some(year) = request.year {
+    if let Some(year) = request.period.year {
         stem.push_str(&format!(" {year}"));
     } else {
-        if let Some(f) = request.from {
+        if let Some(f) = request.period.from {
             stem.push_str(&format!(" fra {f}"));
         }
-        if let Some(t) = request.to {
+        if let Some(t) = request.period.to {
             stem.push_str(&format!(" til {t}"));
         }
     }
     stem
 }
 
-fn render(
+async fn render(
     table: Participation,
     request: &StatsRequest,
     stem: &str,
@@ -199,7 +158,7 @@ fn render(
                 participation::regions(&table),
                 participation::events(&table, tz),
             ];
-            download(Format::Xlsx, stem, xlsx(&sheets)?)
+            download(Format::Xlsx, stem, xlsx(sheets.to_vec()).await?)
         }
         Format::Svg => {
             let title = format!("{stem}: deltakere per 1000 innbyggere");
@@ -222,7 +181,7 @@ async fn participation_in(
     let organisation = db::organisations::find(&state.db.conn, me.0.organisation_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let tz = zone(&organisation.time_zone);
+    let tz = period::zone(&organisation.time_zone);
     let network = match request.network.as_deref() {
         None => None,
         Some(slug) => Some(
@@ -238,16 +197,14 @@ async fn participation_in(
             .filter(|e| e.organisation_id == organisation.id)
             .ok_or_else(ApiError::not_found)?;
     }
+    let (from, until) = request.period.utc_range(tz);
     let scope = StatsScope {
         organisation_id: organisation.id,
-        from: request.from.map(|d| local_midnight(d, tz)),
-        until: request
-            .to
-            .and_then(|d| d.succ_opt())
-            .map(|d| local_midnight(d, tz)),
+        from,
+        until,
         network_id: network.as_ref().map(|n| n.id),
         event_id: request.event_id,
-        kind: request.kind.clone(),
+        kind: request.kind,
         now: Utc::now(),
     };
     let table = stats::compute(&state.db, &scope).await?;
@@ -256,7 +213,7 @@ async fn participation_in(
         network.as_ref().map(|n| n.name.as_str()),
         &request,
     );
-    render(table, &request, &stem, tz)
+    render(table, &request, &stem, tz).await
 }
 
 /// `GET /stats/participation` (`?format=json|csv|xlsx|svg`).

@@ -13,7 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{self, entities::event, entities::registration, Db};
-use crate::domain::RegistrationStatus;
+use crate::domain::attendance::AttendanceCount;
+use crate::domain::{summarize_attendance, RegistrationStatus};
 
 /// Why attendance could not be recorded. Nothing is saved when any id is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,8 @@ pub async fn record(
     let ids: Vec<Uuid> = wanted.iter().copied().collect();
 
     let tx = db.begin_write().await?;
+    // Under the event lock no cancellation can slip in between the check and the mark.
+    db::events::find_for_update(&*tx, event.id).await?;
     let found = db::registrations::find_many_of_event(&*tx, event.id, &ids).await?;
     let found_ids: HashSet<Uuid> = found.iter().map(|r| r.id).collect();
     let mut unknown: Vec<Uuid> = wanted.difference(&found_ids).copied().collect();
@@ -66,7 +69,7 @@ pub async fn record(
     }
     let mut not_confirmed: Vec<Uuid> = found
         .iter()
-        .filter(|r| r.status != RegistrationStatus::Confirmed.as_str())
+        .filter(|r| r.status != RegistrationStatus::Confirmed)
         .map(|r| r.id)
         .collect();
     if !not_confirmed.is_empty() {
@@ -99,12 +102,16 @@ async fn refresh_summaries(
     for m in db::attendance::for_sessions(db, session_ids).await? {
         marks.entry(m.registration_id).or_default().push(m.attended);
     }
-    let mut summaries = HashMap::new();
-    for id in registration_ids {
-        let summary = summarize(marks.remove(id).unwrap_or_default());
-        db::attendance::set_summary(db, *id, summary, now).await?;
-        summaries.insert(*id, summary);
-    }
+    let summaries: HashMap<Uuid, Option<bool>> = registration_ids
+        .iter()
+        .map(|id| {
+            (
+                *id,
+                summarize_attendance(marks.remove(id).unwrap_or_default()),
+            )
+        })
+        .collect();
+    db::attendance::set_summaries(db, &summaries, now).await?;
     Ok(summaries)
 }
 
@@ -132,25 +139,6 @@ pub async fn forget_removed_sessions(
     Ok(())
 }
 
-/// A registration's summary from its per-session marks: came to any → attended; only
-/// "no" marks → no-show; no marks → not recorded.
-pub fn summarize(marks: impl IntoIterator<Item = bool>) -> Option<bool> {
-    marks
-        .into_iter()
-        .fold(None, |acc, came| Some(acc.unwrap_or(false) || came))
-}
-
-/// Attendance of one session (or, for `session_id: None`, of the whole event).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct AttendanceCount {
-    /// Confirmed registrations.
-    pub registered: u64,
-    pub attended: u64,
-    /// Marked as not having come.
-    pub no_shows: u64,
-    pub not_recorded: u64,
-}
-
 /// One session's line of the summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionAttendance {
@@ -172,11 +160,8 @@ pub struct AttendanceSummary {
 /// Counts who came to each session of `event`.
 pub async fn summary(db: &Db, event: &event::Model) -> Result<AttendanceSummary, DbErr> {
     let sessions = db::events::sessions(&db.conn, event.id).await?;
-    let confirmed: Vec<registration::Model> = db::registrations::list_for_event(&db.conn, event.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.status == RegistrationStatus::Confirmed.as_str())
-        .collect();
+    let confirmed: Vec<registration::Model> =
+        db::registrations::confirmed_for_event(&db.conn, event.id).await?;
     let confirmed_ids: HashSet<Uuid> = confirmed.iter().map(|r| r.id).collect();
     let ids: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
     let mut marks: HashMap<Uuid, Vec<bool>> = HashMap::new();
@@ -185,48 +170,19 @@ pub async fn summary(db: &Db, event: &event::Model) -> Result<AttendanceSummary,
             marks.entry(m.session_id).or_default().push(m.attended);
         }
     }
-    let count = |values: &[Option<bool>]| {
-        let attended = values.iter().filter(|v| **v == Some(true)).count() as u64;
-        let no_shows = values.iter().filter(|v| **v == Some(false)).count() as u64;
-        AttendanceCount {
-            registered: confirmed.len() as u64,
-            attended,
-            no_shows,
-            not_recorded: confirmed.len() as u64 - attended - no_shows,
-        }
-    };
+    let registered = confirmed.len() as u64;
     let per_session = sessions
         .iter()
-        .map(|s| {
-            let values: Vec<Option<bool>> = marks
-                .get(&s.id)
-                .map(|v| v.iter().map(|b| Some(*b)).collect())
-                .unwrap_or_default();
-            SessionAttendance {
-                session_id: s.id,
-                starts_at: s.starts_at,
-                ends_at: s.ends_at,
-                count: count(&values),
-            }
+        .map(|s| SessionAttendance {
+            session_id: s.id,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            count: AttendanceCount::of(registered, marks.get(&s.id).into_iter().flatten().copied()),
         })
         .collect();
-    let totals: Vec<Option<bool>> = confirmed.iter().map(|r| r.attended).collect();
     Ok(AttendanceSummary {
         event_id: event.id,
         sessions: per_session,
-        total: count(&totals),
+        total: AttendanceCount::of(registered, confirmed.iter().filter_map(|r| r.attended)),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::summarize;
-
-    #[test]
-    fn any_session_attended_counts_as_attended() {
-        assert_eq!(summarize([]), None);
-        assert_eq!(summarize([false, false]), Some(false));
-        assert_eq!(summarize([false, true, false]), Some(true));
-        assert_eq!(summarize([true]), Some(true));
-    }
 }

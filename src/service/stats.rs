@@ -21,7 +21,7 @@ use sea_orm::DbErr;
 use crate::db::entities::municipality;
 use crate::db::stats::{CountedEvent, MunicipalityCount, StatsScope};
 use crate::db::{self, Db};
-use crate::domain::match_key;
+use crate::domain::{match_key, EventKind};
 
 /// Registered, attended and participants of a group.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub struct RegionRow {
 pub struct EventRow {
     pub id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub starts_at: DateTime<Utc>,
     pub attendance_recorded: bool,
     #[serde(flatten)]
@@ -250,7 +250,7 @@ pub fn participation(
             EventRow {
                 id: e.id,
                 title: e.title.clone(),
-                kind: e.kind.clone(),
+                kind: e.kind,
                 starts_at: e.starts_at,
                 attendance_recorded: recorded.contains(&e.id),
                 counts,
@@ -284,11 +284,12 @@ pub async fn compute(db: &Db, scope: &StatsScope) -> Result<Participation, DbErr
     Ok(participation(&reference, &events, &counts))
 }
 
-/// Sum of populations; unknown when none is known.
+/// Sum of populations; unknown when none is known. Saturates instead of overflowing (an
+/// imported file may hold absurd numbers).
 fn sum_population(populations: impl Iterator<Item = Option<i64>>) -> Option<i64> {
     populations.fold(None, |acc, p| match (acc, p) {
         (None, None) => None,
-        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
     })
 }
 
@@ -336,13 +337,13 @@ mod tests {
             CountedEvent {
                 id: marked,
                 title: "A".into(),
-                kind: "gathering".into(),
+                kind: EventKind::Gathering,
                 starts_at: Utc::now(),
             },
             CountedEvent {
                 id: unmarked,
                 title: "B".into(),
-                kind: "webinar".into(),
+                kind: EventKind::Webinar,
                 starts_at: Utc::now(),
             },
         ];

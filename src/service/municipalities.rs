@@ -1,12 +1,14 @@
 //! Municipality reference data: the list an organisation reports against (name,
 //! population, region), imported from the `name;population;region` files organisers keep
 //! in Excel.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::DbErr;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::entities::municipality;
+use crate::db::organisations::MunicipalityRow;
 use crate::db::{self, Db};
 use crate::domain::match_key;
 
@@ -139,6 +141,10 @@ fn is_header(first: &str, second: &str) -> bool {
         && parse_population(second).is_err()
 }
 
+/// Largest population a municipality can have (larger is a typing error, and keeps every
+/// sum far from overflowing).
+pub const MAX_POPULATION: i64 = 100_000_000;
+
 /// "27 005", "27005", "27.005" → 27005; empty → unknown.
 fn parse_population(raw: &str) -> Result<Option<i64>, ()> {
     let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
@@ -154,7 +160,10 @@ fn parse_population(raw: &str) -> Result<Option<i64>, ()> {
     {
         return Err(());
     }
-    groups.concat().parse::<i64>().map(Some).map_err(|_| ())
+    match groups.concat().parse::<i64>() {
+        Ok(n) if n <= MAX_POPULATION => Ok(Some(n)),
+        _ => Err(()),
+    }
 }
 
 /// Adds new municipalities and updates changed ones (matched by name, ignoring case and
@@ -165,25 +174,36 @@ pub async fn import(
     rows: &[ReferenceRow],
 ) -> Result<ImportReport, DbErr> {
     let tx = db.begin_write().await?;
+    let before: HashMap<String, municipality::Model> =
+        db::organisations::municipalities(&*tx, organisation_id)
+            .await?
+            .into_iter()
+            .map(|m| (m.name_key.clone(), m))
+            .collect();
     let mut report = ImportReport::default();
-    for row in rows {
-        let key = match_key(&row.name);
-        let before = db::organisations::municipality_by_key(&*tx, organisation_id, &key).await?;
-        let after = db::organisations::upsert_municipality(
-            &*tx,
-            organisation_id,
-            &row.name,
-            &key,
-            row.population,
-            row.region.as_deref(),
-        )
-        .await?;
-        match before {
+    let rows: Vec<MunicipalityRow> = rows
+        .iter()
+        .map(|row| MunicipalityRow {
+            name: row.name.clone(),
+            key: match_key(&row.name),
+            population: row.population,
+            region: row.region.clone(),
+        })
+        .collect();
+    for row in &rows {
+        match before.get(&row.key) {
             None => report.added += 1,
-            Some(b) if b == after => report.unchanged += 1,
+            Some(m)
+                if m.name == row.name
+                    && m.population == row.population
+                    && m.region == row.region =>
+            {
+                report.unchanged += 1
+            }
             Some(_) => report.updated += 1,
         }
     }
+    db::organisations::upsert_municipalities(&*tx, organisation_id, &rows).await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -1,0 +1,263 @@
+//! Whether an event takes sign-ups, and what a sign-up gets: a seat, a place in line, or
+//! nothing. The parts that must be atomic (the counters, one registration per address) are
+//! enforced by the registration use case in one transaction; it asks these functions with
+//! the counters it read under the event lock.
+use chrono::{DateTime, Utc};
+
+use super::EventStatus;
+
+/// Why an event takes no sign-ups right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupRefusal {
+    /// Drafts are invisible to the public.
+    NotFound,
+    Cancelled,
+    /// The registration window has not opened yet.
+    NotYetOpen,
+    /// After the window closed, or once the event has started.
+    Closed,
+}
+
+/// The facts about an event that decide whether it is open for sign-up.
+#[derive(Debug, Clone, Copy)]
+pub struct SignupWindow {
+    pub status: EventStatus,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Start of the first session: nobody signs up for something already under way.
+    pub starts_at: DateTime<Utc>,
+}
+
+impl SignupWindow {
+    /// Whether the event takes sign-ups at `now`, before looking at membership or seats.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), SignupRefusal> {
+        match self.status {
+            EventStatus::Draft => return Err(SignupRefusal::NotFound),
+            EventStatus::Cancelled => return Err(SignupRefusal::Cancelled),
+            EventStatus::Published => {}
+        }
+        if self.opens_at.is_some_and(|t| now < t) {
+            return Err(SignupRefusal::NotYetOpen);
+        }
+        let after_close = self.closes_at.is_some_and(|t| now >= t);
+        if after_close || now >= self.starts_at {
+            return Err(SignupRefusal::Closed);
+        }
+        Ok(())
+    }
+
+    /// Whether the window is open now (for showing a form or a "closed" notice).
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.check(now).is_ok()
+    }
+}
+
+/// What a sign-up gets, decided from the event's counters read under its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatDecision {
+    /// A seat is free.
+    Seat,
+    /// Full, but the waiting list takes them at this place (1 = next in line).
+    WaitingList { position: u64 },
+    /// Full and no waiting list.
+    Full,
+}
+
+/// The counters an event keeps so that no decision has to count rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seats {
+    /// `None` = unlimited.
+    pub capacity: Option<i32>,
+    pub confirmed: i32,
+    pub waitlist_enabled: bool,
+    pub waitlisted: i32,
+}
+
+impl Seats {
+    /// A seat if one is free, else the end of the waiting list, else nothing.
+    pub fn decide(&self) -> SeatDecision {
+        if self.capacity.is_none_or(|c| self.confirmed < c) {
+            SeatDecision::Seat
+        } else if self.waitlist_enabled {
+            SeatDecision::WaitingList {
+                position: self.waitlisted.max(0) as u64 + 1,
+            }
+        } else {
+            SeatDecision::Full
+        }
+    }
+}
+
+/// Seats still free, `None` for unlimited. Never negative, even after capacity was lowered
+/// below the number already confirmed.
+pub fn seats_left(capacity: Option<i32>, confirmed: i32) -> Option<i32> {
+    capacity.map(|c| (c - confirmed).max(0))
+}
+
+/// How many from the waiting list fill free seats (after a cancellation or a capacity
+/// change): as many as fit, never negative. Lowering the capacity demotes nobody.
+pub fn seats_to_fill(capacity: Option<i32>, confirmed: i32, waitlisted: i32) -> i32 {
+    match capacity {
+        None => waitlisted.max(0),
+        Some(c) => (c - confirmed).clamp(0, waitlisted.max(0)),
+    }
+}
+
+/// What the public is told about an event's seats: "3 plasser igjen", "venteliste",
+/// "fullt", "påmelding stengt".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// Open, without a limit.
+    Open,
+    /// Open with this many seats left.
+    SeatsLeft(i32),
+    /// Open, but only the waiting list (this many already in line).
+    WaitingList(i32),
+    /// Open window but full and no waiting list.
+    Full,
+    /// Registration has not opened yet.
+    NotYetOpen,
+    /// Closed, started, cancelled or draft.
+    Closed,
+}
+
+impl Availability {
+    /// The state of an event's sign-up at `now`.
+    pub fn of(window: &SignupWindow, seats: &Seats, now: DateTime<Utc>) -> Availability {
+        match window.check(now) {
+            Err(SignupRefusal::NotYetOpen) => return Availability::NotYetOpen,
+            Err(_) => return Availability::Closed,
+            Ok(()) => {}
+        }
+        match seats.decide() {
+            SeatDecision::Seat => match seats_left(seats.capacity, seats.confirmed) {
+                Some(n) => Availability::SeatsLeft(n),
+                None => Availability::Open,
+            },
+            SeatDecision::WaitingList { .. } => Availability::WaitingList(seats.waitlisted),
+            SeatDecision::Full => Availability::Full,
+        }
+    }
+
+    /// Whether the sign-up form should be shown.
+    pub fn takes_signups(self) -> bool {
+        matches!(
+            self,
+            Availability::Open | Availability::SeatsLeft(_) | Availability::WaitingList(_)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn window(status: EventStatus, now: chrono::DateTime<Utc>) -> SignupWindow {
+        SignupWindow {
+            status,
+            opens_at: Some(now - Duration::days(1)),
+            closes_at: Some(now + Duration::days(1)),
+            starts_at: now + Duration::days(2),
+        }
+    }
+
+    #[test]
+    fn window_rules() {
+        let now = Utc::now();
+        assert_eq!(window(EventStatus::Published, now).check(now), Ok(()));
+        assert_eq!(
+            window(EventStatus::Draft, now).check(now),
+            Err(SignupRefusal::NotFound)
+        );
+        assert_eq!(
+            window(EventStatus::Cancelled, now).check(now),
+            Err(SignupRefusal::Cancelled)
+        );
+        assert_eq!(
+            window(EventStatus::Published, now).check(now + Duration::days(1)),
+            Err(SignupRefusal::Closed)
+        );
+        assert_eq!(
+            window(EventStatus::Published, now).check(now - Duration::days(2)),
+            Err(SignupRefusal::NotYetOpen)
+        );
+        let mut started = window(EventStatus::Published, now);
+        started.closes_at = None;
+        assert_eq!(
+            started.check(now + Duration::days(3)),
+            Err(SignupRefusal::Closed)
+        );
+    }
+
+    #[test]
+    fn seat_then_line_then_full() {
+        let mut seats = Seats {
+            capacity: Some(2),
+            confirmed: 1,
+            waitlist_enabled: true,
+            waitlisted: 0,
+        };
+        assert_eq!(seats.decide(), SeatDecision::Seat);
+        seats.confirmed = 2;
+        assert_eq!(seats.decide(), SeatDecision::WaitingList { position: 1 });
+        seats.waitlisted = 4;
+        assert_eq!(seats.decide(), SeatDecision::WaitingList { position: 5 });
+        seats.waitlist_enabled = false;
+        assert_eq!(seats.decide(), SeatDecision::Full);
+        seats.capacity = None;
+        assert_eq!(seats.decide(), SeatDecision::Seat);
+        // Capacity lowered below the confirmed count: no seat, nobody demoted.
+        seats.capacity = Some(1);
+        assert_eq!(seats.decide(), SeatDecision::Full);
+        assert_eq!(seats_left(Some(1), 2), Some(0));
+    }
+
+    #[test]
+    fn capacity_arithmetic() {
+        assert_eq!(seats_left(Some(10), 12), Some(0));
+        assert_eq!(seats_left(None, 12), None);
+        assert_eq!(seats_to_fill(Some(15), 10, 3), 3);
+        assert_eq!(seats_to_fill(Some(12), 10, 3), 2);
+        assert_eq!(seats_to_fill(Some(5), 10, 3), 0);
+        assert_eq!(seats_to_fill(None, 10, 3), 3);
+    }
+
+    #[test]
+    fn what_the_public_is_told() {
+        let now = Utc::now();
+        let open = window(EventStatus::Published, now);
+        let seats = |capacity, confirmed, waitlist_enabled, waitlisted| Seats {
+            capacity,
+            confirmed,
+            waitlist_enabled,
+            waitlisted,
+        };
+        assert_eq!(
+            Availability::of(&open, &seats(Some(10), 7, true, 0), now),
+            Availability::SeatsLeft(3)
+        );
+        assert_eq!(
+            Availability::of(&open, &seats(None, 7, true, 0), now),
+            Availability::Open
+        );
+        assert_eq!(
+            Availability::of(&open, &seats(Some(7), 7, true, 2), now),
+            Availability::WaitingList(2)
+        );
+        assert_eq!(
+            Availability::of(&open, &seats(Some(7), 7, false, 0), now),
+            Availability::Full
+        );
+        assert_eq!(
+            Availability::of(&open, &seats(Some(7), 0, false, 0), now + Duration::days(5)),
+            Availability::Closed
+        );
+        assert_eq!(
+            Availability::of(&open, &seats(Some(7), 0, false, 0), now - Duration::days(5)),
+            Availability::NotYetOpen
+        );
+        assert!(!Availability::Full.takes_signups());
+        assert!(Availability::WaitingList(1).takes_signups());
+    }
+}

@@ -1,0 +1,488 @@
+//! Create, change and cancel events, with the effects a change has on registrations (a
+//! raised capacity lets the waiting list in; a new time or place is mailed with updated
+//! calendar entries).
+//!
+//! A change is checked in two steps: everything that needs no row (field formats, the
+//! network slug) before taking the event's lock, then applied to the row read **under**
+//! the lock, so two simultaneous changes of different fields both survive.
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Deserializer};
+use uuid::Uuid;
+
+use crate::db::entities::{event, event_session};
+use crate::db::events::EventContext;
+use crate::db::{self, Db};
+use crate::domain::notices::{self, diff_sessions, SessionShape};
+use crate::domain::{self, EventKind, EventStatus, FieldErrors, MailKind};
+use crate::mail::{Mailer, Notice};
+use crate::service::registration;
+
+/// Most sessions one event may have (a year-long programme has a dozen).
+pub const MAX_SESSIONS: usize = 100;
+
+/// Distinguishes "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
+fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A session as sent by a client.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionBody {
+    pub id: Option<Uuid>,
+    pub starts_at: Option<DateTime<FixedOffset>>,
+    pub ends_at: Option<DateTime<FixedOffset>>,
+    pub location: Option<String>,
+    pub online_url: Option<String>,
+}
+
+/// An event as sent by a client, for create (`POST`) and change (`PATCH`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    #[serde(default, deserialize_with = "double_option")]
+    pub network: Option<Option<String>>,
+    pub title: Option<String>,
+    pub kind: Option<EventKind>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub description: Option<Option<String>>,
+    pub sessions: Option<Vec<SessionBody>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub capacity: Option<Option<i64>>,
+    pub waitlist: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub registration_opens_at: Option<Option<DateTime<FixedOffset>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub registration_closes_at: Option<Option<DateTime<FixedOffset>>>,
+    pub members_only: Option<bool>,
+    pub status: Option<EventStatus>,
+}
+
+/// Why an event change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("no such event")]
+    NotFound,
+    #[error("the event is cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// A session checked as far as it can be without the event (its id is checked against the
+/// event's sessions under the lock).
+#[derive(Debug, Clone)]
+struct SessionInput {
+    id: Option<Uuid>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    location: Option<String>,
+    online_url: Option<String>,
+}
+
+/// A change with every field checked and the network resolved; `None` leaves a field as
+/// it is.
+#[derive(Debug, Clone, Default)]
+pub struct EventChange {
+    network: Option<Option<Uuid>>,
+    title: Option<String>,
+    kind: Option<EventKind>,
+    description: Option<Option<String>>,
+    sessions: Option<Vec<SessionInput>>,
+    capacity: Option<Option<i32>>,
+    waitlist: Option<bool>,
+    opens_at: Option<Option<DateTime<Utc>>>,
+    closes_at: Option<Option<DateTime<Utc>>>,
+    members_only: Option<bool>,
+    status: Option<EventStatus>,
+}
+
+impl EventChange {
+    /// Checks a body (for a new event when `creating`: then title, kind and sessions are
+    /// required). The network slug must name a network of `organisation_id`.
+    pub async fn check(
+        db: &Db,
+        organisation_id: Uuid,
+        body: EventBody,
+        creating: bool,
+    ) -> Result<EventChange, EventError> {
+        let mut errors = FieldErrors::new();
+        let mut change = EventChange {
+            kind: body.kind,
+            waitlist: body.waitlist,
+            members_only: body.members_only,
+            opens_at: body
+                .registration_opens_at
+                .map(|t| t.map(|t| t.with_timezone(&Utc))),
+            closes_at: body
+                .registration_closes_at
+                .map(|t| t.map(|t| t.with_timezone(&Utc))),
+            ..Default::default()
+        };
+        if creating || body.title.is_some() {
+            change.title = Some(domain::required_text(
+                &mut errors,
+                "title",
+                body.title.as_deref(),
+                200,
+            ));
+        }
+        if creating && body.kind.is_none() {
+            errors.insert("kind".into(), "is required".into());
+        }
+        if let Some(description) = body.description {
+            change.description = Some(domain::optional_long_text(
+                &mut errors,
+                "description",
+                description.as_deref(),
+                20_000,
+            ));
+        }
+        if let Some(network) = body.network {
+            change.network = Some(
+                match network.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => None,
+                    Some(slug) => match db::networks::find_by_slug(&db.conn, slug).await? {
+                        Some(n) if n.organisation_id == organisation_id => Some(n.id),
+                        _ => {
+                            errors.insert(
+                                "network".into(),
+                                "no such network in your organisation".into(),
+                            );
+                            None
+                        }
+                    },
+                },
+            );
+        }
+        if let Some(capacity) = body.capacity {
+            change.capacity = Some(match capacity {
+                None => None,
+                Some(c) if (0..=1_000_000).contains(&c) => Some(c as i32),
+                Some(_) => {
+                    errors.insert(
+                        "capacity".into(),
+                        "must be a whole number from 0 to 1000000, or null".into(),
+                    );
+                    None
+                }
+            });
+        }
+        match body.status {
+            Some(EventStatus::Cancelled) => {
+                errors.insert(
+                    "status".into(),
+                    "use POST /events/{id}/cancel to cancel".into(),
+                );
+            }
+            status => change.status = status,
+        }
+        change.sessions = match body.sessions {
+            None if creating => {
+                errors.insert("sessions".into(), "at least one session is required".into());
+                None
+            }
+            None => None,
+            Some(list) => Some(check_sessions(&mut errors, list)),
+        };
+        if errors.is_empty() {
+            Ok(change)
+        } else {
+            Err(EventError::Invalid(errors))
+        }
+    }
+
+    /// Applies the change to `event` (as read under its lock; `old` are its sessions) and
+    /// checks what depends on the row. Returns the new session list if the change has one.
+    fn apply(
+        &self,
+        event: &mut event::Model,
+        old: &[event_session::Model],
+    ) -> Result<Option<Vec<event_session::Model>>, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Some(n) = self.network {
+            event.network_id = n;
+        }
+        if let Some(t) = &self.title {
+            event.title = t.clone();
+        }
+        if let Some(k) = self.kind {
+            event.kind = k;
+        }
+        if let Some(d) = &self.description {
+            event.description = d.clone();
+        }
+        if let Some(c) = self.capacity {
+            event.capacity = c;
+        }
+        if let Some(w) = self.waitlist {
+            event.waitlist_enabled = w;
+        }
+        if let Some(m) = self.members_only {
+            event.members_only = m;
+        }
+        if let Some(t) = self.opens_at {
+            event.registration_opens_at = t;
+        }
+        if let Some(t) = self.closes_at {
+            event.registration_closes_at = t;
+        }
+        if let Some(s) = self.status {
+            event.status = s;
+        }
+        if let (Some(o), Some(c)) = (event.registration_opens_at, event.registration_closes_at) {
+            if c <= o {
+                errors.insert(
+                    "registration_closes_at".into(),
+                    "must be after registration_opens_at".into(),
+                );
+            }
+        }
+        if event.members_only && event.network_id.is_none() {
+            errors.insert(
+                "members_only".into(),
+                "a members-only event needs a network".into(),
+            );
+        }
+        let sessions = self.sessions.as_ref().map(|list| {
+            list.iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let id = match s.id {
+                        Some(id) if old.iter().any(|o| o.id == id) => id,
+                        Some(_) => {
+                            errors.insert(
+                                format!("sessions[{i}].id"),
+                                "not a session of this event".into(),
+                            );
+                            Uuid::nil()
+                        }
+                        None => Uuid::now_v7(),
+                    };
+                    event_session::Model {
+                        id,
+                        event_id: event.id,
+                        position: i as i32,
+                        starts_at: s.starts_at,
+                        ends_at: s.ends_at,
+                        location: s.location.clone(),
+                        online_url: s.online_url.clone(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        if let Some(list) = &sessions {
+            if let (Some(first), Some(last)) = (
+                list.iter().map(|s| s.starts_at).min(),
+                list.iter().map(|s| s.ends_at).max(),
+            ) {
+                event.starts_at = first;
+                event.ends_at = last;
+            }
+        }
+        if errors.is_empty() {
+            Ok(sessions)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<SessionInput> {
+    if list.is_empty() {
+        errors.insert("sessions".into(), "at least one session is required".into());
+    }
+    if list.len() > MAX_SESSIONS {
+        errors.insert(
+            "sessions".into(),
+            format!("at most {MAX_SESSIONS} sessions"),
+        );
+    }
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, s) in list.into_iter().enumerate().take(MAX_SESSIONS) {
+        let field = |name: &str| format!("sessions[{i}].{name}");
+        let starts = s.starts_at.map(|t| t.with_timezone(&Utc));
+        let ends = s.ends_at.map(|t| t.with_timezone(&Utc));
+        if starts.is_none() {
+            errors.insert(field("starts_at"), "is required".into());
+        }
+        if ends.is_none() {
+            errors.insert(field("ends_at"), "is required".into());
+        }
+        if let (Some(a), Some(b)) = (starts, ends) {
+            if b <= a {
+                errors.insert(field("ends_at"), "must be after starts_at".into());
+            }
+        }
+        let location =
+            domain::optional_text(errors, &field("location"), s.location.as_deref(), 500);
+        let online_url =
+            domain::optional_url(errors, &field("online_url"), s.online_url.as_deref());
+        if let Some(id) = s.id {
+            if !seen.insert(id) {
+                errors.insert(field("id"), "appears twice".into());
+            }
+        }
+        out.push(SessionInput {
+            id: s.id,
+            starts_at: starts.unwrap_or_default(),
+            ends_at: ends.unwrap_or_default(),
+            location,
+            online_url,
+        });
+    }
+    out
+}
+
+fn shapes(sessions: &[event_session::Model]) -> Vec<SessionShape<'_>> {
+    sessions
+        .iter()
+        .map(|s| SessionShape {
+            id: s.id,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            location: s.location.as_deref(),
+            online_url: s.online_url.as_deref(),
+        })
+        .collect()
+}
+
+/// Creates an event in the organiser's organisation (a draft unless `status` says otherwise).
+pub async fn create(
+    db: &Db,
+    organisation_id: Uuid,
+    body: EventBody,
+) -> Result<EventContext, EventError> {
+    let change = EventChange::check(db, organisation_id, body, true).await?;
+    let now = Utc::now();
+    let mut event = db::events::new_event(organisation_id, now);
+    let sessions = change
+        .apply(&mut event, &[])
+        .map_err(EventError::Invalid)?
+        .unwrap_or_default();
+    let tx = db.begin_write().await?;
+    let saved = db::events::insert(&*tx, event, sessions).await?;
+    let ctx = db::events::context_of(&*tx, saved).await?;
+    tx.commit().await?;
+    Ok(ctx)
+}
+
+/// Changes an event of `organisation_id`. Raising the capacity promotes as many
+/// waitlisted as now fit; lowering it below the confirmed count demotes nobody. Session ids
+/// sent back keep their identity (and calendar UID). A new time, place or join link is
+/// mailed to every registrant, with calendar messages for the sessions it touched.
+pub async fn update(
+    db: &Db,
+    mailer: &Mailer,
+    organisation_id: Uuid,
+    event_id: Uuid,
+    body: EventBody,
+) -> Result<EventContext, EventError> {
+    let change = EventChange::check(db, organisation_id, body, false).await?;
+    let tx = db.begin_write().await?;
+    let locked = db::events::find_for_update(&*tx, event_id)
+        .await?
+        .filter(|e| e.organisation_id == organisation_id)
+        .ok_or(EventError::NotFound)?;
+    if locked.status == EventStatus::Cancelled {
+        return Err(EventError::Cancelled);
+    }
+    let old_sessions = db::events::sessions(&*tx, event_id).await?;
+    let mut changed = locked.clone();
+    let new_sessions = change
+        .apply(&mut changed, &old_sessions)
+        .map_err(EventError::Invalid)?;
+    let now = Utc::now();
+    let diff = new_sessions
+        .as_ref()
+        .map(|new| diff_sessions(&shapes(&old_sessions), &shapes(new)));
+    if diff.as_ref().is_some_and(|d| d.times_changed) {
+        changed.schedule_changed_at = Some(now);
+    }
+    changed.sequence = locked.sequence + 1;
+    changed.updated_at = now;
+    let saved = db::events::save(&*tx, changed).await?;
+    if let (Some(sessions), Some(d)) = (new_sessions, &diff) {
+        let kept: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
+        db::events::replace_sessions(&*tx, event_id, sessions).await?;
+        crate::service::attendance::forget_removed_sessions(&*tx, &kept, &d.removed, now).await?;
+    }
+    let ctx = db::events::context_of(&*tx, saved).await?;
+    let mut letters = Vec::new();
+    let promoted = registration::fill_free_seats(&*tx, mailer, &ctx, now, &mut letters).await?;
+    if let Some(d) = diff.as_ref().filter(|d| d.notifies()) {
+        if ctx.event.status == EventStatus::Published {
+            let removed: Vec<event_session::Model> = old_sessions
+                .iter()
+                .filter(|s| d.removed.contains(&s.id))
+                .cloned()
+                .collect();
+            for reg in db::registrations::active_for_event(&*tx, event_id).await? {
+                if notices::gets_change_notice(reg.status, promoted.contains(&reg.id)) {
+                    let notice = Notice {
+                        diff: Some(d),
+                        removed: &removed,
+                        ..Notice::new(MailKind::EventChanged, &reg, &ctx)
+                    };
+                    letters.push(mailer.letter(&ctx, &reg, &notice)?);
+                }
+            }
+        }
+    }
+    db::outbox::insert_many(&*tx, letters).await?;
+    // Counters moved by promotions: read the row as committed.
+    let ctx = match db::events::find(&*tx, event_id).await? {
+        Some(event) => EventContext { event, ..ctx },
+        None => ctx,
+    };
+    tx.commit().await?;
+    mailer.wake();
+    Ok(ctx)
+}
+
+/// Cancels an event; it takes no more sign-ups, every registrant is told (with the
+/// reason), and seat holders' calendars drop it (its SEQUENCE grows).
+pub async fn cancel(
+    db: &Db,
+    mailer: &Mailer,
+    organisation_id: Uuid,
+    event_id: Uuid,
+    reason: Option<String>,
+) -> Result<EventContext, EventError> {
+    let tx = db.begin_write().await?;
+    let mut event = db::events::find_for_update(&*tx, event_id)
+        .await?
+        .filter(|e| e.organisation_id == organisation_id)
+        .ok_or(EventError::NotFound)?;
+    if event.status == EventStatus::Cancelled {
+        let ctx = db::events::context_of(&*tx, event).await?;
+        return Ok(ctx);
+    }
+    let now = Utc::now();
+    event.status = EventStatus::Cancelled;
+    event.cancel_reason = reason;
+    event.cancelled_at = Some(now);
+    event.sequence += 1;
+    event.updated_at = now;
+    let saved = db::events::save(&*tx, event).await?;
+    let ctx = db::events::context_of(&*tx, saved).await?;
+    let mut letters = Vec::new();
+    for reg in db::registrations::active_for_event(&*tx, event_id).await? {
+        if notices::gets_cancellation_notice(reg.status) {
+            letters.push(mailer.letter(
+                &ctx,
+                &reg,
+                &Notice::new(MailKind::EventCancelled, &reg, &ctx),
+            )?);
+        }
+    }
+    db::outbox::insert_many(&*tx, letters).await?;
+    tx.commit().await?;
+    mailer.wake();
+    Ok(ctx)
+}

@@ -1,0 +1,11 @@
+//! The use cases: what the API, the pages, the CLI and the scheduler ask Samling to do.
+//! Each write is one transaction that asks `domain` to decide and `db` to store, and
+//! queues the mails the change causes in the same transaction.
+pub mod attendance;
+pub mod events;
+pub mod municipalities;
+pub mod networks;
+pub mod participants;
+pub mod registration;
+pub mod reminders;
+pub mod stats;

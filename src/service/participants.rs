@@ -1,0 +1,75 @@
+//! What a participant does with the links in their mail: open their registration, and
+//! replace the link to their personal calendar.
+//!
+//! A participant is identified by their normalised address (`Email::normalized`): one
+//! personal feed per address, covering every registration made with it.
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+
+use crate::db::entities::{participant_feed, registration};
+use crate::db::events::EventContext;
+use crate::db::{self, Db};
+use crate::domain::MailKind;
+use crate::links::{self, LinkKey};
+use crate::mail::{Mailer, Notice};
+
+/// The registration a manage token opens, with its event.
+pub async fn open_registration(
+    db: &Db,
+    key: &LinkKey,
+    token: &str,
+) -> Result<Option<(registration::Model, EventContext)>, DbErr> {
+    match key.registration_of(token) {
+        Some(id) => crate::service::registration::with_event(db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The personal feed a feed token opens.
+pub async fn open_feed(
+    db: &Db,
+    key: &LinkKey,
+    token: &str,
+) -> Result<Option<participant_feed::Model>, DbErr> {
+    match key.feed_link_of(token) {
+        Some(link_id) => db::feeds::participant_feed_by_link(&db.conn, &link_id).await,
+        None => Ok(None),
+    }
+}
+
+/// The personal feed of the participant who made `reg` (every sign-up creates one).
+pub async fn feed_of(
+    db: &Db,
+    reg: &registration::Model,
+) -> Result<Option<participant_feed::Model>, DbErr> {
+    Ok(
+        db::feeds::participant_feeds(&db.conn, std::slice::from_ref(&reg.email_normalized))
+            .await?
+            .remove(&reg.email_normalized),
+    )
+}
+
+/// Gives the participant who made `reg` a new personal-feed link: the old one answers 404
+/// from this moment, and the new one is mailed (never shown to whoever pressed the button).
+pub async fn replace_feed_link(
+    db: &Db,
+    mailer: &Mailer,
+    reg: &registration::Model,
+    ctx: &EventContext,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let tx = db.begin_write().await?;
+    db::feeds::ensure_participant_feed(&*tx, &reg.email_normalized, now).await?;
+    db::feeds::replace_participant_link(
+        &*tx,
+        &reg.email_normalized,
+        &links::new_feed_link_id(),
+        now,
+    )
+    .await?;
+    let letter = mailer.letter(ctx, reg, &Notice::new(MailKind::FeedLink, reg, ctx))?;
+    db::outbox::insert_many(&*tx, vec![letter]).await?;
+    tx.commit().await?;
+    mailer.wake();
+    Ok(())
+}
