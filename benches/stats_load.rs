@@ -127,6 +127,7 @@ async fn main() {
                 updated_at: now,
                 cancelled_at: None,
                 promoted_at: None,
+                submission_id: None,
             }));
             if batch.len() == 1000 {
                 registration::Entity::insert_many(std::mem::take(&mut batch))

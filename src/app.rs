@@ -53,6 +53,7 @@ impl Application {
                 db,
                 mailer,
                 settings: Arc::new(settings),
+                pages: Arc::new(crate::http::pages::Pages::load().map_err(|e| anyhow::anyhow!(e))?),
             },
             transport,
         })

@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod format;
 pub mod http;
 pub mod links;
 pub mod mail;

@@ -40,7 +40,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// A new random secret: 32 bytes, URL-safe base64 (a generated link key, session ids).
+/// A new random secret: 32 bytes, URL-safe base64 (e.g. a generated link key).
 pub fn new_secret() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
@@ -196,7 +196,8 @@ impl Links {
         )
     }
 
-    /// A participant's personal calendar feed (secret: mail and the participant's page only).
+    /// A participant's personal calendar feed (secret: shown only in their mail and on their
+    /// own page, which only their mailed link opens).
     pub fn feed_url(&self, link_id: &str) -> Option<String> {
         let token = self.key.feed_token(link_id)?;
         Some(format!("{}/feeds/me/{token}.ics", self.base_url))

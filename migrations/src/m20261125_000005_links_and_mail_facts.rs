@@ -2,8 +2,9 @@
 //! versions.
 //!
 //! - `registrations` loses `manage_token_hash` (manage links are now verified by their MAC,
-//!   see `src/links.rs`) and `municipality_id` (written, never read: statistics match the
-//!   municipality text when they are made).
+//!   see `src/links.rs`; links mailed before this upgrade stop working) and
+//!   `municipality_id` (written, never read: statistics match the municipality text when
+//!   they are made).
 //! - `participant_feeds` keys each personal feed by a random link id (the token is that id
 //!   plus its MAC) instead of a hash of an address-derived token. Every participant gets a
 //!   fresh id; the old address-derived links stop working.
@@ -151,6 +152,16 @@ impl MigrationTrait for Migration {
         ))
         .await?;
 
+        // Mails still waiting were rendered with links of the old form, which no longer
+        // open anything: rather than send dead links, they are marked failed with the
+        // reason, where the organiser's mail-status view shows them. (Drain the queue
+        // before upgrading to avoid this.)
+        db.execute_unprepared(
+            r#"UPDATE "outbox" SET "status" = 'failed', "locked_until" = NULL,
+               "last_error" = 'not sent: queued before the upgrade that changed participants'' links'
+               WHERE "status" = 'pending'"#,
+        )
+        .await?;
         for column in [Outbox::BodyText, Outbox::BodyHtml, Outbox::Ics] {
             manager
                 .alter_table(

@@ -125,6 +125,8 @@ pub mod event {
         pub title: String,
         pub kind: EventKind,
         pub description: Option<String>,
+        /// Who the event is for, in the organiser's words.
+        pub audience: Option<String>,
         pub status: EventStatus,
         pub capacity: Option<i32>,
         pub waitlist_enabled: bool,
@@ -197,6 +199,8 @@ pub mod registration {
         pub updated_at: DateTimeUtc,
         pub cancelled_at: Option<DateTimeUtc>,
         pub promoted_at: Option<DateTimeUtc>,
+        /// The sign-up form this came from (a form sent twice finds it again).
+        pub submission_id: Option<Uuid>,
     }
     no_relations!();
 }

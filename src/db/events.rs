@@ -156,6 +156,18 @@ pub async fn list(
         .await
 }
 
+/// Whether any event exists at all (a new installation has none).
+pub async fn any(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// An organisation's events for its organisers: every status, latest first.
 pub async fn of_organisation(
     db: &impl ConnectionTrait,
@@ -217,6 +229,7 @@ pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
         title: String::new(),
         kind: EventKind::Gathering,
         description: None,
+        audience: None,
         status: EventStatus::Draft,
         capacity: None,
         waitlist_enabled: true,
@@ -271,6 +284,7 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
         event::Column::Title,
         event::Column::Kind,
         event::Column::Description,
+        event::Column::Audience,
         event::Column::Status,
         event::Column::Capacity,
         event::Column::WaitlistEnabled,

@@ -2,7 +2,7 @@
 //! the rows the feed renders.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
@@ -11,13 +11,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{event, feed_version, participant_feed, registration};
+use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED};
 use crate::domain::{EventStatus, RegistrationStatus};
-
-/// How far back a feed reaches: enough for "what did we do last term".
-pub const HISTORY: Duration = Duration::days(180);
-/// How long a cancelled event stays in feeds (as `STATUS:CANCELLED`), so that subscribed
-/// calendars that refresh rarely still see the cancellation rather than a silent removal.
-pub const CANCELLED_KEPT: Duration = Duration::days(30);
 
 /// Whose events a feed shows.
 #[derive(Debug, Clone)]
@@ -39,13 +34,15 @@ pub struct OwnRegistration {
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct EventStamp {
     pub id: Uuid,
+    /// Its network's name is part of every entry (CATEGORIES).
+    pub network_id: Option<Uuid>,
     pub sequence: i32,
     pub status: EventStatus,
     pub updated_at: DateTime<Utc>,
 }
 
-/// The events a feed shows (published, or cancelled recently; within the history window;
-/// in scope), soonest first, and for a personal feed the participant's registration per event.
+/// The events a feed shows (`domain::visibility::feed_shows`, as a query; in scope),
+/// soonest first, and for a personal feed the participant's registration per event.
 async fn scoped(
     db: &impl ConnectionTrait,
     scope: &FeedScope,
@@ -56,11 +53,11 @@ async fn scoped(
         .add(
             Condition::all()
                 .add(event::Column::Status.eq(EventStatus::Cancelled))
-                .add(event::Column::CancelledAt.gte(now - CANCELLED_KEPT)),
+                .add(event::Column::CancelledAt.gte(now - FEED_KEEPS_CANCELLED)),
         );
     let mut query = event::Entity::find()
         .filter(visible)
-        .filter(event::Column::EndsAt.gte(now - HISTORY));
+        .filter(event::Column::EndsAt.gte(now - FEED_HISTORY));
     let mut own = HashMap::new();
     match scope {
         FeedScope::Network(id) => query = query.filter(event::Column::NetworkId.eq(*id)),
@@ -109,6 +106,7 @@ pub async fn feed_stamps(
         .select_only()
         .columns([
             event::Column::Id,
+            event::Column::NetworkId,
             event::Column::Sequence,
             event::Column::Status,
             event::Column::UpdatedAt,
@@ -237,5 +235,13 @@ pub async fn store_feed_version(
     )
     .exec_without_returning(db)
     .await?;
+    Ok(())
+}
+
+/// Forgets a feed's version (its link was replaced, so nobody asks for it again).
+pub async fn forget_feed_version(db: &impl ConnectionTrait, feed: &str) -> Result<(), DbErr> {
+    feed_version::Entity::delete_by_id(feed.to_string())
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -183,6 +183,8 @@ pub enum Unique {
     NetworkSlug,
     /// One member per network and address.
     NetworkMember,
+    /// One registration per sign-up form.
+    Submission,
 }
 
 impl Unique {
@@ -191,6 +193,7 @@ impl Unique {
             Unique::ActiveRegistration => "ux_registrations_active_email",
             Unique::NetworkSlug => "networks_slug_key",
             Unique::NetworkMember => "ux_network_members_email",
+            Unique::Submission => "ux_registrations_submission",
         }
     }
 
@@ -199,6 +202,7 @@ impl Unique {
             Unique::ActiveRegistration => "registrations.event_id, registrations.email_normalized",
             Unique::NetworkSlug => "networks.slug",
             Unique::NetworkMember => "network_members.network_id, network_members.email_normalized",
+            Unique::Submission => "registrations.submission_id",
         }
     }
 }

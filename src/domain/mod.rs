@@ -10,9 +10,11 @@
 //!   SEQUENCE numbers, who gets a reminder;
 //! - `period`: time zones, local dates and reporting periods;
 //! - `attendance`: what the per-session marks add up to;
+//! - `contacts`: who sees whose contact details;
 //! - `types`: validated values (Email, Slug, statuses, languages).
 pub mod attendance;
 pub mod cancellation;
+pub mod contacts;
 pub mod notices;
 pub mod period;
 pub mod signup;

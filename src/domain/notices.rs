@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use sea_orm::sea_query::StringLen;
 
-use super::RegistrationStatus;
+use super::{EventStatus, RegistrationStatus};
 
 /// The messages Samling sends (stored as the outbox's `kind`).
 #[derive(
@@ -89,10 +89,21 @@ impl MailKind {
     }
 }
 
+/// Whether a participant may see an online session's join link (on their page, in their
+/// personal feed, in mail): only while holding a seat, and not once the event is cancelled.
+/// (An event's own organisers always see it.)
+pub fn participant_sees_join_link(status: RegistrationStatus, event_status: EventStatus) -> bool {
+    status == RegistrationStatus::Confirmed && event_status != EventStatus::Cancelled
+}
+
 /// Whether a mail of `kind` to a registration with `status` shows a webinar's join link:
-/// only to someone holding a seat, and only in the mails that are about attending.
-pub fn shows_join_link(kind: MailKind, status: RegistrationStatus) -> bool {
-    status == RegistrationStatus::Confirmed
+/// see [`participant_sees_join_link`], and only in the mails that are about attending.
+pub fn shows_join_link(
+    kind: MailKind,
+    status: RegistrationStatus,
+    event_status: EventStatus,
+) -> bool {
+    participant_sees_join_link(status, event_status)
         && matches!(
             kind,
             MailKind::Confirmation
@@ -294,11 +305,22 @@ mod tests {
     #[test]
     fn join_links_only_for_seats_in_attending_mails() {
         use RegistrationStatus::*;
-        assert!(shows_join_link(MailKind::Confirmation, Confirmed));
-        assert!(shows_join_link(MailKind::Reminder, Confirmed));
-        assert!(!shows_join_link(MailKind::Waitlisted, Waitlisted));
-        assert!(!shows_join_link(MailKind::EventChanged, Waitlisted));
-        assert!(!shows_join_link(MailKind::Cancelled, Confirmed));
+        let on = EventStatus::Published;
+        assert!(shows_join_link(MailKind::Confirmation, Confirmed, on));
+        assert!(shows_join_link(MailKind::Reminder, Confirmed, on));
+        assert!(!shows_join_link(MailKind::Waitlisted, Waitlisted, on));
+        assert!(!shows_join_link(MailKind::EventChanged, Waitlisted, on));
+        assert!(!shows_join_link(MailKind::Cancelled, Confirmed, on));
+        assert!(!shows_join_link(
+            MailKind::EventCancelled,
+            Confirmed,
+            EventStatus::Cancelled
+        ));
+        assert!(!participant_sees_join_link(
+            Confirmed,
+            EventStatus::Cancelled
+        ));
+        assert!(participant_sees_join_link(Confirmed, on));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Which events a viewer may see. By id, cancelled events stay visible (links in mails and
 //! calendars keep working and say "cancelled"); in lists of what is coming, only published
-//! events appear. Drafts are seen by their own organisation's organisers only.
+//! events appear; calendar feeds also keep recently cancelled ones. Drafts are seen by
+//! their own organisation's organisers only.
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::EventStatus;
@@ -51,6 +53,37 @@ impl ListRule {
     }
 }
 
+/// How far back a calendar feed reaches: enough for "what did we do last term".
+pub const FEED_HISTORY: Duration = Duration::days(180);
+
+/// How long a cancelled event stays in calendar feeds (as `STATUS:CANCELLED`), so that
+/// subscribed calendars that refresh rarely still see the cancellation rather than a
+/// silent removal.
+pub const FEED_KEEPS_CANCELLED: Duration = Duration::days(30);
+
+/// Whether a calendar feed shows an event: published, or cancelled within
+/// [`FEED_KEEPS_CANCELLED`]; and not ended more than [`FEED_HISTORY`] ago.
+pub fn feed_shows(
+    status: EventStatus,
+    cancelled_at: Option<DateTime<Utc>>,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    let recent = ends_at >= now - FEED_HISTORY;
+    let shown = match status {
+        EventStatus::Published => true,
+        EventStatus::Cancelled => cancelled_at.is_some_and(|t| t >= now - FEED_KEEPS_CANCELLED),
+        EventStatus::Draft => false,
+    };
+    recent && shown
+}
+
+/// Whether a published event may go back to being a draft: only while nobody holds a seat
+/// or a place in line (a draft is invisible, so they would lose it without a word).
+pub fn may_return_to_draft(confirmed: i32, waitlisted: i32) -> bool {
+    confirmed == 0 && waitlisted == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +102,35 @@ mod tests {
         assert!(visible_by_id(EventStatus::Draft, org, own));
         assert!(visible_by_id(EventStatus::Cancelled, org, Viewer::Public));
         assert!(visible_by_id(EventStatus::Published, org, other));
+    }
+
+    #[test]
+    fn feeds_keep_recent_cancellations_for_a_while() {
+        let now = Utc::now();
+        let soon = now + Duration::days(3);
+        assert!(feed_shows(EventStatus::Published, None, soon, now));
+        assert!(!feed_shows(EventStatus::Draft, None, soon, now));
+        assert!(feed_shows(
+            EventStatus::Cancelled,
+            Some(now - Duration::days(29)),
+            soon,
+            now
+        ));
+        assert!(!feed_shows(
+            EventStatus::Cancelled,
+            Some(now - Duration::days(31)),
+            soon,
+            now
+        ));
+        assert!(!feed_shows(
+            EventStatus::Published,
+            None,
+            now - Duration::days(181),
+            now
+        ));
+        assert!(
+            may_return_to_draft(0, 0) && !may_return_to_draft(1, 0) && !may_return_to_draft(0, 2)
+        );
     }
 
     #[test]

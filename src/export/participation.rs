@@ -3,7 +3,7 @@ use chrono_tz::Tz;
 
 use super::{Cell, Table};
 use crate::domain::Language;
-use crate::mail::format::kind_label;
+use crate::format::kind_label;
 use crate::service::stats::{MunicipalityRow, Participation};
 
 fn per_1000(value: Option<f64>) -> Cell {

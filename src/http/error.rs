@@ -100,6 +100,7 @@ impl From<RegistrationError> for ApiError {
             R::Closed | R::NotYetOpen => {
                 ApiError::new(StatusCode::CONFLICT, "registration_closed", message)
             }
+            R::Started => ApiError::new(StatusCode::CONFLICT, "event_started", message),
             R::MembersOnly => ApiError::new(StatusCode::FORBIDDEN, "members_only", message),
             R::Full => ApiError::new(StatusCode::CONFLICT, "event_full", message),
             R::AlreadyRegistered => {

@@ -17,9 +17,10 @@ use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
 use crate::db::entities::{event, event_session};
 use crate::db::feeds::{FeedScope, OwnRegistration};
 use crate::db::{self};
+use crate::domain::notices::participant_sees_join_link;
 use crate::domain::{EventStatus, Language, RegistrationStatus};
+use crate::format::kind_label;
 use crate::links::Links;
-use crate::mail::format::kind_label;
 use crate::service::participants;
 
 /// Bumped when the rendering changes, so cached copies are replaced.
@@ -134,6 +135,14 @@ impl Feed {
     async fn respond(self, state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
         let now = Utc::now();
         let (stamps, own) = db::feeds::feed_stamps(&state.db.conn, &self.scope, now).await?;
+        let mut network_ids: Vec<_> = stamps.iter().filter_map(|e| e.network_id).collect();
+        network_ids.sort();
+        network_ids.dedup();
+        let networks: HashMap<_, _> = db::networks::find_many(&state.db.conn, network_ids)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect();
 
         // Fingerprint of everything the feed shows; events change `updated_at` and
         // `sequence` with every change, registrations their `updated_at`. Weak: the same
@@ -147,6 +156,9 @@ impl Feed {
             hasher.update(e.sequence.to_le_bytes());
             hasher.update(e.status.as_str().as_bytes());
             hasher.update(e.updated_at.timestamp_micros().to_le_bytes());
+            if let Some(name) = e.network_id.and_then(|n| networks.get(&n)) {
+                hasher.update(name.as_bytes());
+            }
             if let Some(r) = own.get(&e.id) {
                 hasher.update(r.status.as_str().as_bytes());
                 hasher.update(r.updated_at.timestamp_micros().to_le_bytes());
@@ -186,14 +198,6 @@ impl Feed {
         let events = db::feeds::feed_events(&state.db.conn, &self.scope, now).await?;
         let ids: Vec<_> = events.iter().map(|e| e.id).collect();
         let sessions = db::events::sessions_of_many(&state.db.conn, &ids).await?;
-        let mut network_ids: Vec<_> = events.iter().filter_map(|e| e.network_id).collect();
-        network_ids.sort();
-        network_ids.dedup();
-        let networks: HashMap<_, _> = db::networks::find_many(&state.db.conn, network_ids)
-            .await?
-            .into_iter()
-            .map(|n| (n.id, n.name))
-            .collect();
         put(
             &mut response_headers,
             header::CONTENT_DISPOSITION,
@@ -245,7 +249,6 @@ fn render(
     let mut entries = Vec::new();
     for e in events {
         let registration = own.get(&e.id).map(|r| r.status);
-        let confirmed = registration == Some(RegistrationStatus::Confirmed);
         let mut categories = vec![kind_label(e.kind, Language::Nb).to_string()];
         if let Some(network) = e.network_id.and_then(|n| networks.get(&n)) {
             categories.push(network.clone());
@@ -273,10 +276,10 @@ fn render(
                 location: s.location.as_deref(),
                 online: s.online_url.is_some(),
                 // Only a participant's own feed, and only for a seat they hold.
-                join_link: s
-                    .online_url
-                    .as_deref()
-                    .filter(|_| feed.personal && confirmed),
+                join_link: s.online_url.as_deref().filter(|_| {
+                    feed.personal
+                        && registration.is_some_and(|r| participant_sees_join_link(r, e.status))
+                }),
                 number: i + 1,
                 of: list.len(),
             };

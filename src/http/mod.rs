@@ -4,11 +4,13 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod pages;
+pub mod security;
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
@@ -27,6 +29,7 @@ pub struct AppState {
     pub db: Db,
     pub mailer: Mailer,
     pub settings: Arc<Settings>,
+    pub pages: Arc<pages::Pages>,
 }
 
 /// The whole router.
@@ -37,6 +40,15 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -60,8 +60,13 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-/// How long a claim keeps a mail from other workers; longer than any SMTP exchange.
-const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// Mails claimed at a time.
+const BATCH: u64 = 10;
+
+/// How long a claim keeps a mail from other workers: longer than a whole batch can take
+/// (10 mails × the 20-second SMTP timeout is under 4 minutes), so no other process sends
+/// a claimed mail while its claimant is still working through the batch.
+const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Waiting time before attempt `attempt + 1`: `base`, then doubling, capped at 1 hour.
 fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
@@ -81,7 +86,7 @@ pub async fn deliver_due(
     let mut report = DeliveryReport::default();
     loop {
         let tx = db.begin_write().await?;
-        let batch = db::outbox::claim_due(&*tx, Utc::now(), LEASE, 20).await?;
+        let batch = db::outbox::claim_due(&*tx, Utc::now(), LEASE, BATCH).await?;
         tx.commit().await?;
         if batch.is_empty() {
             return Ok(report);

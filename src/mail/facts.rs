@@ -1,6 +1,7 @@
 //! What a mail says, captured when the change that causes it happens (inside that change's
 //! transaction) and rendered later by the delivery worker, outside every lock. The facts
-//! hold no link and no token: those are made at rendering from ids and the link key.
+//! hold no manage or feed token (those are made at rendering from ids and the link key);
+//! they do hold a webinar's join link for a seat holder, until the mail is sent.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -124,7 +125,7 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// The facts of a mail of `notice.kind` to `reg` about the event in `ctx`.
 pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>) -> MailFacts {
-    let may_join = notices::shows_join_link(notice.kind, notice.status);
+    let may_join = notices::shows_join_link(notice.kind, notice.status, ctx.event.status);
     let confirmed = notice.status == RegistrationStatus::Confirmed;
     let sessions: Vec<SessionFacts> = ctx
         .sessions

@@ -8,13 +8,13 @@
 //! recipient's mailbox.
 mod delivery;
 pub mod facts;
-pub mod format;
 mod templates;
 
 pub use delivery::{deliver_due, DeliveryReport, Transport};
 pub use facts::{MailFacts, Notice};
 pub use templates::Templates;
 
+use chrono_tz::Tz;
 use lettre::message::Mailbox;
 use sea_orm::DbErr;
 use serde::Serialize;
@@ -23,9 +23,10 @@ use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession, Parties};
 use crate::db::entities::{outbox, registration};
 use crate::db::events::EventContext;
 use crate::domain::notices::CalendarMethod;
-use crate::domain::{period, MailKind};
+use crate::domain::{period, Language, MailKind};
+use crate::format;
 use crate::links::Links;
-use format::SessionLine;
+use facts::SessionFacts;
 use templates::TemplateError;
 
 /// Everything needed to queue and render mails; cheap to clone.
@@ -36,6 +37,32 @@ pub struct Mailer {
     from: Mailbox,
     /// Wakes the delivery worker as soon as a transaction has queued mail.
     queued: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// One session as a mail shows it.
+#[derive(Debug, Serialize)]
+struct SessionLine {
+    /// E.g. "tirsdag 3. mars 2026 kl. 09.00–15.00".
+    when: String,
+    location: Option<String>,
+    /// Present only when the reader may join (confirmed participants of a webinar).
+    online_url: Option<String>,
+    online: bool,
+}
+
+/// Sessions as mail lines in zone `tz`.
+fn session_lines(sessions: &[SessionFacts], tz: Tz, lang: Language) -> Vec<SessionLine> {
+    sessions.iter().map(|s| session_line(s, tz, lang)).collect()
+}
+
+/// One session as a mail line.
+fn session_line(s: &SessionFacts, tz: Tz, lang: Language) -> SessionLine {
+    SessionLine {
+        when: format::time_span(s.starts_at, s.ends_at, tz, lang),
+        location: s.location.clone(),
+        online_url: s.join_link.clone(),
+        online: s.online,
+    }
 }
 
 /// A session's calendar message as a mail's text shows it.
@@ -153,7 +180,7 @@ impl Mailer {
     ) -> Result<RenderedMail, TemplateError> {
         let tz = period::zone(&facts.time_zone);
         let lang = facts.language;
-        let sessions = format::session_lines(&facts.sessions, tz, lang);
+        let sessions = session_lines(&facts.sessions, tz, lang);
         let first_calendar = facts.calendar.first();
         let ctx = MailContext {
             lang: lang.as_str(),
@@ -175,7 +202,7 @@ impl Mailer {
                 number: c.number,
                 of: c.of,
                 removal: !c.request,
-                line: format::session_line(&c.session, tz, lang),
+                line: session_line(&c.session, tz, lang),
             }),
         };
         let rendered = self.templates.render(kind, lang, &ctx)?;

@@ -13,7 +13,7 @@ use crate::db::entities::{event, event_session};
 use crate::db::events::EventContext;
 use crate::db::{self, Db};
 use crate::domain::notices::{self, diff_sessions, SessionShape};
-use crate::domain::{self, EventKind, EventStatus, FieldErrors, MailKind};
+use crate::domain::{self, visibility, EventKind, EventStatus, FieldErrors, MailKind};
 use crate::mail::{Mailer, Notice};
 use crate::service::registration;
 
@@ -48,6 +48,8 @@ pub struct EventBody {
     pub kind: Option<EventKind>,
     #[serde(default, deserialize_with = "double_option")]
     pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub audience: Option<Option<String>>,
     pub sessions: Option<Vec<SessionBody>>,
     #[serde(default, deserialize_with = "double_option")]
     pub capacity: Option<Option<i64>>,
@@ -92,6 +94,7 @@ pub struct EventChange {
     title: Option<String>,
     kind: Option<EventKind>,
     description: Option<Option<String>>,
+    audience: Option<Option<String>>,
     sessions: Option<Vec<SessionInput>>,
     capacity: Option<Option<i32>>,
     waitlist: Option<bool>,
@@ -140,6 +143,14 @@ impl EventChange {
                 "description",
                 description.as_deref(),
                 20_000,
+            ));
+        }
+        if let Some(audience) = body.audience {
+            change.audience = Some(domain::optional_text(
+                &mut errors,
+                "audience",
+                audience.as_deref(),
+                500,
             ));
         }
         if let Some(network) = body.network {
@@ -215,6 +226,9 @@ impl EventChange {
         }
         if let Some(d) = &self.description {
             event.description = d.clone();
+        }
+        if let Some(a) = &self.audience {
+            event.audience = a.clone();
         }
         if let Some(c) = self.capacity {
             event.capacity = c;
@@ -391,6 +405,15 @@ pub async fn update(
         .ok_or(EventError::NotFound)?;
     if locked.status == EventStatus::Cancelled {
         return Err(EventError::Cancelled);
+    }
+    if change.status == Some(EventStatus::Draft)
+        && locked.status == EventStatus::Published
+        && !visibility::may_return_to_draft(locked.confirmed_count, locked.waitlist_count)
+    {
+        return Err(EventError::Invalid(FieldErrors::from([(
+            "status".to_string(),
+            "people are registered; cancel the event instead of making it a draft".to_string(),
+        )])));
     }
     let old_sessions = db::events::sessions(&*tx, event_id).await?;
     let mut changed = locked.clone();

@@ -9,7 +9,7 @@ use sea_orm::DbErr;
 use crate::db::entities::{participant_feed, registration};
 use crate::db::events::EventContext;
 use crate::db::{self, Db};
-use crate::domain::MailKind;
+use crate::domain::{contacts, MailKind};
 use crate::links::{self, LinkKey};
 use crate::mail::{Mailer, Notice};
 
@@ -50,7 +50,8 @@ pub async fn feed_of(
 }
 
 /// Gives the participant who made `reg` a new personal-feed link: the old one answers 404
-/// from this moment, and the new one is mailed (never shown to whoever pressed the button).
+/// from this moment, and the new one is mailed (and shown on their own page, which only
+/// their mailed manage link opens).
 pub async fn replace_feed_link(
     db: &Db,
     mailer: &Mailer,
@@ -72,4 +73,27 @@ pub async fn replace_feed_link(
     tx.commit().await?;
     mailer.wake();
     Ok(())
+}
+
+/// The others of the event who share their contact details, if `reg` may see them
+/// (`domain::contacts`), in sign-up order.
+pub async fn shared_contacts(
+    db: &Db,
+    reg: &registration::Model,
+    ctx: &EventContext,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<registration::Model>>, DbErr> {
+    let started = now >= ctx.event.starts_at;
+    if !contacts::sees_shared_contacts(reg.share_contact, reg.status, started) {
+        return Ok(None);
+    }
+    Ok(Some(
+        db::registrations::confirmed_for_event(&db.conn, ctx.event.id)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.id != reg.id && contacts::appears_in_shared_contacts(r.share_contact, r.status)
+            })
+            .collect(),
+    ))
 }

@@ -31,6 +31,9 @@ pub struct SignupInput {
     pub role: Option<String>,
     pub share_contact: bool,
     pub language: Language,
+    /// The id of the sign-up form, if it came from one: the same form sent twice ends on
+    /// the same registration.
+    pub submission: Option<Uuid>,
 }
 
 /// Why a sign-up or cancellation was refused.
@@ -44,6 +47,8 @@ pub enum RegistrationError {
     NotYetOpen,
     #[error("registration is closed")]
     Closed,
+    #[error("the event has started")]
+    Started,
     #[error("this event is for network members only")]
     MembersOnly,
     #[error("the event is full")]
@@ -70,6 +75,8 @@ impl From<SignupRefusal> for RegistrationError {
 pub struct SignedUp {
     pub registration: registration::Model,
     pub waitlist_position: Option<u64>,
+    /// True when the same form had already been sent: nothing new was made or mailed.
+    pub repeated: bool,
 }
 
 /// Signs a participant up: a seat if one is free, else the waiting list (if the event has
@@ -88,25 +95,22 @@ pub async fn sign_up(
         .ok_or(RegistrationError::NotFound)?;
     ctx.event.window().check(now)?;
     let email_key = input.email.normalized();
-    if ctx.event.members_only {
-        let member = match ctx.event.network_id {
-            Some(network) => db::networks::is_member(&db.conn, network, &email_key).await?,
-            None => false,
-        };
-        if !member {
-            return Err(RegistrationError::MembersOnly);
-        }
+    if let Some(earlier) = repeated_submission(db, input.submission, event_id, &email_key).await? {
+        return Ok(earlier);
     }
+    check_membership(&db.conn, &ctx.event, &email_key).await?;
 
     let tx = db.begin_write().await?;
     let event = db::events::find_for_update(&*tx, event_id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
     event.window().check(now)?;
-    // The sessions read above are current unless the event changed meanwhile.
+    // The sessions read above are current unless the event changed meanwhile; then its
+    // members-only rule is checked again too.
     let ctx = if event.sequence == ctx.event.sequence {
         EventContext { event, ..ctx }
     } else {
+        check_membership(&*tx, &event, &email_key).await?;
         db::events::context_of(&*tx, event).await?
     };
     let (status, ticket, position, counts) = match ctx.event.seats().decide() {
@@ -131,6 +135,8 @@ pub async fn sign_up(
         ),
         SeatDecision::Full => return Err(RegistrationError::Full),
     };
+    let submission = input.submission;
+    let email_again = email_key.clone();
     let registration = db::registrations::insert(
         &*tx,
         registration::Model {
@@ -151,16 +157,26 @@ pub async fn sign_up(
             updated_at: now,
             cancelled_at: None,
             promoted_at: None,
+            submission_id: submission,
         },
     )
-    .await
-    .map_err(|e| {
-        if db::violates(&e, Unique::ActiveRegistration) {
-            RegistrationError::AlreadyRegistered
-        } else {
-            e.into()
+    .await;
+    let registration = match registration {
+        Ok(r) => r,
+        Err(e)
+            if db::violates(&e, Unique::ActiveRegistration)
+                || db::violates(&e, Unique::Submission) =>
+        {
+            // Already registered; or the same form sent twice at once, whose first copy
+            // has committed by now (the database made this insert wait for it).
+            drop(tx);
+            return match repeated_submission(db, submission, event_id, &email_again).await? {
+                Some(earlier) => Ok(earlier),
+                None => Err(RegistrationError::AlreadyRegistered),
+            };
         }
-    })?;
+        Err(e) => return Err(e.into()),
+    };
     db::feeds::ensure_participant_feed(&*tx, &registration.email_normalized, now).await?;
     db::events::adjust_counts(&*tx, event_id, counts).await?;
     let kind = match status {
@@ -177,7 +193,58 @@ pub async fn sign_up(
     Ok(SignedUp {
         registration,
         waitlist_position: position,
+        repeated: false,
     })
+}
+
+/// Members-only events take network members only.
+async fn check_membership(
+    db: &impl ConnectionTrait,
+    event: &crate::db::entities::event::Model,
+    email_key: &str,
+) -> Result<(), RegistrationError> {
+    if !event.members_only {
+        return Ok(());
+    }
+    let member = match event.network_id {
+        Some(network) => db::networks::is_member(db, network, email_key).await?,
+        None => false,
+    };
+    if member {
+        Ok(())
+    } else {
+        Err(RegistrationError::MembersOnly)
+    }
+}
+
+/// The registration an earlier sending of the same form made, if this is one: same form
+/// id, same event, same address (a form id alone opens nothing).
+async fn repeated_submission(
+    db: &Db,
+    submission: Option<Uuid>,
+    event_id: Uuid,
+    email_key: &str,
+) -> Result<Option<SignedUp>, DbErr> {
+    let Some(submission) = submission else {
+        return Ok(None);
+    };
+    let Some(earlier) = db::registrations::find_by_submission(&db.conn, submission).await? else {
+        return Ok(None);
+    };
+    if earlier.event_id != event_id || earlier.email_normalized != email_key {
+        return Ok(None);
+    }
+    let waitlist_position = match earlier.status {
+        RegistrationStatus::Waitlisted => {
+            Some(db::registrations::waitlist_position(&db.conn, &earlier).await?)
+        }
+        _ => None,
+    };
+    Ok(Some(SignedUp {
+        registration: earlier,
+        waitlist_position,
+        repeated: true,
+    }))
 }
 
 /// What a cancellation did.
@@ -190,8 +257,9 @@ pub struct Cancelled {
     pub promoted: Vec<Uuid>,
 }
 
-/// Cancels a registration (by its holder, or by an organiser on their behalf). A freed
-/// seat goes to the first on the waiting list in the same transaction; both are told.
+/// Cancels a registration (by the holder of its mailed link, or by an organiser on their
+/// behalf). A freed seat goes to the first on the waiting list in the same transaction;
+/// both are told.
 pub async fn cancel(
     db: &Db,
     mailer: &Mailer,
@@ -219,7 +287,7 @@ pub async fn cancel(
             })
         }
         Err(CancelRefusal::EventCancelled) => return Err(RegistrationError::EventCancelled),
-        Err(CancelRefusal::EventStarted) => return Err(RegistrationError::Closed),
+        Err(CancelRefusal::EventStarted) => return Err(RegistrationError::Started),
     }
     db::registrations::change_status(
         &*tx,
@@ -242,6 +310,10 @@ pub async fn cancel(
         },
     )
     .await?;
+    // The row as it is now (its counters and SEQUENCE moved).
+    let event = db::events::find(&*tx, event.id)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
     let ctx = db::events::context_of(&*tx, event).await?;
     let notice = Notice {
         sequence: sequence.cancel,

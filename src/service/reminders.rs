@@ -11,7 +11,7 @@ use sea_orm::DbErr;
 
 use crate::db::{self, Db};
 use crate::domain::notices::{gets_reminder, reminder_round_skipped};
-use crate::domain::MailKind;
+use crate::domain::{EventStatus, MailKind};
 use crate::mail::{Mailer, Notice};
 
 /// Queues every reminder that has fallen due; returns how many were queued.
@@ -24,8 +24,15 @@ pub async fn queue_due(
     let mut queued = 0;
     for offset in offsets {
         let offset = Duration::seconds(offset.as_secs().min(i64::MAX as u64) as i64);
-        for event in db::reminders::due_events(&db.conn, now, offset).await? {
+        for due_event in db::reminders::due_events(&db.conn, now, offset).await? {
             let tx = db.begin_write().await?;
+            // Read again under the lock: the event may have been cancelled or moved since.
+            let Some(event) = db::events::find_for_update(&*tx, due_event.id).await? else {
+                continue;
+            };
+            if event.status != EventStatus::Published || event.starts_at != due_event.starts_at {
+                continue;
+            }
             if !db::reminders::claim_round(&*tx, event.id, offset, event.starts_at, now).await? {
                 continue;
             }

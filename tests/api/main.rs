@@ -9,6 +9,7 @@ mod input;
 mod isolation;
 mod mail;
 mod mail_calendar;
+mod pages;
 mod secrets;
 mod signup;
 mod stats;

@@ -50,6 +50,7 @@ pub fn check_signup(body: SignupBody) -> Result<signups::SignupInput, FieldError
             role,
             share_contact: body.share_contact.unwrap_or(false),
             language: body.language.unwrap_or_default(),
+            submission: None,
         }),
         _ => Err(errors),
     }

@@ -1,37 +1,9 @@
 //! Dates, times and labels written the way a reader of each language expects, in the
-//! organisation's time zone.
+//! organisation's time zone: for mails, pages and downloads alike.
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
 
-use super::facts::SessionFacts;
 use crate::domain::{EventKind, Language};
-
-/// One session as a mail shows it.
-#[derive(Debug, Serialize)]
-pub struct SessionLine {
-    /// E.g. "tirsdag 3. mars 2026 kl. 09.00–15.00".
-    pub when: String,
-    pub location: Option<String>,
-    /// Present only when the reader may join (confirmed participants of a webinar).
-    pub online_url: Option<String>,
-    pub online: bool,
-}
-
-/// Sessions as mail lines in zone `tz`.
-pub fn session_lines(sessions: &[SessionFacts], tz: Tz, lang: Language) -> Vec<SessionLine> {
-    sessions.iter().map(|s| session_line(s, tz, lang)).collect()
-}
-
-/// One session as a mail line.
-pub fn session_line(s: &SessionFacts, tz: Tz, lang: Language) -> SessionLine {
-    SessionLine {
-        when: time_span(s.starts_at, s.ends_at, tz, lang),
-        location: s.location.clone(),
-        online_url: s.join_link.clone(),
-        online: s.online,
-    }
-}
 
 /// A start–end span: "tirsdag 3. mars 2026 kl. 09.00–15.00" / "Tuesday 3 March 2026,
 /// 09:00–15:00"; the end date is written out when it falls on another day.

@@ -1,0 +1,352 @@
+//! The participant's own pages, opened with the link in their mail (`/r/{token}`): what
+//! they signed up for, their calendar, the others who share contact details, and a cancel
+//! button behind a confirmation step. A GET never changes anything (mail scanners open
+//! every link); the token in the URL means these pages are never cached and never sent on
+//! as a referrer.
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::lang::Lang;
+use super::public::{Subscribe, ROLES};
+use super::views;
+use super::{see_other, Page, ShowErrorPage};
+use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
+use crate::db::entities::registration;
+use crate::db::events::EventContext;
+use crate::db::{self};
+use crate::domain::notices::participant_sees_join_link;
+use crate::domain::{may_cancel, period, Availability, EventStatus, Language, RegistrationStatus};
+use crate::format::{kind_label, time_span};
+use crate::http::AppState;
+use crate::service::participants;
+use crate::service::registration::{self as signups, RegistrationError};
+
+/// Participant pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/r/{token}", get(show))
+        .route("/r/{token}/cancel", get(confirm_cancel).post(cancel))
+        .route("/r/{token}/feed-link", post(new_feed_link))
+        .route("/r/{token}/calendar.ics", get(calendar_file))
+}
+
+/// What the last POST did, shown once after its redirect.
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn open(
+    state: &AppState,
+    token: &str,
+) -> Result<(registration::Model, EventContext), ShowErrorPage> {
+    participants::open_registration(&state.db, state.mailer.links().key(), token)
+        .await?
+        .ok_or_else(ShowErrorPage::not_found)
+}
+
+#[derive(Serialize)]
+struct SessionLine {
+    starts_iso: String,
+    when: String,
+    place: String,
+    join_link: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Given {
+    label: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct Contact {
+    name: String,
+    workplace: Option<String>,
+    municipality: Option<String>,
+    email: String,
+}
+
+#[derive(Serialize)]
+struct RegistrationView {
+    token: String,
+    event_title: String,
+    event_url: String,
+    kind: String,
+    organisation: String,
+    status_text: String,
+    status_class: &'static str,
+    confirmed: bool,
+    cancelled: bool,
+    event_cancelled: bool,
+    cancel_reason: Option<String>,
+    sessions: Vec<SessionLine>,
+    given: Vec<Given>,
+    subscribe: Option<Subscribe>,
+    contacts: Option<Vec<Contact>>,
+    may_cancel: bool,
+    sign_up_again: bool,
+}
+
+/// The registration: event, sessions, status, what they gave, calendar, contacts, cancel.
+async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, ctx) = open(&state, &token).await?;
+    let pages = &state.pages;
+    let l = lang.language;
+    let t = |k: &str| pages.text(l, k);
+    let tz = period::zone(&ctx.organisation.time_zone);
+    let now = Utc::now();
+    let e = &ctx.event;
+    let (status_text, status_class) = match reg.status {
+        RegistrationStatus::Confirmed => (t("registration_confirmed"), "open"),
+        RegistrationStatus::Waitlisted => (
+            t("registration_waitlisted").replace(
+                "{n}",
+                &db::registrations::waitlist_position(&state.db.conn, &reg)
+                    .await?
+                    .to_string(),
+            ),
+            "waiting",
+        ),
+        RegistrationStatus::Cancelled => (t("registration_cancelled"), "closed"),
+    };
+    let may_join = participant_sees_join_link(reg.status, e.status);
+    let sessions = ctx
+        .sessions
+        .iter()
+        .map(|s| SessionLine {
+            starts_iso: s.starts_at.to_rfc3339(),
+            when: time_span(s.starts_at, s.ends_at, tz, l),
+            place: views::place(pages, l, std::slice::from_ref(s)),
+            join_link: s.online_url.clone().filter(|_| may_join),
+        })
+        .collect();
+    let role = reg.role.as_deref().map(|r| {
+        ROLES
+            .iter()
+            .find(|(nb, _)| *nb == r)
+            .map_or(r.to_string(), |(nb, en)| match l {
+                Language::Nb => nb.to_string(),
+                Language::En => en.to_string(),
+            })
+    });
+    let yes_no = |b: bool| t(if b { "yes" } else { "no" });
+    let given = [
+        ("field_name", Some(reg.name.clone())),
+        ("field_email", Some(reg.email.clone())),
+        ("field_municipality", reg.municipality.clone()),
+        ("field_workplace", reg.workplace.clone()),
+        ("field_role", role),
+        ("given_share", Some(yes_no(reg.share_contact))),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        value.map(|value| Given {
+            label: t(key),
+            value,
+        })
+    })
+    .collect();
+    let feed = participants::feed_of(&state.db, &reg).await?;
+    let subscribe = feed
+        .and_then(|f| state.mailer.links().feed_url(&f.link_id))
+        .map(|url| Subscribe::new(url, &t("personal_feed_name")));
+    let contacts = participants::shared_contacts(&state.db, &reg, &ctx, now)
+        .await?
+        .map(|list| {
+            list.into_iter()
+                .map(|r| Contact {
+                    name: r.name,
+                    workplace: r.workplace,
+                    municipality: r.municipality,
+                    email: r.email,
+                })
+                .collect()
+        });
+    let availability = Availability::of(&e.window(), &e.seats(), now);
+    let view = RegistrationView {
+        token: token.clone(),
+        event_title: e.title.clone(),
+        event_url: format!("/events/{}", e.id),
+        kind: kind_label(e.kind, l).to_string(),
+        organisation: ctx.organisation.name.clone(),
+        status_text,
+        status_class,
+        confirmed: reg.status == RegistrationStatus::Confirmed,
+        cancelled: reg.status == RegistrationStatus::Cancelled,
+        event_cancelled: e.status == EventStatus::Cancelled,
+        cancel_reason: e.cancel_reason.clone(),
+        sessions,
+        given,
+        subscribe,
+        contacts,
+        may_cancel: may_cancel(reg.status, e.status, e.starts_at, now).is_ok(),
+        sign_up_again: reg.status == RegistrationStatus::Cancelled && availability.takes_signups(),
+    };
+    let mut page = Page::new("registration", e.title.clone())
+        .with(view)
+        .private();
+    match done.done.as_deref() {
+        Some("cancelled") => page = page.notice(t("notice_cancelled"), Some("success")),
+        Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
+        _ => {}
+    }
+    Ok(page.render(pages, &lang))
+}
+
+#[derive(Serialize)]
+struct CancelView {
+    token: String,
+    event_title: String,
+    when: String,
+    confirmed: bool,
+}
+
+/// "Do you want to cancel?": the step between the button and the cancellation.
+async fn confirm_cancel(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, ctx) = open(&state, &token).await?;
+    if may_cancel(
+        reg.status,
+        ctx.event.status,
+        ctx.event.starts_at,
+        Utc::now(),
+    )
+    .is_err()
+    {
+        return Ok(see_other(&format!("/r/{token}")));
+    }
+    let tz = period::zone(&ctx.organisation.time_zone);
+    let view = CancelView {
+        token,
+        event_title: ctx.event.title.clone(),
+        when: views::when(&ctx.sessions, tz, lang.language),
+        confirmed: reg.status == RegistrationStatus::Confirmed,
+    };
+    Ok(
+        Page::new("cancel", state.pages.text(lang.language, "cancel_title"))
+            .with(view)
+            .private()
+            .render(&state.pages, &lang),
+    )
+}
+
+/// The confirmation's button: cancels (the same core function as the API), then back to
+/// the registration, which now says so.
+async fn cancel(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    match signups::cancel(&state.db, &state.mailer, reg.id, Utc::now()).await {
+        Ok(_) => Ok(see_other(&format!("/r/{token}?done=cancelled"))),
+        Err(RegistrationError::Started | RegistrationError::Closed) => {
+            Ok(refused(&state, &lang, "refusal_cancel_started"))
+        }
+        Err(RegistrationError::EventCancelled) => {
+            Ok(refused(&state, &lang, "refusal_cancel_event_cancelled"))
+        }
+        Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found()),
+        Err(e) => Err(ShowErrorPage::internal(e)),
+    }
+}
+
+fn refused(state: &AppState, lang: &Lang, key: &str) -> Response {
+    let pages = &state.pages;
+    Page::new("error", pages.text(lang.language, "cancel_refused_title"))
+        .with(serde_json::json!({
+            "heading": pages.text(lang.language, "cancel_refused_title"),
+            "body": pages.text(lang.language, key),
+        }))
+        .status(StatusCode::CONFLICT)
+        .private()
+        .render(pages, lang)
+}
+
+/// "Send me a new calendar link": the old link stops working, the new one is mailed.
+async fn new_feed_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, ctx) = open(&state, &token).await?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+    Ok(see_other(&format!("/r/{token}?done=feed")))
+}
+
+/// "Add to calendar": every session of the event as a file to open (no METHOD: an import,
+/// not an invitation), with join links for a seat holder.
+async fn calendar_file(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, ctx) = open(&state, &token).await?;
+    let e = &ctx.event;
+    let may_join = participant_sees_join_link(reg.status, e.status);
+    let page = state.mailer.links().event_url(e.id);
+    let categories = vec![kind_label(e.kind, Language::Nb).to_string()];
+    let options = EntryOptions {
+        page_url: &page,
+        sequence: e.sequence,
+        dtstamp: e.updated_at,
+        categories: &categories,
+        waitlisted: reg.status == RegistrationStatus::Waitlisted,
+    };
+    let event = EntryEvent {
+        id: e.id,
+        title: &e.title,
+        description: e.description.as_deref(),
+        cancelled: e.status == EventStatus::Cancelled,
+    };
+    let entries = ctx
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            calendar::entry(
+                &event,
+                &EntrySession {
+                    id: s.id,
+                    starts_at: s.starts_at,
+                    ends_at: s.ends_at,
+                    location: s.location.as_deref(),
+                    online: s.online_url.is_some(),
+                    join_link: s.online_url.as_deref().filter(|_| may_join),
+                    number: i + 1,
+                    of: ctx.sessions.len(),
+                },
+                &options,
+            )
+        })
+        .collect();
+    let body = calendar::download(&e.title, entries);
+    let disposition = crate::export::content_disposition("attachment", &e.title, "ics");
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}

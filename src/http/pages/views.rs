@@ -1,0 +1,145 @@
+//! What pages show of events, written in the reader's language: dates the Norwegian way,
+//! where, and whether there is room.
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Pages;
+use crate::db::entities::{event, event_session};
+use crate::domain::{Availability, EventStatus, Language};
+use crate::format::{date_en, date_nb, kind_label, time_span};
+
+/// An event in a list (`partials/event_card.hbs`).
+#[derive(Debug, Serialize)]
+pub struct EventCard {
+    pub id: Uuid,
+    pub url: String,
+    /// Heading level in the list (2 under the page's h1, 3 under a section's h2).
+    pub level: u8,
+    pub title: String,
+    pub kind: &'static str,
+    pub network: Option<String>,
+    pub starts_iso: String,
+    pub when: String,
+    pub place: String,
+    pub availability: AvailabilityView,
+}
+
+/// "3 plasser igjen", "venteliste"… with a class for its look (never colour alone: the
+/// words say it).
+#[derive(Debug, Serialize)]
+pub struct AvailabilityView {
+    pub class: &'static str,
+    pub text: String,
+}
+
+/// The sign-up state of `event` now, in words.
+pub fn availability(pages: &Pages, lang: Language, event: &event::Model) -> AvailabilityView {
+    let state = Availability::of(&event.window(), &event.seats(), Utc::now());
+    availability_of(pages, lang, state, event.status)
+}
+
+/// A sign-up state in words.
+pub fn availability_of(
+    pages: &Pages,
+    lang: Language,
+    state: Availability,
+    status: EventStatus,
+) -> AvailabilityView {
+    let t = |k: &str| pages.text(lang, k);
+    let (class, text) = match state {
+        _ if status == EventStatus::Cancelled => ("full", t("availability_cancelled")),
+        Availability::Open => ("open", t("availability_open")),
+        Availability::SeatsLeft(1) => ("open", t("availability_one_seat")),
+        Availability::SeatsLeft(n) => (
+            "open",
+            t("availability_seats").replace("{n}", &n.to_string()),
+        ),
+        Availability::WaitingList(_) => ("waiting", t("availability_waitlist")),
+        Availability::Full => ("full", t("availability_full")),
+        Availability::NotYetOpen => ("closed", t("availability_not_yet_open")),
+        Availability::Closed => ("closed", t("availability_closed")),
+    };
+    AvailabilityView { class, text }
+}
+
+/// When: one session's span, or a course's first and last day.
+pub fn when(sessions: &[event_session::Model], tz: Tz, lang: Language) -> String {
+    match sessions {
+        [] => String::new(),
+        [one] => time_span(one.starts_at, one.ends_at, tz, lang),
+        [first, .., last] => {
+            let date = |t: DateTime<Utc>| match lang {
+                Language::Nb => date_nb(&t.with_timezone(&tz)),
+                Language::En => date_en(&t.with_timezone(&tz)),
+            };
+            match lang {
+                Language::Nb => format!(
+                    "{} samlinger fra {} til {}",
+                    sessions.len(),
+                    date(first.starts_at),
+                    date(last.starts_at)
+                ),
+                Language::En => format!(
+                    "{} sessions from {} to {}",
+                    sessions.len(),
+                    date(first.starts_at),
+                    date(last.starts_at)
+                ),
+            }
+        }
+    }
+}
+
+/// Where: the place of the sessions, "digitalt" for online ones, "flere steder" when they
+/// differ.
+pub fn place(pages: &Pages, lang: Language, sessions: &[event_session::Model]) -> String {
+    let mut places: Vec<String> = sessions
+        .iter()
+        .map(|s| match &s.location {
+            Some(l) => l.clone(),
+            None if s.online_url.is_some() => pages.text(lang, "online"),
+            None => pages.text(lang, "place_unknown"),
+        })
+        .collect();
+    places.dedup();
+    match places.as_slice() {
+        [] => pages.text(lang, "place_unknown"),
+        [one] => one.clone(),
+        _ => pages.text(lang, "place_several"),
+    }
+}
+
+/// How a list draws its events.
+pub struct CardStyle<'a> {
+    pub pages: &'a Pages,
+    pub lang: Language,
+    pub links: &'a crate::links::Links,
+    /// Heading level of each event (2 under the page's h1, 3 under a section's h2).
+    pub level: u8,
+}
+
+impl CardStyle<'_> {
+    /// An event as a list shows it, in its organisation's zone `tz`.
+    pub fn card(
+        &self,
+        event: &event::Model,
+        sessions: &[event_session::Model],
+        network: Option<String>,
+        tz: Tz,
+    ) -> EventCard {
+        EventCard {
+            id: event.id,
+            url: self.links.event_url(event.id),
+            level: self.level,
+            title: event.title.clone(),
+            kind: kind_label(event.kind, self.lang),
+            network,
+            starts_iso: event.starts_at.to_rfc3339(),
+            when: when(sessions, tz, self.lang),
+            place: place(self.pages, self.lang, sessions),
+            availability: availability(self.pages, self.lang, event),
+        }
+    }
+}
