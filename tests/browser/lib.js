@@ -1,0 +1,391 @@
+// Shared helpers for the real-browser tests: start Samling on a temporary SQLite database,
+// call its JSON API, read the .eml outbox, launch Debian's Chromium, run axe and take screenshots.
+//
+// Nothing here downloads a browser: Chromium is the system one (CHROMIUM or /usr/bin/chromium).
+
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+/** The repository root (this file is tests/browser/lib.js). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where screenshots go: target/screenshots/ in the repository, whatever the cwd. */
+export const SCREENSHOT_DIR = resolve(REPO_ROOT, process.env.SCREENSHOT_DIR || 'target/screenshots');
+
+/** The Samling binary; a relative SAMLING_BIN is taken from the repository root. */
+export function samlingBin() {
+  const bin = process.env.SAMLING_BIN || 'target/debug/samling';
+  return isAbsolute(bin) ? bin : resolve(REPO_ROOT, bin);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: every one we start is tracked and killed when this test process ends,
+// also when a test fails, times out or the runner sends a signal.
+
+const children = new Set();
+
+function killAll(signal = 'SIGKILL') {
+  for (const child of children) {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+process.on('exit', () => killAll('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    killAll('SIGKILL');
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
+  });
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function runCli(args, env, timeoutMs = 60_000) {
+  return new Promise((ok, fail) => {
+    execFile(samlingBin(), args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        fail(new Error(`samling ${args.join(' ')} failed (${err.code ?? err.signal}): ${stderr || stdout}`));
+      } else {
+        ok({ stdout, stderr });
+      }
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start Samling on a fresh temporary SQLite database with the demo data and an organiser.
+ * Returns { base, tmp, token, stop(), log() }.
+ */
+export async function startSamling({ timeoutMs = 30_000 } = {}) {
+  const tmp = await mkdtemp(join(tmpdir(), 'samling-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    SAMLING_DATABASE_URL: `sqlite://${tmp}/s.db`,
+    SAMLING_BIND: `127.0.0.1:${port}`,
+    SAMLING_BASE_URL: base,
+    SAMLING_OUTBOX_DIR: `${tmp}/outbox`,
+    SAMLING_SMTP_URL: '',
+    SAMLING_SCHEDULER_TICK_SECONDS: '1',
+    SAMLING_LOG: 'warn',
+  };
+
+  let child;
+  let output = '';
+  const stop = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await Promise.race([exited, sleep(2_000)]);
+      }
+    }
+    if (child) children.delete(child);
+    if (!process.env.SAMLING_KEEP_TMP) {
+      await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    }
+  };
+
+  try {
+    await runCli(['demo'], env);
+    const added = await runCli(
+      ['organiser', 'add', '--organisation', 'usht-vestfold', '--email', 'kari@example.no', '--name', 'Kari Nordmann', '--admin'],
+      env,
+    );
+    const token = added.stdout.trim().split('\n').pop().trim();
+    assert.ok(token.length > 10 && !/\s/.test(token), `no API token on the last line of: ${added.stdout}`);
+
+    child = spawn(samlingBin(), ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    const keep = (chunk) => {
+      output = (output + chunk.toString()).slice(-64_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('exit', () => children.delete(child));
+
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`samling serve exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+      }
+      try {
+        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`samling did not answer /healthz within ${timeoutMs} ms:\n${output}`);
+      await sleep(150);
+    }
+    return { base, tmp, token, stop, log: () => output };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A JSON call to /api/v1…; resolves to { status, json, headers }. */
+export async function api(base, token, method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = { raw: text };
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail: the outbox holds one <uuid>.eml per message (MIME, parts quoted-printable or base64).
+
+function decodeQuotedPrintable(text) {
+  const soft = text.replace(/=\r?\n/g, '');
+  const bytes = [];
+  for (let i = 0; i < soft.length; i++) {
+    const c = soft[i];
+    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(soft.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(soft.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function decodeEncodedWords(value) {
+  return value
+    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, '$1')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, _charset, enc, data) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replace(/_/g, ' ')),
+    );
+}
+
+function splitHead(raw) {
+  const m = /\r?\n\r?\n/.exec(raw);
+  const head = m ? raw.slice(0, m.index) : raw;
+  const body = m ? raw.slice(m.index + m[0].length) : '';
+  const headers = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0) {
+      const key = line.slice(0, i).trim().toLowerCase();
+      const value = decodeEncodedWords(line.slice(i + 1).trim());
+      headers[key] = headers[key] ? `${headers[key]}, ${value}` : value;
+    }
+  }
+  return { headers, body };
+}
+
+function parsePart(raw) {
+  const { headers, body } = splitHead(raw);
+  const type = headers['content-type'] || 'text/plain';
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (/^multipart\//i.test(type) && boundary) {
+    const complete = body.includes(`--${boundary}--`);
+    const pieces = body.split(`--${boundary}`).slice(1);
+    const parts = [];
+    for (const piece of pieces) {
+      if (piece.startsWith('--')) break;
+      parts.push(...parsePart(piece.replace(/^\r?\n/, '')).parts);
+    }
+    return { headers, complete: complete && parts.every((p) => p.complete !== false), parts };
+  }
+  const cte = (headers['content-transfer-encoding'] || '7bit').toLowerCase();
+  let text = body;
+  if (cte === 'quoted-printable') text = decodeQuotedPrintable(body);
+  else if (cte === 'base64') text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return { headers, complete: true, parts: [{ type, headers, text }] };
+}
+
+/** Parse one .eml text into { headers, to, subject, parts, text, complete }. */
+export function parseMail(raw) {
+  const { headers, complete, parts } = parsePart(raw);
+  const headerText = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+  return {
+    headers,
+    to: headers.to || '',
+    subject: headers.subject || '',
+    parts,
+    complete,
+    text: `${headerText}\n\n${parts.map((p) => p.text).join('\n')}`,
+  };
+}
+
+/** Every complete mail in the outbox now, parsed, oldest file name first. */
+export async function readOutbox(tmp) {
+  const dir = join(tmp, 'outbox');
+  let names;
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort();
+  } catch {
+    return [];
+  }
+  const mails = [];
+  for (const name of names) {
+    let raw;
+    try {
+      raw = await readFile(join(dir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    const mail = parseMail(raw);
+    // The service writes the file in place: one still being written is read again next time.
+    if (!mail.complete) continue;
+    mails.push({ file: join(dir, name), ...mail });
+  }
+  return mails;
+}
+
+/**
+ * Wait for the first mail whose decoded text (headers + every part) satisfies predicate(text, mail).
+ */
+export async function waitForMail(tmp, predicate, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = await readOutbox(tmp);
+    const found = mails.find((m) => predicate(m.text, m));
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const seen = mails.map((m) => `  To: ${m.to} | Subject: ${m.subject}`).join('\n') || '  (none)';
+      throw new Error(`no matching mail within ${timeoutMs} ms; the outbox has:\n${seen}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** A predicate: the mail is to `address` and its subject contains `subjectWord` (case-insensitive). */
+export function mailTo(address, subjectWord = '') {
+  return (_text, mail) =>
+    mail.to.toLowerCase().includes(address.toLowerCase()) &&
+    mail.subject.toLowerCase().includes(subjectWord.toLowerCase());
+}
+
+/** The first participant link (http…/r/<43-character token>) in a mail's decoded text. */
+export function manageLinkIn(mailText) {
+  const m = /https?:\/\/[^\s"'<>]+?\/r\/[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/.exec(mailText);
+  return m ? m[0] : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's Chromium; never a downloaded browser. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
+}
+
+/** A fresh context (own cookies) and page; Norwegian browser locale unless told otherwise. */
+export async function newPage(browser, { locale = 'nb-NO', ...options } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 }, ...options });
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(20_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+function describeViolations(violations) {
+  return violations
+    .map((v) => {
+      const node = v.nodes[0];
+      return [
+        `- ${v.id} (${v.impact}): ${v.help}`,
+        `    ${v.helpUrl}`,
+        `    ${v.nodes.length} node(s); first: ${JSON.stringify(node?.target)}`,
+        `    ${node?.html}`,
+        node?.failureSummary ? `    ${node.failureSummary.replace(/\n/g, '\n    ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n');
+    })
+    .join('\n');
+}
+
+/** Save full-page screenshots at 375×800 and 1280×900 as <name>-375.png and <name>-1280.png. */
+export async function screenshots(page, name) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const before = page.viewportSize();
+  for (const [width, height] of [
+    [375, 800],
+    [1280, 900],
+  ]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true });
+  }
+  if (before) await page.setViewportSize(before);
+}
+
+/**
+ * Run axe (WCAG 2.0/2.1 A and AA) on the page and assert there are no violations; the screenshots
+ * are saved either way, so a failing page can be looked at.
+ */
+export async function checkAxe(page, name) {
+  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  await screenshots(page, name);
+  const { violations } = results;
+  if (violations.length) {
+    const report = `axe: ${violations.length} violation(s) on ${name} (${page.url()}):\n${describeViolations(violations)}`;
+    console.log(report);
+    assert.fail(report);
+  }
+  return results;
+}
