@@ -29,7 +29,7 @@ async fn main() {
         db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token))
+    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -67,7 +67,7 @@ async fn main() {
         db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &samling::links::hash(&token))
+    db::organisations::add_token(&*tx, organiser.id, &samling::links::hash(&token), None)
         .await
         .unwrap();
     let now = Utc::now();

@@ -1,5 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `organiser add`, `municipalities import`,
-//! `demo`.
+//! The command line: `serve` (default), `migrate`, `organiser add|set-password|tokens|
+//! revoke-token`, `municipalities import`, `demo`.
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, Application};
@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{Email, Slug};
 use crate::links;
-use crate::service::municipalities;
+use crate::service::{municipalities, organisers};
 
 /// Samling — event registration and calendar service.
 #[derive(Debug, Parser)]
@@ -58,6 +58,25 @@ pub enum OrganiserCommand {
         /// Give the organiser administrator rights.
         #[arg(long)]
         admin: bool,
+    },
+    /// Set the password for the organiser desk (/admin), read from standard input:
+    /// `echo "$PASSWORD" | samling organiser set-password --email kari@example.no`.
+    /// At least 12 characters, and not one of the 10,000 most common passwords.
+    SetPassword {
+        /// The organiser's email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// List an organiser's API tokens (id, name, created, last used; never the token).
+    Tokens {
+        /// The organiser's email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke an API token by its id (from `samling organiser tokens`); it answers 401 at once.
+    RevokeToken {
+        /// The token's id.
+        id: uuid::Uuid,
     },
 }
 
@@ -120,13 +139,69 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin)
                     .await?;
             let token = links::new_api_token();
-            db::organisations::add_token(&*tx, organiser.id, &links::hash(&token)).await?;
+            db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None).await?;
             tx.commit().await?;
             println!(
                 "organiser {} of {} is ready; API token (shown once):",
                 organiser.email, org.slug
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Organiser {
+            command: OrganiserCommand::SetPassword { email },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                anyhow::anyhow!("cannot read the password from standard input: {e}")
+            })?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let db = open(&settings).await?;
+            let changed = organisers::set_password(&db, &email, password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password set for {changed} account(s) of {email}; their sessions were ended");
+            Ok(())
+        }
+        Command::Organiser {
+            command: OrganiserCommand::Tokens { email },
+        } => {
+            let db = open(&settings).await?;
+            let accounts = db::organisations::organisers_by_email(
+                &db.conn,
+                &crate::domain::normalize_email(&email),
+            )
+            .await?;
+            if accounts.is_empty() {
+                anyhow::bail!("no organiser has the address {email}");
+            }
+            let ids: Vec<uuid::Uuid> = accounts.iter().map(|o| o.id).collect();
+            let tokens = db::organisations::tokens_of(&db.conn, &ids).await?;
+            println!("id\tname\tcreated\tlast used");
+            for t in tokens {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    t.id,
+                    t.label.as_deref().unwrap_or("-"),
+                    t.created_at.format("%Y-%m-%d %H:%M UTC"),
+                    t.last_used_at.map_or("never".to_string(), |u| u
+                        .format("%Y-%m-%d %H:%M UTC")
+                        .to_string())
+                );
+            }
+            Ok(())
+        }
+        Command::Organiser {
+            command: OrganiserCommand::RevokeToken { id },
+        } => {
+            let db = open(&settings).await?;
+            let tx = db.begin_write().await?;
+            let deleted = db::organisations::delete_token(&*tx, id).await?;
+            tx.commit().await?;
+            if !deleted {
+                anyhow::bail!("no token has the id {id}");
+            }
+            println!("token {id} revoked");
             Ok(())
         }
         Command::Municipalities {

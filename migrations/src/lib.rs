@@ -7,6 +7,7 @@ mod m20261123_000003_participant_feeds;
 mod m20261123_000004_session_attendance;
 mod m20261125_000005_links_and_mail_facts;
 mod m20261125_000006_audience_and_submissions;
+mod m20261125_000007_organiser_desk;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_session_attendance::Migration),
             Box::new(m20261125_000005_links_and_mail_facts::Migration),
             Box::new(m20261125_000006_audience_and_submissions::Migration),
+            Box::new(m20261125_000007_organiser_desk::Migration),
         ]
     }
 }

@@ -39,6 +39,9 @@ pub mod organiser {
         pub name: String,
         pub is_admin: bool,
         pub created_at: DateTimeUtc,
+        /// argon2id PHC string; `None` until a password is set from the command line.
+        pub password_hash: Option<String>,
+        pub password_changed_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -54,6 +57,10 @@ pub mod api_token {
         pub organiser_id: Uuid,
         pub token_hash: String,
         pub created_at: DateTimeUtc,
+        /// What the organiser calls it ("Excel-skript"), to tell tokens apart.
+        pub label: Option<String>,
+        /// Updated at most once a minute, so busy scripts do not write on every call.
+        pub last_used_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -329,6 +336,25 @@ pub mod feed_version {
         pub feed: String,
         pub etag: String,
         pub changed_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// A signed-in organiser's session on the desk; only the SHA-256 of its id is stored.
+pub mod organiser_session {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organiser_sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id_hash: String,
+        pub organiser_id: Uuid,
+        /// Every desk form carries it; a POST without it is refused.
+        pub csrf_token: String,
+        pub created_at: DateTimeUtc,
+        pub last_seen_at: DateTimeUtc,
+        /// The absolute end of the session, whatever its use.
+        pub expires_at: DateTimeUtc,
     }
     no_relations!();
 }

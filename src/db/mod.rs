@@ -9,6 +9,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod registrations;
 pub mod reminders;
+pub mod sessions;
 pub mod stats;
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Organisations, organisers, API tokens and municipality reference data.
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -90,6 +90,8 @@ pub async fn upsert_organiser(
                 name: Set(name.to_string()),
                 is_admin: Set(is_admin),
                 created_at: Set(Utc::now()),
+                password_hash: Set(None),
+                password_changed_at: Set(None),
             }
             .insert(db)
             .await
@@ -102,23 +104,25 @@ pub async fn add_token(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
     token_hash: &str,
-) -> Result<(), DbErr> {
+    label: Option<String>,
+) -> Result<api_token::Model, DbErr> {
     api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),
         token_hash: Set(token_hash.to_string()),
         created_at: Set(Utc::now()),
+        label: Set(label),
+        last_used_at: Set(None),
     }
     .insert(db)
-    .await?;
-    Ok(())
+    .await
 }
 
-/// The organiser owning a token hash, if any.
+/// The token with this hash and its organiser, if any.
 pub async fn organiser_by_token_hash(
     db: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<organiser::Model>, DbErr> {
+) -> Result<Option<(organiser::Model, api_token::Model)>, DbErr> {
     let Some(token) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash))
         .one(db)
@@ -126,9 +130,107 @@ pub async fn organiser_by_token_hash(
     else {
         return Ok(None);
     };
-    organiser::Entity::find_by_id(token.organiser_id)
+    Ok(organiser::Entity::find_by_id(token.organiser_id)
         .one(db)
+        .await?
+        .map(|o| (o, token)))
+}
+
+/// Records that a token was used, at most once a minute (a busy script does not write on
+/// every call).
+pub async fn touch_token(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DbErr> {
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, Some(now).into())
+        .filter(api_token::Column::Id.eq(id))
+        .filter(
+            api_token::Column::LastUsedAt
+                .is_null()
+                .or(api_token::Column::LastUsedAt.lt(now - chrono::Duration::minutes(1))),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// An organiser's tokens, newest first.
+pub async fn tokens_of(
+    db: &impl ConnectionTrait,
+    organiser_ids: &[Uuid],
+) -> Result<Vec<api_token::Model>, DbErr> {
+    api_token::Entity::find()
+        .filter(api_token::Column::OrganiserId.is_in(organiser_ids.iter().copied()))
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
         .await
+}
+
+/// A token by id.
+pub async fn token(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<api_token::Model>, DbErr> {
+    api_token::Entity::find_by_id(id).one(db).await
+}
+
+/// Deletes a token; returns whether there was one. It answers 401 from then on.
+pub async fn delete_token(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    Ok(api_token::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// Organisers with this address (in any organisation), oldest first.
+pub async fn organisers_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Vec<organiser::Model>, DbErr> {
+    organiser::Entity::find()
+        .filter(organiser::Column::Email.eq(email))
+        .order_by_asc(organiser::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// An organiser by id.
+pub async fn organiser(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<organiser::Model>, DbErr> {
+    organiser::Entity::find_by_id(id).one(db).await
+}
+
+/// The organisers of an organisation, by name.
+pub async fn organisers_of(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<organiser::Model>, DbErr> {
+    organiser::Entity::find()
+        .filter(organiser::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(organiser::Column::Name)
+        .all(db)
+        .await
+}
+
+/// Sets an organiser's password hash.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+    hash: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let res = organiser::Entity::update_many()
+        .col_expr(
+            organiser::Column::PasswordHash,
+            Some(hash.to_string()).into(),
+        )
+        .col_expr(organiser::Column::PasswordChangedAt, Some(now).into())
+        .filter(organiser::Column::Id.eq(organiser_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
 }
 
 /// The organisation's municipality reference list, by name.

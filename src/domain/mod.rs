@@ -3,19 +3,23 @@
 //! the scheduler all ask the same function.
 //!
 //! Where to look:
+//! - `access`: what an organiser (or an administrator) may do;
 //! - `signup`: is the event open, is there a seat, what the public sees ("3 seats left");
 //! - `cancellation`: may this registration be cancelled now?
 //! - `visibility`: may this viewer see this event, by id or in a list?
 //! - `notices`: who gets which mail, who sees a join link, which calendar messages and
 //!   SEQUENCE numbers, who gets a reminder;
 //! - `period`: time zones, local dates and reporting periods;
+//! - `passwords`: what an organiser's password must be, how long a desk session lasts;
 //! - `attendance`: what the per-session marks add up to;
 //! - `contacts`: who sees whose contact details;
 //! - `types`: validated values (Email, Slug, statuses, languages).
+pub mod access;
 pub mod attendance;
 pub mod cancellation;
 pub mod contacts;
 pub mod notices;
+pub mod passwords;
 pub mod period;
 pub mod signup;
 mod types;

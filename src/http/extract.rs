@@ -132,10 +132,20 @@ async fn organiser_from(
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= links::MAX_TOKEN_LEN)
         .ok_or_else(ApiError::unauthorized)?;
-    db::organisations::organiser_by_token_hash(&state.db.conn, &links::hash(token))
-        .await?
-        .map(Some)
-        .ok_or_else(ApiError::unauthorized)
+    let (organiser, token) =
+        db::organisations::organiser_by_token_hash(&state.db.conn, &links::hash(token))
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+    let now = chrono::Utc::now();
+    if token
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
+        let tx = state.db.begin_write().await?;
+        db::organisations::touch_token(&*tx, token.id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(organiser))
 }
 
 impl<S> FromRequestParts<S> for Organiser

@@ -1,5 +1,6 @@
 //! HTTP: the JSON API, the participant pages and the operations endpoints.
 pub mod api;
+pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod feeds;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .merge(pages::router())
+        .merge(desk::router())
         .merge(feeds::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))

@@ -41,9 +41,23 @@ pub async fn record(
     attended: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<registration::Model>, AttendanceError> {
-    if registration_ids.is_empty() {
+    let marks: Vec<(Uuid, bool)> = registration_ids.iter().map(|id| (*id, attended)).collect();
+    record_marks(db, event, &marks, session, now).await
+}
+
+/// Records a whole sheet at once (the desk's checklist): each registration came or not,
+/// all or nothing. Returns the registrations as saved.
+pub async fn record_marks(
+    db: &Db,
+    event: &event::Model,
+    marks: &[(Uuid, bool)],
+    session: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<registration::Model>, AttendanceError> {
+    if marks.is_empty() {
         return Err(AttendanceError::Empty);
     }
+    let registration_ids: Vec<Uuid> = marks.iter().map(|(id, _)| *id).collect();
     let sessions: Vec<Uuid> = db::events::sessions(&db.conn, event.id)
         .await?
         .into_iter()
@@ -77,7 +91,14 @@ pub async fn record(
         return Err(AttendanceError::NotConfirmed(not_confirmed));
     }
 
-    db::attendance::record(&*tx, &ids, &targets, attended, now).await?;
+    for value in [true, false] {
+        let these: Vec<Uuid> = marks
+            .iter()
+            .filter(|(_, came)| *came == value)
+            .map(|(id, _)| *id)
+            .collect();
+        db::attendance::record(&*tx, &these, &targets, value, now).await?;
+    }
     let summaries = refresh_summaries(&*tx, &sessions, &ids, now).await?;
     let mut saved = Vec::with_capacity(found.len());
     for mut reg in found {

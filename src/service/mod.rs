@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod events;
 pub mod municipalities;
 pub mod networks;
+pub mod organisers;
 pub mod participants;
 pub mod registration;
 pub mod reminders;

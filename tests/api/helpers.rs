@@ -140,26 +140,36 @@ impl TestApp {
             mailbox,
             _dir: dir,
         };
-        let token = test_app.organiser_token("centre").await;
+        let token = test_app.admin_token("centre").await;
         Some(TestApp { token, ..test_app })
     }
 
     /// A token for a new organiser of organisation `slug` (created if needed).
     pub async fn organiser_token(&self, slug: &str) -> String {
+        self.new_organiser(slug, false).await.1
+    }
+
+    /// A token for a new administrator of organisation `slug`.
+    pub async fn admin_token(&self, slug: &str) -> String {
+        self.new_organiser(slug, true).await.1
+    }
+
+    /// A new organiser of `slug` (created if needed): their address and a token.
+    pub async fn new_organiser(&self, slug: &str, admin: bool) -> (String, String) {
         let tx = self.db.begin_write().await.unwrap();
         let org = db::organisations::get_or_create(&*tx, slug, slug)
             .await
             .unwrap();
         let email = format!("{}@{slug}.example.org", uuid::Uuid::new_v4().simple());
-        let organiser = db::organisations::upsert_organiser(&*tx, org.id, &email, "Org", false)
+        let organiser = db::organisations::upsert_organiser(&*tx, org.id, &email, "Org", admin)
             .await
             .unwrap();
         let token = links::new_api_token();
-        db::organisations::add_token(&*tx, organiser.id, &links::hash(&token))
+        db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None)
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        token
+        (email, token)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -717,7 +727,7 @@ impl TestApp {
             mailbox: None,
             _dir: dir,
         };
-        let token = app.organiser_token("centre").await;
+        let token = app.admin_token("centre").await;
         TestApp { token, ..app }
     }
 }

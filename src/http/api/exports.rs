@@ -20,7 +20,7 @@ pub enum Format {
     Svg,
 }
 
-pub(super) fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
+pub fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
     let (content_type, extension) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Xlsx => (
@@ -50,7 +50,7 @@ pub(super) fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
     response
 }
 
-pub(super) fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> Delimiter {
+pub fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> Delimiter {
     match raw {
         None | Some("semicolon") => Delimiter::Semicolon,
         Some("comma") => Delimiter::Comma,
@@ -62,7 +62,7 @@ pub(super) fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> De
 }
 
 /// Builds a workbook off the async runtime (it is CPU work: a big list takes a while).
-pub(super) async fn xlsx(tables: Vec<Table>) -> Result<Vec<u8>, ApiError> {
+pub async fn xlsx(tables: Vec<Table>) -> Result<Vec<u8>, ApiError> {
     tokio::task::spawn_blocking(move || export::to_xlsx(&tables))
         .await
         .map_err(ApiError::internal)?

@@ -6,10 +6,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db;
+use crate::domain::access;
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
 use crate::service::municipalities::{self, ImportReport};
+use crate::service::organisers;
 
 /// A reference municipality.
 #[derive(Serialize)]
@@ -40,11 +42,19 @@ pub async fn list(
 
 /// `POST /municipalities/import` with the file as the body (`name;population;region`).
 /// A bad line rejects the whole file with every problem listed under `fields.file`.
+/// Administrators only (403 otherwise).
 pub async fn import(
     State(state): State<AppState>,
     me: Organiser,
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
+    if !access::may_manage_municipalities(organisers::actor(&me.0)) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "admin_only",
+            "Only administrators of the organisation may change the municipality list.",
+        ));
+    }
     let rows = municipalities::parse(&municipalities::decode(&body))
         .map_err(|errors| ApiError::invalid_field("file", &errors.join("; ")))?;
     let report = municipalities::import(&state.db, me.0.organisation_id, &rows).await?;

@@ -20,18 +20,18 @@ use crate::service::stats::{self, Participation};
 
 /// Query of the participation statistics. Dates are the organisation's local dates, both
 /// ends included; `year` is a shorthand for 1 January to 31 December.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct StatsQuery {
-    from: Option<String>,
-    to: Option<String>,
-    year: Option<String>,
-    network: Option<String>,
-    event: Option<String>,
-    kind: Option<String>,
-    format: Option<String>,
-    delimiter: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub year: Option<String>,
+    pub network: Option<String>,
+    pub event: Option<String>,
+    pub kind: Option<String>,
+    pub format: Option<String>,
+    pub delimiter: Option<String>,
     /// Which table a CSV holds: municipalities (default), regions or events.
-    table: Option<String>,
+    pub table: Option<String>,
 }
 
 /// Which CSV table.
@@ -171,14 +171,31 @@ async fn render(
     })
 }
 
-async fn participation_in(
-    state: AppState,
-    me: Organiser,
+/// A checked statistics request and the table it asks for.
+pub struct Prepared {
+    pub table: Participation,
+    request: StatsRequest,
+    pub stem: String,
+    tz: Tz,
+}
+
+impl Prepared {
+    /// The answer in the asked format (JSON, CSV, XLSX or SVG).
+    pub async fn respond(self) -> Result<Response, ApiError> {
+        render(self.table, &self.request, &self.stem, self.tz).await
+    }
+}
+
+/// Checks a statistics query for `organisation_id` and counts the table (the desk's page
+/// and downloads use this too).
+pub async fn prepare(
+    state: &AppState,
+    organisation_id: Uuid,
     query: StatsQuery,
     forced: Option<Format>,
-) -> Result<Response, ApiError> {
+) -> Result<Prepared, ApiError> {
     let request = query.check(forced).map_err(ApiError::invalid)?;
-    let organisation = db::organisations::find(&state.db.conn, me.0.organisation_id)
+    let organisation = db::organisations::find(&state.db.conn, organisation_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let tz = period::zone(&organisation.time_zone);
@@ -213,7 +230,24 @@ async fn participation_in(
         network.as_ref().map(|n| n.name.as_str()),
         &request,
     );
-    render(table, &request, &stem, tz).await
+    Ok(Prepared {
+        table,
+        request,
+        stem,
+        tz,
+    })
+}
+
+async fn participation_in(
+    state: AppState,
+    me: Organiser,
+    query: StatsQuery,
+    forced: Option<Format>,
+) -> Result<Response, ApiError> {
+    prepare(&state, me.0.organisation_id, query, forced)
+        .await?
+        .respond()
+        .await
 }
 
 /// `GET /stats/participation` (`?format=json|csv|xlsx|svg`).

@@ -51,6 +51,22 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "accessibility",
     "privacy",
     "error",
+    "admin/sign_in",
+    "admin/events",
+    "admin/event_form",
+    "admin/event",
+    "admin/event_cancel",
+    "admin/capacity",
+    "admin/registration_cancel",
+    "admin/attendance",
+    "admin/networks",
+    "admin/network",
+    "admin/member_remove",
+    "admin/stats",
+    "admin/municipalities",
+    "admin/tokens",
+    "admin/token_revoke",
+    "admin/organisers",
 );
 
 /// The stylesheet, served at a URL that changes with its content (cached for a year).
@@ -124,6 +140,7 @@ pub struct Page {
     nav: &'static str,
     private: bool,
     admin: bool,
+    desk: Option<Value>,
 }
 
 impl Page {
@@ -139,6 +156,7 @@ impl Page {
             nav: "",
             private: false,
             admin: false,
+            desk: None,
         }
     }
 
@@ -182,8 +200,17 @@ impl Page {
         self
     }
 
-    /// A page of the organiser desk.
-    pub fn admin(mut self) -> Page {
+    /// A page of the organiser desk, for the signed-in organiser (`me`: name, whether an
+    /// administrator) with the session's CSRF token for its forms.
+    pub fn desk(mut self, name: &str, is_admin: bool, csrf: &str) -> Page {
+        self.admin = true;
+        self.private = true;
+        self.desk = Some(json!({"name": name, "is_admin": is_admin, "csrf": csrf}));
+        self
+    }
+
+    /// A desk page for nobody signed in yet (the sign-in form).
+    pub fn desk_public(mut self) -> Page {
         self.admin = true;
         self.private = true;
         self
@@ -202,6 +229,7 @@ impl Page {
             "notice": self.notice,
             "nav": self.nav,
             "admin": self.admin,
+            "me": self.desk,
             "switch": {
                 "href": lang.switch_href(),
                 "lang": other.as_str(),

@@ -1,0 +1,232 @@
+//! The organiser desk (`/admin`): sign in, events with their sessions, an event's desk
+//! (registrations, waiting list, attendance, downloads, mail status), networks and members,
+//! statistics, municipalities, API tokens. Built on the page machinery of the public pages
+//! and the same core functions as the API. Every form carries the session's CSRF token;
+//! every destructive action has a confirmation step; every POST ends in a redirect with a
+//! short status message on the next page.
+pub mod auth;
+mod events;
+mod networks;
+mod stats;
+mod tokens;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::pages::forms::{ErrorLink, Field, PageForm};
+use super::pages::lang::Lang;
+use super::pages::{see_other, Page, ShowErrorPage};
+use super::AppState;
+use crate::service::organisers;
+use auth::{Desk, DeskForm};
+
+/// Desk routes (under `/admin`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(home))
+        .route("/admin/sign-in", post(sign_in))
+        .route("/admin/sign-out", post(sign_out))
+        .merge(events::router())
+        .merge(networks::router())
+        .merge(stats::router())
+        .merge(tokens::router())
+}
+
+/// The status message after a redirect (`?done=…`), as a key of the texts.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+impl Done {
+    /// The notice to show, if the key is one of ours.
+    pub fn notice(&self, state: &AppState, lang: &Lang) -> Option<String> {
+        let key = format!("done_{}", self.done.as_deref()?);
+        let text = state.pages.text(lang.language, &key);
+        (text != key).then_some(text)
+    }
+}
+
+/// A desk page for `desk`.
+pub fn desk_page(desk: &Desk, template: &'static str, title: impl Into<String>) -> Page {
+    Page::new(template, title).desk(&desk.organiser.name, desk.organiser.is_admin, &desk.csrf)
+}
+
+/// Adds the `?done=` notice to a page.
+pub fn with_done(page: Page, done: &Done, state: &AppState, lang: &Lang) -> Page {
+    match done.notice(state, lang) {
+        Some(text) => page.notice(text, Some("success")),
+        None => page,
+    }
+}
+
+async fn home(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Result<Desk, auth::NotSignedIn>,
+    Query(done): Query<Done>,
+) -> Result<Response, ShowErrorPage> {
+    match desk {
+        Ok(desk) => events::list(state, lang, desk, done).await,
+        Err(auth::NotSignedIn::Failed(e)) => Err(e),
+        Err(_) => Ok(sign_in_page(&state, &lang, "", vec![], StatusCode::OK)),
+    }
+}
+
+#[derive(Serialize)]
+struct SignInView {
+    fields: Vec<Field>,
+}
+
+fn sign_in_page(
+    state: &AppState,
+    lang: &Lang,
+    email: &str,
+    errors: Vec<ErrorLink>,
+    status: StatusCode,
+) -> Response {
+    let t = |k: &str| state.pages.text(lang.language, k);
+    let view = SignInView {
+        fields: vec![
+            Field::text("email", t("field_email"), Some(email))
+                .of_type("email")
+                .autocomplete("username")
+                .no_spellcheck()
+                .done(&errors),
+            Field::text("password", t("desk_password"), None)
+                .of_type("password")
+                .autocomplete("current-password")
+                .hint(t("desk_password_hint"))
+                .done(&errors),
+        ],
+    };
+    Page::new("admin/sign_in", t("desk_sign_in_title"))
+        .with(view)
+        .errors(errors)
+        .status(status)
+        .desk_public()
+        .render(&state.pages, lang)
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+struct SignInForm {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// Signs in: one answer for a wrong address and a wrong password, in the same time.
+async fn sign_in(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageForm(form): PageForm<SignInForm>,
+) -> Result<Response, ShowErrorPage> {
+    let email = form.email.unwrap_or_default();
+    let password = form.password.unwrap_or_default();
+    let t = |k: &str| state.pages.text(lang.language, k);
+    let mut errors = vec![];
+    if email.trim().is_empty() {
+        errors.push(ErrorLink {
+            field: Some("email".into()),
+            message: t("error_email_required"),
+        });
+    }
+    if password.is_empty() {
+        errors.push(ErrorLink {
+            field: Some("password".into()),
+            message: t("desk_error_password_required"),
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(sign_in_page(
+            &state,
+            &lang,
+            &email,
+            errors,
+            StatusCode::BAD_REQUEST,
+        ));
+    }
+    match organisers::sign_in(&state.db, &email, password, Utc::now()).await {
+        Ok(Some(session)) => {
+            let mut response = see_other("/admin");
+            let secure = state.settings.base_url.starts_with("https://");
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                auth::session_set_cookie(&session.cookie, secure),
+            );
+            Ok(response)
+        }
+        Ok(None) => Ok(sign_in_page(
+            &state,
+            &lang,
+            &email,
+            vec![ErrorLink {
+                field: Some("email".into()),
+                message: t("desk_error_sign_in"),
+            }],
+            StatusCode::UNAUTHORIZED,
+        )),
+        Err(e) => Err(ShowErrorPage::internal(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct Nothing {}
+
+/// Signs out: the session ends on the server, and the cookie is cleared.
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    DeskForm { .. }: DeskForm<Nothing>,
+) -> Result<Response, ShowErrorPage> {
+    if let Some(cookie) = auth::session_cookie(&headers) {
+        organisers::sign_out(&state.db, &cookie).await?;
+    }
+    let mut response = see_other("/admin?done=signed_out");
+    let secure = state.settings.base_url.starts_with("https://");
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, auth::session_clear_cookie(secure));
+    Ok(response)
+}
+
+/// A page that answers 404 for everything not the organiser's (another organisation's
+/// events and networks look exactly like missing ones).
+pub fn not_found() -> ShowErrorPage {
+    ShowErrorPage::not_found()
+}
+
+/// A JSON-free download response with a header check helper used by the desk's downloads.
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `Some(text)` for a non-empty trimmed form value.
+pub fn filled(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The `done` redirect of a desk action.
+pub fn done(path: &str, what: &str) -> Response {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    see_other(&format!("{path}{sep}done={what}"))
+}
+
+/// Placeholder data for templates that need only the common keys.
+pub fn empty() -> serde_json::Value {
+    json!({})
+}
+
+/// A page answer for a signed-out visitor on the sign-in page (after sign-out).
+pub fn into_response(page: Page, state: &AppState, lang: &Lang) -> Response {
+    page.render(&state.pages, lang).into_response()
+}

@@ -1,0 +1,481 @@
+//! Statistics at the desk: the participation table for a year or period, network, kind or
+//! event, with totals, regions, per-1,000 rates and per-event rows; the chart paired with
+//! its data table; downloads (the API's own). And the municipality reference list, with an
+//! upload form for administrators.
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{Datelike, Utc};
+use serde::Serialize;
+
+use super::auth::{csrf_matches, Desk};
+use super::{desk_page, done, no_store, with_done, Done};
+use crate::db::{self};
+use crate::domain::access;
+use crate::domain::{EventKind, Language};
+use crate::format::kind_label;
+use crate::http::api::exports::Format;
+use crate::http::api::stats::{prepare, StatsQuery};
+use crate::http::error::ApiError;
+use crate::http::pages::forms::{problem_text, ErrorLink, Field};
+use crate::http::pages::lang::Lang;
+use crate::http::pages::ShowErrorPage;
+use crate::http::AppState;
+use crate::service::municipalities;
+
+/// Statistics and municipality routes of the desk.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/stats", get(stats_page))
+        .route("/admin/stats/{file}", get(stats_file))
+        .route(
+            "/admin/municipalities",
+            get(municipalities_page).post(import),
+        )
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    region: String,
+    population: String,
+    registered: u64,
+    attended: u64,
+    participants: u64,
+    per_1000: String,
+}
+
+#[derive(Serialize)]
+struct EventRowView {
+    title: String,
+    kind: String,
+    date: String,
+    municipalities: u64,
+    from_list: u64,
+    others: u64,
+    participants: u64,
+    recorded: String,
+}
+
+#[derive(Serialize)]
+struct StatsView {
+    filters: Vec<Field>,
+    rows: Vec<Row>,
+    others: Row,
+    total: Row,
+    municipalities_with: u64,
+    events_count: u64,
+    regions: Vec<Row>,
+    events: Vec<EventRowView>,
+    chart_url: String,
+    xlsx_url: String,
+    csv_url: String,
+    svg_url: String,
+    heading: String,
+    has_reference: bool,
+}
+
+fn decimal(value: Option<f64>, lang: Language) -> String {
+    value.map_or_else(String::new, |v| {
+        let s = format!("{v:.2}");
+        match lang {
+            Language::Nb => s.replace('.', ","),
+            Language::En => s,
+        }
+    })
+}
+
+fn number(value: Option<i64>, lang: Language) -> String {
+    value.map_or_else(String::new, |v| {
+        let digits = v.to_string();
+        let sep = match lang {
+            Language::Nb => '\u{a0}',
+            Language::En => ',',
+        };
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 && c.is_ascii_digit() {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    })
+}
+
+fn query_string(q: &StatsQuery) -> String {
+    let pairs = [
+        ("year", &q.year),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("network", &q.network),
+        ("kind", &q.kind),
+        ("event", &q.event),
+    ];
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| (*k, v))
+        }))
+        .finish()
+}
+
+/// The participation table for the chosen period and filters.
+async fn stats_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Query(mut q): Query<StatsQuery>,
+) -> Result<Response, ShowErrorPage> {
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let org = desk.organiser.organisation_id;
+    // Empty form fields mean "not given".
+    for v in [
+        &mut q.year,
+        &mut q.from,
+        &mut q.to,
+        &mut q.network,
+        &mut q.kind,
+        &mut q.event,
+    ] {
+        if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            *v = None;
+        }
+    }
+    if q.year.is_none() && q.from.is_none() && q.to.is_none() {
+        q.year = Some(Utc::now().year().to_string());
+    }
+    q.format = None;
+    let networks = db::networks::list(&state.db.conn, Some(org)).await?;
+    let events = db::events::of_organisation(&state.db.conn, org, 0, 1000).await?;
+    let this_year = Utc::now().year();
+    let mut year_choices = vec![(String::new(), t("desk_stats_period_dates"))];
+    year_choices.extend(
+        (this_year - 5..=this_year + 1)
+            .rev()
+            .map(|y| (y.to_string(), y.to_string())),
+    );
+    let mut network_choices = vec![(String::new(), t("filter_all"))];
+    network_choices.extend(networks.iter().map(|n| (n.slug.clone(), n.name.clone())));
+    let mut kind_choices = vec![(String::new(), t("filter_all"))];
+    kind_choices.extend(
+        EventKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), kind_label(*k, l).to_string())),
+    );
+    let mut event_choices = vec![(String::new(), t("filter_all"))];
+    event_choices.extend(events.iter().map(|e| (e.id.to_string(), e.title.clone())));
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut errors = vec![];
+    let prepared = match prepare(&state, org, q.clone(), Some(Format::Json)).await {
+        Ok(p) => Some(p),
+        Err(ApiError {
+            fields: Some(fields),
+            ..
+        }) => {
+            errors = fields
+                .iter()
+                .map(|(f, p)| ErrorLink {
+                    field: Some(f.clone()),
+                    message: format!(
+                        "{}: {}",
+                        t(&format!("desk_stats_{f}")),
+                        problem_text(p, l).to_lowercase()
+                    ),
+                })
+                .collect();
+            None
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND => return Err(ShowErrorPage::not_found()),
+        Err(e) => return Err(ShowErrorPage::internal(e.message)),
+    };
+    let filters = vec![
+        Field::text("year", t("desk_stats_year"), None)
+            .choices(year_choices, &v(&q.year))
+            .done(&errors),
+        {
+            let mut f = Field::text("from", t("desk_stats_from"), q.from.as_deref())
+                .of_type("date")
+                .optional()
+                .hint(t("desk_stats_from_hint"));
+            f.short = true;
+            f.done(&errors)
+        },
+        {
+            let mut f = Field::text("to", t("desk_stats_to"), q.to.as_deref())
+                .of_type("date")
+                .optional();
+            f.short = true;
+            f.done(&errors)
+        },
+        Field::text("network", t("filter_network"), None)
+            .choices(network_choices, &v(&q.network))
+            .done(&errors),
+        Field::text("kind", t("filter_kind"), None)
+            .choices(kind_choices, &v(&q.kind))
+            .done(&errors),
+        Field::text("event", t("desk_stats_event"), None)
+            .choices(event_choices, &v(&q.event))
+            .done(&errors),
+    ];
+    let query = query_string(&q);
+    let heading = match (&q.year, &q.from, &q.to) {
+        (Some(y), None, None) => t("desk_stats_heading_year").replace("{year}", y),
+        _ => t("desk_stats_heading_period")
+            .replace("{from}", q.from.as_deref().unwrap_or("…"))
+            .replace("{to}", q.to.as_deref().unwrap_or("…")),
+    };
+    let view = prepared.map(|p| {
+        let tbl = &p.table;
+        let row = |name: &str,
+                   region: Option<&str>,
+                   population: Option<i64>,
+                   c: &crate::service::stats::Counts,
+                   per: Option<f64>| Row {
+            name: name.to_string(),
+            region: region.unwrap_or_default().to_string(),
+            population: number(population, l),
+            registered: c.registered,
+            attended: c.attended,
+            participants: c.participants,
+            per_1000: decimal(per, l),
+        };
+        let tz = crate::domain::period::DEFAULT_ZONE;
+        StatsView {
+            filters: filters.clone(),
+            rows: tbl
+                .municipalities
+                .iter()
+                .map(|m| {
+                    row(
+                        &m.name,
+                        m.region.as_deref(),
+                        m.population,
+                        &m.counts,
+                        m.per_1000_inhabitants,
+                    )
+                })
+                .collect(),
+            others: row(
+                &t("desk_stats_others"),
+                None,
+                None,
+                &tbl.others.counts,
+                None,
+            ),
+            total: row(
+                &t("desk_stats_total"),
+                None,
+                tbl.totals.population,
+                &tbl.totals.counts,
+                tbl.totals.per_1000_inhabitants,
+            ),
+            municipalities_with: tbl.totals.municipalities_with_participants,
+            events_count: tbl.totals.events,
+            regions: tbl
+                .regions
+                .iter()
+                .map(|r| {
+                    row(
+                        &r.region,
+                        None,
+                        r.population,
+                        &r.counts,
+                        r.per_1000_inhabitants,
+                    )
+                })
+                .collect(),
+            events: tbl
+                .events
+                .iter()
+                .map(|e| EventRowView {
+                    title: e.title.clone(),
+                    kind: kind_label(e.kind, l).to_string(),
+                    date: e
+                        .starts_at
+                        .with_timezone(&tz)
+                        .format("%d.%m.%Y")
+                        .to_string(),
+                    municipalities: e.municipalities,
+                    from_list: e.participants_from_municipalities,
+                    others: e.participants_others,
+                    participants: e.counts.participants,
+                    recorded: t(if e.attendance_recorded { "yes" } else { "no" }),
+                })
+                .collect(),
+            chart_url: format!("/admin/stats/participation.svg?{query}"),
+            xlsx_url: format!("/admin/stats/participation.xlsx?{query}"),
+            csv_url: format!("/admin/stats/participation.csv?{query}"),
+            svg_url: format!("/admin/stats/participation.svg?{query}"),
+            heading: heading.clone(),
+            has_reference: !tbl.municipalities.is_empty(),
+        }
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let data = match view {
+        Some(v) => serde_json::to_value(v).unwrap_or_default(),
+        None => serde_json::json!({ "filters": filters, "heading": heading }),
+    };
+    Ok(desk_page(&desk, "admin/stats", t("desk_stats_title"))
+        .with(data)
+        .errors(errors)
+        .status(status)
+        .nav("stats")
+        .render(&state.pages, &lang))
+}
+
+/// The same downloads as the API (`participation.xlsx|csv|svg`), with the session.
+async fn stats_file(
+    State(state): State<AppState>,
+    desk: Desk,
+    Path(file): Path<String>,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, ShowErrorPage> {
+    let format = match file.as_str() {
+        "participation.csv" => Format::Csv,
+        "participation.xlsx" => Format::Xlsx,
+        "participation.svg" => Format::Svg,
+        _ => return Err(ShowErrorPage::not_found()),
+    };
+    let prepared = prepare(&state, desk.organiser.organisation_id, q, Some(format))
+        .await
+        .map_err(|e| ShowErrorPage { status: e.status })?;
+    let response = prepared
+        .respond()
+        .await
+        .map_err(|e| ShowErrorPage { status: e.status })?;
+    Ok(no_store(response))
+}
+
+#[derive(Serialize)]
+struct MunicipalityRow {
+    name: String,
+    population: String,
+    region: String,
+}
+
+#[derive(Serialize)]
+struct MunicipalitiesView {
+    rows: Vec<MunicipalityRow>,
+    may_import: bool,
+    file: Field,
+}
+
+async fn render_municipalities(
+    state: &AppState,
+    lang: &Lang,
+    desk: &Desk,
+    errors: Vec<ErrorLink>,
+    status: StatusCode,
+    done_query: &Done,
+) -> Result<Response, ShowErrorPage> {
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let rows = db::organisations::municipalities(&state.db.conn, desk.organiser.organisation_id)
+        .await?
+        .into_iter()
+        .map(|m| MunicipalityRow {
+            name: m.name,
+            population: number(m.population, l),
+            region: m.region.unwrap_or_default(),
+        })
+        .collect();
+    let file = Field::text("file", t("desk_import_file"), None)
+        .of_type("file")
+        .hint(t("desk_import_hint"))
+        .done(&errors);
+    let view = MunicipalitiesView {
+        rows,
+        may_import: access::may_manage_municipalities(desk.actor()),
+        file,
+    };
+    let page = desk_page(desk, "admin/municipalities", t("desk_municipalities_title"))
+        .with(view)
+        .errors(errors)
+        .status(status)
+        .nav("municipalities");
+    Ok(with_done(page, done_query, state, lang).render(&state.pages, lang))
+}
+
+async fn municipalities_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Query(done_query): Query<Done>,
+) -> Result<Response, ShowErrorPage> {
+    render_municipalities(&state, &lang, &desk, vec![], StatusCode::OK, &done_query).await
+}
+
+/// Imports the reference list from an uploaded file (administrators only; every bad line
+/// reported; nothing imported unless the whole file is good).
+async fn import(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    mut multipart: Multipart,
+) -> Result<Response, ShowErrorPage> {
+    let mut csrf = None;
+    let mut bytes = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("file") => bytes = field.bytes().await.ok(),
+            _ => {}
+        }
+    }
+    if !csrf_matches(csrf.as_deref(), &desk) || !access::may_manage_municipalities(desk.actor()) {
+        return Err(ShowErrorPage {
+            status: StatusCode::FORBIDDEN,
+        });
+    }
+    let t = |k: &str| state.pages.text(lang.language, k);
+    let bytes = bytes.filter(|b| !b.is_empty());
+    let Some(bytes) = bytes else {
+        let errors = vec![ErrorLink {
+            field: Some("file".into()),
+            message: t("desk_import_no_file"),
+        }];
+        return render_municipalities(
+            &state,
+            &lang,
+            &desk,
+            errors,
+            StatusCode::BAD_REQUEST,
+            &Done::default(),
+        )
+        .await;
+    };
+    match municipalities::parse(&municipalities::decode(&bytes)) {
+        Ok(rows) => {
+            municipalities::import(&state.db, desk.organiser.organisation_id, &rows).await?;
+            Ok(done("/admin/municipalities", "imported"))
+        }
+        Err(problems) => {
+            let errors = problems
+                .into_iter()
+                .map(|p| ErrorLink {
+                    field: Some("file".into()),
+                    message: p,
+                })
+                .collect();
+            render_municipalities(
+                &state,
+                &lang,
+                &desk,
+                errors,
+                StatusCode::BAD_REQUEST,
+                &Done::default(),
+            )
+            .await
+        }
+    }
+}

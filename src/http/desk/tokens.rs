@@ -1,0 +1,206 @@
+//! API tokens at the desk (created, last used; a new one shown once; revoke after a
+//! confirmation), and the organisation's organisers for administrators.
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::auth::{AdminDesk, Desk, DeskForm};
+use super::{desk_page, done, filled, with_done, Done};
+use crate::db::{self};
+use crate::domain::period;
+use crate::http::extract::parse_id;
+use crate::http::pages::forms::Field;
+use crate::http::pages::lang::Lang;
+use crate::http::pages::ShowErrorPage;
+use crate::http::AppState;
+use crate::service::organisers::{self, AccountError};
+
+/// Token and organiser routes of the desk.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/tokens", get(list).post(create))
+        .route(
+            "/admin/tokens/{id}/revoke",
+            get(confirm_revoke).post(revoke),
+        )
+        .route("/admin/organisers", get(organisers_page))
+}
+
+#[derive(Serialize)]
+struct TokenRow {
+    owner: String,
+    label: String,
+    created: String,
+    last_used: String,
+    revoke_url: String,
+}
+
+#[derive(Serialize)]
+struct TokensView {
+    rows: Vec<TokenRow>,
+    show_owner: bool,
+    label: Field,
+    new_token: Option<String>,
+}
+
+fn when(t: DateTime<Utc>) -> String {
+    t.with_timezone(&period::DEFAULT_ZONE)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}
+
+async fn render(
+    state: &AppState,
+    lang: &Lang,
+    desk: &Desk,
+    new_token: Option<String>,
+    done_query: &Done,
+) -> Result<Response, ShowErrorPage> {
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let actor = desk.actor();
+    let rows = organisers::visible_tokens(&state.db, actor)
+        .await?
+        .into_iter()
+        .map(|(owner, token)| TokenRow {
+            owner: owner.name,
+            label: token.label.unwrap_or_else(|| "–".into()),
+            created: when(token.created_at),
+            last_used: token.last_used_at.map_or_else(|| t("desk_never"), when),
+            revoke_url: format!("/admin/tokens/{}/revoke", token.id),
+        })
+        .collect();
+    let view = TokensView {
+        rows,
+        show_owner: actor.is_admin,
+        label: Field::text("label", t("desk_token_label"), None)
+            .hint(t("desk_token_label_hint"))
+            .optional()
+            .done(&[]),
+        new_token,
+    };
+    let page = desk_page(desk, "admin/tokens", t("desk_tokens_title"))
+        .with(view)
+        .nav("tokens");
+    Ok(with_done(page, done_query, state, lang).render(&state.pages, lang))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Query(done_query): Query<Done>,
+) -> Result<Response, ShowErrorPage> {
+    render(&state, &lang, &desk, None, &done_query).await
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    label: Option<String>,
+}
+
+/// Creates a token and shows it once, in this answer only (never cached, never stored).
+async fn create(
+    State(state): State<AppState>,
+    lang: Lang,
+    DeskForm { desk, form }: DeskForm<NewToken>,
+) -> Result<Response, ShowErrorPage> {
+    let label = filled(&form.label).map(|l| l.chars().take(100).collect::<String>());
+    let (token, _) = organisers::create_token(&state.db, &desk.organiser, label).await?;
+    render(&state, &lang, &desk, Some(token), &Done::default()).await
+}
+
+#[derive(Serialize)]
+struct RevokeView {
+    label: String,
+    owner: String,
+    created: String,
+    action: String,
+}
+
+async fn confirm_revoke(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Path(id): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let id: Uuid = parse_id(&id).map_err(|_| ShowErrorPage::not_found())?;
+    let (owner, token) = organisers::visible_tokens(&state.db, desk.actor())
+        .await?
+        .into_iter()
+        .find(|(_, t)| t.id == id)
+        .ok_or_else(ShowErrorPage::not_found)?;
+    let view = RevokeView {
+        label: token.label.unwrap_or_else(|| "–".into()),
+        owner: owner.name,
+        created: when(token.created_at),
+        action: format!("/admin/tokens/{id}/revoke"),
+    };
+    Ok(desk_page(
+        &desk,
+        "admin/token_revoke",
+        state.pages.text(lang.language, "desk_revoke_title"),
+    )
+    .with(view)
+    .nav("tokens")
+    .render(&state.pages, &lang))
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DeskForm { desk, .. }: DeskForm<Empty>,
+) -> Result<Response, ShowErrorPage> {
+    let id: Uuid = parse_id(&id).map_err(|_| ShowErrorPage::not_found())?;
+    match organisers::revoke_token(&state.db, desk.actor(), id).await {
+        Ok(()) => Ok(done("/admin/tokens", "revoked")),
+        Err(AccountError::NotFound) => Err(ShowErrorPage::not_found()),
+        Err(e) => Err(ShowErrorPage::internal(e)),
+    }
+}
+
+#[derive(Serialize)]
+struct OrganiserRow {
+    name: String,
+    email: String,
+    admin: String,
+    password: String,
+}
+
+/// The organisation's organisers (administrators only).
+async fn organisers_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    AdminDesk(desk): AdminDesk,
+) -> Result<Response, ShowErrorPage> {
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let rows: Vec<OrganiserRow> =
+        db::organisations::organisers_of(&state.db.conn, desk.organiser.organisation_id)
+            .await?
+            .into_iter()
+            .map(|o| OrganiserRow {
+                admin: t(if o.is_admin { "yes" } else { "no" }),
+                password: t(if o.password_hash.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                }),
+                name: o.name,
+                email: o.email,
+            })
+            .collect();
+    Ok(
+        desk_page(&desk, "admin/organisers", t("desk_organisers_title"))
+            .with(serde_json::json!({ "rows": rows }))
+            .nav("organisers")
+            .render(&state.pages, &lang),
+    )
+}

@@ -1,0 +1,241 @@
+//! Organisers' accounts: passwords (argon2id, hashed and checked off the async runtime),
+//! desk sessions, and API tokens.
+use std::sync::LazyLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordVerifier};
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+use uuid::Uuid;
+
+use crate::db::entities::{api_token, organiser, organiser_session};
+use crate::db::{self, Db};
+use crate::domain::access::{self, Actor};
+use crate::domain::normalize_email;
+use crate::domain::passwords::{self, WeakPassword, SESSION_IDLE, SESSION_LIFETIME};
+use crate::links;
+
+/// Why an account change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("no organiser has that address")]
+    UnknownOrganiser,
+    #[error("the password {0}")]
+    Weak(#[from] WeakPassword),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// The actor an organiser is.
+pub fn actor(o: &organiser::Model) -> Actor {
+    Actor {
+        organiser_id: o.id,
+        organisation_id: o.organisation_id,
+        is_admin: o.is_admin,
+    }
+}
+
+fn hash_password(password: String) -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .and_then(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed))
+        .is_ok()
+}
+
+/// A hash to check against when the address has no password, so a wrong address takes as
+/// long as a wrong password.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(links::new_secret()).unwrap_or_default());
+
+/// Sets the password of the organiser(s) with `email` (every organisation they belong to),
+/// and ends their sessions. Returns how many accounts changed.
+pub async fn set_password(db: &Db, email: &str, password: String) -> Result<usize, AccountError> {
+    passwords::check_new_password(&password)?;
+    let accounts =
+        db::organisations::organisers_by_email(&db.conn, &normalize_email(email)).await?;
+    if accounts.is_empty() {
+        return Err(AccountError::UnknownOrganiser);
+    }
+    let hash = tokio::task::spawn_blocking(move || hash_password(password))
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?
+        .map_err(AccountError::Hashing)?;
+    let now = Utc::now();
+    let tx = db.begin_write().await?;
+    for o in &accounts {
+        db::organisations::set_password(&*tx, o.id, &hash, now).await?;
+        db::sessions::delete_of(&*tx, o.id).await?;
+    }
+    tx.commit().await?;
+    Ok(accounts.len())
+}
+
+/// A new desk session: the cookie value (shown to the browser, stored only as a hash) and
+/// its CSRF token.
+pub struct NewSession {
+    pub organiser: organiser::Model,
+    pub cookie: String,
+}
+
+/// Signs an organiser in. A wrong address and a wrong password are refused alike, in the
+/// same time (`None`).
+pub async fn sign_in(
+    db: &Db,
+    email: &str,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<Option<NewSession>, AccountError> {
+    let candidates: Vec<organiser::Model> =
+        db::organisations::organisers_by_email(&db.conn, &normalize_email(email))
+            .await?
+            .into_iter()
+            .filter(|o| o.password_hash.is_some())
+            .collect();
+    let hashes: Vec<String> = candidates
+        .iter()
+        .filter_map(|o| o.password_hash.clone())
+        .collect();
+    let matched = tokio::task::spawn_blocking(move || {
+        if hashes.is_empty() {
+            verify_password(&password, &DUMMY_HASH);
+            return None;
+        }
+        hashes.iter().position(|h| verify_password(&password, h))
+    })
+    .await
+    .map_err(|e| AccountError::Hashing(e.to_string()))?;
+    let Some(index) = matched else {
+        return Ok(None);
+    };
+    let organiser = candidates[index].clone();
+    let cookie = links::new_secret();
+    let tx = db.begin_write().await?;
+    db::sessions::insert(
+        &*tx,
+        organiser_session::Model {
+            id_hash: links::hash(&cookie),
+            organiser_id: organiser.id,
+            csrf_token: links::new_secret(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + SESSION_LIFETIME,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(NewSession { organiser, cookie }))
+}
+
+/// The organiser and session a cookie belongs to, if it is still valid (not idle too long,
+/// not past its lifetime). Use is recorded at most once a minute.
+pub async fn session(
+    db: &Db,
+    cookie: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(organiser::Model, organiser_session::Model)>, DbErr> {
+    if cookie.len() > links::MAX_TOKEN_LEN {
+        return Ok(None);
+    }
+    let id_hash = links::hash(cookie);
+    let Some(session) = db::sessions::find(&db.conn, &id_hash).await? else {
+        return Ok(None);
+    };
+    if session.expires_at <= now || session.last_seen_at + SESSION_IDLE <= now {
+        return Ok(None);
+    }
+    let Some(organiser) = db::organisations::organiser(&db.conn, session.organiser_id).await?
+    else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at > chrono::Duration::minutes(1) {
+        let tx = db.begin_write().await?;
+        db::sessions::touch(&*tx, &id_hash, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some((organiser, session)))
+}
+
+/// Ends a session on the server (the cookie then opens nothing).
+pub async fn sign_out(db: &Db, cookie: &str) -> Result<(), DbErr> {
+    let tx = db.begin_write().await?;
+    db::sessions::delete(&*tx, &links::hash(cookie)).await?;
+    tx.commit().await
+}
+
+/// Removes expired sessions (the scheduler calls this).
+pub async fn forget_expired_sessions(db: &Db, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let tx = db.begin_write().await?;
+    let n = db::sessions::delete_expired(&*tx, now, now - SESSION_IDLE).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Creates an API token for `owner`; the token itself is returned once, only its hash is kept.
+pub async fn create_token(
+    db: &Db,
+    owner: &organiser::Model,
+    label: Option<String>,
+) -> Result<(String, api_token::Model), DbErr> {
+    let token = links::new_api_token();
+    let tx = db.begin_write().await?;
+    let saved = db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label).await?;
+    tx.commit().await?;
+    Ok((token, saved))
+}
+
+/// Revokes a token, if `actor` may manage its owner's tokens (else: not found). It answers
+/// 401 at once.
+pub async fn revoke_token(db: &Db, actor: Actor, token_id: Uuid) -> Result<(), AccountError> {
+    let token = db::organisations::token(&db.conn, token_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    let owner = db::organisations::organiser(&db.conn, token.organiser_id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    if !access::may_manage_tokens_of(actor, owner.id, owner.organisation_id) {
+        return Err(AccountError::NotFound);
+    }
+    let tx = db.begin_write().await?;
+    db::organisations::delete_token(&*tx, token_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The tokens `actor` may see: their own, or (administrators) the organisation's.
+pub async fn visible_tokens(
+    db: &Db,
+    actor: Actor,
+) -> Result<Vec<(organiser::Model, api_token::Model)>, DbErr> {
+    let organisers = if access::may_manage_organisers(actor) {
+        db::organisations::organisers_of(&db.conn, actor.organisation_id).await?
+    } else {
+        db::organisations::organiser(&db.conn, actor.organiser_id)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let ids: Vec<Uuid> = organisers.iter().map(|o| o.id).collect();
+    let tokens = db::organisations::tokens_of(&db.conn, &ids).await?;
+    Ok(tokens
+        .into_iter()
+        .filter_map(|t| {
+            organisers
+                .iter()
+                .find(|o| o.id == t.organiser_id)
+                .map(|o| (o.clone(), t))
+        })
+        .collect())
+}
