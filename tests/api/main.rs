@@ -4,6 +4,7 @@ mod helpers;
 mod concurrency;
 mod core;
 mod desk;
+mod desk_pages;
 mod feeds;
 mod input;
 mod isolation;

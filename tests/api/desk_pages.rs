@@ -1,0 +1,742 @@
+//! The organiser desk without a browser: sign-in, sessions and CSRF, roles, isolation
+//! between organisations, tokens, and an event's life at the desk, on both engines.
+use std::time::{Duration, Instant};
+
+use reqwest::{header, redirect, StatusCode};
+use samling::db::entities::organiser_session;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+use crate::helpers::{Engine, TestApp};
+use crate::on_both_engines;
+
+on_both_engines!(
+    sign_in_sessions_and_csrf,
+    other_organisations_get_404,
+    admin_only_actions,
+    tokens_from_the_desk,
+    an_event_at_the_desk
+);
+
+const PASSWORD: &str = "gul-hest-leser-avis";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A signed-in organiser: the session cookie and the CSRF token of its forms.
+struct Desk {
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl Desk {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        browser()
+            .get(format!("{}{path}", self.base))
+            .header(header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = form.to_vec();
+        form.push(("csrf", &self.csrf));
+        self.post_raw(path, &form).await
+    }
+
+    async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        browser()
+            .post(format!("{}{path}", self.base))
+            .header(header::COOKIE, &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// A new organiser of `slug` with a password: their address.
+async fn organiser(app: &TestApp, slug: &str, admin: bool) -> String {
+    let (email, _) = app.new_organiser(slug, admin).await;
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+        .await
+        .unwrap();
+    email
+}
+
+async fn sign_in_raw(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    browser()
+        .post(format!("{}/admin/sign-in", app.base))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> Desk {
+    let res = sign_in_raw(app, email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let mut desk = Desk {
+        base: app.base.clone(),
+        cookie,
+        csrf: String::new(),
+    };
+    let html = desk.get("/admin").await.text().await.unwrap();
+    desk.csrf = csrf_in(&html);
+    desk
+}
+
+async fn sign_in_sessions_and_csrf(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let email = organiser(&app, "centre", false).await;
+    let (status, page) = {
+        let res = browser()
+            .get(format!("{}/admin", app.base))
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"email\"") && page.contains("name=\"password\""));
+
+    // A wrong password and an unknown address: the same answer, in about the same time.
+    let mut times = [Duration::MAX, Duration::MAX];
+    let mut bodies = [String::new(), String::new()];
+    for _ in 0..3 {
+        for (i, who) in [email.as_str(), "nobody@example.org"].iter().enumerate() {
+            let started = Instant::now();
+            let res = sign_in_raw(&app, who, "not-the-right-password").await;
+            times[i] = times[i].min(started.elapsed());
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+            assert!(res.headers().get(header::SET_COOKIE).is_none());
+            bodies[i] = res.text().await.unwrap().replace(who, "ADDRESS");
+        }
+    }
+    assert_eq!(
+        bodies[0], bodies[1],
+        "the answer does not tell which was wrong"
+    );
+    assert!(bodies[0].contains("<title>Feil: "));
+    let (fast, slow) = (times[0].min(times[1]), times[0].max(times[1]));
+    assert!(
+        slow < fast * 3 + Duration::from_millis(20),
+        "both take the time of a hash: {times:?}"
+    );
+
+    // Signed in: the cookie's flags, and the desk.
+    let res = sign_in_raw(&app, &email, PASSWORD).await;
+    let set = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/admin"] {
+        assert!(set.contains(flag), "{flag} in {set}");
+    }
+    assert!(!set.contains("Secure"), "not on plain http");
+    let desk = sign_in(&app, &email).await;
+    let res = desk.get("/admin").await;
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    assert!(res.text().await.unwrap().contains("/admin/sign-out"));
+
+    // No CSRF token, or a wrong one: refused with a page saying so; the right one works.
+    let form = [("name", "Nettverk"), ("slug", "nett-a")];
+    let res = desk.post_raw("/admin/networks", &form).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("<main"));
+    let mut wrong = form.to_vec();
+    wrong.push(("csrf", "not-the-token"));
+    assert_eq!(
+        desk.post_raw("/admin/networks", &wrong).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        desk.post("/admin/networks", &form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A POST without a session at all is refused too.
+    let res = browser()
+        .post(format!("{}/admin/networks", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Sessions end: idle too long, past their lifetime, or signed out.
+    let idle = sign_in(&app, &email).await;
+    let expired = sign_in(&app, &email).await;
+    let hash = |d: &Desk| samling::links::hash(d.cookie.split_once('=').unwrap().1);
+    organiser_session::Entity::update_many()
+        .col_expr(
+            organiser_session::Column::LastSeenAt,
+            (chrono::Utc::now() - chrono::Duration::hours(3)).into(),
+        )
+        .filter(organiser_session::Column::IdHash.eq(hash(&idle)))
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    organiser_session::Entity::update_many()
+        .col_expr(
+            organiser_session::Column::ExpiresAt,
+            (chrono::Utc::now() - chrono::Duration::seconds(1)).into(),
+        )
+        .filter(organiser_session::Column::IdHash.eq(hash(&expired)))
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    for ended in [&idle, &expired] {
+        let res = ended.get("/admin/networks").await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "back to the sign-in form"
+        );
+        assert_eq!(res.headers()[header::LOCATION], "/admin");
+    }
+    let res = desk.post("/admin/sign-out", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        desk.get("/admin/networks").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let left = organiser_session::Entity::find()
+        .filter(organiser_session::Column::IdHash.eq(hash(&desk)))
+        .one(&app.db.conn)
+        .await
+        .unwrap();
+    assert!(left.is_none(), "sign-out ends the session on the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secure_cookie_on_https() {
+    let app = TestApp::spawn_with(Engine::Sqlite, None, |s| {
+        s.base_url = "https://samling.example.no".into();
+    })
+    .await
+    .unwrap();
+    let email = organiser(&app, "centre", false).await;
+    let res = sign_in_raw(&app, &email, PASSWORD).await;
+    assert!(res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+    assert!(res.headers()[header::STRICT_TRANSPORT_SECURITY]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_password_from_the_command_line() {
+    use std::io::Write;
+    let app = TestApp::spawn(Engine::Sqlite, None).await.unwrap();
+    let (email, _) = app.new_organiser("centre", true).await;
+    let database = format!(
+        "sqlite://{}",
+        app.outbox_dir
+            .parent()
+            .unwrap()
+            .join("samling.db")
+            .display()
+    );
+    let run = |password: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_samling"))
+            .args(["organiser", "set-password", "--email", &email])
+            .env("SAMLING_DATABASE_URL", &database)
+            .env("SAMLING_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("kort");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12"));
+    let common = run("qwerty123456");
+    assert!(String::from_utf8_lossy(&common.stderr).contains("most common"));
+    assert!(run(PASSWORD).status.success());
+    assert_eq!(
+        sign_in_raw(&app, &email, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn other_organisations_get_404(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    app.post("/networks", json!({"slug": "ours", "name": "Ours"}))
+        .await;
+    let event = app.event(json!({"network": "ours"})).await;
+    let (_, signup) = app.sign_up(&event, "Kari", "kari@example.no").await;
+    let rid = signup["id"].as_str().unwrap();
+    let session = app.public_event(&event).await["sessions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stranger = organiser(&app, "another-centre", true).await;
+    let desk = sign_in(&app, &stranger).await;
+    for path in [
+        format!("/admin/events/{event}"),
+        format!("/admin/events/{event}/edit"),
+        format!("/admin/events/{event}/cancel"),
+        format!("/admin/events/{event}/capacity?capacity=5"),
+        format!("/admin/events/{event}/attendance?session={session}"),
+        format!("/admin/events/{event}/registrations/{rid}/cancel"),
+        format!("/admin/events/{event}/registrations.xlsx"),
+        format!("/admin/events/{event}/registrations.csv"),
+        "/admin/networks/ours".to_string(),
+        format!("/admin/stats?event={event}"),
+        "/admin/stats/participation.xlsx?network=ours".to_string(),
+    ] {
+        assert_eq!(
+            desk.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
+    }
+    for path in [
+        format!("/admin/events/{event}/edit"),
+        format!("/admin/events/{event}/publish"),
+        format!("/admin/events/{event}/cancel"),
+        format!("/admin/events/{event}/capacity"),
+        format!("/admin/events/{event}/attendance"),
+        format!("/admin/events/{event}/registrations/{rid}/cancel"),
+        "/admin/networks/ours/members".to_string(),
+        "/admin/networks/ours/members/paste".to_string(),
+        "/admin/networks/ours/members/remove".to_string(),
+    ] {
+        assert_eq!(
+            desk.post(&path, &[("capacity", "5"), ("title", "x")])
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "POST {path}"
+        );
+    }
+    assert_eq!(
+        app.registrations(&event).await[0]["status"],
+        "confirmed",
+        "nothing changed"
+    );
+    let own = desk.get("/admin").await.text().await.unwrap();
+    assert!(
+        !own.contains("Fagdag rehabilitering"),
+        "their list has only their events"
+    );
+}
+
+async fn admin_only_actions(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let plain = organiser(&app, "centre", false).await;
+    let admin = organiser(&app, "centre", true).await;
+    let plain_desk = sign_in(&app, &plain).await;
+    let admin_desk = sign_in(&app, &admin).await;
+    assert_eq!(
+        plain_desk.get("/admin/organisers").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = admin_desk.get("/admin/organisers").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains(&plain));
+    let plain_nav = plain_desk.get("/admin").await.text().await.unwrap();
+    assert!(!plain_nav.contains("href=\"/admin/organisers\""));
+
+    // The municipality list: an upload form for administrators only.
+    let upload = |desk: &Desk| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", desk.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(
+                    b"Kommune;Innbyggere;Region\nHorten;28 039;Vestfold\n".to_vec(),
+                )
+                .file_name("kommuner.csv"),
+            );
+        browser()
+            .post(format!("{}/admin/municipalities", desk.base))
+            .header(header::COOKIE, &desk.cookie)
+            .multipart(form)
+            .send()
+    };
+    assert_eq!(
+        upload(&plain_desk).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(!plain_desk
+        .get("/admin/municipalities")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("multipart/form-data"));
+    let res = upload(&admin_desk).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = admin_desk
+        .get("/admin/municipalities")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Horten") && list.contains("28"));
+    // A bad file: every bad line named, nothing imported.
+    let bad = reqwest::multipart::Form::new()
+        .text("csrf", admin_desk.csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"Asker;mange\nNes;1;r;x\n".to_vec())
+                .file_name("k.csv"),
+        );
+    let res = browser()
+        .post(format!("{}/admin/municipalities", app.base))
+        .header(header::COOKIE, &admin_desk.cookie)
+        .multipart(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("line 1") && html.contains("line 2"));
+
+    // The same rule in the API.
+    let plain_token = app.organiser_token("centre").await;
+    let import = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/municipalities/import"))
+                .bearer_auth(token)
+                .body("Larvik;49 012;Vestfold\n")
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(import(plain_token).await, StatusCode::FORBIDDEN);
+    assert_eq!(import(app.token.clone()).await, StatusCode::OK);
+}
+
+async fn tokens_from_the_desk(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let email = organiser(&app, "centre", false).await;
+    let desk = sign_in(&app, &email).await;
+    let res = desk
+        .post("/admin/tokens", &[("label", "Excel-skript")])
+        .await;
+    assert_eq!(res.status(), 200, "shown once, in this answer");
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    let html = res.text().await.unwrap();
+    let at = html
+        .find("value=\"sam_")
+        .expect("the new token on the page")
+        + 7;
+    let token: String = html[at..].split('"').next().unwrap().to_string();
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "/networks/nope/members",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status, 404,
+        "the token works (404: no such network, not 401)"
+    );
+    let list = desk.get("/admin/tokens").await.text().await.unwrap();
+    assert!(
+        list.contains("Excel-skript") && !list.contains(&token),
+        "listed, never shown again"
+    );
+    let row = list
+        .split("<tr>")
+        .find(|r| r.contains("Excel-skript"))
+        .unwrap();
+    assert!(!row.contains("aldri"), "its last use is recorded: {row}");
+    let revoke = list
+        .split("href=\"")
+        .find(|s| s.contains("/revoke\""))
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .expect("a revoke link");
+    assert_eq!(
+        desk.get(&revoke).await.status(),
+        200,
+        "a confirmation first"
+    );
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "/networks/nope/members",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "still valid before the confirmation");
+    assert_eq!(
+        desk.post(&revoke, &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, body) = app
+        .call(
+            reqwest::Method::GET,
+            "/networks/nope/members",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (401, json!("unauthorized"))
+    );
+    // Someone else's token is not theirs to see or revoke.
+    let other = organiser(&app, "centre", false).await;
+    let other_desk = sign_in(&app, &other).await;
+    assert_eq!(
+        other_desk.get(&revoke).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn an_event_at_the_desk(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    app.post("/networks", json!({"slug": "demens", "name": "Demens"}))
+        .await;
+    let email = organiser(&app, "centre", false).await;
+    let desk = sign_in(&app, &email).await;
+    let day = |days: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let (d1, d2) = (day(20), day(50));
+    let mut form = vec![
+        ("title", "Kurs i to samlinger"),
+        ("kind", "course"),
+        ("network", "demens"),
+        ("capacity", "1"),
+        ("waitlist", "true"),
+        ("session_id", ""),
+        ("session_date", d1.as_str()),
+        ("session_start", "09:00"),
+        ("session_end", "15:00"),
+        ("session_location", "Horten"),
+        ("session_online_url", ""),
+        ("action", "add_session"),
+    ];
+    // "Add another session" draws the form again with the input kept and a new row.
+    let res = desk.post("/admin/events/new", &form).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"Kurs i to samlinger\""));
+    assert_eq!(html.matches("name=\"session_date\"").count(), 2);
+    // An error keeps everything and says what is wrong.
+    form.retain(|(k, _)| *k != "action" && *k != "title");
+    form.extend([("title", ""), ("action", "publish")]);
+    let res = desk.post("/admin/events/new", &form).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<title>Feil: ") && html.contains("href=\"#title\""));
+    assert!(html.contains(&format!("value=\"{d1}\"")));
+    form.retain(|(k, _)| *k != "title");
+    form.push(("title", "Kurs i to samlinger"));
+    form.extend([
+        ("session_id", ""),
+        ("session_date", d2.as_str()),
+        ("session_start", "09.00"),
+        ("session_end", "15.00"),
+        ("session_location", "Horten"),
+        ("session_online_url", ""),
+    ]);
+    let res = desk.post("/admin/events/new", &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let event = location
+        .trim_start_matches("/admin/events/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let public = app.public_event(&event).await;
+    assert_eq!(public["status"], "published");
+    assert_eq!(public["sessions"].as_array().unwrap().len(), 2);
+    let s1 = public["sessions"][0]["id"].as_str().unwrap().to_string();
+    let home = reqwest::get(format!("{}/", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Kurs i to samlinger"));
+
+    let (_, ase) = app.sign_up(&event, "Åse Øvrebø", "ase@example.no").await;
+    let (_, bo) = app.sign_up(&event, "Bo Berg", "bo@example.no").await;
+    assert_eq!(bo["status"], "waitlisted");
+    let page = desk.get(&location).await.text().await.unwrap();
+    assert!(page.contains("Åse Øvrebø") && page.contains("Bo Berg"));
+    assert!(page.contains("registrations.xlsx") && page.contains("registrations.csv"));
+
+    // Attendance for session 1 as a checklist.
+    let ase_id = ase["id"].as_str().unwrap();
+    let sheet = desk
+        .get(&format!("/admin/events/{event}/attendance?session={s1}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(sheet.contains(&format!("value=\"{ase_id}\"")));
+    let res = desk
+        .post(
+            &format!("/admin/events/{event}/attendance"),
+            &[
+                ("session", s1.as_str()),
+                ("listed", ase_id),
+                ("came", ase_id),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, summary) = app.get(&format!("/events/{event}/attendance")).await;
+    assert_eq!(summary["sessions"][0]["attended"], 1);
+    assert_eq!(summary["sessions"][1]["attended"], 0);
+
+    // The attendee list as the organiser downloads it, read back by calamine.
+    let res = desk
+        .get(&format!("/admin/events/{event}/registrations.xlsx"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("Deltakere").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let header = &rows[0];
+    let col = header
+        .iter()
+        .position(|h| h.starts_with("Møtt økt 1"))
+        .expect("a column per session");
+    let ase_row = rows.iter().find(|r| r[0] == "Åse Øvrebø").expect("her row");
+    assert_eq!(ase_row[col], "ja");
+    // Without the session the download is not served.
+    let res = browser()
+        .get(format!(
+            "{}/admin/events/{event}/registrations.xlsx",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Raising the capacity shows who gets a seat before it happens.
+    let preview = desk
+        .get(&format!("/admin/events/{event}/capacity?capacity=2"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains("Bo Berg"));
+    assert_eq!(
+        app.registrations(&event).await[1]["status"],
+        "waitlisted",
+        "a preview changes nothing"
+    );
+    assert_eq!(
+        desk.post(
+            &format!("/admin/events/{event}/capacity"),
+            &[("capacity", "2")]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.registrations(&event).await[1]["status"], "confirmed");
+
+    // Cancelling on someone's behalf, after a confirmation step; they are told.
+    let bo_id = bo["id"].as_str().unwrap();
+    let path = format!("/admin/events/{event}/registrations/{bo_id}/cancel");
+    assert!(desk
+        .get(&path)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Bo Berg"));
+    assert_eq!(desk.post(&path, &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.registrations(&event).await[1]["status"], "cancelled");
+
+    // Cancelling the event says how many will be told, and tells them.
+    let confirm = desk
+        .get(&format!("/admin/events/{event}/cancel"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("<strong>1</strong>"));
+    let res = desk
+        .post(
+            &format!("/admin/events/{event}/cancel"),
+            &[("reason", "Sykdom")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.public_event(&event).await["status"], "cancelled");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, mails) = app.get(&format!("/events/{event}/mails")).await;
+    let kinds: Vec<&str> = mails
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "confirmation",
+        "waitlisted",
+        "promoted",
+        "cancelled",
+        "event_cancelled",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let page = desk.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("Avlyst"),
+        "the desk shows the mail status and the event's state"
+    );
+}
