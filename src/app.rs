@@ -52,6 +52,7 @@ impl Application {
             state: AppState {
                 db,
                 mailer,
+                limits: Arc::new(crate::http::limits::Limits::new(&settings.rate_limits)),
                 settings: Arc::new(settings),
                 pages: Arc::new(crate::http::pages::Pages::load().map_err(|e| anyhow::anyhow!(e))?),
             },
@@ -84,12 +85,12 @@ impl Application {
             .await
             .context("cannot start the scheduler")?;
         tracing::info!(address = %self.listener.local_addr()?, "Samling is listening");
-        let served = axum::serve(self.listener, http::router(state))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = state.settings.http.clone();
+        http::server::serve(self.listener, http::router(state), limits, shutdown).await;
+        tracing::info!("requests finished; stopping the background work");
         let _ = scheduler.shutdown().await;
         worker.abort();
-        served.context("HTTP server failed")
+        Ok(())
     }
 }
 

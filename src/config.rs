@@ -28,6 +28,118 @@ struct RawSettings {
     secret_key: Option<String>,
     log: String,
     log_format: String,
+    trusted_proxies: String,
+    rate_signups_per_event_per_minute: u32,
+    rate_signups_per_hour: u32,
+    rate_participant_posts_per_minute: u32,
+    rate_sign_ins_per_minute: u32,
+    rate_sign_in_free_failures: u32,
+    rate_personal_feed_per_minute: u32,
+    rate_requests_per_minute: u32,
+    http_header_timeout_seconds: u64,
+    http_request_timeout_seconds: u64,
+    http_max_connections: usize,
+    http_max_header_bytes: usize,
+    http_max_uri_bytes: usize,
+    http_drain_seconds: u64,
+    retention_months: u32,
+    retention_cancelled_days: u32,
+}
+
+/// Abuse limits (see `config/default.toml` for the numbers and why); 0 turns one off.
+#[derive(Debug, Clone, Default)]
+pub struct RateLimits {
+    pub signups_per_event_per_minute: u32,
+    pub signups_per_hour: u32,
+    pub participant_posts_per_minute: u32,
+    pub sign_ins_per_minute: u32,
+    pub sign_in_free_failures: u32,
+    pub personal_feed_per_minute: u32,
+    pub requests_per_minute: u32,
+}
+
+impl RateLimits {
+    /// Every limit off (benchmarks and tests that are not about limits).
+    pub fn off() -> RateLimits {
+        RateLimits {
+            sign_in_free_failures: u32::MAX,
+            ..RateLimits::default()
+        }
+    }
+}
+
+/// The HTTP server's time and size limits.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Time to send a request's headers; also how long an idle keep-alive connection stays.
+    pub header_timeout: Duration,
+    /// Time to answer a request.
+    pub request_timeout: Duration,
+    pub max_connections: usize,
+    pub max_header_bytes: usize,
+    pub max_uri_bytes: usize,
+    /// How long shutdown waits for requests in flight.
+    pub drain: Duration,
+}
+
+/// Proxies whose `X-Forwarded-For`/`Forwarded` headers are believed: addresses or CIDR
+/// ranges (`10.0.0.0/8, 192.0.2.7`). Empty: none, the socket's peer is the client.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<(std::net::IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Reads a comma list of addresses and CIDR ranges.
+    pub fn parse(text: &str) -> Result<TrustedProxies, String> {
+        let mut out = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (addr, bits) = match part.split_once('/') {
+                Some((a, b)) => (a, Some(b)),
+                None => (part, None),
+            };
+            let addr: std::net::IpAddr = addr
+                .parse()
+                .map_err(|_| format!("'{part}' is not an address or a CIDR range"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let bits = match bits {
+                None => max,
+                Some(b) => b
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|b| *b <= max)
+                    .ok_or_else(|| format!("'{part}' has a bad prefix length"))?,
+            };
+            out.push((addr, bits));
+        }
+        Ok(TrustedProxies(out))
+    }
+
+    /// Whether `addr` is one of the trusted proxies.
+    pub fn contains(&self, addr: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let addr = match addr {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(addr),
+            v4 => v4,
+        };
+        self.0.iter().any(|(net, bits)| match (net, addr) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if *bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - bits)
+                };
+                u32::from(*n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if *bits == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - bits)
+                };
+                u128::from(*n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        })
+    }
 }
 
 /// Checked settings for one Samling process. `Debug` hides passwords and keys.
@@ -50,6 +162,13 @@ pub struct Settings {
     pub secret_key: Option<String>,
     pub log: String,
     pub log_json: bool,
+    pub trusted_proxies: TrustedProxies,
+    pub rate_limits: RateLimits,
+    pub http: HttpLimits,
+    /// Personal data of registrations to events that ended longer ago is anonymised.
+    pub retention_months: u32,
+    /// Cancelled registrations lose their personal data after this many days.
+    pub retention_cancelled_days: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -69,6 +188,11 @@ impl std::fmt::Debug for Settings {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("log", &self.log)
             .field("log_json", &self.log_json)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limits", &self.rate_limits)
+            .field("http", &self.http)
+            .field("retention_months", &self.retention_months)
+            .field("retention_cancelled_days", &self.retention_cancelled_days)
             .finish()
     }
 }
@@ -194,6 +318,35 @@ impl Settings {
                 "must be at least 32 characters (or empty)",
             ));
         }
+        let trusted_proxies =
+            TrustedProxies::parse(&raw.trusted_proxies).map_err(|p| bad("trusted_proxies", p))?;
+        for (key, value) in [
+            (
+                "http_header_timeout_seconds",
+                raw.http_header_timeout_seconds,
+            ),
+            (
+                "http_request_timeout_seconds",
+                raw.http_request_timeout_seconds,
+            ),
+            ("http_drain_seconds", raw.http_drain_seconds),
+        ] {
+            if !(1..=3600).contains(&value) {
+                return Err(bad(key, "must be from 1 to 3600 seconds"));
+            }
+        }
+        if raw.http_max_connections == 0 {
+            return Err(bad("http_max_connections", "must be at least 1"));
+        }
+        if raw.http_max_header_bytes < 4096 || raw.http_max_uri_bytes < 1024 {
+            return Err(bad(
+                "http_max_header_bytes",
+                "headers need at least 4096 bytes and URLs 1024",
+            ));
+        }
+        if raw.retention_months == 0 || raw.retention_cancelled_days == 0 {
+            return Err(bad("retention_months", "retention must be at least 1"));
+        }
         let log_json = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -214,6 +367,26 @@ impl Settings {
             secret_key,
             log: raw.log,
             log_json,
+            trusted_proxies,
+            rate_limits: RateLimits {
+                signups_per_event_per_minute: raw.rate_signups_per_event_per_minute,
+                signups_per_hour: raw.rate_signups_per_hour,
+                participant_posts_per_minute: raw.rate_participant_posts_per_minute,
+                sign_ins_per_minute: raw.rate_sign_ins_per_minute,
+                sign_in_free_failures: raw.rate_sign_in_free_failures,
+                personal_feed_per_minute: raw.rate_personal_feed_per_minute,
+                requests_per_minute: raw.rate_requests_per_minute,
+            },
+            http: HttpLimits {
+                header_timeout: Duration::from_secs(raw.http_header_timeout_seconds),
+                request_timeout: Duration::from_secs(raw.http_request_timeout_seconds),
+                max_connections: raw.http_max_connections,
+                max_header_bytes: raw.http_max_header_bytes,
+                max_uri_bytes: raw.http_max_uri_bytes,
+                drain: Duration::from_secs(raw.http_drain_seconds),
+            },
+            retention_months: raw.retention_months,
+            retention_cancelled_days: raw.retention_cancelled_days,
         })
     }
 }

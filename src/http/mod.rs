@@ -4,8 +4,10 @@ pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod feeds;
+pub mod limits;
 pub mod pages;
 pub mod security;
+pub mod server;
 
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ pub struct AppState {
     pub mailer: Mailer,
     pub settings: Arc<Settings>,
     pub pages: Arc<pages::Pages>,
+    pub limits: Arc<limits::Limits>,
 }
 
 /// The whole router.
@@ -51,10 +54,67 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state.clone(), bounded))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %masked_path(request.uri().path()),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    |response: &axum::http::Response<_>,
+                     latency: std::time::Duration,
+                     _span: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            latency_ms = latency.as_millis() as u64,
+                            "answered"
+                        );
+                    },
+                ),
+        )
         .with_state(state)
+}
+
+/// A path as logs show it: the token of `/r/{token}…` and `/feeds/me/{token}.ics` is
+/// masked, so logs never hold a link that opens anything.
+pub fn masked_path(path: &str) -> String {
+    for prefix in ["/r/", "/feeds/me/", "/api/v1/registrations/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let end = rest.find(['/', '.']).unwrap_or(rest.len());
+            return format!("{prefix}***{}", &rest[end..]);
+        }
+    }
+    path.to_string()
+}
+
+/// The size and time limits of a request: a URL over the limit is a 414, and a request
+/// that takes longer than the limit is answered 503 (and its work dropped).
+async fn bounded(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limits = &state.settings.http;
+    let length = request.uri().path().len() + request.uri().query().map_or(0, str::len);
+    if length > limits.max_uri_bytes {
+        return StatusCode::URI_TOO_LONG.into_response();
+    }
+    match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request took longer than the request timeout");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// 200 when the database answers, 503 otherwise.

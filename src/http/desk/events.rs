@@ -1395,6 +1395,7 @@ async fn attendance_sheet(
     desk: Desk,
     Path(id): Path<String>,
     Query(q): Query<SheetQuery>,
+    Query(done_query): Query<Done>,
 ) -> Result<Response, ShowErrorPage> {
     let ctx = own_event(&state, &desk, &id).await?;
     let l = lang.language;
@@ -1461,12 +1462,10 @@ async fn attendance_sheet(
         action: format!("/admin/events/{}/attendance", ctx.event.id),
         back_url: format!("/admin/events/{}", ctx.event.id),
     };
-    Ok(
-        desk_page(&desk, "admin/attendance", t("desk_attendance_title"))
-            .with(view)
-            .nav("events")
-            .render(&state.pages, &lang),
-    )
+    let page = desk_page(&desk, "admin/attendance", t("desk_attendance_title"))
+        .with(view)
+        .nav("events");
+    Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
 }
 
 #[derive(Deserialize)]

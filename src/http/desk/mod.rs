@@ -152,8 +152,15 @@ async fn sign_in(
             StatusCode::BAD_REQUEST,
         ));
     }
+    // Failed attempts on an account make the next ones wait, growing; while it waits the
+    // password is not even checked.
+    let account = crate::domain::normalize_email(&email);
+    if let Some(wait) = state.limits.sign_in_wait(&account) {
+        return Ok(crate::http::limits::too_many("/admin/sign-in", wait));
+    }
     match organisers::sign_in(&state.db, &email, password, Utc::now()).await {
         Ok(Some(session)) => {
+            state.limits.sign_in_succeeded(&account);
             let mut response = see_other("/admin");
             let secure = state.settings.base_url.starts_with("https://");
             response.headers_mut().insert(
@@ -162,16 +169,19 @@ async fn sign_in(
             );
             Ok(response)
         }
-        Ok(None) => Ok(sign_in_page(
-            &state,
-            &lang,
-            &email,
-            vec![ErrorLink {
-                field: Some("email".into()),
-                message: t("desk_error_sign_in"),
-            }],
-            StatusCode::UNAUTHORIZED,
-        )),
+        Ok(None) => {
+            state.limits.sign_in_failed(&account);
+            Ok(sign_in_page(
+                &state,
+                &lang,
+                &email,
+                vec![ErrorLink {
+                    field: Some("email".into()),
+                    message: t("desk_error_sign_in"),
+                }],
+                StatusCode::UNAUTHORIZED,
+            ))
+        }
         Err(e) => Err(ShowErrorPage::internal(e)),
     }
 }

@@ -223,7 +223,7 @@ impl Page {
         let common = json!({
             "lang": lang.language.as_str(),
             "t": pages.texts[&lang.language],
-            "title": self.title,
+            "page_title": self.title,
             "stylesheet": pages.stylesheet_href,
             "errors": self.errors,
             "notice": self.notice,
@@ -236,8 +236,11 @@ impl Page {
                 "label": pages.text(other, "language_name"),
             },
         });
+        // The page's own data keeps its keys; the common ones fill in the rest.
         if let (Value::Object(d), Value::Object(c)) = (&mut data, common) {
-            d.extend(c);
+            for (k, v) in c {
+                d.entry(k).or_insert(v);
+            }
         }
         let html = match pages.render(self.template, &data) {
             Ok(html) => html,
@@ -352,7 +355,8 @@ pub async fn error_pages(
         _ => "internal",
     };
     let pages = &state.pages;
-    Page::new(
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let mut page = Page::new(
         "error",
         pages.text(lang.language, &format!("error_{key}_title")),
     )
@@ -361,7 +365,11 @@ pub async fn error_pages(
         "body": pages.text(lang.language, &format!("error_{key}_body")),
     }))
     .status(status)
-    .render(pages, &lang)
+    .render(pages, &lang);
+    if let Some(v) = retry_after {
+        page.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    page
 }
 
 /// An answer without a page of its own: a client or server error with no HTML body.
