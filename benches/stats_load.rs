@@ -128,6 +128,7 @@ async fn main() {
                 cancelled_at: None,
                 promoted_at: None,
                 submission_id: None,
+                anonymised_at: None,
             }));
             if batch.len() == 1000 {
                 registration::Entity::insert_many(std::mem::take(&mut batch))

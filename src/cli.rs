@@ -36,6 +36,23 @@ pub enum Command {
     },
     /// Load a small demo centre (networks, upcoming events, Vestfold municipalities). Safe to repeat.
     Demo,
+    /// Personal data past its time (see `retention_months` in config/default.toml).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+/// Retention commands.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Remove personal data past its time now (the scheduler also does it daily) and say
+    /// what was removed.
+    Run {
+        /// Only count what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Organiser commands.
@@ -230,6 +247,34 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 "{}: {} added, {} updated, {} unchanged",
                 org.slug, report.added, report.updated, report.unchanged
             );
+            Ok(())
+        }
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run },
+        } => {
+            let db = open(&settings).await?;
+            let report = crate::service::privacy::run_retention(
+                &db,
+                settings.retention_months,
+                settings.retention_cancelled_days,
+                chrono::Utc::now(),
+                dry_run,
+            )
+            .await?;
+            if dry_run {
+                println!(
+                    "dry run: {} registrations would lose their personal data (older than {} months after the event, or cancelled more than {} days ago)",
+                    report.registrations_anonymised, settings.retention_months, settings.retention_cancelled_days
+                );
+            } else {
+                println!(
+                    "{} registrations anonymised, {} mails scrubbed, {} personal feeds deleted, {} audit entries deleted",
+                    report.registrations_anonymised,
+                    report.mails_scrubbed,
+                    report.personal_feeds_deleted,
+                    report.audit_entries_deleted
+                );
+            }
             Ok(())
         }
         Command::Demo => {

@@ -1,11 +1,14 @@
 //! Periodic work, driven by tokio-cron-scheduler: every `scheduler_tick_seconds` the
 //! reminders that fell due are queued and the delivery worker is woken (for them and for
-//! retries whose back-off has passed). Mail queued by a request wakes the worker at once.
+//! retries whose back-off has passed); mail queued by a request wakes the worker at once.
+//! Once a day (the first tick after midnight UTC that claims the day's run, so once in
+//! total however many processes share the database): retention, and expired desk sessions.
 use chrono::Utc;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
+use crate::db;
 use crate::http::AppState;
-use crate::service::reminders;
+use crate::service::{organisers, privacy, reminders};
 
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
@@ -26,9 +29,53 @@ pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
                     tracing::error!(error = %e, "reminder round failed");
                 }
                 state.mailer.wake();
+                state.limits.forget_idle();
+                daily(&state).await;
             })
         })?)
         .await?;
     scheduler.start().await?;
     Ok(scheduler)
+}
+
+/// The day's housekeeping, if this process claims it.
+async fn daily(state: &AppState) {
+    let now = Utc::now();
+    let name = format!("daily:{}", now.format("%Y-%m-%d"));
+    let claimed = async {
+        let tx = state.db.begin_write().await?;
+        let claimed = db::reminders::claim_job(&*tx, &name, now).await?;
+        tx.commit().await?;
+        Ok::<_, sea_orm::DbErr>(claimed)
+    }
+    .await;
+    match claimed {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "could not claim the daily run");
+            return;
+        }
+    }
+    match privacy::run_retention(
+        &state.db,
+        state.settings.retention_months,
+        state.settings.retention_cancelled_days,
+        now,
+        false,
+    )
+    .await
+    {
+        Ok(report) => tracing::info!(
+            anonymised = report.registrations_anonymised,
+            mails = report.mails_scrubbed,
+            feeds = report.personal_feeds_deleted,
+            audit = report.audit_entries_deleted,
+            "retention"
+        ),
+        Err(e) => tracing::error!(error = %e, "retention failed"),
+    }
+    if let Err(e) = organisers::forget_expired_sessions(&state.db, now).await {
+        tracing::error!(error = %e, "could not remove expired sessions");
+    }
 }

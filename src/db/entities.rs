@@ -208,6 +208,8 @@ pub mod registration {
         pub promoted_at: Option<DateTimeUtc>,
         /// The sign-up form this came from (a form sent twice finds it again).
         pub submission_id: Option<Uuid>,
+        /// When name, address and workplace were removed (retention or erasure).
+        pub anonymised_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -355,6 +357,44 @@ pub mod organiser_session {
         pub last_seen_at: DateTimeUtc,
         /// The absolute end of the session, whatever its use.
         pub expires_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// Who downloaded or changed what: attendee lists, statistics, exports and erasures,
+/// sign-ins, API tokens.
+pub mod audit_entry {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    #[sea_orm(table_name = "audit_log")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organisation_id: Option<Uuid>,
+        pub organiser_id: Option<Uuid>,
+        /// The organiser's address, or "participant", or "command line".
+        pub actor: String,
+        /// What was done, e.g. `attendee_list.xlsx`, `participant.erase`, `sign_in`.
+        pub action: String,
+        /// What it was done to (an event's title and id, a period, a token's name).
+        pub subject: String,
+        /// How much: rows downloaded, registrations erased.
+        pub amount: Option<i64>,
+        pub at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// A periodic job's run, claimed by name (e.g. `retention:2026-11-25`) so that several
+/// processes run it once.
+pub mod job_run {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "job_runs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub ran_at: DateTimeUtc,
     }
     no_relations!();
 }

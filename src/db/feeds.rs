@@ -245,3 +245,46 @@ pub async fn forget_feed_version(db: &impl ConnectionTrait, feed: &str) -> Resul
         .await?;
     Ok(())
 }
+
+/// Deletes the personal feeds of addresses that have no registration with personal data
+/// left (after retention or erasure); returns how many.
+pub async fn delete_orphan_feeds(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::QueryTrait;
+    let live = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::EmailNormalized)
+        .filter(registration::Column::AnonymisedAt.is_null())
+        .into_query();
+    Ok(participant_feed::Entity::delete_many()
+        .filter(participant_feed::Column::EmailNormalized.not_in_subquery(live))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Forgets the versions of personal feeds that no longer exist.
+pub async fn delete_orphan_versions(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let live: Vec<String> = participant_feed::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| format!("me/{}", f.link_id))
+        .collect();
+    let stale: Vec<String> = feed_version::Entity::find()
+        .filter(feed_version::Column::Feed.starts_with("me/"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.feed)
+        .filter(|f| !live.contains(f))
+        .collect();
+    let mut n = 0;
+    for chunk in stale.chunks(500) {
+        n += feed_version::Entity::delete_many()
+            .filter(feed_version::Column::Feed.is_in(chunk.iter().cloned()))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(n)
+}

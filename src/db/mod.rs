@@ -1,6 +1,7 @@
 //! The data layer: connection, migrations, entities and every query. The only module that
 //! knows the shape of the tables.
 pub mod attendance;
+pub mod audit;
 pub mod entities;
 pub mod events;
 pub mod feeds;

@@ -121,3 +121,55 @@ pub async fn for_event(
         .all(db)
         .await
 }
+
+/// Removes what mails said and to whom, for these registrations (erasure), or for every
+/// mail created before `before` (retention). The kind, status and times stay.
+pub async fn scrub(
+    db: &impl ConnectionTrait,
+    registrations: Option<&[Uuid]>,
+    before: Option<DateTime<Utc>>,
+) -> Result<u64, DbErr> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Recipient, "".into())
+        .col_expr(outbox::Column::Subject, "".into())
+        .col_expr(outbox::Column::Facts, Option::<String>::None.into())
+        .filter(outbox::Column::Recipient.ne(""));
+    if let Some(before) = before {
+        update = update
+            .filter(outbox::Column::CreatedAt.lt(before))
+            .filter(outbox::Column::Status.ne(MailStatus::Pending));
+    }
+    match registrations {
+        Some(ids) => {
+            let mut n = 0;
+            for chunk in ids.chunks(500) {
+                n += update
+                    .clone()
+                    .filter(outbox::Column::RegistrationId.is_in(chunk.iter().copied()))
+                    .exec(db)
+                    .await?
+                    .rows_affected;
+            }
+            Ok(n)
+        }
+        None => Ok(update.exec(db).await?.rows_affected),
+    }
+}
+
+/// Mails to these registrations (for a participant's data export), oldest first.
+pub async fn for_registrations(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            outbox::Entity::find()
+                .filter(outbox::Column::RegistrationId.is_in(chunk.iter().copied()))
+                .order_by_asc(outbox::Column::CreatedAt)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}

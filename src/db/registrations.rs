@@ -155,3 +155,82 @@ pub async fn confirmed_for_event(
         .all(db)
         .await
 }
+
+/// Registrations whose personal data is due to go: to events that ended before
+/// `ended_before`, or cancelled before `cancelled_before`; not already anonymised.
+pub async fn due_for_anonymising(
+    db: &impl ConnectionTrait,
+    ended_before: DateTime<Utc>,
+    cancelled_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    use super::entities::event;
+    use sea_orm::{Condition, QueryTrait};
+    let ended = event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .filter(event::Column::EndsAt.lt(ended_before))
+        .into_query();
+    registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .filter(registration::Column::AnonymisedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(registration::Column::EventId.in_subquery(ended))
+                .add(
+                    Condition::all()
+                        .add(registration::Column::Status.eq(RegistrationStatus::Cancelled))
+                        .add(registration::Column::CancelledAt.lt(cancelled_before)),
+                ),
+        )
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Removes name, address and workplace of these registrations (municipality, role,
+/// status, attendance and times stay: the statistics do not change). The address becomes
+/// a placeholder unique to the row, so the one-registration-per-address rule still holds.
+pub async fn anonymise(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let placeholder = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => Expr::cust("'anonymised:' || id::text"),
+        _ => Expr::cust("'anonymised:' || lower(hex(id))"),
+    };
+    let mut changed = 0;
+    for chunk in ids.chunks(500) {
+        changed += registration::Entity::update_many()
+            .col_expr(registration::Column::Name, "".into())
+            .col_expr(registration::Column::Email, "".into())
+            .col_expr(registration::Column::EmailNormalized, placeholder.clone())
+            .col_expr(registration::Column::Workplace, Option::<String>::None.into())
+            .col_expr(registration::Column::ShareContact, false.into())
+            .col_expr(registration::Column::SubmissionId, Option::<Uuid>::None.into())
+            .col_expr(registration::Column::AnonymisedAt, Some(now).into())
+            .col_expr(registration::Column::UpdatedAt, now.into())
+            .filter(registration::Column::Id.is_in(chunk.iter().copied()))
+            .filter(registration::Column::AnonymisedAt.is_null())
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(changed)
+}
+
+/// Every registration made with an address (a participant), oldest first.
+pub async fn of_address(
+    db: &impl ConnectionTrait,
+    email_normalized: &str,
+) -> Result<Vec<registration::Model>, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EmailNormalized.eq(email_normalized))
+        .order_by_asc(registration::Column::CreatedAt)
+        .all(db)
+        .await
+}

@@ -6,7 +6,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{app_secret, event, reminder_run};
+use super::entities::{app_secret, event, job_run, reminder_run};
 
 /// Published events whose reminder at `offset` is due (`starts_at - offset <= now`) and not
 /// yet started, without a round for that offset and start time.
@@ -118,4 +118,26 @@ pub async fn get_or_create_secret(
         .await?
         .map(|s| s.value)
         .ok_or_else(|| DbErr::RecordNotFound(format!("secret {name}")))
+}
+
+/// Claims the run `name` of a periodic job; false when another process (or an earlier
+/// tick) has it.
+pub async fn claim_job(
+    db: &impl ConnectionTrait,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let res = job_run::Entity::insert(job_run::ActiveModel {
+        name: Set(name.to_string()),
+        ran_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(job_run::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .try_insert()
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(res, TryInsertResult::Inserted(n) if n > 0))
 }

@@ -9,6 +9,7 @@
 //! - `visibility`: may this viewer see this event, by id or in a list?
 //! - `notices`: who gets which mail, who sees a join link, which calendar messages and
 //!   SEQUENCE numbers, who gets a reminder;
+//! - `retention`: how long personal data is kept;
 //! - `period`: time zones, local dates and reporting periods;
 //! - `passwords`: what an organiser's password must be, how long a desk session lasts;
 //! - `attendance`: what the per-session marks add up to;
@@ -21,6 +22,7 @@ pub mod contacts;
 pub mod notices;
 pub mod passwords;
 pub mod period;
+pub mod retention;
 pub mod signup;
 mod types;
 pub mod visibility;

@@ -7,6 +7,7 @@ pub mod municipalities;
 pub mod networks;
 pub mod organisers;
 pub mod participants;
+pub mod privacy;
 pub mod registration;
 pub mod reminders;
 pub mod stats;

@@ -158,6 +158,7 @@ pub async fn sign_up(
             cancelled_at: None,
             promoted_at: None,
             submission_id: submission,
+            anonymised_at: None,
         },
     )
     .await;
@@ -266,6 +267,19 @@ pub async fn cancel(
     registration_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Cancelled, RegistrationError> {
+    cancel_and_tell(db, mailer, registration_id, now, true).await
+}
+
+/// Cancels as [`cancel`] does; `tell` says whether the participant gets the cancellation
+/// mail (not when they are erasing their data: there is nobody left to write to). Whoever
+/// gets the freed seat is told either way.
+pub async fn cancel_and_tell(
+    db: &Db,
+    mailer: &Mailer,
+    registration_id: Uuid,
+    now: DateTime<Utc>,
+    tell: bool,
+) -> Result<Cancelled, RegistrationError> {
     let found = db::registrations::find(&db.conn, registration_id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
@@ -319,7 +333,10 @@ pub async fn cancel(
         sequence: sequence.cancel,
         ..Notice::new(MailKind::Cancelled, &reg, &ctx)
     };
-    let mut letters = vec![mailer.letter(&ctx, &reg, &notice)?];
+    let mut letters = Vec::new();
+    if tell {
+        letters.push(mailer.letter(&ctx, &reg, &notice)?);
+    }
     let promoted = if held_seat {
         fill_free_seats(&*tx, mailer, &ctx, now, &mut letters).await?
     } else {

@@ -62,25 +62,42 @@ function freePort() {
   });
 }
 
-function runCli(args, env, timeoutMs = 60_000) {
+function runCli(args, env, { timeoutMs = 60_000, input } = {}) {
   return new Promise((ok, fail) => {
-    execFile(samlingBin(), args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const proc = execFile(samlingBin(), args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      children.delete(proc);
       if (err) {
         fail(new Error(`samling ${args.join(' ')} failed (${err.code ?? err.signal}): ${stderr || stdout}`));
       } else {
         ok({ stdout, stderr });
       }
     });
+    children.add(proc);
+    // Standard input: the given text, or nothing (closed at once, so nothing waits for it).
+    proc.stdin.on('error', () => {});
+    proc.stdin.end(input ?? '');
   });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Start Samling on a fresh temporary SQLite database with the demo data and an organiser.
+ * The organiser startSamling() creates: an administrator of the demo organisation, with a
+ * password for the desk (/admin).
+ */
+export const ORGANISER = {
+  email: 'kari@example.no',
+  name: 'Kari Nordmann',
+  organisation: 'usht-vestfold',
+  password: 'gul-hest-leser-avis',
+};
+
+/**
+ * Start Samling on a fresh temporary SQLite database with the demo data and an organiser
+ * (ORGANISER, an administrator; with a desk password unless `password` is null).
  * Returns { base, tmp, token, stop(), log() }.
  */
-export async function startSamling({ timeoutMs = 30_000 } = {}) {
+export async function startSamling({ timeoutMs = 30_000, password = ORGANISER.password } = {}) {
   const tmp = await mkdtemp(join(tmpdir(), 'samling-browser-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -116,11 +133,15 @@ export async function startSamling({ timeoutMs = 30_000 } = {}) {
   try {
     await runCli(['demo'], env);
     const added = await runCli(
-      ['organiser', 'add', '--organisation', 'usht-vestfold', '--email', 'kari@example.no', '--name', 'Kari Nordmann', '--admin'],
+      ['organiser', 'add', '--organisation', ORGANISER.organisation, '--email', ORGANISER.email, '--name', ORGANISER.name, '--admin'],
       env,
     );
     const token = added.stdout.trim().split('\n').pop().trim();
     assert.ok(token.length > 10 && !/\s/.test(token), `no API token on the last line of: ${added.stdout}`);
+    if (password != null) {
+      // The desk password is read from standard input.
+      await runCli(['organiser', 'set-password', '--email', ORGANISER.email], env, { input: `${password}\n` });
+    }
 
     child = spawn(samlingBin(), ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
@@ -388,4 +409,32 @@ export async function checkAxe(page, name) {
     assert.fail(report);
   }
   return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The organiser desk (/admin): server-rendered forms, a session cookie, a CSRF field in each form.
+
+/** Click a button or link that loads a new page, and wait for it; resolves to the final response. */
+export async function clickAndWait(page, locator, { timeout = 20_000 } = {}) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout }), locator.click({ timeout })]);
+  return response;
+}
+
+/** The desk's sign-in form on the current page. */
+export const signInForm = (page) => page.locator('form[action="/admin/sign-in"]');
+
+/**
+ * Open /admin (in English with lang: 'en') and sign in through the form; resolves to the response
+ * of the page the browser lands on.
+ */
+export async function deskSignIn(page, base, { email = ORGANISER.email, password = ORGANISER.password, lang } = {}) {
+  const url = new URL('/admin', base);
+  if (lang === 'en') url.searchParams.set('lang', 'en');
+  const res = await page.goto(url.href);
+  assert.equal(res.status(), 200, `GET ${url.href}`);
+  const form = signInForm(page);
+  assert.equal(await form.count(), 1, `a sign-in form on ${page.url()}`);
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('input[name="password"]').fill(password);
+  return clickAndWait(page, form.locator('button[type="submit"]'));
 }

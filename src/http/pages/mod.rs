@@ -48,6 +48,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "organisation",
     "registration",
     "cancel",
+    "erase",
     "accessibility",
     "privacy",
     "error",

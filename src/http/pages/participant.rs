@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}/cancel", get(confirm_cancel).post(cancel))
         .route("/r/{token}/feed-link", post(new_feed_link))
         .route("/r/{token}/calendar.ics", get(calendar_file))
+        .route("/r/{token}/data.json", get(data_download))
+        .route("/r/{token}/erase", get(confirm_erase).post(erase))
 }
 
 /// What the last POST did, shown once after its redirect.
@@ -104,6 +106,9 @@ async fn show(
     let pages = &state.pages;
     let l = lang.language;
     let t = |k: &str| pages.text(l, k);
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang));
+    }
     let tz = period::zone(&ctx.organisation.time_zone);
     let now = Utc::now();
     let e = &ctx.event;
@@ -199,6 +204,7 @@ async fn show(
     match done.done.as_deref() {
         Some("cancelled") => page = page.notice(t("notice_cancelled"), Some("success")),
         Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
+        Some("erased") => page = page.notice(t("notice_erased"), Some("success")),
         _ => {}
     }
     Ok(page.render(pages, &lang))
@@ -349,4 +355,81 @@ async fn calendar_file(
         HeaderValue::from_static("no-referrer"),
     );
     Ok(response)
+}
+
+/// What a link of an erased participant shows: that it is gone, nothing else.
+fn erased_page(state: &AppState, lang: &Lang) -> Response {
+    let pages = &state.pages;
+    Page::new("error", pages.text(lang.language, "erased_title"))
+        .with(serde_json::json!({
+            "heading": pages.text(lang.language, "erased_title"),
+            "body": pages.text(lang.language, "erased_body"),
+        }))
+        .private()
+        .render(pages, lang)
+}
+
+/// Everything held about the participant's address, as a JSON file (GDPR art. 15 and 20).
+async fn data_download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Err(ShowErrorPage::not_found());
+    }
+    let data = crate::service::privacy::export(&state.db, &reg.email_normalized).await?;
+    let body = serde_json::to_vec_pretty(&data).map_err(ShowErrorPage::internal)?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"samling-data.json\""),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct EraseView {
+    token: String,
+    email: String,
+}
+
+/// "Erase everything about me?": the step before the erasure.
+async fn confirm_erase(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang));
+    }
+    Ok(
+        Page::new("erase", state.pages.text(lang.language, "erase_title"))
+            .with(EraseView {
+                token,
+                email: reg.email,
+            })
+            .private()
+            .render(&state.pages, &lang),
+    )
+}
+
+/// Erases everything held about the participant's address (GDPR art. 17).
+async fn erase(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    if reg.anonymised_at.is_none() {
+        crate::service::privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?;
+    }
+    Ok(see_other(&format!("/r/{token}?done=erased")))
 }

@@ -1,0 +1,292 @@
+//! Privacy by default: retention (personal data goes when it is no longer needed, the
+//! statistics stay exactly the same), the participant's rights to their data (art. 15 and
+//! 20: a download of everything held about their address; art. 17: erasure), and the audit
+//! log of who downloaded or changed what.
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::entities::{audit_entry, organiser, registration};
+use crate::db::{self, Db};
+use crate::domain::retention::{self, Cutoffs};
+use crate::domain::{may_cancel, RegistrationStatus};
+use crate::mail::Mailer;
+use crate::service::registration as signups;
+
+/// Who did something the audit log records.
+#[derive(Debug, Clone)]
+pub enum Actor<'a> {
+    Organiser(&'a organiser::Model),
+    /// A participant, through their mailed link.
+    Participant,
+    /// Someone at the command line of the server.
+    CommandLine,
+}
+
+/// Writes an audit entry (failures are logged, never fatal to what was audited).
+pub async fn audit(
+    db: &Db,
+    organisation_id: Option<Uuid>,
+    actor: Actor<'_>,
+    action: &str,
+    subject: &str,
+    amount: Option<i64>,
+) {
+    let (organiser_id, actor_label) = match actor {
+        Actor::Organiser(o) => (Some(o.id), o.email.clone()),
+        Actor::Participant => (None, "participant".to_string()),
+        Actor::CommandLine => (None, "command line".to_string()),
+    };
+    let entry = audit_entry::Model {
+        id: Uuid::now_v7(),
+        organisation_id,
+        organiser_id,
+        actor: actor_label,
+        action: action.chars().take(64).collect(),
+        subject: subject.chars().take(500).collect(),
+        amount,
+        at: Utc::now(),
+    };
+    let result = async {
+        let tx = db.begin_write().await?;
+        db::audit::insert(&*tx, entry).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, action, "could not write the audit log");
+    }
+}
+
+/// What a retention run removed (or, dry, would remove).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RetentionReport {
+    pub registrations_anonymised: u64,
+    pub mails_scrubbed: u64,
+    pub personal_feeds_deleted: u64,
+    pub audit_entries_deleted: u64,
+}
+
+/// Removes personal data past its time (`domain::retention`); with `dry_run` only counts
+/// the registrations it would anonymise.
+pub async fn run_retention(
+    db: &Db,
+    months: u32,
+    cancelled_days: u32,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<RetentionReport, DbErr> {
+    let Cutoffs {
+        ended_before,
+        cancelled_before,
+    } = retention::cutoffs(now, months, cancelled_days);
+    let mut report = RetentionReport::default();
+    loop {
+        let due =
+            db::registrations::due_for_anonymising(&db.conn, ended_before, cancelled_before, 1000)
+                .await?;
+        if dry_run {
+            report.registrations_anonymised = due.len() as u64;
+            return Ok(report);
+        }
+        if due.is_empty() {
+            break;
+        }
+        let tx = db.begin_write().await?;
+        report.registrations_anonymised += db::registrations::anonymise(&*tx, &due, now).await?;
+        report.mails_scrubbed += db::outbox::scrub(&*tx, Some(&due), None).await?;
+        tx.commit().await?;
+    }
+    let tx = db.begin_write().await?;
+    report.mails_scrubbed += db::outbox::scrub(&*tx, None, Some(ended_before)).await?;
+    report.personal_feeds_deleted = db::feeds::delete_orphan_feeds(&*tx).await?;
+    db::feeds::delete_orphan_versions(&*tx).await?;
+    report.audit_entries_deleted = db::audit::delete_before(&*tx, ended_before).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// One session as a participant's data shows it.
+#[derive(Debug, Serialize)]
+pub struct SessionData {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+    /// Whether they were marked as having come (absent: not recorded).
+    pub attended: Option<bool>,
+}
+
+/// One mail as a participant's data shows it.
+#[derive(Debug, Serialize)]
+pub struct MailData {
+    pub kind: String,
+    pub subject: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One registration as a participant's data shows it.
+#[derive(Debug, Serialize)]
+pub struct RegistrationData {
+    pub event: String,
+    pub organiser: String,
+    pub status: RegistrationStatus,
+    pub name: String,
+    pub email: String,
+    pub municipality: Option<String>,
+    pub workplace: Option<String>,
+    pub role: Option<String>,
+    pub shares_contact_details: bool,
+    pub language: crate::domain::Language,
+    pub registered_at: DateTime<Utc>,
+    pub promoted_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub attended: Option<bool>,
+    pub sessions: Vec<SessionData>,
+    pub mails: Vec<MailData>,
+}
+
+/// Everything held about one address.
+#[derive(Debug, Serialize)]
+pub struct ParticipantData {
+    pub email: String,
+    pub exported_at: DateTime<Utc>,
+    pub personal_calendar_since: Option<DateTime<Utc>>,
+    pub registrations: Vec<RegistrationData>,
+}
+
+/// Everything held about the address `email_normalized`.
+pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, DbErr> {
+    let regs = db::registrations::of_address(&db.conn, email_normalized).await?;
+    let ids: Vec<Uuid> = regs.iter().map(|r| r.id).collect();
+    let mails = db::outbox::for_registrations(&db.conn, &ids).await?;
+    let mut out = Vec::new();
+    for r in regs {
+        let Some(ctx) = db::events::context(&db.conn, r.event_id).await? else {
+            continue;
+        };
+        let session_ids: Vec<Uuid> = ctx.sessions.iter().map(|s| s.id).collect();
+        let marks = db::attendance::for_sessions(&db.conn, &session_ids).await?;
+        out.push(RegistrationData {
+            event: ctx.event.title.clone(),
+            organiser: ctx.organisation.name.clone(),
+            status: r.status,
+            municipality: r.municipality.clone(),
+            workplace: r.workplace.clone(),
+            role: r.role.clone(),
+            shares_contact_details: r.share_contact,
+            language: r.language,
+            registered_at: r.created_at,
+            promoted_at: r.promoted_at,
+            cancelled_at: r.cancelled_at,
+            attended: r.attended,
+            sessions: ctx
+                .sessions
+                .iter()
+                .map(|s| SessionData {
+                    starts_at: s.starts_at,
+                    ends_at: s.ends_at,
+                    location: s.location.clone(),
+                    attended: marks
+                        .iter()
+                        .find(|m| m.session_id == s.id && m.registration_id == r.id)
+                        .map(|m| m.attended),
+                })
+                .collect(),
+            mails: mails
+                .iter()
+                .filter(|m| m.registration_id == Some(r.id))
+                .map(|m| MailData {
+                    kind: m.kind.as_str().to_string(),
+                    subject: m.subject.clone(),
+                    status: format!("{:?}", m.status).to_lowercase(),
+                    created_at: m.created_at,
+                    sent_at: m.sent_at,
+                })
+                .collect(),
+            name: r.name,
+            email: r.email,
+        });
+        let organisation = ctx.organisation.id;
+        audit(
+            db,
+            Some(organisation),
+            Actor::Participant,
+            "participant.export",
+            &ctx.event.title,
+            Some(1),
+        )
+        .await;
+    }
+    let feed = db::feeds::participant_feeds(&db.conn, &[email_normalized.to_string()])
+        .await?
+        .remove(email_normalized);
+    Ok(ParticipantData {
+        email: email_normalized.to_string(),
+        exported_at: Utc::now(),
+        personal_calendar_since: feed.map(|f| f.created_at),
+        registrations: out,
+    })
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct ErasureReport {
+    /// Registrations to coming events, cancelled first (their seats went to the waiting list).
+    pub cancelled: u64,
+    /// Registrations whose personal data was removed.
+    pub anonymised: u64,
+}
+
+/// Erases what is held about the address of `reg`: registrations to coming events are
+/// cancelled first (the waiting list moves and the organiser sees a cancellation), then
+/// every registration of the address is anonymised, its mails scrubbed and its personal
+/// feed deleted. The participant's own links open nothing personal afterwards.
+pub async fn erase(
+    db: &Db,
+    mailer: &Mailer,
+    reg: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<ErasureReport, DbErr> {
+    let address = reg.email_normalized.clone();
+    let regs = db::registrations::of_address(&db.conn, &address).await?;
+    let mut report = ErasureReport::default();
+    let mut organisations = Vec::new();
+    for r in &regs {
+        let Some(event) = db::events::find(&db.conn, r.event_id).await? else {
+            continue;
+        };
+        if !organisations.contains(&event.organisation_id) {
+            organisations.push(event.organisation_id);
+        }
+        if may_cancel(r.status, event.status, event.starts_at, now).is_ok() {
+            match signups::cancel_and_tell(db, mailer, r.id, now, false).await {
+                Ok(c) if c.changed => report.cancelled += 1,
+                Ok(_) => {}
+                Err(signups::RegistrationError::Db(e)) => return Err(e),
+                // Started or cancelled meanwhile: anonymised below all the same.
+                Err(_) => {}
+            }
+        }
+    }
+    let ids: Vec<Uuid> = regs.iter().map(|r| r.id).collect();
+    let tx = db.begin_write().await?;
+    report.anonymised = db::registrations::anonymise(&*tx, &ids, now).await?;
+    db::outbox::scrub(&*tx, Some(&ids), None).await?;
+    db::feeds::delete_orphan_feeds(&*tx).await?;
+    tx.commit().await?;
+    for organisation in organisations {
+        audit(
+            db,
+            Some(organisation),
+            Actor::Participant,
+            "participant.erase",
+            "registrations of one address",
+            Some(report.anonymised as i64),
+        )
+        .await;
+    }
+    Ok(report)
+}
