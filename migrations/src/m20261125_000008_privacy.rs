@@ -58,7 +58,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(AuditLog::Action).string_len(64).not_null())
                     .col(ColumnDef::new(AuditLog::Subject).string_len(500).not_null())
                     .col(ColumnDef::new(AuditLog::Amount).big_integer().null())
-                    .col(ColumnDef::new(AuditLog::At).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(AuditLog::At)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -82,7 +86,11 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(JobRuns::RanAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(JobRuns::RanAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await

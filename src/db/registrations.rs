@@ -209,9 +209,15 @@ pub async fn anonymise(
             .col_expr(registration::Column::Name, "".into())
             .col_expr(registration::Column::Email, "".into())
             .col_expr(registration::Column::EmailNormalized, placeholder.clone())
-            .col_expr(registration::Column::Workplace, Option::<String>::None.into())
+            .col_expr(
+                registration::Column::Workplace,
+                Option::<String>::None.into(),
+            )
             .col_expr(registration::Column::ShareContact, false.into())
-            .col_expr(registration::Column::SubmissionId, Option::<Uuid>::None.into())
+            .col_expr(
+                registration::Column::SubmissionId,
+                Option::<Uuid>::None.into(),
+            )
             .col_expr(registration::Column::AnonymisedAt, Some(now).into())
             .col_expr(registration::Column::UpdatedAt, now.into())
             .filter(registration::Column::Id.is_in(chunk.iter().copied()))

@@ -42,11 +42,22 @@ mod tests {
     fn two_years_after_the_event_thirty_days_after_a_cancellation() {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
         let c = cutoffs(now, 24, 30);
-        assert_eq!(c.ended_before, Utc.with_ymd_and_hms(2024, 11, 25, 12, 0, 0).unwrap());
+        assert_eq!(
+            c.ended_before,
+            Utc.with_ymd_and_hms(2024, 11, 25, 12, 0, 0).unwrap()
+        );
         let ended = |y, m| Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).unwrap();
         assert!(personal_data_expired(&c, ended(2024, 10), None));
         assert!(!personal_data_expired(&c, ended(2025, 1), None));
-        assert!(personal_data_expired(&c, ended(2027, 1), Some(now - Duration::days(31))));
-        assert!(!personal_data_expired(&c, ended(2027, 1), Some(now - Duration::days(29))));
+        assert!(personal_data_expired(
+            &c,
+            ended(2027, 1),
+            Some(now - Duration::days(31))
+        ));
+        assert!(!personal_data_expired(
+            &c,
+            ended(2027, 1),
+            Some(now - Duration::days(29))
+        ));
     }
 }

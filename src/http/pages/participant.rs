@@ -391,7 +391,10 @@ async fn data_download(
         HeaderValue::from_static("attachment; filename=\"samling-data.json\""),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Ok(response)
 }
 
