@@ -6,7 +6,7 @@ use crate::app::{self, Application};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{Email, Slug};
-use crate::links;
+use crate::service::audit::Who;
 use crate::service::{municipalities, organisers};
 
 /// Samling — event registration and calendar service.
@@ -155,9 +155,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let organiser =
                 db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin)
                     .await?;
-            let token = links::new_api_token();
-            db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None).await?;
             tx.commit().await?;
+            let (token, _) =
+                organisers::create_token(&db, Who::CommandLine, &organiser, None).await?;
             println!(
                 "organiser {} of {} is ready; API token (shown once):",
                 organiser.email, org.slug
@@ -212,11 +212,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             command: OrganiserCommand::RevokeToken { id },
         } => {
             let db = open(&settings).await?;
-            let tx = db.begin_write().await?;
-            let deleted = db::organisations::delete_token(&*tx, id).await?;
-            tx.commit().await?;
-            if !deleted {
-                anyhow::bail!("no token has the id {id}");
+            match organisers::revoke_token(&db, Who::CommandLine, id).await {
+                Ok(()) => {}
+                Err(organisers::AccountError::NotFound) => {
+                    anyhow::bail!("no token has the id {id}")
+                }
+                Err(e) => return Err(e.into()),
             }
             println!("token {id} revoked");
             Ok(())

@@ -344,8 +344,11 @@ impl Settings {
                 "headers need at least 4096 bytes and URLs 1024",
             ));
         }
-        if raw.retention_months == 0 || raw.retention_cancelled_days == 0 {
-            return Err(bad("retention_months", "retention must be at least 1"));
+        if raw.retention_months == 0 {
+            return Err(bad("retention_months", "must be at least 1"));
+        }
+        if raw.retention_cancelled_days == 0 {
+            return Err(bad("retention_cancelled_days", "must be at least 1"));
         }
         let log_json = match raw.log_format.as_str() {
             "text" => false,
@@ -444,5 +447,21 @@ mod tests {
         assert!(parse_offsets("99999999999999999d").is_err(), "no overflow");
         assert!(parse_offsets("367d").is_err());
         assert!(parse_offsets("366d").is_ok());
+    }
+
+    proptest::proptest! {
+        /// Any text: an error or offsets within (0, a year], longest first; never a panic.
+        #[test]
+        fn any_offsets_text_is_parsed_or_refused(text in "[0-9dhmx, ]{0,30}|\\PC{0,30}") {
+            if let Ok(offsets) = parse_offsets(&text) {
+                proptest::prop_assert!(offsets.iter().all(|o| !o.is_zero() && *o <= MAX_REMINDER_OFFSET));
+                proptest::prop_assert!(offsets.windows(2).all(|w| w[0] > w[1]));
+            }
+        }
+
+        #[test]
+        fn any_trusted_proxies_text_is_parsed_or_refused(text in "[0-9a-f.:/, ]{0,40}|\\PC{0,30}") {
+            let _ = TrustedProxies::parse(&text);
+        }
     }
 }

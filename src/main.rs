@@ -3,6 +3,10 @@ use clap::Parser;
 use samling::{cli, config::Settings};
 use tracing_subscriber::EnvFilter;
 
+/// Crates whose debug lines carry what must not be logged (rendered pages and mails with
+/// their links, SQL with its parameters); they log warnings only, whatever `SAMLING_LOG` says.
+const QUIET_CRATES: &str = "handlebars=warn,sqlx=warn,sea_orm=warn,lettre=warn,hyper=warn";
+
 #[tokio::main]
 async fn main() {
     let cli = cli::Cli::parse();
@@ -13,7 +17,8 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(format!("{},{QUIET_CRATES}", settings.log))
+        .unwrap_or_else(|_| EnvFilter::new(format!("info,{QUIET_CRATES}")));
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{event, feed_version, participant_feed, registration};
-use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED};
+use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED, FEED_MAX_EVENTS};
 use crate::domain::{EventStatus, RegistrationStatus};
 
 /// Whose events a feed shows.
@@ -41,8 +41,9 @@ pub struct EventStamp {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The events a feed shows (`domain::visibility::feed_shows`, as a query; in scope),
-/// soonest first, and for a personal feed the participant's registration per event.
+/// The events a feed shows (`domain::visibility::feed_shows`, as a query; in scope), at
+/// most [`FEED_MAX_EVENTS`] of them, latest first (callers turn them soonest first), and for
+/// a personal feed the participant's registration per event.
 async fn scoped(
     db: &impl ConnectionTrait,
     scope: &FeedScope,
@@ -87,8 +88,9 @@ async fn scoped(
         }
     }
     let query = query
-        .order_by_asc(event::Column::StartsAt)
-        .order_by_asc(event::Column::Id);
+        .order_by_desc(event::Column::StartsAt)
+        .order_by_desc(event::Column::Id)
+        .limit(FEED_MAX_EVENTS);
     Ok(Some((query, own)))
 }
 
@@ -102,7 +104,7 @@ pub async fn feed_stamps(
     let Some((query, own)) = scoped(db, scope, now).await? else {
         return Ok((vec![], HashMap::new()));
     };
-    let stamps = query
+    let mut stamps = query
         .select_only()
         .columns([
             event::Column::Id,
@@ -114,6 +116,7 @@ pub async fn feed_stamps(
         .into_model::<EventStamp>()
         .all(db)
         .await?;
+    stamps.reverse();
     Ok((stamps, own))
 }
 
@@ -123,10 +126,12 @@ pub async fn feed_events(
     scope: &FeedScope,
     now: DateTime<Utc>,
 ) -> Result<Vec<event::Model>, DbErr> {
-    match scoped(db, scope, now).await? {
-        Some((query, _)) => query.all(db).await,
-        None => Ok(vec![]),
-    }
+    let Some((query, _)) = scoped(db, scope, now).await? else {
+        return Ok(vec![]);
+    };
+    let mut events = query.all(db).await?;
+    events.reverse();
+    Ok(events)
 }
 
 /// A participant's personal feed, creating it (with a new random link id) the first time.

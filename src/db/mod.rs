@@ -218,3 +218,10 @@ pub fn violates(err: &DbErr, which: Unique) -> bool {
     message.contains(&format!("\"{}\"", which.postgres_name()))
         || message.ends_with(which.sqlite_columns())
 }
+
+/// Whether a text from outside can be compared with stored text: PostgreSQL refuses a NUL
+/// in a query parameter (an error, not a miss), and nothing stored contains one, so lookups
+/// answer "none" for such text without asking.
+pub fn comparable(text: &str) -> bool {
+    !text.contains('\0')
+}

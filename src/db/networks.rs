@@ -14,6 +14,9 @@ pub async fn find_by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
 ) -> Result<Option<network::Model>, DbErr> {
+    if !super::comparable(slug) {
+        return Ok(None);
+    }
     network::Entity::find()
         .filter(network::Column::Slug.eq(slug))
         .one(db)

@@ -14,6 +14,9 @@ pub async fn find_by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
 ) -> Result<Option<organisation::Model>, DbErr> {
+    if !super::comparable(slug) {
+        return Ok(None);
+    }
     organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug))
         .one(db)
@@ -187,6 +190,9 @@ pub async fn organisers_by_email(
     db: &impl ConnectionTrait,
     email: &str,
 ) -> Result<Vec<organiser::Model>, DbErr> {
+    if !super::comparable(email) {
+        return Ok(Vec::new());
+    }
     organiser::Entity::find()
         .filter(organiser::Column::Email.eq(email))
         .order_by_asc(organiser::Column::CreatedAt)

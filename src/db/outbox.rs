@@ -122,8 +122,9 @@ pub async fn for_event(
         .await
 }
 
-/// Removes what mails said and to whom, for these registrations (erasure), or for every
-/// mail created before `before` (retention). The kind, status and times stay.
+/// Removes what mails said and to whom, for these registrations (erasure, or anonymised
+/// by retention; their mails not sent yet are dropped: there is no one to send them to),
+/// or for every mail created before `before` (retention). The kind, status and times stay.
 pub async fn scrub(
     db: &impl ConnectionTrait,
     registrations: Option<&[Uuid]>,
@@ -133,6 +134,8 @@ pub async fn scrub(
         .col_expr(outbox::Column::Recipient, "".into())
         .col_expr(outbox::Column::Subject, "".into())
         .col_expr(outbox::Column::Facts, Option::<String>::None.into())
+        // A mail server's error often quotes the recipient.
+        .col_expr(outbox::Column::LastError, Option::<String>::None.into())
         .filter(outbox::Column::Recipient.ne(""));
     if let Some(before) = before {
         update = update
@@ -143,6 +146,11 @@ pub async fn scrub(
         Some(ids) => {
             let mut n = 0;
             for chunk in ids.chunks(500) {
+                outbox::Entity::delete_many()
+                    .filter(outbox::Column::Status.eq(MailStatus::Pending))
+                    .filter(outbox::Column::RegistrationId.is_in(chunk.iter().copied()))
+                    .exec(db)
+                    .await?;
                 n += update
                     .clone()
                     .filter(outbox::Column::RegistrationId.is_in(chunk.iter().copied()))

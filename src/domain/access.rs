@@ -1,6 +1,6 @@
 //! What an organiser may do: every organiser runs the organisation's events, networks and
 //! attendance; administrators also manage the organisation's organisers, its municipality
-//! reference list, and other organisers' API tokens.
+//! reference list, and other organisers' API tokens, and read the audit log.
 use uuid::Uuid;
 
 /// The organiser acting.
@@ -23,6 +23,11 @@ pub fn may_manage_municipalities(actor: Actor) -> bool {
 
 /// Whether `actor` may see the organisation's organisers.
 pub fn may_manage_organisers(actor: Actor) -> bool {
+    actor.is_admin
+}
+
+/// Whether `actor` may read the organisation's audit log (who downloaded what).
+pub fn may_read_audit_log(actor: Actor) -> bool {
     actor.is_admin
 }
 
@@ -51,5 +56,6 @@ mod tests {
         assert!(!may_manage_tokens_of(admin, colleague, other_org));
         assert!(!may_manage_municipalities(plain) && may_manage_municipalities(admin));
         assert!(!may_manage_organisers(plain) && may_manage_organisers(admin));
+        assert!(!may_read_audit_log(plain) && may_read_audit_log(admin));
     }
 }

@@ -56,6 +56,11 @@ impl ListRule {
 /// How far back a calendar feed reaches: enough for "what did we do last term".
 pub const FEED_HISTORY: Duration = Duration::days(180);
 
+/// The most entries one feed carries (the latest by start are kept): the largest feed we
+/// measured (README "Performance") renders in well under a second, and no real network
+/// publishes this many within [`FEED_HISTORY`] and its future.
+pub const FEED_MAX_EVENTS: u64 = 5000;
+
 /// How long a cancelled event stays in calendar feeds (as `STATUS:CANCELLED`), so that
 /// subscribed calendars that refresh rarely still see the cancellation rather than a
 /// silent removal.

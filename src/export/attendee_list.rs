@@ -107,6 +107,7 @@ pub fn table(list: &AttendeeList) -> Table {
         name: "Deltakere",
         headers,
         rows,
+        totals: None,
     }
 }
 

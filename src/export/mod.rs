@@ -41,6 +41,8 @@ pub struct Table {
     pub name: &'static str,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+    /// A totals row after the rows, outside the auto-filter, so sorting keeps it last.
+    pub totals: Option<Vec<Cell>>,
 }
 
 /// The CSV field separator.
@@ -53,16 +55,34 @@ pub enum Delimiter {
     Comma,
 }
 
-/// Text that a spreadsheet would read as a formula (or a DDE command) gets a leading `'`,
-/// which Excel and LibreOffice show as text (OWASP's CSV-injection advice).
+/// Characters after which a spreadsheet may start a new cell: either delimiter (a `;` file
+/// opened as `,` or the reverse), tab and line breaks.
+const SPLITS: [char; 5] = [',', ';', '\t', '\r', '\n'];
+
+/// Text that a spreadsheet would read as a formula (or a DDE command) gets a `'` before the
+/// trigger, at the start of the text and after every place the text could be split into
+/// cells (OWASP's CSV-injection advice, applied to each possible cell). Spaces and quotes
+/// before a trigger do not hide it. Excel and LibreOffice show the `'` in a CSV cell.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
+    let mut out = String::with_capacity(text.len());
+    let mut piece_start = true;
+    for (i, c) in text.char_indices() {
+        let trigger = matches!(c, '=' | '+' | '-' | '@') || (i == 0 && matches!(c, '\t' | '\r'));
+        if piece_start && trigger {
+            out.push('\'');
+        }
+        out.push(c);
+        piece_start = SPLITS.contains(&c) || (piece_start && matches!(c, ' ' | '"'));
+    }
+    if out.len() == text.len() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(out)
     }
 }
 
-/// A table as CSV bytes: BOM, CRLF line ends, quotes where needed.
+/// A table as CSV bytes: BOM, CRLF line ends, every field quoted (so a file opened with
+/// the other delimiter still keeps each text in one cell).
 pub fn to_csv(table: &Table, delimiter: Delimiter) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(match delimiter {
@@ -70,6 +90,7 @@ pub fn to_csv(table: &Table, delimiter: Delimiter) -> Vec<u8> {
             Delimiter::Comma => b',',
         })
         .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Always)
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     let render = |cell: &Cell| -> String {
         match cell {
@@ -88,7 +109,7 @@ pub fn to_csv(table: &Table, delimiter: Delimiter) -> Vec<u8> {
     };
     // Writing into a Vec cannot fail.
     let _ = writer.write_record(table.headers.iter().map(|h| neutralise(h).into_owned()));
-    for row in &table.rows {
+    for row in table.rows.iter().chain(&table.totals) {
         let _ = writer.write_record(row.iter().map(render));
     }
     writer.into_inner().unwrap_or_default()
@@ -109,11 +130,16 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
         for (col, header) in table.headers.iter().enumerate() {
             sheet.write_string_with_format(0, col as u16, header, &bold)?;
         }
-        for (r, row) in table.rows.iter().enumerate() {
+        for (r, row) in table.rows.iter().chain(&table.totals).enumerate() {
             let r = r as u32 + 1;
+            let totals = r as usize > table.rows.len();
             for (c, cell) in row.iter().enumerate() {
                 let col = c as u16;
                 let width = match cell {
+                    Cell::Text(t) if totals => {
+                        sheet.write_string_with_format(r, col, t, &bold)?;
+                        t.chars().count()
+                    }
                     Cell::Text(t) => {
                         sheet.write_string(r, col, t)?;
                         t.chars().count()
@@ -188,12 +214,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formulas_become_text() {
+    fn formulas_become_text_after_every_split() {
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(neutralise(s).starts_with('\''), "{s:?}");
+        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx", " =1", "\"=1"] {
+            assert!(neutralise(s).contains('\''), "{s:?}");
         }
-        assert_eq!(neutralise("Kari Nordmann"), "Kari Nordmann");
+        assert_eq!(neutralise("Kari,=1+1,x"), "Kari,'=1+1,x");
+        assert_eq!(
+            neutralise("a;=HYPERLINK(\"u\");b"),
+            "a;'=HYPERLINK(\"u\");b"
+        );
+        assert_eq!(neutralise("a\n@b\r\n-c"), "a\n'@b\r\n'-c");
+        assert_eq!(neutralise("x, \"+1"), "x, \"'+1");
+        for s in [
+            "Kari Nordmann",
+            "Lise-Lotte",
+            "a=b",
+            "kari@example.no",
+            "007",
+        ] {
+            assert!(matches!(neutralise(s), Cow::Borrowed(_)), "{s:?}");
+        }
+    }
+
+    /// Opens the CSV as a careless spreadsheet would: split on both delimiters and tabs,
+    /// quotes and spaces stripped. No piece may start a formula.
+    #[test]
+    fn no_cell_starts_a_formula_whichever_delimiter_opens_the_file() {
+        let evil = [
+            "Kari,=1+1,x",
+            "Kari;=1+1;x",
+            "Kari,=HYPERLINK(\"http://evil.example\",\"klikk\"),x",
+            "a\t@SUM(A1)",
+            "\"=cmd|' /C calc'!A0\"",
+            "x\r\n+1",
+        ];
+        let t = Table {
+            name: "T",
+            headers: vec!["navn".into(), "=header".into()],
+            rows: evil
+                .iter()
+                .map(|e| vec![Cell::Text(e.to_string()), Cell::Int(3)])
+                .collect(),
+            totals: None,
+        };
+        for delimiter in [Delimiter::Semicolon, Delimiter::Comma] {
+            let csv = String::from_utf8(to_csv(&t, delimiter)).unwrap();
+            for piece in csv.split([',', ';', '\t', '\r', '\n']) {
+                let cell = piece.trim_matches(|c| c == ' ' || c == '"' || c == '\u{feff}');
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@']),
+                    "{delimiter:?}: {cell:?} in {csv:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -222,10 +296,53 @@ mod tests {
             name: "T",
             headers: vec!["a".into(), "b".into()],
             rows: vec![vec![Cell::Decimal(0.5), Cell::Text("x;y".into())]],
+            totals: None,
         };
         let csv = String::from_utf8(to_csv(&t, Delimiter::Semicolon)).unwrap();
-        assert_eq!(csv, "\u{feff}a;b\r\n0,50;\"x;y\"\r\n");
+        assert_eq!(csv, "\u{feff}\"a\";\"b\"\r\n\"0,50\";\"x;y\"\r\n");
         let csv = String::from_utf8(to_csv(&t, Delimiter::Comma)).unwrap();
-        assert_eq!(csv, "\u{feff}a,b\r\n0.50,x;y\r\n");
+        assert_eq!(csv, "\u{feff}\"a\",\"b\"\r\n\"0.50\",\"x;y\"\r\n");
+    }
+
+    /// The totals row is written last, in bold, and left out of the auto-filter, so
+    /// sorting the municipalities never moves "Totalt" among them.
+    #[test]
+    fn totals_stay_below_the_filter() {
+        use std::io::Read;
+        let t = Table {
+            name: "Kommuner",
+            headers: vec!["Kommune".into(), "Deltakere".into()],
+            rows: vec![
+                vec![Cell::Text("Asker".into()), Cell::Int(3)],
+                vec![Cell::Text("Bærum".into()), Cell::Int(2)],
+            ],
+            totals: Some(vec![Cell::Text("Totalt".into()), Cell::Int(5)]),
+        };
+        let bytes = to_xlsx(std::slice::from_ref(&t)).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        archive
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        assert!(sheet.contains(r#"<autoFilter ref="A1:B3"/>"#), "{sheet}");
+        assert!(sheet.contains(r#"<c r="A4""#), "the totals row is row 4");
+        let csv = String::from_utf8(to_csv(&t, Delimiter::Semicolon)).unwrap();
+        assert!(csv.ends_with("\"Totalt\";\"5\"\r\n"), "{csv}");
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, no piece a spreadsheet could split off starts a formula, and
+        /// only guards were added.
+        #[test]
+        fn neutralised_text_never_starts_a_formula(text in "[=+@,;\t\r\n \"a-z-]{0,30}|\\PC{0,30}") {
+            let out = neutralise(&text);
+            proptest::prop_assert_eq!(out.replace('\'', ""), text.replace('\'', ""));
+            for piece in out.split(SPLITS) {
+                let cell = piece.trim_start_matches([' ', '"']);
+                proptest::prop_assert!(!cell.starts_with(['=', '+', '-', '@']), "{:?} in {:?}", cell, out);
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@ fn municipality_cells(row: &MunicipalityRow) -> Vec<Cell> {
 pub fn municipalities(p: &Participation) -> Table {
     let mut rows: Vec<Vec<Cell>> = p.municipalities.iter().map(municipality_cells).collect();
     rows.push(municipality_cells(&p.others));
-    rows.push(vec![
+    let totals = vec![
         "Totalt".into(),
         Cell::Text(format!(
             "{} kommuner med deltakere",
@@ -41,7 +41,7 @@ pub fn municipalities(p: &Participation) -> Table {
         Cell::Int(p.totals.counts.attended as i64),
         Cell::Int(p.totals.counts.participants as i64),
         per_1000(p.totals.per_1000_inhabitants),
-    ]);
+    ];
     Table {
         name: "Kommuner",
         headers: [
@@ -56,6 +56,7 @@ pub fn municipalities(p: &Participation) -> Table {
         .map(str::to_string)
         .to_vec(),
         rows,
+        totals: Some(totals),
     }
 }
 
@@ -91,6 +92,7 @@ pub fn regions(p: &Participation) -> Table {
                 ]
             })
             .collect(),
+        totals: None,
     }
 }
 
@@ -130,5 +132,6 @@ pub fn events(p: &Participation, zone: Tz) -> Table {
                 ]
             })
             .collect(),
+        totals: None,
     }
 }

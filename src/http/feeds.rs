@@ -184,7 +184,7 @@ impl Feed {
             &mut response_headers,
             header::CACHE_CONTROL,
             if self.personal {
-                "private, max-age=300"
+                "private, no-store"
             } else {
                 "public, max-age=300"
             },

@@ -46,18 +46,20 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback(pages::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            pages::error_pages,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
-        ))
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), bounded))
+        // Outside the limits, so a 429, 414 or 503 to a browser is a page too.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_pages,
+        ))
+        // Outside every other layer, so every answer carries the security headers.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {

@@ -142,12 +142,12 @@ pub async fn deliver_due(
                 }
                 Err(error) if attempt < max_attempts as i32 => {
                     let retry_at = Utc::now() + backoff(retry_base, attempt);
-                    tracing::warn!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, %error, %retry_at, "mail delivery failed; will retry");
+                    tracing::warn!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, error = %mask_addresses(&error), %retry_at, "mail delivery failed; will retry");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, Some(retry_at)).await?;
                     report.retrying += 1;
                 }
                 Err(error) => {
-                    tracing::error!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, %error, "mail delivery failed for good");
+                    tracing::error!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, error = %mask_addresses(&error), "mail delivery failed for good");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, None).await?;
                     report.failed += 1;
                 }
@@ -155,6 +155,28 @@ pub async fn deliver_due(
             tx.commit().await?;
         }
     }
+}
+
+/// An error text as the logs show it: mail servers quote the recipient ("550 <kari@…>:
+/// unknown user"), so the local part of every address is masked. The outbox row keeps the
+/// whole text for the organiser's mail-status view; the log line has the row's id.
+pub fn mask_addresses(text: &str) -> String {
+    let local = |c: char| c.is_alphanumeric() || "._%+-'".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let start = rest[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| local(*c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        out.push_str(&rest[..start]);
+        out.push_str(if start < at { "***@" } else { "@" });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
@@ -217,5 +239,19 @@ mod tests {
         assert_eq!(backoff(base, 2).num_seconds(), 60);
         assert_eq!(backoff(base, 3).num_seconds(), 120);
         assert_eq!(backoff(base, 20).num_seconds(), 3600);
+    }
+
+    #[test]
+    fn addresses_are_masked_in_log_text() {
+        assert_eq!(
+            mask_addresses("550 5.1.1 <kari.nordmann+x@example.no>: Recipient rejected"),
+            "550 5.1.1 <***@example.no>: Recipient rejected"
+        );
+        assert_eq!(
+            mask_addresses("to ola@a.no, per@b.no failed"),
+            "to ***@a.no, ***@b.no failed"
+        );
+        assert_eq!(mask_addresses("no address @ all"), "no address @ all");
+        assert_eq!(mask_addresses("æøå@x"), "***@x");
     }
 }

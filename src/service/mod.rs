@@ -2,6 +2,7 @@
 //! Each write is one transaction that asks `domain` to decide and `db` to store, and
 //! queues the mails the change causes in the same transaction.
 pub mod attendance;
+pub mod audit;
 pub mod events;
 pub mod municipalities;
 pub mod networks;

@@ -257,4 +257,20 @@ mod tests {
         );
         assert!(parse("\n\n").is_err());
     }
+
+    proptest::proptest! {
+        /// Any file: every line named in the errors, or rows with sane populations.
+        #[test]
+        fn any_file_is_read_or_refused(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            if let Ok(rows) = parse(&decode(&bytes)) {
+                proptest::prop_assert!(rows.iter().all(|r| !r.name.is_empty()
+                    && r.population.is_none_or(|p| (0..=MAX_POPULATION).contains(&p))));
+            }
+        }
+
+        #[test]
+        fn any_csv_like_text_is_read_or_refused(text in "([^;\r\n]{0,12};[0-9 .]{0,12};[^;\r\n]{0,8}\r?\n){0,8}") {
+            let _ = parse(&decode(text.as_bytes()));
+        }
+    }
 }

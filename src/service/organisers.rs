@@ -14,6 +14,7 @@ use crate::domain::access::{self, Actor};
 use crate::domain::normalize_email;
 use crate::domain::passwords::{self, WeakPassword, SESSION_IDLE, SESSION_LIFETIME};
 use crate::links;
+use crate::service::audit::{self, Action, Who};
 
 /// Why an account change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +81,17 @@ pub async fn set_password(db: &Db, email: &str, password: String) -> Result<usiz
         db::sessions::delete_of(&*tx, o.id).await?;
     }
     tx.commit().await?;
+    for o in &accounts {
+        audit::record(
+            db,
+            Some(o.organisation_id),
+            Who::CommandLine,
+            Action::PasswordSet,
+            &o.email,
+            None,
+        )
+        .await;
+    }
     Ok(accounts.len())
 }
 
@@ -91,7 +103,9 @@ pub struct NewSession {
 }
 
 /// Signs an organiser in. A wrong address and a wrong password are refused alike, in the
-/// same time (`None`).
+/// same time (`None`). Both outcomes go to the audit log of the account's organisation (a
+/// refusal for an address without an account goes nowhere: there is no organisation to
+/// tell, and the typed text may be a password).
 pub async fn sign_in(
     db: &Db,
     email: &str,
@@ -118,6 +132,17 @@ pub async fn sign_in(
     .await
     .map_err(|e| AccountError::Hashing(e.to_string()))?;
     let Some(index) = matched else {
+        for o in &candidates {
+            audit::record(
+                db,
+                None,
+                Who::Organiser(o),
+                Action::SignInRefused,
+                "desk",
+                None,
+            )
+            .await;
+        }
         return Ok(None);
     };
     let organiser = candidates[index].clone();
@@ -136,6 +161,15 @@ pub async fn sign_in(
     )
     .await?;
     tx.commit().await?;
+    audit::record(
+        db,
+        None,
+        Who::Organiser(&organiser),
+        Action::SignIn,
+        "desk",
+        None,
+    )
+    .await;
     Ok(Some(NewSession { organiser, cookie }))
 }
 
@@ -183,9 +217,11 @@ pub async fn forget_expired_sessions(db: &Db, now: DateTime<Utc>) -> Result<u64,
     Ok(n)
 }
 
-/// Creates an API token for `owner`; the token itself is returned once, only its hash is kept.
+/// Creates an API token for `owner` on behalf of `by` (the owner at the desk, or the
+/// command line); the token itself is returned once, only its hash is kept.
 pub async fn create_token(
     db: &Db,
+    by: Who<'_>,
     owner: &organiser::Model,
     label: Option<String>,
 ) -> Result<(String, api_token::Model), DbErr> {
@@ -193,24 +229,59 @@ pub async fn create_token(
     let tx = db.begin_write().await?;
     let saved = db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label).await?;
     tx.commit().await?;
+    audit::record(
+        db,
+        Some(owner.organisation_id),
+        by,
+        Action::TokenCreated,
+        &token_subject(owner, &saved),
+        None,
+    )
+    .await;
     Ok((token, saved))
 }
 
-/// Revokes a token, if `actor` may manage its owner's tokens (else: not found). It answers
-/// 401 at once.
-pub async fn revoke_token(db: &Db, actor: Actor, token_id: Uuid) -> Result<(), AccountError> {
+/// How the audit log names a token: its owner, name and id (never the token).
+fn token_subject(owner: &organiser::Model, token: &api_token::Model) -> String {
+    format!(
+        "{} ({}, {})",
+        token.label.as_deref().unwrap_or("-"),
+        owner.email,
+        token.id
+    )
+}
+
+/// Revokes a token, if `by` may manage its owner's tokens (the command line may revoke
+/// any; otherwise: not found). It answers 401 at once.
+pub async fn revoke_token(db: &Db, by: Who<'_>, token_id: Uuid) -> Result<(), AccountError> {
     let token = db::organisations::token(&db.conn, token_id)
         .await?
         .ok_or(AccountError::NotFound)?;
     let owner = db::organisations::organiser(&db.conn, token.organiser_id)
         .await?
         .ok_or(AccountError::NotFound)?;
-    if !access::may_manage_tokens_of(actor, owner.id, owner.organisation_id) {
+    let allowed = match by {
+        Who::Organiser(o) => {
+            access::may_manage_tokens_of(actor(o), owner.id, owner.organisation_id)
+        }
+        Who::CommandLine => true,
+        Who::Participant => false,
+    };
+    if !allowed {
         return Err(AccountError::NotFound);
     }
     let tx = db.begin_write().await?;
     db::organisations::delete_token(&*tx, token_id).await?;
     tx.commit().await?;
+    audit::record(
+        db,
+        Some(owner.organisation_id),
+        by,
+        Action::TokenRevoked,
+        &token_subject(&owner, &token),
+        None,
+    )
+    .await;
     Ok(())
 }
 

@@ -7,57 +7,13 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::entities::{audit_entry, organiser, registration};
+use crate::db::entities::registration;
 use crate::db::{self, Db};
 use crate::domain::retention::{self, Cutoffs};
 use crate::domain::{may_cancel, RegistrationStatus};
 use crate::mail::Mailer;
+use crate::service::audit::{self, Action, Who};
 use crate::service::registration as signups;
-
-/// Who did something the audit log records.
-#[derive(Debug, Clone)]
-pub enum Actor<'a> {
-    Organiser(&'a organiser::Model),
-    /// A participant, through their mailed link.
-    Participant,
-    /// Someone at the command line of the server.
-    CommandLine,
-}
-
-/// Writes an audit entry (failures are logged, never fatal to what was audited).
-pub async fn audit(
-    db: &Db,
-    organisation_id: Option<Uuid>,
-    actor: Actor<'_>,
-    action: &str,
-    subject: &str,
-    amount: Option<i64>,
-) {
-    let (organiser_id, actor_label) = match actor {
-        Actor::Organiser(o) => (Some(o.id), o.email.clone()),
-        Actor::Participant => (None, "participant".to_string()),
-        Actor::CommandLine => (None, "command line".to_string()),
-    };
-    let entry = audit_entry::Model {
-        id: Uuid::now_v7(),
-        organisation_id,
-        organiser_id,
-        actor: actor_label,
-        action: action.chars().take(64).collect(),
-        subject: subject.chars().take(500).collect(),
-        amount,
-        at: Utc::now(),
-    };
-    let result = async {
-        let tx = db.begin_write().await?;
-        db::audit::insert(&*tx, entry).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, action, "could not write the audit log");
-    }
-}
 
 /// What a retention run removed (or, dry, would remove).
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -105,6 +61,15 @@ pub async fn run_retention(
     report.audit_entries_deleted = db::audit::delete_before(&*tx, ended_before).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Counts one more registration of `organisation` (each organisation's audit log gets one
+/// entry with its own count).
+fn count_for(counts: &mut Vec<(Uuid, i64)>, organisation: Uuid) {
+    match counts.iter_mut().find(|(o, _)| *o == organisation) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((organisation, 1)),
+    }
 }
 
 /// One session as a participant's data shows it.
@@ -163,6 +128,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
     let ids: Vec<Uuid> = regs.iter().map(|r| r.id).collect();
     let mails = db::outbox::for_registrations(&db.conn, &ids).await?;
     let mut out = Vec::new();
+    let mut organisations = Vec::new();
     for r in regs {
         let Some(ctx) = db::events::context(&db.conn, r.event_id).await? else {
             continue;
@@ -209,14 +175,16 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
             name: r.name,
             email: r.email,
         });
-        let organisation = ctx.organisation.id;
-        audit(
+        count_for(&mut organisations, ctx.organisation.id);
+    }
+    for (organisation, registrations) in organisations {
+        audit::record(
             db,
             Some(organisation),
-            Actor::Participant,
-            "participant.export",
-            &ctx.event.title,
-            Some(1),
+            Who::Participant,
+            Action::ParticipantExport,
+            "registrations of one address",
+            Some(registrations),
         )
         .await;
     }
@@ -258,9 +226,7 @@ pub async fn erase(
         let Some(event) = db::events::find(&db.conn, r.event_id).await? else {
             continue;
         };
-        if !organisations.contains(&event.organisation_id) {
-            organisations.push(event.organisation_id);
-        }
+        count_for(&mut organisations, event.organisation_id);
         if may_cancel(r.status, event.status, event.starts_at, now).is_ok() {
             match signups::cancel_and_tell(db, mailer, r.id, now, false).await {
                 Ok(c) if c.changed => report.cancelled += 1,
@@ -277,14 +243,14 @@ pub async fn erase(
     db::outbox::scrub(&*tx, Some(&ids), None).await?;
     db::feeds::delete_orphan_feeds(&*tx).await?;
     tx.commit().await?;
-    for organisation in organisations {
-        audit(
+    for (organisation, registrations) in organisations {
+        audit::record(
             db,
             Some(organisation),
-            Actor::Participant,
-            "participant.erase",
+            Who::Participant,
+            Action::ParticipantErasure,
             "registrations of one address",
-            Some(report.anonymised as i64),
+            Some(registrations),
         )
         .await;
     }

@@ -385,4 +385,24 @@ mod tests {
         assert_eq!(p.regions[1].counts.participants, 11);
         assert_eq!(p.regions[1].population, Some(228000));
     }
+
+    proptest::proptest! {
+        /// No list of populations overflows the sum, even numbers no import lets in.
+        #[test]
+        fn population_sums_never_overflow(populations in proptest::collection::vec(proptest::option::of(proptest::prelude::any::<i64>()), 0..50)) {
+            let sum = sum_population(populations.iter().copied());
+            proptest::prop_assert_eq!(sum.is_none(), populations.iter().all(Option::is_none));
+        }
+    }
+
+    #[test]
+    fn the_largest_reference_list_sums_exactly() {
+        let max = crate::service::municipalities::MAX_POPULATION;
+        let sum = sum_population(std::iter::repeat_n(Some(max), 10_000));
+        assert_eq!(sum, Some(max * 10_000));
+        assert_eq!(
+            sum_population([Some(i64::MAX), Some(1)].into_iter()),
+            Some(i64::MAX)
+        );
+    }
 }

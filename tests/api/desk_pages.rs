@@ -2,12 +2,12 @@
 //! between organisations, tokens, and an event's life at the desk, on both engines.
 use std::time::{Duration, Instant};
 
-use reqwest::{header, redirect, StatusCode};
+use reqwest::{header, StatusCode};
 use samling::db::entities::organiser_session;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{browser, organiser, sign_in, sign_in_raw, Desk, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -17,87 +17,6 @@ on_both_engines!(
     tokens_from_the_desk,
     an_event_at_the_desk
 );
-
-const PASSWORD: &str = "gul-hest-leser-avis";
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A signed-in organiser: the session cookie and the CSRF token of its forms.
-struct Desk {
-    base: String,
-    cookie: String,
-    csrf: String,
-}
-
-impl Desk {
-    async fn get(&self, path: &str) -> reqwest::Response {
-        browser()
-            .get(format!("{}{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut form: Vec<(&str, &str)> = form.to_vec();
-        form.push(("csrf", &self.csrf));
-        self.post_raw(path, &form).await
-    }
-
-    async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        browser()
-            .post(format!("{}{path}", self.base))
-            .header(header::COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-fn csrf_in(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    html[at..].split('"').next().unwrap().to_string()
-}
-
-/// A new organiser of `slug` with a password: their address.
-async fn organiser(app: &TestApp, slug: &str, admin: bool) -> String {
-    let (email, _) = app.new_organiser(slug, admin).await;
-    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
-        .await
-        .unwrap();
-    email
-}
-
-async fn sign_in_raw(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    browser()
-        .post(format!("{}/admin/sign-in", app.base))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn sign_in(app: &TestApp, email: &str) -> Desk {
-    let res = sign_in_raw(app, email, PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
-    let cookie = set.split(';').next().unwrap().to_string();
-    let mut desk = Desk {
-        base: app.base.clone(),
-        cookie,
-        csrf: String::new(),
-    };
-    let html = desk.get("/admin").await.text().await.unwrap();
-    desk.csrf = csrf_in(&html);
-    desk
-}
 
 async fn sign_in_sessions_and_csrf(engine: Engine) {
     let Some(app) = TestApp::spawn(engine, None).await else {

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use reqwest::{header, redirect, StatusCode};
 use samling::app::Application;
 use samling::config::Settings;
 use samling::db::entities::outbox;
@@ -30,6 +31,7 @@ pub struct TestApp {
     /// Bearer token of an organiser of the organisation `centre`.
     pub token: String,
     pub db: Db,
+    pub database_url: String,
     pub outbox_dir: std::path::PathBuf,
     /// Where this app's mail arrives when it sends through a test SMTP server.
     pub mailbox: Option<Mailbox>,
@@ -139,6 +141,7 @@ impl TestApp {
                 .unwrap(),
             token: String::new(),
             db,
+            database_url,
             outbox_dir,
             mailbox,
             _dir: dir,
@@ -676,22 +679,35 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts the real binary on a free port and waits until it answers.
     pub async fn start(database_url: &str, smtp_url: &str) -> ServeProcess {
+        Self::start_with(database_url, &[("SAMLING_SMTP_URL", smtp_url)], None).await
+    }
+
+    /// Starts the real binary with more environment (`SAMLING_…`), its log (stderr) into
+    /// `log` if given.
+    pub async fn start_with(
+        database_url: &str,
+        env: &[(&str, &str)],
+        log: Option<std::fs::File>,
+    ) -> ServeProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_samling"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_samling"));
+        command
             .arg("serve")
             .env("SAMLING_DATABASE_URL", database_url)
             .env("SAMLING_BIND", format!("127.0.0.1:{port}"))
-            .env("SAMLING_SMTP_URL", smtp_url)
             .env("SAMLING_SCHEDULER_TICK_SECONDS", "1")
             .env("SAMLING_DATABASE_MAX_CONNECTIONS", "5")
             .env("SAMLING_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("samling starts");
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null());
+        if let Some(file) = log {
+            command.stderr(file);
+        }
+        let child = command.spawn().expect("samling starts");
         let process = ServeProcess {
             base: format!("http://127.0.0.1:{port}"),
             child,
@@ -726,6 +742,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             token: String::new(),
             db,
+            database_url: database_url.to_string(),
             outbox_dir: dir.path().join("outbox"),
             mailbox: None,
             _dir: dir,
@@ -751,4 +768,90 @@ pub fn unescape_ics(value: &str) -> String {
         }
     }
     out
+}
+
+/// The password of organisers made by [`organiser`].
+pub const PASSWORD: &str = "gul-hest-leser-avis";
+
+/// A client that does not follow redirects, as a test of a browser's view needs.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A signed-in organiser: the session cookie and the CSRF token of its forms.
+pub struct Desk {
+    pub base: String,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Desk {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        browser()
+            .get(format!("{}{path}", self.base))
+            .header(header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = form.to_vec();
+        form.push(("csrf", &self.csrf));
+        self.post_raw(path, &form).await
+    }
+
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        browser()
+            .post(format!("{}{path}", self.base))
+            .header(header::COOKIE, &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The CSRF token in a desk page's forms.
+pub fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// A new organiser of `slug` with a password: their address.
+pub async fn organiser(app: &TestApp, slug: &str, admin: bool) -> String {
+    let (email, _) = app.new_organiser(slug, admin).await;
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+        .await
+        .unwrap();
+    email
+}
+
+/// Posts the sign-in form.
+pub async fn sign_in_raw(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    browser()
+        .post(format!("{}/admin/sign-in", app.base))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs `email` in (with [`PASSWORD`]).
+pub async fn sign_in(app: &TestApp, email: &str) -> Desk {
+    let res = sign_in_raw(app, email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let mut desk = Desk {
+        base: app.base.clone(),
+        cookie,
+        csrf: String::new(),
+    };
+    let html = desk.get("/admin").await.text().await.unwrap();
+    desk.csrf = csrf_in(&html);
+    desk
 }

@@ -15,7 +15,7 @@ use crate::on_both_engines;
 on_both_engines!(vestfold_course_table, akershus_year_table);
 
 /// Imports a reference list through the API.
-async fn import_reference(app: &TestApp, csv: &str) -> Value {
+pub async fn import_reference(app: &TestApp, csv: &str) -> Value {
     let res = app
         .client
         .post(app.url("/municipalities/import"))
@@ -30,7 +30,7 @@ async fn import_reference(app: &TestApp, csv: &str) -> Value {
 }
 
 /// Moves an event's sessions (ids kept) so that it took place `days_ago` days before now.
-async fn move_into_past(app: &TestApp, event: &Value, first_start: chrono::DateTime<Utc>) {
+pub async fn move_into_past(app: &TestApp, event: &Value, first_start: chrono::DateTime<Utc>) {
     let id = event["id"].as_str().unwrap();
     let sessions: Vec<Value> = event["sessions"]
         .as_array()
@@ -49,7 +49,7 @@ async fn move_into_past(app: &TestApp, event: &Value, first_start: chrono::DateT
     assert_eq!(status, 200, "{body}");
 }
 
-async fn create_event(app: &TestApp, title: &str, kind: &str, sessions: usize) -> Value {
+pub async fn create_event(app: &TestApp, title: &str, kind: &str, sessions: usize) -> Value {
     let start = Utc::now() + chrono::Duration::days(10);
     let sessions: Vec<Value> = (0..sessions)
         .map(|i| {
@@ -68,7 +68,7 @@ async fn create_event(app: &TestApp, title: &str, kind: &str, sessions: usize) -
 }
 
 /// Signs up many (name, municipality) at once; returns registration ids in input order.
-async fn sign_up_many(
+pub async fn sign_up_many(
     app: &TestApp,
     event: &str,
     people: Vec<(String, Option<String>)>,

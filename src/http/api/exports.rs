@@ -5,11 +5,14 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::db::entities::organiser;
+use crate::db::events::EventContext;
 use crate::domain::{FieldErrors, RegistrationStatus};
 use crate::export::{self, attendee_list, Delimiter, Table};
 use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
 use crate::http::AppState;
+use crate::service::audit::{self, Action, Who};
 
 /// Download formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,15 +23,26 @@ pub enum Format {
     Svg,
 }
 
+impl Format {
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Svg => "svg",
+        }
+    }
+}
+
+/// A file download: its type, an attachment name made of `stem`, and never cached.
 pub fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
-    let (content_type, extension) = match format {
-        Format::Csv => ("text/csv; charset=utf-8", "csv"),
-        Format::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-        Format::Svg => ("image/svg+xml", "svg"),
-        Format::Json => ("application/json", "json"),
+    let extension = format.extension();
+    let content_type = match format {
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Format::Svg => "image/svg+xml",
+        Format::Json => "application/json",
     };
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -98,11 +112,40 @@ async fn attendee_list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    let (table, stem) = attendee_list::load(&state.db, &own.ctx, status).await?;
+    attendee_list_file(&state, &own.organiser, &own.ctx, status, format, delimiter).await
+}
+
+/// The attendee list of an event as a file (CSV or XLSX), written to the audit log with
+/// its row count; the desk's downloads use this too.
+pub async fn attendee_list_file(
+    state: &AppState,
+    by: &organiser::Model,
+    ctx: &EventContext,
+    status: Option<RegistrationStatus>,
+    format: Format,
+    delimiter: Delimiter,
+) -> Result<Response, ApiError> {
+    let (table, stem) = attendee_list::load(&state.db, ctx, status).await?;
+    let rows = table.rows.len() as i64;
     let body = match format {
         Format::Xlsx => xlsx(vec![table]).await?,
         _ => export::to_csv(&table, delimiter),
     };
+    let subject = format!(
+        "{} ({}, {})",
+        ctx.event.title,
+        format.extension(),
+        ctx.event.id
+    );
+    audit::record(
+        &state.db,
+        Some(ctx.organisation.id),
+        Who::Organiser(by),
+        Action::AttendeeListDownload,
+        &subject,
+        Some(rows),
+    )
+    .await;
     Ok(download(format, &stem, body))
 }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers that check input, call the core and shape
 //! the answer.
 pub mod attendance;
+pub mod audit;
 pub mod events;
 pub mod exports;
 pub mod mails;
@@ -45,6 +46,8 @@ pub fn router() -> Router<AppState> {
             post(attendance::record_many).get(attendance::summary),
         )
         .route("/registrations/{token}/cancel", post(registrations::cancel))
+        .route("/registrations/{token}/data", get(registrations::data))
+        .route("/registrations/{token}/erase", post(registrations::erase))
         .route(
             "/registrations/{token}/feed-link",
             post(registrations::replace_feed_link),
@@ -60,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/stats/participation", get(stats::participation_stats))
         .route("/stats/{file}", get(stats::participation_file))
         .route("/municipalities", get(municipalities::list))
+        .route("/audit", get(audit::list))
         .route("/municipalities/import", post(municipalities::import))
         .fallback(|| async { ApiError::not_found() })
 }

@@ -11,7 +11,7 @@ use crate::domain::{self, Email, FieldErrors, Language, RegistrationStatus};
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
-use crate::service::{participants, registration as signups};
+use crate::service::{participants, privacy, registration as signups};
 
 /// `POST /events/{id}/registrations` body (and the sign-up form's fields).
 #[derive(Debug, Default, Deserialize)]
@@ -183,4 +183,43 @@ pub async fn replace_feed_link(
         .ok_or_else(ApiError::not_found)?;
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Opens the registration of a manage token for the participant's rights: 404 for an
+/// unknown token, 410 once the address's data has been erased.
+async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, ApiError> {
+    let (reg, _) = participants::open_registration(&state.db, state.mailer.links().key(), token)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if reg.anonymised_at.is_some() {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "erased",
+            "the data of this registration has been erased",
+        ));
+    }
+    Ok(reg)
+}
+
+/// Everything held about the token holder's address (GDPR art. 15 and 20).
+pub async fn data(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<privacy::ParticipantData>, ApiError> {
+    let reg = open_own(&state, &token).await?;
+    Ok(Json(
+        privacy::export(&state.db, &reg.email_normalized).await?,
+    ))
+}
+
+/// Erases everything held about the token holder's address (GDPR art. 17): registrations
+/// to coming events are cancelled first, then all are anonymised.
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<privacy::ErasureReport>, ApiError> {
+    let reg = open_own(&state, &token).await?;
+    Ok(Json(
+        privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?,
+    ))
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::exports::{download, parse_delimiter, xlsx, Format};
+use crate::db::entities::organiser;
 use crate::db::{self, stats::StatsScope};
 use crate::domain::period::{self, ReportingPeriod};
 use crate::domain::{EventKind, FieldErrors};
@@ -16,6 +17,7 @@ use crate::export::{self, chart, participation, Delimiter};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
+use crate::service::audit::{self, Action, Who};
 use crate::service::stats::{self, Participation};
 
 /// Query of the participation statistics. Dates are the organisation's local dates, both
@@ -180,9 +182,26 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// The answer in the asked format (JSON, CSV, XLSX or SVG).
-    pub async fn respond(self) -> Result<Response, ApiError> {
-        render(self.table, &self.request, &self.stem, self.tz).await
+    /// The answer in the asked format (JSON, CSV, XLSX or SVG), written to the audit log
+    /// with the number of participants it counts.
+    pub async fn respond(
+        self,
+        state: &AppState,
+        by: &organiser::Model,
+    ) -> Result<Response, ApiError> {
+        let subject = format!("{} ({})", self.stem, self.request.format.extension());
+        let participants = self.table.totals.counts.participants as i64;
+        let response = render(self.table, &self.request, &self.stem, self.tz).await?;
+        audit::record(
+            &state.db,
+            None,
+            Who::Organiser(by),
+            Action::StatisticsDownload,
+            &subject,
+            Some(participants),
+        )
+        .await;
+        Ok(response)
     }
 }
 
@@ -246,7 +265,7 @@ async fn participation_in(
 ) -> Result<Response, ApiError> {
     prepare(&state, me.0.organisation_id, query, forced)
         .await?
-        .respond()
+        .respond(&state, &me.0)
         .await
 }
 

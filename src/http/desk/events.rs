@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::{Desk, DeskForm};
-use super::{desk_page, done, filled, no_store, with_done, Done};
+use super::{desk_page, done, filled, with_done, Done};
 use crate::db::entities::{event, event_session, registration};
 use crate::db::events::EventContext;
 use crate::db::{self};
@@ -22,8 +22,9 @@ use crate::domain::period::{self, local_to_utc};
 use crate::domain::{
     seats_to_fill, EventKind, EventStatus, FieldErrors, Language, RegistrationStatus,
 };
-use crate::export::{self, attendee_list};
+use crate::export;
 use crate::format::{kind_label, time_span};
+use crate::http::api::exports::{attendee_list_file, Format};
 use crate::http::extract::parse_id;
 use crate::http::pages::forms::{error_links, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
@@ -1521,22 +1522,17 @@ async fn download(
     xlsx: bool,
 ) -> Result<Response, ShowErrorPage> {
     let ctx = own_event(&state, &desk, &id).await?;
-    let (table, stem) = attendee_list::load(&state.db, &ctx, None).await?;
-    let (body, format) = if xlsx {
-        let bytes = tokio::task::spawn_blocking(move || export::to_xlsx(&[table]))
-            .await
-            .map_err(ShowErrorPage::internal)?
-            .map_err(ShowErrorPage::internal)?;
-        (bytes, crate::http::api::exports::Format::Xlsx)
-    } else {
-        (
-            export::to_csv(&table, export::Delimiter::Semicolon),
-            crate::http::api::exports::Format::Csv,
-        )
-    };
-    Ok(no_store(crate::http::api::exports::download(
-        format, &stem, body,
-    )))
+    let format = if xlsx { Format::Xlsx } else { Format::Csv };
+    attendee_list_file(
+        &state,
+        &desk.organiser,
+        &ctx,
+        None,
+        format,
+        export::Delimiter::Semicolon,
+    )
+    .await
+    .map_err(|e| ShowErrorPage { status: e.status })
 }
 
 async fn download_csv(

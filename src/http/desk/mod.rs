@@ -4,6 +4,7 @@
 //! and the same core functions as the API. Every form carries the session's CSRF token;
 //! every destructive action has a confirmation step; every POST ends in a redirect with a
 //! short status message on the next page.
+mod audit;
 pub mod auth;
 mod events;
 mod networks;
@@ -11,7 +12,7 @@ mod stats;
 mod tokens;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(networks::router())
         .merge(stats::router())
         .merge(tokens::router())
+        .merge(audit::router())
 }
 
 /// The status message after a redirect (`?done=…`), as a key of the texts.
@@ -210,14 +212,6 @@ async fn sign_out(
 /// events and networks look exactly like missing ones).
 pub fn not_found() -> ShowErrorPage {
     ShowErrorPage::not_found()
-}
-
-/// A JSON-free download response with a header check helper used by the desk's downloads.
-pub fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// `Some(text)` for a non-empty trimmed form value.

@@ -11,7 +11,7 @@ use chrono::{Datelike, Utc};
 use serde::Serialize;
 
 use super::auth::{csrf_matches, Desk};
-use super::{desk_page, done, no_store, with_done, Done};
+use super::{desk_page, done, with_done, Done};
 use crate::db::{self};
 use crate::domain::access;
 use crate::domain::{EventKind, Language};
@@ -349,11 +349,10 @@ async fn stats_file(
     let prepared = prepare(&state, desk.organiser.organisation_id, q, Some(format))
         .await
         .map_err(|e| ShowErrorPage { status: e.status })?;
-    let response = prepared
-        .respond()
+    prepared
+        .respond(&state, &desk.organiser)
         .await
-        .map_err(|e| ShowErrorPage { status: e.status })?;
-    Ok(no_store(response))
+        .map_err(|e| ShowErrorPage { status: e.status })
 }
 
 #[derive(Serialize)]

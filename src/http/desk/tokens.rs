@@ -17,6 +17,7 @@ use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
+use crate::service::audit::Who;
 use crate::service::organisers::{self, AccountError};
 
 /// Token and organiser routes of the desk.
@@ -47,7 +48,7 @@ struct TokensView {
     new_token: Option<String>,
 }
 
-fn when(t: DateTime<Utc>) -> String {
+pub(super) fn when(t: DateTime<Utc>) -> String {
     t.with_timezone(&period::DEFAULT_ZONE)
         .format("%d.%m.%Y %H:%M")
         .to_string()
@@ -110,7 +111,13 @@ async fn create(
     DeskForm { desk, form }: DeskForm<NewToken>,
 ) -> Result<Response, ShowErrorPage> {
     let label = filled(&form.label).map(|l| l.chars().take(100).collect::<String>());
-    let (token, _) = organisers::create_token(&state.db, &desk.organiser, label).await?;
+    let (token, _) = organisers::create_token(
+        &state.db,
+        Who::Organiser(&desk.organiser),
+        &desk.organiser,
+        label,
+    )
+    .await?;
     render(&state, &lang, &desk, Some(token), &Done::default()).await
 }
 
@@ -159,7 +166,7 @@ async fn revoke(
     DeskForm { desk, .. }: DeskForm<Empty>,
 ) -> Result<Response, ShowErrorPage> {
     let id: Uuid = parse_id(&id).map_err(|_| ShowErrorPage::not_found())?;
-    match organisers::revoke_token(&state.db, desk.actor(), id).await {
+    match organisers::revoke_token(&state.db, Who::Organiser(&desk.organiser), id).await {
         Ok(()) => Ok(done("/admin/tokens", "revoked")),
         Err(AccountError::NotFound) => Err(ShowErrorPage::not_found()),
         Err(e) => Err(ShowErrorPage::internal(e)),

@@ -176,4 +176,11 @@ mod tests {
         };
         assert_eq!(lang.switch_href(), "/?kind=course&page=2&lang=en");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_accept_language_gives_a_language_or_none(value in "[ -~]{0,80}|\\PC{0,40}") {
+            let _ = from_accept_language(&value);
+        }
+    }
 }

@@ -68,6 +68,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/tokens",
     "admin/token_revoke",
     "admin/organisers",
+    "admin/audit",
 );
 
 /// The stylesheet, served at a URL that changes with its content (cached for a year).
@@ -351,8 +352,9 @@ pub async fn error_pages(
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::BAD_REQUEST | StatusCode::METHOD_NOT_ALLOWED => "bad_request",
         StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::URI_TOO_LONG => "too_large",
         StatusCode::TOO_MANY_REQUESTS => "too_many",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ => "internal",
     };
     let pages = &state.pages;
@@ -366,6 +368,8 @@ pub async fn error_pages(
         "body": pages.text(lang.language, &format!("error_{key}_body")),
     }))
     .status(status)
+    // Errors are not worth storing, and the URL may hold a token.
+    .private()
     .render(pages, &lang);
     if let Some(v) = retry_after {
         page.headers_mut().insert(header::RETRY_AFTER, v);
