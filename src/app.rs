@@ -12,6 +12,7 @@ use crate::http::{self, AppState};
 use crate::links::{self, LinkKey, Links};
 use crate::mail::{self, Mailer, Transport};
 use crate::scheduler;
+use crate::service::registration::Signups;
 
 /// A ready-to-run service: database migrated, port bound.
 pub struct Application {
@@ -50,6 +51,7 @@ impl Application {
         Ok(Application {
             listener,
             state: AppState {
+                signups: Signups::start(db.clone(), mailer.clone()),
                 db,
                 mailer,
                 limits: Arc::new(crate::http::limits::Limits::new(&settings.rate_limits)),

@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `organiser add|set-password|tokens|
-//! revoke-token`, `municipalities import`, `demo`.
+//! revoke-token`, `municipalities import`, `demo`, `retention run`, `bench rush|feed|stats`.
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, Application};
@@ -40,6 +40,79 @@ pub enum Command {
     Retention {
         #[command(subcommand)]
         command: RetentionCommand,
+    },
+    /// Load tests of a running installation, over HTTP.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+/// Load tests. Sign-ups go to `…@bench.invalid` addresses, which are never mailed.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// A crowd signing up for a fresh event at once, then an oversell check through the API.
+    Rush {
+        /// The service (several: the crowd is spread over them).
+        #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+        urls: Vec<String>,
+        /// An organiser's API token (to create the event and read it back).
+        #[arg(long, env = "SAMLING_BENCH_TOKEN")]
+        token: String,
+        /// Clients signing up at once.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Sign-ups in all.
+        #[arg(long, default_value_t = 2000)]
+        attempts: usize,
+        /// Seats of the event (the rest go on the waiting list).
+        #[arg(long, default_value_t = 100)]
+        seats: usize,
+        /// Refuse when full instead of keeping a waiting list.
+        #[arg(long)]
+        no_waitlist: bool,
+        /// Stop after this many seconds whatever is left.
+        #[arg(long, default_value_t = 120)]
+        max_seconds: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full and conditional (`If-None-Match`) requests of a calendar feed.
+    Feed {
+        /// The service.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The feed's path (e.g. `/feeds/networks/demens.ics`); without it, a new network
+        /// with `--events` events is made (needs `--token`).
+        #[arg(long)]
+        path: Option<String>,
+        #[arg(long, env = "SAMLING_BENCH_TOKEN")]
+        token: Option<String>,
+        #[arg(long, default_value_t = 5000)]
+        events: usize,
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Participation statistics requests.
+    Stats {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, env = "SAMLING_BENCH_TOKEN")]
+        token: String,
+        /// The query, e.g. `year=2025` or `year=2025&format=xlsx`.
+        #[arg(long, default_value = "format=json")]
+        query: String,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -278,6 +351,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Bench { command } => bench(command).await,
         Command::Demo => {
             let db = open(&settings).await?;
             let summary = crate::demo::load(&db).await?;
@@ -291,4 +365,126 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database_url, 2).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+fn print_report<T: serde::Serialize>(json: bool, report: &T, text: String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        println!("{text}");
+    }
+    Ok(())
+}
+
+fn latency_line(l: &crate::bench::Latency) -> String {
+    format!(
+        "p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        l.p50, l.p95, l.p99, l.max
+    )
+}
+
+async fn bench(command: BenchCommand) -> anyhow::Result<()> {
+    use crate::bench;
+    match command {
+        BenchCommand::Rush {
+            urls,
+            token,
+            clients,
+            attempts,
+            seats,
+            no_waitlist,
+            max_seconds,
+            json,
+        } => {
+            let rush = bench::Rush {
+                urls,
+                token,
+                clients: clients.clamp(1, 1024),
+                attempts: attempts.min(1_000_000),
+                seats,
+                waitlist: !no_waitlist,
+                max_time: std::time::Duration::from_secs(max_seconds),
+            };
+            let r = rush.run().await?;
+            let o = &r.outcomes;
+            let check = if r.problems.is_empty() {
+                "ok: no oversell, no lost or doubled registration, waiting list 1…n".to_string()
+            } else {
+                format!("FAILED: {}", r.problems.join("; "))
+            };
+            print_report(
+                json,
+                &r,
+                format!(
+                    "event {}\n{} sign-ups from {} clients in {:.2} s: {:.0}/s\nlatency {}\nconfirmed {}, waitlisted {}, refused {}, limited {}, errors {}\ncheck {check}",
+                    r.event, r.attempts, r.clients, r.seconds, r.per_second,
+                    latency_line(&r.latency_ms), o.confirmed, o.waitlisted, o.refused, o.limited, o.errors
+                ),
+            )?;
+            if !r.problems.is_empty() {
+                anyhow::bail!("the oversell check failed");
+            }
+            Ok(())
+        }
+        BenchCommand::Feed {
+            url,
+            path,
+            token,
+            events,
+            requests,
+            clients,
+            json,
+        } => {
+            let feed_url = match path {
+                Some(p) => format!("{}{p}", url.trim_end_matches('/')),
+                None => {
+                    let token = token.ok_or_else(|| {
+                        anyhow::anyhow!("--token is needed to make a feed (or give --path)")
+                    })?;
+                    bench::seed_feed(&url, &token, events.min(100_000), clients).await?
+                }
+            };
+            let r = bench::feed(&feed_url, requests.min(1_000_000), clients.clamp(1, 1024)).await?;
+            print_report(
+                json,
+                &r,
+                format!(
+                    "{} ({} bytes)\nfull:        {:.0}/s, {}\nconditional: {:.0}/s, {}",
+                    r.url,
+                    r.bytes,
+                    r.full_per_second,
+                    latency_line(&r.full_latency_ms),
+                    r.conditional_per_second,
+                    latency_line(&r.conditional_latency_ms)
+                ),
+            )
+        }
+        BenchCommand::Stats {
+            url,
+            token,
+            query,
+            requests,
+            clients,
+            json,
+        } => {
+            let r = bench::stats(
+                &url,
+                &token,
+                &query,
+                requests.min(1_000_000),
+                clients.clamp(1, 256),
+            )
+            .await?;
+            print_report(
+                json,
+                &r,
+                format!(
+                    "{}\n{:.0}/s, {}",
+                    r.url,
+                    r.per_second,
+                    latency_line(&r.latency_ms)
+                ),
+            )
+        }
+    }
 }

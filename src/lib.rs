@@ -3,6 +3,7 @@
 //! Where things live: `domain` decides (pure rules), `service` does (one use case, one
 //! transaction), `db` stores, `mail`/`calendar`/`export` render, `http` translates.
 pub mod app;
+pub mod bench;
 pub mod calendar;
 pub mod cli;
 pub mod config;

@@ -134,6 +134,34 @@ pub async fn feed_events(
     Ok(events)
 }
 
+/// Makes sure each of `addresses` has a personal feed (new ones get a random link id), in
+/// one statement per 500 addresses.
+pub async fn ensure_participant_feeds(
+    db: &impl ConnectionTrait,
+    addresses: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in addresses.chunks(500) {
+        participant_feed::Entity::insert_many(chunk.iter().map(|a| {
+            participant_feed::ActiveModel {
+                email_normalized: Set(a.clone()),
+                link_id: Set(crate::links::new_feed_link_id()),
+                created_at: Set(now),
+                replaced_at: Set(None),
+            }
+        }))
+        .on_conflict(
+            OnConflict::column(participant_feed::Column::EmailNormalized)
+                .do_nothing()
+                .to_owned(),
+        )
+        .try_insert()
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
 /// A participant's personal feed, creating it (with a new random link id) the first time.
 pub async fn ensure_participant_feed(
     db: &impl ConnectionTrait,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod entities;
 pub mod events;
 pub mod feeds;
+pub mod group_commit;
 pub mod networks;
 pub mod organisations;
 pub mod outbox;
@@ -128,7 +129,9 @@ impl Db {
     }
 }
 
-/// Pool options; on SQLite: WAL, a busy timeout, and foreign keys as asked.
+/// Pool options; on SQLite: WAL, every commit synced (`synchronous=FULL`: an answered
+/// sign-up survives a power cut; group commit keeps that cheap), a busy timeout, and
+/// foreign keys as asked.
 fn options(url: &str, max_connections: u32, foreign_keys: bool) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -139,7 +142,7 @@ fn options(url: &str, max_connections: u32, foreign_keys: bool) -> ConnectOption
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(foreign_keys)
         });

@@ -3,7 +3,7 @@ use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -108,6 +108,27 @@ pub async fn is_member(
         .count(db)
         .await?
         > 0)
+}
+
+/// Which of `addresses` (normalised) are members of the network.
+pub async fn members_among(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    addresses: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in addresses.chunks(500) {
+        let rows: Vec<String> = network_member::Entity::find()
+            .select_only()
+            .column(network_member::Column::EmailNormalized)
+            .filter(network_member::Column::NetworkId.eq(network_id))
+            .filter(network_member::Column::EmailNormalized.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// A member to add.

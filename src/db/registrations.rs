@@ -19,6 +19,74 @@ pub async fn insert(
     registration::ActiveModel::from(reg).insert(db).await
 }
 
+/// Inserts registrations of a batch of sign-ups, in few statements.
+pub async fn insert_many(
+    db: &impl ConnectionTrait,
+    regs: &[registration::Model],
+) -> Result<(), DbErr> {
+    // Twenty columns a row: stay far below every engine's parameter limit.
+    for chunk in regs.chunks(500) {
+        registration::Entity::insert_many(
+            chunk.iter().cloned().map(registration::ActiveModel::from),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Which of `addresses` (normalised) already hold an active registration for the event.
+///
+/// Looked up by address alone (an address has few registrations, and its index gives them
+/// whatever the planner believes): with `event_id = …` beside it, PostgreSQL planned a scan
+/// of the whole event while its statistics were still those of an empty table, which made
+/// a rush slower with every sign-up.
+pub async fn active_addresses(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    addresses: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in addresses.chunks(500) {
+        let rows: Vec<(Uuid, String, RegistrationStatus)> = registration::Entity::find()
+            .select_only()
+            .columns([
+                registration::Column::EventId,
+                registration::Column::EmailNormalized,
+                registration::Column::Status,
+            ])
+            .filter(registration::Column::EmailNormalized.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .filter(|(event, _, status)| {
+                    *event == event_id && *status != RegistrationStatus::Cancelled
+                })
+                .map(|(_, address, _)| address),
+        );
+    }
+    Ok(found)
+}
+
+/// The registrations made by these sign-up forms.
+pub async fn find_by_submissions(
+    db: &impl ConnectionTrait,
+    submissions: &[Uuid],
+) -> Result<Vec<registration::Model>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in submissions.chunks(500) {
+        found.extend(
+            registration::Entity::find()
+                .filter(registration::Column::SubmissionId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// Finds a registration by id.
 pub async fn find(
     db: &impl ConnectionTrait,

@@ -287,10 +287,28 @@ pub fn gets_reminder(
     status == RegistrationStatus::Confirmed && seated_since < due_at
 }
 
+/// Whether mail to `address` can be delivered at all: the `.invalid` top-level domain is
+/// reserved never to exist (RFC 2606), so load tests (`samling bench`) and examples use it
+/// and nothing is sent there.
+pub fn deliverable(address: &str) -> bool {
+    !address.rsplit_once('@').is_some_and(|(_, domain)| {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        domain == "invalid" || domain.ends_with(".invalid")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn the_invalid_domain_is_never_mailed() {
+        assert!(!deliverable("rush-1@bench.invalid"));
+        assert!(!deliverable("a@INVALID."));
+        assert!(deliverable("kari@example.no"));
+        assert!(deliverable("kari@invalid.no"));
+    }
 
     fn shape(id: Uuid, start: DateTime<Utc>, location: &str) -> SessionShape<'_> {
         SessionShape {

@@ -30,6 +30,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Sign-ups, group-committed.
+    pub signups: crate::service::registration::Signups,
     pub mailer: Mailer,
     pub settings: Arc<Settings>,
     pub pages: Arc<pages::Pages>,

@@ -8,6 +8,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::{MailFacts, Mailer, RenderedMail};
 use crate::db::{self, entities::outbox, Db};
+use crate::domain::notices;
 
 /// Where mail goes: a real SMTP server, or `.eml` files for a newcomer to read.
 #[derive(Clone)]
@@ -108,6 +109,13 @@ pub async fn deliver_due(
         addresses.dedup();
         let feeds = db::feeds::participant_feeds(&db.conn, &addresses).await?;
         for (mail, facts) in batch.into_iter().zip(facts) {
+            if !notices::deliverable(&mail.recipient) {
+                let tx = db.begin_write().await?;
+                db::outbox::mark_attempt_failed(&*tx, mail.id, UNDELIVERABLE, None).await?;
+                tx.commit().await?;
+                report.failed += 1;
+                continue;
+            }
             let attempt = mail.attempts + 1;
             let prepared = facts
                 .ok_or_else(|| "the mail's contents are missing".to_string())
@@ -156,6 +164,9 @@ pub async fn deliver_due(
         }
     }
 }
+
+/// Why a mail to a reserved address was never tried.
+const UNDELIVERABLE: &str = "not sent: the reserved .invalid domain never receives mail";
 
 /// An error text as the logs show it: mail servers quote the recipient ("550 <kari@…>:
 /// unknown user"), so the local part of every address is masked. The outbox row keeps the

@@ -5,15 +5,17 @@
 //! seat counters on the event are exact, so decisions are simple arithmetic
 //! (`domain::Seats`) and never count rows; the same order of locking everywhere keeps
 //! PostgreSQL free of deadlocks.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use crate::db::entities::{outbox, registration};
 use crate::db::events::{CountChange, EventContext};
-use crate::db::{self, Db, Unique};
+use crate::db::group_commit::{Apply, GroupCommit};
+use crate::db::{self, Db};
 use crate::domain::notices::own_cancellation_sequence;
 use crate::domain::{
     may_cancel, seats_to_fill, CancelRefusal, Email, EventStatus, Language, MailKind,
@@ -79,72 +81,200 @@ pub struct SignedUp {
     pub repeated: bool,
 }
 
-/// Signs a participant up: a seat if one is free, else the waiting list (if the event has
-/// one), else `Full`. The confirmation or waiting-list mail is queued in the same
-/// transaction, and the participant's personal feed is created with their first sign-up.
-pub async fn sign_up(
-    db: &Db,
-    mailer: &Mailer,
-    event_id: Uuid,
-    input: SignupInput,
-    now: DateTime<Utc>,
-) -> Result<SignedUp, RegistrationError> {
-    // Cheap checks first, without any lock: most refusals never reach the write queue.
-    let ctx = db::events::context(&db.conn, event_id)
-        .await?
-        .ok_or(RegistrationError::NotFound)?;
-    ctx.event.window().check(now)?;
-    let email_key = input.email.normalized();
-    if let Some(earlier) = repeated_submission(db, input.submission, event_id, &email_key).await? {
-        return Ok(earlier);
-    }
-    check_membership(&db.conn, &ctx.event, &email_key).await?;
+/// One sign-up waiting for its batch.
+#[derive(Debug, Clone)]
+pub struct SignupJob {
+    pub event_id: Uuid,
+    pub input: SignupInput,
+    pub now: DateTime<Utc>,
+}
 
-    let tx = db.begin_write().await?;
-    let event = db::events::find_for_update(&*tx, event_id)
-        .await?
-        .ok_or(RegistrationError::NotFound)?;
-    event.window().check(now)?;
-    // The sessions read above are current unless the event changed meanwhile; then its
-    // members-only rule is checked again too.
-    let ctx = if event.sequence == ctx.event.sequence {
-        EventContext { event, ..ctx }
-    } else {
-        check_membership(&*tx, &event, &email_key).await?;
-        db::events::context_of(&*tx, event).await?
-    };
-    let (status, ticket, position, counts) = match ctx.event.seats().decide() {
-        SeatDecision::Seat => (
-            RegistrationStatus::Confirmed,
-            None,
-            None,
-            CountChange {
-                confirmed: 1,
-                ..Default::default()
-            },
-        ),
-        SeatDecision::WaitingList { position } => (
-            RegistrationStatus::Waitlisted,
-            Some(ctx.event.waitlist_seq + 1),
-            Some(position),
-            CountChange {
-                waitlisted: 1,
-                tickets: 1,
-                ..Default::default()
-            },
-        ),
-        SeatDecision::Full => return Err(RegistrationError::Full),
-    };
-    let submission = input.submission;
-    let email_again = email_key.clone();
-    let registration = db::registrations::insert(
-        &*tx,
-        registration::Model {
+/// The most sign-ups one transaction takes (a rush of 64 clients fills about one batch).
+const MAX_BATCH: usize = 256;
+
+/// Sign-ups, group-committed (`db::group_commit`): each answer is given only once its
+/// registration, seat counters and mail are committed to disk, and a rush needs one
+/// commit per batch instead of one per person.
+#[derive(Clone)]
+pub struct Signups {
+    queue: GroupCommit<SignupJob, Result<SignedUp, RegistrationError>>,
+    mailer: Mailer,
+}
+
+impl Signups {
+    /// Starts the writer of sign-ups.
+    pub fn start(db: Db, mailer: Mailer) -> Signups {
+        let letters = mailer.clone();
+        let apply: Apply<SignupJob, Result<SignedUp, RegistrationError>> =
+            Arc::new(move |tx, jobs| {
+                let mailer = letters.clone();
+                Box::pin(async move { apply_signups(tx, &mailer, jobs).await })
+            });
+        Signups {
+            queue: GroupCommit::start(db, MAX_BATCH, apply),
+            mailer,
+        }
+    }
+
+    /// Signs a participant up: a seat if one is free, else the waiting list (if the event
+    /// has one), else `Full`. The confirmation or waiting-list mail is queued in the same
+    /// transaction, and the participant's personal feed is created with their first sign-up.
+    pub async fn sign_up(
+        &self,
+        event_id: Uuid,
+        input: SignupInput,
+        now: DateTime<Utc>,
+    ) -> Result<SignedUp, RegistrationError> {
+        let done = self
+            .queue
+            .submit(SignupJob {
+                event_id,
+                input,
+                now,
+            })
+            .await??;
+        if !done.repeated {
+            self.mailer.wake();
+        }
+        Ok(done)
+    }
+}
+
+/// An event of a batch, locked, with its counters as the batch has moved them so far.
+struct Locked {
+    ctx: EventContext,
+    /// Addresses with an active registration (the stored ones and the batch's own).
+    taken: HashSet<String>,
+    /// Network members among the batch's addresses (members-only events).
+    members: HashSet<String>,
+    counts: CountChange,
+}
+
+/// Applies a batch of sign-ups in arrival order in `tx`, each by the same rules as alone
+/// (`domain::SignupWindow`, `domain::Seats`), with few statements for the whole batch:
+/// every event is locked and read once, existing registrations, earlier sendings of the
+/// same forms and network memberships are looked up for all at once, and the new rows
+/// are written together.
+async fn apply_signups(
+    tx: &DatabaseTransaction,
+    mailer: &Mailer,
+    jobs: Vec<SignupJob>,
+) -> Result<Vec<Result<SignedUp, RegistrationError>>, DbErr> {
+    let mut events: HashMap<Uuid, Option<Locked>> = HashMap::new();
+    for job in &jobs {
+        if events.contains_key(&job.event_id) {
+            continue;
+        }
+        let locked = match db::events::find_for_update(tx, job.event_id).await? {
+            None => None,
+            Some(event) => {
+                let addresses: Vec<String> = jobs
+                    .iter()
+                    .filter(|j| j.event_id == event.id)
+                    .map(|j| j.input.email.normalized())
+                    .collect();
+                let members = match (event.members_only, event.network_id) {
+                    (true, Some(network)) => {
+                        db::networks::members_among(tx, network, &addresses).await?
+                    }
+                    _ => HashSet::new(),
+                };
+                let taken = db::registrations::active_addresses(tx, event.id, &addresses).await?;
+                Some(Locked {
+                    ctx: db::events::context_of(tx, event).await?,
+                    taken,
+                    members,
+                    counts: CountChange::default(),
+                })
+            }
+        };
+        events.insert(job.event_id, locked);
+    }
+    let submissions: Vec<Uuid> = jobs.iter().filter_map(|j| j.input.submission).collect();
+    // Forms sent before: their registration, and its place in line if this batch made it
+    // (a stored one's place is looked up when needed).
+    let mut sent_before: HashMap<Uuid, (registration::Model, Option<u64>)> =
+        if submissions.is_empty() {
+            HashMap::new()
+        } else {
+            db::registrations::find_by_submissions(tx, &submissions)
+                .await?
+                .into_iter()
+                .filter_map(|r| Some((r.submission_id?, (r, None))))
+                .collect()
+        };
+
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut new_registrations = Vec::new();
+    let mut letters = Vec::new();
+    for job in jobs {
+        let email_key = job.input.email.normalized();
+        // The same form sent again (before, or earlier in this batch): the same answer.
+        if let Some((earlier, known)) = job.input.submission.and_then(|s| sent_before.get(&s)) {
+            if earlier.event_id == job.event_id && earlier.email_normalized == email_key {
+                let waitlist_position = match (earlier.status, known) {
+                    (RegistrationStatus::Waitlisted, Some(p)) => Some(*p),
+                    (RegistrationStatus::Waitlisted, None) => {
+                        Some(db::registrations::waitlist_position(tx, earlier).await?)
+                    }
+                    _ => None,
+                };
+                answers.push(Ok(SignedUp {
+                    registration: earlier.clone(),
+                    waitlist_position,
+                    repeated: true,
+                }));
+                continue;
+            }
+        }
+        let Some(Some(locked)) = events.get_mut(&job.event_id) else {
+            answers.push(Err(RegistrationError::NotFound));
+            continue;
+        };
+        let event = &locked.ctx.event;
+        if let Err(refusal) = event.window().check(job.now) {
+            answers.push(Err(refusal.into()));
+            continue;
+        }
+        if event.members_only && !locked.members.contains(&email_key) {
+            answers.push(Err(RegistrationError::MembersOnly));
+            continue;
+        }
+        if locked.taken.contains(&email_key) {
+            answers.push(Err(RegistrationError::AlreadyRegistered));
+            continue;
+        }
+        let seats = crate::domain::Seats {
+            confirmed: event.confirmed_count + locked.counts.confirmed,
+            waitlisted: event.waitlist_count + locked.counts.waitlisted,
+            ..event.seats()
+        };
+        let (status, ticket, position) = match seats.decide() {
+            SeatDecision::Seat => {
+                locked.counts.confirmed += 1;
+                (RegistrationStatus::Confirmed, None, None)
+            }
+            SeatDecision::WaitingList { position } => {
+                locked.counts.waitlisted += 1;
+                locked.counts.tickets += 1;
+                (
+                    RegistrationStatus::Waitlisted,
+                    Some(event.waitlist_seq + locked.counts.tickets),
+                    Some(position),
+                )
+            }
+            SeatDecision::Full => {
+                answers.push(Err(RegistrationError::Full));
+                continue;
+            }
+        };
+        let input = job.input;
+        let registration = registration::Model {
             id: Uuid::now_v7(),
-            event_id,
+            event_id: job.event_id,
             name: input.name,
             email: input.email.as_str().to_string(),
-            email_normalized: email_key,
+            email_normalized: email_key.clone(),
             municipality: input.municipality,
             workplace: input.workplace,
             role: input.role,
@@ -153,99 +283,52 @@ pub async fn sign_up(
             status,
             waitlist_order: ticket,
             attended: None,
-            created_at: now,
-            updated_at: now,
+            created_at: job.now,
+            updated_at: job.now,
             cancelled_at: None,
             promoted_at: None,
-            submission_id: submission,
+            submission_id: input.submission,
             anonymised_at: None,
-        },
-    )
-    .await;
-    let registration = match registration {
-        Ok(r) => r,
-        Err(e)
-            if db::violates(&e, Unique::ActiveRegistration)
-                || db::violates(&e, Unique::Submission) =>
-        {
-            // Already registered; or the same form sent twice at once, whose first copy
-            // has committed by now (the database made this insert wait for it).
-            drop(tx);
-            return match repeated_submission(db, submission, event_id, &email_again).await? {
-                Some(earlier) => Ok(earlier),
-                None => Err(RegistrationError::AlreadyRegistered),
-            };
+        };
+        let kind = match status {
+            RegistrationStatus::Confirmed => MailKind::Confirmation,
+            _ => MailKind::Waitlisted,
+        };
+        let notice = Notice {
+            waitlist_position: position,
+            ..Notice::new(kind, &registration, &locked.ctx)
+        };
+        letters.push(mailer.letter(&locked.ctx, &registration, &notice)?);
+        locked.taken.insert(email_key);
+        if let Some(submission) = input.submission {
+            sent_before.insert(submission, (registration.clone(), position));
         }
-        Err(e) => return Err(e.into()),
-    };
-    db::feeds::ensure_participant_feed(&*tx, &registration.email_normalized, now).await?;
-    db::events::adjust_counts(&*tx, event_id, counts).await?;
-    let kind = match status {
-        RegistrationStatus::Confirmed => MailKind::Confirmation,
-        _ => MailKind::Waitlisted,
-    };
-    let notice = Notice {
-        waitlist_position: position,
-        ..Notice::new(kind, &registration, &ctx)
-    };
-    db::outbox::insert_many(&*tx, vec![mailer.letter(&ctx, &registration, &notice)?]).await?;
-    tx.commit().await?;
-    mailer.wake();
-    Ok(SignedUp {
-        registration,
-        waitlist_position: position,
-        repeated: false,
-    })
-}
+        new_registrations.push(registration.clone());
+        answers.push(Ok(SignedUp {
+            registration,
+            waitlist_position: position,
+            repeated: false,
+        }));
+    }
 
-/// Members-only events take network members only.
-async fn check_membership(
-    db: &impl ConnectionTrait,
-    event: &crate::db::entities::event::Model,
-    email_key: &str,
-) -> Result<(), RegistrationError> {
-    if !event.members_only {
-        return Ok(());
+    if !new_registrations.is_empty() {
+        db::registrations::insert_many(tx, &new_registrations).await?;
+        let mut addresses: Vec<String> = new_registrations
+            .iter()
+            .map(|r| r.email_normalized.clone())
+            .collect();
+        addresses.sort();
+        addresses.dedup();
+        let now = new_registrations[0].created_at;
+        db::feeds::ensure_participant_feeds(tx, &addresses, now).await?;
+        db::outbox::insert_many(tx, letters).await?;
     }
-    let member = match event.network_id {
-        Some(network) => db::networks::is_member(db, network, email_key).await?,
-        None => false,
-    };
-    if member {
-        Ok(())
-    } else {
-        Err(RegistrationError::MembersOnly)
-    }
-}
-
-/// The registration an earlier sending of the same form made, if this is one: same form
-/// id, same event, same address (a form id alone opens nothing).
-async fn repeated_submission(
-    db: &Db,
-    submission: Option<Uuid>,
-    event_id: Uuid,
-    email_key: &str,
-) -> Result<Option<SignedUp>, DbErr> {
-    let Some(submission) = submission else {
-        return Ok(None);
-    };
-    let Some(earlier) = db::registrations::find_by_submission(&db.conn, submission).await? else {
-        return Ok(None);
-    };
-    if earlier.event_id != event_id || earlier.email_normalized != email_key {
-        return Ok(None);
-    }
-    let waitlist_position = match earlier.status {
-        RegistrationStatus::Waitlisted => {
-            Some(db::registrations::waitlist_position(&db.conn, &earlier).await?)
+    for (id, locked) in events {
+        if let Some(locked) = locked {
+            db::events::adjust_counts(tx, id, locked.counts).await?;
         }
-        _ => None,
-    };
-    Ok(Some(SignedUp {
-        registration: earlier,
-        waitlist_position,
-        repeated: true,
-    }))
+    }
+    Ok(answers)
 }
 
 /// What a cancellation did.

@@ -109,6 +109,21 @@ for (const { lang, email, name } of LANGUAGES) {
         assert.equal(await page.locator('form[method="post"] button[type="submit"]').count(), 1);
       });
 
+      await check('participant-erase', async () => {
+        assert.ok(manageUrl, 'a participant link from the mail');
+        await visit(`${manageUrl}/erase`);
+        assert.equal(await page.locator('form[method="post"] button[type="submit"]').count(), 1);
+      });
+
+      await check('participant-erased', async () => {
+        assert.ok(manageUrl, 'a participant link from the mail');
+        await visit(`${manageUrl}/erase`);
+        const form = page.locator('main form[method="post"]');
+        const [res] = await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
+        assert.equal(res.status(), 200);
+        assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(email.replace(/\./g, '\\.')));
+      });
+
       await check('public-accessibility', () => visit('/tilgjengelighet'));
       await check('public-privacy', () => visit('/personvern'));
       await check('public-404', () => visit('/finnes-ikke/heller-ikke-dette', 404));

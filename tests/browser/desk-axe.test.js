@@ -206,6 +206,11 @@ for (const { lang, errorPrefix, member, tokenLabel } of LANGUAGES) {
         assert.match(await page.locator('main').innerText(), new RegExp(ORGANISER.email.replace(/\./g, '\\.')));
       });
 
+      await check('audit-log', async () => {
+        await visitDesk('/admin/audit');
+        assert.ok((await page.locator('main table tbody tr').count()) > 0, 'entries (the sign-in at least)');
+      });
+
       await check('event-cancel', async () => {
         await visitDesk(`/admin/events/${course.id}/cancel`);
         assert.equal(await page.locator('main form[method="post"] button[type="submit"]').count(), 1, 'the confirm button');

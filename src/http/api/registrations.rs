@@ -74,7 +74,7 @@ pub async fn sign_up(
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
     let id = parse_id(&id)?;
     let input = check_signup(body).map_err(ApiError::invalid)?;
-    let done = signups::sign_up(&state.db, &state.mailer, id, input, Utc::now()).await?;
+    let done = state.signups.sign_up(id, input, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(SignedUpView {

@@ -644,35 +644,34 @@ async fn sign_up(
             message: pages.text(l, key),
         }]
     };
-    let (errors, status) =
-        match signups::sign_up(&state.db, &state.mailer, ctx.event.id, input, Utc::now()).await {
-            Ok(done) => {
-                return Ok(see_other(&format!(
-                    "/events/{}/receipt/{}",
-                    ctx.event.id, done.registration.id
-                )))
-            }
-            Err(RegistrationError::AlreadyRegistered) => (
-                refusal(Some("email"), "refusal_already_registered"),
-                StatusCode::CONFLICT,
-            ),
-            Err(RegistrationError::MembersOnly) => (
-                refusal(Some("email"), "refusal_members_only"),
-                StatusCode::FORBIDDEN,
-            ),
-            Err(RegistrationError::Full) => (refusal(None, "refusal_full"), StatusCode::CONFLICT),
-            Err(RegistrationError::NotYetOpen) => {
-                (refusal(None, "refusal_not_yet_open"), StatusCode::CONFLICT)
-            }
-            Err(RegistrationError::Closed | RegistrationError::Started) => {
-                (refusal(None, "refusal_closed"), StatusCode::CONFLICT)
-            }
-            Err(RegistrationError::EventCancelled) => {
-                (refusal(None, "refusal_cancelled"), StatusCode::CONFLICT)
-            }
-            Err(RegistrationError::NotFound) => return Err(ShowErrorPage::not_found()),
-            Err(RegistrationError::Db(e)) => return Err(e.into()),
-        };
+    let (errors, status) = match state.signups.sign_up(ctx.event.id, input, Utc::now()).await {
+        Ok(done) => {
+            return Ok(see_other(&format!(
+                "/events/{}/receipt/{}",
+                ctx.event.id, done.registration.id
+            )))
+        }
+        Err(RegistrationError::AlreadyRegistered) => (
+            refusal(Some("email"), "refusal_already_registered"),
+            StatusCode::CONFLICT,
+        ),
+        Err(RegistrationError::MembersOnly) => (
+            refusal(Some("email"), "refusal_members_only"),
+            StatusCode::FORBIDDEN,
+        ),
+        Err(RegistrationError::Full) => (refusal(None, "refusal_full"), StatusCode::CONFLICT),
+        Err(RegistrationError::NotYetOpen) => {
+            (refusal(None, "refusal_not_yet_open"), StatusCode::CONFLICT)
+        }
+        Err(RegistrationError::Closed | RegistrationError::Started) => {
+            (refusal(None, "refusal_closed"), StatusCode::CONFLICT)
+        }
+        Err(RegistrationError::EventCancelled) => {
+            (refusal(None, "refusal_cancelled"), StatusCode::CONFLICT)
+        }
+        Err(RegistrationError::NotFound) => return Err(ShowErrorPage::not_found()),
+        Err(RegistrationError::Db(e)) => return Err(e.into()),
+    };
     // The page as it is now (a refusal may mean it has filled up), with the input kept.
     let ctx = public_event(&state, &id).await?;
     render_event(&state, &lang, &ctx, &form, errors, status).await
