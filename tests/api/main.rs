@@ -11,6 +11,7 @@ mod input;
 mod isolation;
 mod mail;
 mod mail_calendar;
+mod openapi;
 mod pages;
 mod privacy;
 mod safety;

@@ -1,4 +1,5 @@
 //! Recording who came, one registration at a time or for a whole list, and the summary.
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::Utc;
@@ -11,10 +12,17 @@ use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
 use crate::service::attendance::{self, AttendanceSummary};
 
+use super::openapi::{
+    AttendanceSummaryDoc, InvalidInput, NotConfirmed, NotFound, UnsupportedMediaType,
+};
+
 /// `POST /events/{id}/registrations/{rid}/attendance` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Attendance, example = json!({"attended": true}))]
 pub struct AttendanceBody {
+    /// Whether they came.
+    #[schema(required, value_type = bool)]
     attended: Option<bool>,
     /// One session of a multi-session event; without it, every session.
     session: Option<Uuid>,
@@ -24,13 +32,34 @@ fn required_attended(attended: Option<bool>) -> Result<bool, ApiError> {
     attended.ok_or_else(|| ApiError::invalid_field("attended", "is required (true or false)"))
 }
 
-/// Records whether one participant came.
+/// Records whether one participant (a confirmed registration) came, to one session or to
+/// all of them.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/registrations/{rid}/attendance",
+    operation_id = "record_attendance",
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The event's id"),
+        ("rid" = Uuid, Path, description = "The registration's id"),
+    ),
+    request_body = AttendanceBody,
+    responses(
+        (status = 200, description = "The registration with its attendance", body = RegistrationView),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+        (status = 409, response = NotConfirmed),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn record_one(
     State(state): State<AppState>,
     own: OwnEvent,
-    Path((_id, rid)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     ApiJson(body): ApiJson<AttendanceBody>,
 ) -> Result<Json<RegistrationView>, ApiError> {
+    let (_id, rid) = super::path(path)?;
     let event = &own.ctx.event;
     let rid = parse_id(&rid)?;
     let attended = required_attended(body.attended)?;
@@ -46,16 +75,38 @@ pub async fn record_one(
 }
 
 /// `POST /events/{id}/attendance` body: the same mark for many registrations.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = BulkAttendance)]
 pub struct BulkAttendanceBody {
+    /// Ids of confirmed registrations of the event (at least one).
+    #[schema(required, value_type = Vec<Uuid>)]
     registrations: Option<Vec<Uuid>>,
+    /// Whether they came.
+    #[schema(required, value_type = bool)]
     attended: Option<bool>,
+    /// One session of a multi-session event; without it, every session.
     session: Option<Uuid>,
 }
 
 /// Records the same mark for a list of registrations (all or nothing), then answers with
 /// the event's summary.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/attendance",
+    operation_id = "record_attendance_many",
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    request_body = BulkAttendanceBody,
+    responses(
+        (status = 200, description = "The event's attendance summary", body = AttendanceSummaryDoc),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+        (status = 409, response = NotConfirmed),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn record_many(
     State(state): State<AppState>,
     own: OwnEvent,
@@ -68,7 +119,19 @@ pub async fn record_many(
     Ok(Json(attendance::summary(&state.db, &event).await?))
 }
 
-/// Per session: registered, attended, no-shows, not recorded.
+/// Per session and in total: registered, attended, no-shows, not recorded.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/attendance",
+    operation_id = "attendance_summary",
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The event's attendance summary", body = AttendanceSummaryDoc),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn summary(
     State(state): State<AppState>,
     own: OwnEvent,

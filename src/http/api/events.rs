@@ -1,6 +1,7 @@
 //! Events: create, list, show, change, cancel.
 use std::collections::HashMap;
 
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -18,43 +19,61 @@ use crate::http::extract::{parse_id, ApiJson, MaybeOrganiser, Organiser, OwnEven
 use crate::http::AppState;
 use crate::service::events::{self as event_service, EventBody};
 
+use super::openapi::{
+    EventCancelled, EventChangeDoc, InvalidInput, NewEventDoc, NotFound, UnsupportedMediaType,
+};
+
 /// A session as the API shows it. The join link is shown to the owning organiser only.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Session)]
 pub struct SessionView {
     id: Uuid,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     location: Option<String>,
+    /// Whether it is held online.
     online: bool,
+    /// The join link: only for the event's own organisers.
     #[serde(skip_serializing_if = "Option::is_none")]
     online_url: Option<String>,
 }
 
 /// An event as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Event)]
 pub struct EventView {
     id: Uuid,
+    /// The event's public page.
+    #[schema(format = "uri")]
     url: String,
+    /// The organisation's slug.
     organisation: String,
+    /// The network's slug.
     network: Option<String>,
     title: String,
     kind: EventKind,
     description: Option<String>,
     audience: Option<String>,
     status: EventStatus,
+    /// Seats; null: unlimited.
     capacity: Option<i32>,
+    /// Whether a full event takes sign-ups to a waiting list.
     waitlist: bool,
     members_only: bool,
     registration_opens_at: Option<DateTime<Utc>>,
     registration_closes_at: Option<DateTime<Utc>>,
     /// Whether a sign-up would be taken now (window, status, start).
     registration_open: bool,
+    /// Start of the first session.
     starts_at: DateTime<Utc>,
+    /// End of the last session.
     ends_at: DateTime<Utc>,
     sessions: Vec<SessionView>,
     confirmed_count: i32,
+    /// Null: unlimited.
     seats_left: Option<i32>,
     waitlist_length: i32,
+    /// Grows with every change participants are told about (the calendar SEQUENCE).
     sequence: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     cancel_reason: Option<String>,
@@ -175,7 +194,29 @@ fn organiser_viewer(me: &crate::db::entities::organiser::Model) -> Viewer {
     }
 }
 
-/// Creates an event (201).
+/// Creates an event (201), a draft unless `status` is `published`.
+#[utoipa::path(
+    post,
+    path = "/events",
+    operation_id = "create_event",
+    tag = "events",
+    security(("bearer" = [])),
+    request_body = NewEventDoc,
+    responses(
+        (status = 201, description = "Created", body = EventView, links(
+            ("show" = (operation_id = "show_event", parameters(("id" = "$response.body#/id")))),
+            ("update" = (operation_id = "update_event", parameters(("id" = "$response.body#/id")))),
+            ("sign_up" = (operation_id = "sign_up", parameters(("id" = "$response.body#/id")))),
+            ("registrations" = (operation_id = "list_registrations",
+                parameters(("id" = "$response.body#/id")))),
+            ("attendance" = (operation_id = "record_attendance_many",
+                parameters(("id" = "$response.body#/id")))),
+            ("cancel" = (operation_id = "cancel_event", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 400, response = InvalidInput),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Organiser(me): Organiser,
@@ -189,12 +230,20 @@ pub async fn create(
 }
 
 /// Query of `GET /events`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this network's events (its slug).
     network: Option<String>,
+    /// Only this organisation's events (its slug).
     organisation: Option<String>,
+    /// Events starting at or after this time (default: events not yet ended): RFC 3339, or
+    /// a date (`YYYY-MM-DD`, midnight UTC).
     from: Option<String>,
+    /// Events that start before this time: RFC 3339, or a date (`YYYY-MM-DD`).
     to: Option<String>,
+    /// At most this many (1 to 1000; default 500).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
@@ -216,11 +265,24 @@ fn parse_time(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Opt
 }
 
 /// Lists published events, soonest first (an organiser also sees their own drafts).
+#[utoipa::path(
+    get,
+    path = "/events",
+    operation_id = "list_events",
+    tag = "events",
+    security((), ("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The events", body = Vec<EventView>),
+        (status = 400, response = InvalidInput),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     viewer: MaybeOrganiser,
-    Query(q): Query<ListQuery>,
+    q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
+    let q = super::query(q)?;
     let mut errors = FieldErrors::new();
     let from = parse_time(&mut errors, "from", q.from.as_deref());
     let to = parse_time(&mut errors, "to", q.to.as_deref());
@@ -268,12 +330,26 @@ pub async fn list(
     ))
 }
 
-/// Shows one event (drafts only to their own organisers).
+/// Shows one event (drafts only to their own organisers), with `seats_left` and
+/// `waitlist_length`; the join links only to its own organisers.
+#[utoipa::path(
+    get,
+    path = "/events/{id}",
+    operation_id = "show_event",
+    tag = "events",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The event", body = EventView),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn show(
     State(state): State<AppState>,
     viewer: MaybeOrganiser,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<EventView>, ApiError> {
+    let id = super::path(path)?;
     let id = parse_id(&id)?;
     let viewer = viewer.viewer();
     let ctx = db::events::context(&state.db.conn, id)
@@ -283,31 +359,69 @@ pub async fn show(
     Ok(Json(single_view(&state, ctx, viewer).await?))
 }
 
-/// Changes an event.
+/// Changes an event. A new time or place is mailed to every registrant with an updated
+/// calendar entry; a raised capacity lets the waiting list in.
+#[utoipa::path(
+    patch,
+    path = "/events/{id}",
+    operation_id = "update_event",
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    request_body = EventChangeDoc,
+    responses(
+        (status = 200, description = "The changed event", body = EventView),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+        (status = 409, response = EventCancelled),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     Organiser(me): Organiser,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<EventBody>,
 ) -> Result<Json<EventView>, ApiError> {
+    let id = super::path(path)?;
     let id = parse_id(&id)?;
     let ctx = event_service::update(&state.db, &state.mailer, me.organisation_id, id, body).await?;
     Ok(Json(single_view(&state, ctx, organiser_viewer(&me)).await?))
 }
 
 /// `POST /events/{id}/cancel` body.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CancelEvent, example = json!({"reason": "For få påmeldte."}))]
 pub struct CancelBody {
+    /// Told to every registrant.
+    #[schema(max_length = 2000)]
     reason: Option<String>,
 }
 
-/// Cancels an event. The body is optional.
+/// Cancels an event: every registrant is told, and calendars drop it. The body is
+/// optional; cancelling a cancelled event changes nothing.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/cancel",
+    operation_id = "cancel_event",
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    request_body(content = Option<CancelBody>, content_type = "application/json",
+        description = "Optional: an empty body cancels without a reason"),
+    responses(
+        (status = 200, description = "The cancelled event", body = EventView),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     own: OwnEvent,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<EventView>, ApiError> {
+    let body = super::raw_body(body)?;
     let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBody::default()
     } else {

@@ -1,5 +1,6 @@
 //! Attendee-list downloads (CSV, XLSX) and the download plumbing the statistics share. An
 //! event of another organisation is a 404.
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,8 @@ use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
 use crate::http::AppState;
 use crate::service::audit::{self, Action, Who};
+
+use super::openapi::{InvalidInput, NotFound};
 
 /// Download formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,9 +87,14 @@ pub async fn xlsx(tables: Vec<Table>) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Query of an attendee-list download.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only registrations with this status (default: all).
+    #[param(value_type = Option<RegistrationStatus>)]
     status: Option<String>,
+    /// CSV field separator (default `semicolon`).
+    #[param(value_type = Option<super::openapi::DelimiterDoc>)]
     delimiter: Option<String>,
 }
 
@@ -149,20 +157,52 @@ pub async fn attendee_list_file(
     Ok(download(format, &stem, body))
 }
 
-/// `GET /events/{id}/registrations.csv`
+/// The attendee list of an event as CSV (UTF-8 with a byte order mark), written to the
+/// audit log.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/registrations.csv",
+    operation_id = "attendee_list_csv",
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The event's id"), ListQuery),
+    responses(
+        (status = 200, description = "The attendee list (an attachment)", content_type = "text/csv",
+            body = String, headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn attendee_list_csv(
     State(state): State<AppState>,
     own: OwnEvent,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let query = super::query(query)?;
     attendee_list(state, own, query, Format::Csv).await
 }
 
-/// `GET /events/{id}/registrations.xlsx`
+/// The attendee list of an event as an Excel workbook, written to the audit log.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/registrations.xlsx",
+    operation_id = "attendee_list_xlsx",
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The event's id"), ListQuery),
+    responses(
+        (status = 200, description = "The attendee list (an attachment)",
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            body = inline(super::openapi::Binary), headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn attendee_list_xlsx(
     State(state): State<AppState>,
     own: OwnEvent,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let query = super::query(query)?;
     attendee_list(state, own, query, Format::Xlsx).await
 }

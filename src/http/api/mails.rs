@@ -11,8 +11,11 @@ use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
 use crate::http::AppState;
 
+use super::openapi::NotFound;
+
 /// One mail as the organiser sees it (no body: that is the participant's).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Mail)]
 pub struct MailView {
     id: Uuid,
     kind: MailKind,
@@ -28,7 +31,19 @@ pub struct MailView {
     created_at: DateTime<Utc>,
 }
 
-/// Lists an event's mails, oldest first.
+/// Lists an event's mails, oldest first: kind, recipient, status, attempts, last error.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/mails",
+    operation_id = "list_mails",
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The event's mails", body = Vec<MailView>),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn list_for_event(
     State(state): State<AppState>,
     own: OwnEvent,

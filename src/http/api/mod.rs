@@ -7,9 +7,14 @@ pub mod exports;
 pub mod mails;
 pub mod municipalities;
 pub mod networks;
+pub mod openapi;
 pub mod registrations;
 pub mod stats;
 
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::Router;
 
@@ -65,5 +70,44 @@ pub fn router() -> Router<AppState> {
         .route("/municipalities", get(municipalities::list))
         .route("/audit", get(audit::list))
         .route("/municipalities/import", post(municipalities::import))
+        .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { ApiError::not_found() })
+}
+
+/// A raw request body, its rejection answered in the API's error format (413
+/// `payload_too_large` over the body limit) like [`super::extract::ApiJson`] does.
+fn raw_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The body is larger than 1 MiB.",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                rejection.body_text(),
+            )
+        }
+    })
+}
+
+/// A query string, its rejection (a repeated or undecodable parameter) answered in the API's
+/// error format (400 `invalid_input`) rather than as plain text.
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query.map(|Query(q)| q).map_err(|rejection| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            rejection.body_text(),
+        )
+    })
+}
+
+/// Path parameters; one that cannot be read (not UTF-8 once decoded) names nothing: 404 in
+/// the API's error format, as an id that is not a UUID is.
+fn path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+    path.map(|Path(p)| p).map_err(|_| ApiError::not_found())
 }

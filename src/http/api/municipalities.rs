@@ -1,5 +1,6 @@
 //! The organisation's municipality reference list: list it, and import a file into it.
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
@@ -13,8 +14,11 @@ use crate::http::AppState;
 use crate::service::municipalities::{self, ImportReport};
 use crate::service::organisers;
 
+use super::openapi::{AdminOnly, ImportReportDoc, InvalidInput};
+
 /// A reference municipality.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Municipality)]
 pub struct MunicipalityView {
     id: Uuid,
     name: String,
@@ -22,7 +26,17 @@ pub struct MunicipalityView {
     region: Option<String>,
 }
 
-/// The organiser's reference list, by name.
+/// The organisation's municipality reference list, by name.
+#[utoipa::path(
+    get,
+    path = "/municipalities",
+    operation_id = "list_municipalities",
+    tag = "organisation",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The reference list", body = Vec<MunicipalityView>),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     me: Organiser,
@@ -43,11 +57,29 @@ pub async fn list(
 /// `POST /municipalities/import` with the file as the body (`name;population;region`).
 /// A bad line rejects the whole file with every problem listed under `fields.file`.
 /// Administrators only (403 otherwise).
+#[utoipa::path(
+    post,
+    path = "/municipalities/import",
+    operation_id = "import_municipalities",
+    tag = "organisation",
+    security(("bearer" = [])),
+    request_body(
+        description = "The file: one municipality a line, `name;population;region` \
+            (semicolons, tabs or commas; UTF-8 or Windows-1252; a header line may come first)",
+        content((String = "text/csv"), (String = "text/plain")),
+    ),
+    responses(
+        (status = 200, description = "What the import changed", body = ImportReportDoc),
+        (status = 400, response = InvalidInput),
+        (status = 403, response = AdminOnly),
+    ),
+)]
 pub async fn import(
     State(state): State<AppState>,
     me: Organiser,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ImportReport>, ApiError> {
+    let body = super::raw_body(body)?;
     if !access::may_manage_municipalities(organisers::actor(&me.0)) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,

@@ -1,4 +1,5 @@
 //! Networks and their members.
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -14,15 +15,20 @@ use crate::http::AppState;
 use crate::links::{webcal, Links};
 use crate::service::networks;
 
+use super::openapi::{InvalidInput, NotFound, SlugTaken, UnsupportedMediaType};
+
 /// A network as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Network)]
 pub struct NetworkView {
     id: uuid::Uuid,
     slug: String,
     name: String,
     description: Option<String>,
-    /// The network's calendar feed, and the same for one-click subscription.
+    /// The network's calendar feed (iCalendar), and the same for one-click subscription.
+    #[schema(format = "uri")]
     feed_url: String,
+    #[schema(format = "uri")]
     webcal_url: String,
     created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -44,15 +50,43 @@ impl NetworkView {
 }
 
 /// `POST /networks` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewNetwork, example = json!({
+    "slug": "demensnettverket",
+    "name": "Demensnettverket i Vestfold",
+    "description": "Fagnettverk for ansatte i demensomsorgen"
+}))]
 pub struct NewNetworkBody {
+    /// Names the network in URLs and feeds; unique across the service.
+    #[schema(required, value_type = String, pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        min_length = 2, max_length = 64)]
     slug: Option<String>,
+    #[schema(required, value_type = String, pattern = "\\S", max_length = 200)]
     name: Option<String>,
+    #[schema(max_length = 5000)]
     description: Option<String>,
 }
 
 /// Creates a network in the organiser's organisation.
+#[utoipa::path(
+    post,
+    path = "/networks",
+    operation_id = "create_network",
+    tag = "networks",
+    security(("bearer" = [])),
+    request_body = NewNetworkBody,
+    responses(
+        (status = 201, description = "Created", body = NetworkView, links(
+            ("show" = (operation_id = "show_network", parameters(("slug" = "$response.body#/slug")))),
+            ("add_member" = (operation_id = "add_member",
+                parameters(("slug" = "$response.body#/slug")))),
+        )),
+        (status = 400, response = InvalidInput),
+        (status = 409, response = SlugTaken),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Organiser(me): Organiser,
@@ -75,6 +109,13 @@ pub async fn create(
 }
 
 /// Lists every network.
+#[utoipa::path(
+    get,
+    path = "/networks",
+    operation_id = "list_networks",
+    tag = "networks",
+    responses((status = 200, description = "Every network", body = Vec<NetworkView>)),
+)]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<NetworkView>>, ApiError> {
     let list = db::networks::list(&state.db.conn, None).await?;
     Ok(Json(
@@ -85,10 +126,22 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<NetworkView>
 }
 
 /// Shows one network.
+#[utoipa::path(
+    get,
+    path = "/networks/{slug}",
+    operation_id = "show_network",
+    tag = "networks",
+    params(("slug" = String, Path, description = "The network's slug")),
+    responses(
+        (status = 200, description = "The network", body = NetworkView),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn show(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<NetworkView>, ApiError> {
+    let slug = super::path(path)?;
     let n = db::networks::find_by_slug(&state.db.conn, &slug)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -96,7 +149,8 @@ pub async fn show(
 }
 
 /// A member as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Member)]
 pub struct MemberView {
     email: String,
     name: Option<String>,
@@ -116,15 +170,40 @@ impl From<network_member::Model> for MemberView {
 }
 
 /// `POST /networks/{slug}/members` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewMember, example = json!({
+    "email": "kari.nordmann@example.no",
+    "name": "Kari Nordmann",
+    "municipality": "Tønsberg"
+}))]
 pub struct NewMemberBody {
+    #[schema(required, value_type = String)]
     email: Option<String>,
     name: Option<String>,
     municipality: Option<String>,
 }
 
 /// Adds a member (201), or returns the existing one unchanged (200).
+#[utoipa::path(
+    post,
+    path = "/networks/{slug}/members",
+    operation_id = "add_member",
+    tag = "networks",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The network's slug")),
+    request_body = NewMemberBody,
+    responses(
+        (status = 201, description = "Added", body = MemberView, links(
+            ("remove" = (operation_id = "remove_member",
+                parameters(("slug" = "$request.path.slug"), ("email" = "$response.body#/email")))),
+        )),
+        (status = 200, description = "Already a member: unchanged", body = MemberView),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     own: OwnNetwork,
@@ -149,6 +228,18 @@ pub async fn add_member(
 }
 
 /// Lists a network's members.
+#[utoipa::path(
+    get,
+    path = "/networks/{slug}/members",
+    operation_id = "list_members",
+    tag = "networks",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The network's slug")),
+    responses(
+        (status = 200, description = "The members", body = Vec<MemberView>),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn list_members(
     State(state): State<AppState>,
     own: OwnNetwork,
@@ -158,11 +249,27 @@ pub async fn list_members(
 }
 
 /// Removes a member (204), or 404 if the address is not a member.
+#[utoipa::path(
+    delete,
+    path = "/networks/{slug}/members/{email}",
+    operation_id = "remove_member",
+    tag = "networks",
+    security(("bearer" = [])),
+    params(
+        ("slug" = String, Path, description = "The network's slug"),
+        ("email" = String, Path, description = "The member's address"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     own: OwnNetwork,
-    Path((_slug, email)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let (_slug, email) = super::path(path)?;
     if networks::remove_member(&state.db, &own.network, &email).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -1,4 +1,5 @@
 //! Sign-up, the organiser's list, and what the holder of a mailed manage token may do.
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -13,16 +14,38 @@ use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
 use crate::service::{participants, privacy, registration as signups};
 
+use super::openapi::{
+    CancelRefused, Erased, ErasureReportDoc, InvalidInput, MembersOnly, NotFound,
+    ParticipantDataDoc, SignupRefused, UnsupportedMediaType,
+};
+
 /// `POST /events/{id}/registrations` body (and the sign-up form's fields).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SignUp, example = json!({
+    "name": "Kari Nordmann",
+    "email": "kari.nordmann@example.no",
+    "municipality": "Tønsberg",
+    "workplace": "Tønsberg kommune, hjemmetjenesten",
+    "role": "Sykepleier",
+    "language": "nb"
+}))]
 pub struct SignupBody {
+    #[schema(required, value_type = String, pattern = "\\S", max_length = 200)]
     pub name: Option<String>,
+    /// Where the confirmation and the participant's links are mailed.
+    #[schema(required, value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// The municipality the participant comes from (for the participation statistics).
+    #[schema(max_length = 200)]
     pub municipality: Option<String>,
+    #[schema(max_length = 200)]
     pub workplace: Option<String>,
+    #[schema(max_length = 100)]
     pub role: Option<String>,
+    /// Whether other participants may see the name and address (default false).
     pub share_contact: Option<bool>,
+    /// Language of the mails (default `nb`).
     pub language: Option<Language>,
 }
 
@@ -58,20 +81,45 @@ pub fn check_signup(body: SignupBody) -> Result<signups::SignupInput, FieldError
 
 /// The answer to a sign-up: what happened, and nothing that opens anything. Anyone can
 /// type anyone's address, so links reach the participant only through their mailbox.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SignedUp)]
 pub struct SignedUpView {
     id: Uuid,
+    /// `confirmed` or `waitlisted`.
     status: RegistrationStatus,
+    /// Place on the waiting list (1 is next), when waitlisted.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     waitlist_position: Option<u64>,
 }
 
-/// Signs up for an event (201).
+/// Signs up for an event (201): a seat, or a place on the waiting list when the event is
+/// full and has one. The answer carries no link: the participant's links arrive by mail.
+#[utoipa::path(
+    post,
+    path = "/events/{id}/registrations",
+    operation_id = "sign_up",
+    tag = "registrations",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    request_body = SignupBody,
+    responses(
+        (status = 201, description = "Signed up", body = SignedUpView, links(
+            ("attendance" = (operation_id = "record_attendance",
+                parameters(("id" = "$request.path.id"), ("rid" = "$response.body#/id")))),
+        )),
+        (status = 400, response = InvalidInput),
+        (status = 403, response = MembersOnly),
+        (status = 404, response = NotFound),
+        (status = 409, response = SignupRefused),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn sign_up(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<SignupBody>,
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
+    let id = super::path(path)?;
     let id = parse_id(&id)?;
     let input = check_signup(body).map_err(ApiError::invalid)?;
     let done = state.signups.sign_up(id, input, Utc::now()).await?;
@@ -86,7 +134,8 @@ pub async fn sign_up(
 }
 
 /// A registration as an organiser sees it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Registration)]
 pub struct RegistrationView {
     id: Uuid,
     name: String,
@@ -97,8 +146,11 @@ pub struct RegistrationView {
     share_contact: bool,
     language: Language,
     status: RegistrationStatus,
+    /// Place on the waiting list (1 is next), when waitlisted.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     waitlist_position: Option<u64>,
+    /// Whether they came (to any session); null: not recorded.
     attended: Option<bool>,
     created_at: DateTime<Utc>,
     promoted_at: Option<DateTime<Utc>>,
@@ -128,6 +180,18 @@ impl RegistrationView {
 }
 
 /// Lists an event's registrations in sign-up order, with waiting-list positions.
+#[utoipa::path(
+    get,
+    path = "/events/{id}/registrations",
+    operation_id = "list_registrations",
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The registrations", body = Vec<RegistrationView>),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn list_for_event(
     State(state): State<AppState>,
     own: OwnEvent,
@@ -145,7 +209,8 @@ pub async fn list_for_event(
 }
 
 /// The answer to a cancellation.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CancelledRegistration)]
 pub struct CancelledView {
     id: Uuid,
     status: RegistrationStatus,
@@ -153,11 +218,26 @@ pub struct CancelledView {
     changed: bool,
 }
 
-/// Cancels the registration the mailed token opens (idempotent).
+/// Cancels the registration the mailed token opens (idempotent). A freed seat goes to the
+/// first on the waiting list at once.
+#[utoipa::path(
+    post,
+    path = "/registrations/{token}/cancel",
+    operation_id = "cancel_registration",
+    tag = "participant",
+    params(("token" = String, Path, description = "The token of the participant's mailed link")),
+    responses(
+        (status = 200, description = "Cancelled (or it already was: `changed` is false)",
+            body = CancelledView),
+        (status = 404, response = NotFound),
+        (status = 409, response = CancelRefused),
+    ),
+)]
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CancelledView>, ApiError> {
+    let token = super::path(path)?;
     let id = state
         .mailer
         .links()
@@ -174,10 +254,22 @@ pub async fn cancel(
 
 /// Replaces the personal-feed link of the participant the token belongs to: the old link
 /// stops working at once and the new one is mailed (202; nothing secret in the answer).
+#[utoipa::path(
+    post,
+    path = "/registrations/{token}/feed-link",
+    operation_id = "replace_feed_link",
+    tag = "participant",
+    params(("token" = String, Path, description = "The token of the participant's mailed link")),
+    responses(
+        (status = 202, description = "Replaced; the new link is on its way by mail (no body)"),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn replace_feed_link(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let token = super::path(path)?;
     let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), &token)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -202,10 +294,23 @@ async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, 
 }
 
 /// Everything held about the token holder's address (GDPR art. 15 and 20).
+#[utoipa::path(
+    get,
+    path = "/registrations/{token}/data",
+    operation_id = "participant_data",
+    tag = "participant",
+    params(("token" = String, Path, description = "The token of the participant's mailed link")),
+    responses(
+        (status = 200, description = "Everything held about the address", body = ParticipantDataDoc),
+        (status = 404, response = NotFound),
+        (status = 410, response = Erased),
+    ),
+)]
 pub async fn data(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<privacy::ParticipantData>, ApiError> {
+    let token = super::path(path)?;
     let reg = open_own(&state, &token).await?;
     Ok(Json(
         privacy::export(&state.db, &reg.email_normalized).await?,
@@ -214,10 +319,23 @@ pub async fn data(
 
 /// Erases everything held about the token holder's address (GDPR art. 17): registrations
 /// to coming events are cancelled first, then all are anonymised.
+#[utoipa::path(
+    post,
+    path = "/registrations/{token}/erase",
+    operation_id = "erase_participant",
+    tag = "participant",
+    params(("token" = String, Path, description = "The token of the participant's mailed link")),
+    responses(
+        (status = 200, description = "Erased", body = ErasureReportDoc),
+        (status = 404, response = NotFound),
+        (status = 410, response = Erased),
+    ),
+)]
 pub async fn erase(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<privacy::ErasureReport>, ApiError> {
+    let token = super::path(path)?;
     let reg = open_own(&state, &token).await?;
     Ok(Json(
         privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?,

@@ -1,5 +1,6 @@
 //! Participation statistics as JSON, CSV, XLSX or an SVG chart. Scoped to the organiser's
 //! organisation: another organisation's network or event is a 404.
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,19 +21,38 @@ use crate::http::AppState;
 use crate::service::audit::{self, Action, Who};
 use crate::service::stats::{self, Participation};
 
+use super::openapi::{InvalidInput, NotFound, ParticipationDoc, StatsFileDoc};
+
 /// Query of the participation statistics. Dates are the organisation's local dates, both
 /// ends included; `year` is a shorthand for 1 January to 31 December.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// First day (the organisation's local date), included.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
+    /// Last day (the organisation's local date), included; not before `from`.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub to: Option<String>,
+    /// A calendar year: 1 January to 31 December (`from` and `to` narrow it).
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
+    /// Only this network's events (its slug; 404 for another organisation's).
     pub network: Option<String>,
+    /// Only this event (404 for another organisation's).
+    #[param(value_type = Option<uuid::Uuid>)]
     pub event: Option<String>,
+    /// Only events of this kind.
+    #[param(value_type = Option<crate::domain::EventKind>)]
     pub kind: Option<String>,
+    /// The answer's format (default `json`).
+    #[param(value_type = Option<super::openapi::StatsFormatDoc>)]
     pub format: Option<String>,
+    /// CSV field separator (default `semicolon`).
+    #[param(value_type = Option<super::openapi::DelimiterDoc>)]
     pub delimiter: Option<String>,
     /// Which table a CSV holds: municipalities (default), regions or events.
+    #[param(value_type = Option<super::openapi::StatsTableDoc>)]
     pub table: Option<String>,
 }
 
@@ -269,22 +289,66 @@ async fn participation_in(
         .await
 }
 
-/// `GET /stats/participation` (`?format=json|csv|xlsx|svg`).
+/// Participation statistics per municipality of the organisation's reference list
+/// (`?format=json|csv|xlsx|svg`); downloads are written to the audit log.
+#[utoipa::path(
+    get,
+    path = "/stats/participation",
+    operation_id = "participation_stats",
+    tag = "statistics",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The statistics in the asked format (files as attachments; \
+            the SVG chart inline)",
+            content(
+                (ParticipationDoc = "application/json"),
+                (String = "text/csv"),
+                (inline(super::openapi::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (String = "image/svg+xml"),
+            )),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn participation_stats(
     State(state): State<AppState>,
     me: Organiser,
-    Query(query): Query<StatsQuery>,
+    query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let query = super::query(query)?;
     participation_in(state, me, query, None).await
 }
 
-/// `GET /stats/participation.csv`, `.xlsx`, `.svg`: the same, format by extension.
+/// The participation statistics with the format named by the extension:
+/// `participation.csv`, `.xlsx`, `.svg` or `.json` (a `format` in the query is ignored).
+#[utoipa::path(
+    get,
+    path = "/stats/{file}",
+    operation_id = "participation_file",
+    tag = "statistics",
+    security(("bearer" = [])),
+    params(("file" = StatsFileDoc, Path, description = "The file name"), StatsQuery),
+    responses(
+        (status = 200, description = "The statistics as the named file",
+            content(
+                (ParticipationDoc = "application/json"),
+                (String = "text/csv"),
+                (inline(super::openapi::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (String = "image/svg+xml"),
+            )),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn participation_file(
     State(state): State<AppState>,
     me: Organiser,
-    Path(file): Path<String>,
-    Query(query): Query<StatsQuery>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let file = super::path(path)?;
+    let query = super::query(query)?;
     let format = match file.as_str() {
         "participation.csv" => Format::Csv,
         "participation.xlsx" => Format::Xlsx,
