@@ -24,6 +24,10 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds (port 0 picks a free port, for tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        if settings.metrics_token.is_some() {
+            // Counting starts now; without a token nothing is recorded (the macros are no-ops).
+            crate::metrics::install();
+        }
         let db = Db::connect(&settings.database_url, settings.database_max_connections)
             .await
             .with_context(|| {

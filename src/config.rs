@@ -26,6 +26,7 @@ struct RawSettings {
     mail_max_attempts: u32,
     mail_retry_seconds: u64,
     secret_key: Option<String>,
+    metrics_token: Option<String>,
     log: String,
     log_format: String,
     trusted_proxies: String,
@@ -160,6 +161,8 @@ pub struct Settings {
     pub mail_retry: Duration,
     /// Configured link key; `None` = the one kept in the database.
     pub secret_key: Option<String>,
+    /// The bearer token of `GET /metrics`; `None`: no metrics endpoint.
+    pub metrics_token: Option<String>,
     pub log: String,
     pub log_json: bool,
     pub trusted_proxies: TrustedProxies,
@@ -186,6 +189,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_max_attempts", &self.mail_max_attempts)
             .field("mail_retry", &self.mail_retry)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("log", &self.log)
             .field("log_json", &self.log_json)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -312,6 +316,10 @@ impl Settings {
             return Err(bad("mail_retry_seconds", "must be at least 1"));
         }
         let secret_key = raw.secret_key.filter(|s| !s.is_empty());
+        let metrics_token = raw.metrics_token.filter(|s| !s.trim().is_empty());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(bad("metrics_token", "must be at least 16 characters"));
+        }
         if secret_key.as_ref().is_some_and(|s| s.chars().count() < 32) {
             return Err(bad(
                 "secret_key",
@@ -368,6 +376,7 @@ impl Settings {
             mail_max_attempts: raw.mail_max_attempts,
             mail_retry: Duration::from_secs(raw.mail_retry_seconds),
             secret_key,
+            metrics_token,
             log: raw.log,
             log_json,
             trusted_proxies,

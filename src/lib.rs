@@ -15,5 +15,6 @@ pub mod format;
 pub mod http;
 pub mod links;
 pub mod mail;
+pub mod metrics;
 pub mod scheduler;
 pub mod service;

@@ -45,8 +45,13 @@ impl<J, R> Clone for GroupCommit<J, R> {
 const QUEUE: usize = 4096;
 
 impl<J: Clone + Send + 'static, R: Send + 'static> GroupCommit<J, R> {
-    /// Starts the writer task; batches hold at most `max_batch` jobs.
-    pub fn start(db: Db, max_batch: usize, apply: Apply<J, R>) -> GroupCommit<J, R> {
+    /// Starts the writer task of the queue `name`; batches hold at most `max_batch` jobs.
+    pub fn start(
+        name: &'static str,
+        db: Db,
+        max_batch: usize,
+        apply: Apply<J, R>,
+    ) -> GroupCommit<J, R> {
         let (queue, mut waiting) = mpsc::channel::<Waiting<J, R>>(QUEUE);
         let max_batch = max_batch.max(1);
         tokio::spawn(async move {
@@ -55,11 +60,7 @@ impl<J: Clone + Send + 'static, R: Send + 'static> GroupCommit<J, R> {
                 let jobs: Vec<J> = batch.iter().map(|w| w.job.clone()).collect();
                 let started = std::time::Instant::now();
                 let result = commit(&db, &apply, jobs).await;
-                tracing::debug!(
-                    jobs = batch.len(),
-                    took_us = started.elapsed().as_micros() as u64,
-                    "batch committed"
-                );
+                crate::metrics::batch(name, batch.len(), started.elapsed());
                 match result {
                     Ok(answers) => {
                         for (w, answer) in batch.drain(..).zip(answers) {

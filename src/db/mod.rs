@@ -123,6 +123,21 @@ impl Db {
         Ok(WriteTx { tx, _gate: gate })
     }
 
+    /// Connections of the pool in use and idle (for `/metrics`).
+    pub fn pool(&self) -> (u32, u32) {
+        let (size, idle) = match self.conn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                (p.size(), p.num_idle() as u32)
+            }
+            _ => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (p.size(), p.num_idle() as u32)
+            }
+        };
+        (size.saturating_sub(idle), idle)
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
         self.conn.ping().await.is_ok()

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -22,6 +22,20 @@ pub async fn insert_many(
             .await?;
     }
     Ok(())
+}
+
+/// Mails waiting to be sent, and when the oldest of them was queued (for `/metrics`).
+pub async fn pending(db: &impl ConnectionTrait) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let waiting = outbox::Entity::find().filter(outbox::Column::Status.eq(MailStatus::Pending));
+    let count = waiting.clone().count(db).await?;
+    let oldest: Option<DateTime<Utc>> = waiting
+        .select_only()
+        .column_as(outbox::Column::CreatedAt.min(), "oldest")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok((count, oldest))
 }
 
 /// Claims up to `limit` due mails for `lease`: rows another worker holds are skipped

@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod limits;
+pub mod observe;
 pub mod pages;
 pub mod security;
 pub mod server;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(observe::metrics))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -62,11 +64,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(middleware::from_fn(observe::count))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request
+                        .extensions()
+                        .get::<observe::RequestId>()
+                        .map_or("", |r| r.0.as_str());
                     tracing::info_span!(
                         "request",
+                        id = %id,
                         method = %request.method(),
                         path = %masked_path(request.uri().path()),
                     )
@@ -84,6 +92,7 @@ pub fn router(state: AppState) -> Router {
                     },
                 ),
         )
+        .layer(middleware::from_fn(observe::request_id))
         .with_state(state)
 }
 

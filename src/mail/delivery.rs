@@ -114,6 +114,7 @@ pub async fn deliver_due(
                 db::outbox::mark_attempt_failed(&*tx, mail.id, UNDELIVERABLE, None).await?;
                 tx.commit().await?;
                 report.failed += 1;
+                crate::metrics::mail("failed");
                 continue;
             }
             let attempt = mail.attempts + 1;
@@ -147,17 +148,20 @@ pub async fn deliver_due(
                         .collect();
                     db::outbox::insert_many(&*tx, follow_ups).await?;
                     report.sent += 1;
+                    crate::metrics::mail("sent");
                 }
                 Err(error) if attempt < max_attempts as i32 => {
                     let retry_at = Utc::now() + backoff(retry_base, attempt);
                     tracing::warn!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, error = %mask_addresses(&error), %retry_at, "mail delivery failed; will retry");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, Some(retry_at)).await?;
                     report.retrying += 1;
+                    crate::metrics::mail("retrying");
                 }
                 Err(error) => {
                     tracing::error!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, error = %mask_addresses(&error), "mail delivery failed for good");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, None).await?;
                     report.failed += 1;
+                    crate::metrics::mail("failed");
                 }
             }
             tx.commit().await?;

@@ -111,7 +111,7 @@ impl Signups {
                 Box::pin(async move { apply_signups(tx, &mailer, jobs).await })
             });
         Signups {
-            queue: GroupCommit::start(db, MAX_BATCH, apply),
+            queue: GroupCommit::start("signups", db, MAX_BATCH, apply),
             mailer,
         }
     }
@@ -132,7 +132,17 @@ impl Signups {
                 input,
                 now,
             })
-            .await??;
+            .await?;
+        crate::metrics::signup(match &done {
+            Ok(d) if d.repeated => "repeated",
+            Ok(d) if d.registration.status == RegistrationStatus::Confirmed => "confirmed",
+            Ok(_) => "waitlisted",
+            Err(RegistrationError::Full) => "full",
+            Err(RegistrationError::AlreadyRegistered) => "already_registered",
+            Err(RegistrationError::Db(_)) => "error",
+            Err(_) => "refused",
+        });
+        let done = done?;
         if !done.repeated {
             self.mailer.wake();
         }
@@ -476,6 +486,7 @@ pub async fn fill_free_seats(
         reg.promoted_at = Some(now);
         letters.push(mailer.letter(ctx, &reg, &Notice::new(MailKind::Promoted, &reg, ctx))?);
     }
+    crate::metrics::promotions(ids.len());
     let moved = ids.len() as i32;
     db::events::adjust_counts(
         tx,

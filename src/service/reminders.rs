@@ -56,6 +56,7 @@ pub async fn queue_due(
             db::reminders::record_round(&*tx, event.id, offset, event.starts_at, count as i32)
                 .await?;
             tx.commit().await?;
+            crate::metrics::reminder_round(count);
             queued += count;
         }
     }

@@ -12,6 +12,7 @@ mod isolation;
 mod mail;
 mod mail_calendar;
 mod openapi;
+mod operations;
 mod pages;
 mod privacy;
 mod safety;

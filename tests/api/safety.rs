@@ -430,10 +430,15 @@ async fn logs_hold_no_tokens_or_addresses(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let (status, _) = app
-        .get(&format!("/events/{event}/registrations.xlsx"))
-        .await;
-    assert_eq!(status, 200);
+    let res = app
+        .client
+        .get(app.url(&format!("/events/{event}/registrations.xlsx")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     // Something must be logged for the test to mean anything.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut log = String::new();
@@ -442,6 +447,11 @@ async fn logs_hold_no_tokens_or_addresses(engine: Engine) {
         .read_to_string(&mut log)
         .unwrap();
     assert!(log.contains("answered"), "access log lines are written");
+    assert!(
+        log.lines()
+            .any(|l| l.contains(&request_id) && l.contains("answered")),
+        "the request id {request_id} is in the request's log lines"
+    );
     assert!(log.contains("/r/***"), "participant paths are masked");
     let feed_token = link_token(&feed, "/feeds/me/").unwrap();
     let secrets = [
