@@ -86,7 +86,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let worker = tokio::spawn(delivery_worker(state.clone(), self.transport));
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(delivery_worker(state.clone(), self.transport, stopping));
         let mut scheduler = scheduler::start(state.clone())
             .await
             .context("cannot start the scheduler")?;
@@ -95,20 +96,41 @@ impl Application {
         http::server::serve(self.listener, http::router(state), limits, shutdown).await;
         tracing::info!("requests finished; stopping the background work");
         let _ = scheduler.shutdown().await;
-        worker.abort();
+        // The mail worker finishes the mail in hand and gives back its other claims; a mail
+        // server that hangs does not hold the exit up for long.
+        let _ = stop.send(true);
+        let abort = worker.abort_handle();
+        if tokio::time::timeout(MAIL_STOP, worker).await.is_err() {
+            tracing::warn!(
+                "the mail worker did not stop in time; its claims expire with their lease"
+            );
+            abort.abort();
+        }
         Ok(())
     }
 }
 
-/// Delivers mail whenever woken (by a commit that queued mail, or by the scheduler tick).
-async fn delivery_worker(state: AppState, transport: Transport) {
-    loop {
+/// How long shutdown waits for the mail worker to finish the mail in hand.
+const MAIL_STOP: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Delivers mail whenever woken (by a commit that queued mail, or by the scheduler tick),
+/// until `stopping` turns true.
+async fn delivery_worker(
+    state: AppState,
+    transport: Transport,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    while !*stopping.borrow() {
         match mail::deliver_due(
             &state.db,
             &state.mailer,
             &transport,
-            state.settings.mail_max_attempts,
-            state.settings.mail_retry,
+            mail::DeliveryRules {
+                max_attempts: state.settings.mail_max_attempts,
+                retry_base: state.settings.mail_retry,
+                lease: state.settings.mail_lease,
+            },
+            &stopping,
         )
         .await
         {
@@ -123,7 +145,10 @@ async fn delivery_worker(state: AppState, transport: Transport) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "mail delivery round failed"),
         }
-        state.mailer.woken().await;
+        tokio::select! {
+            () = state.mailer.woken() => {}
+            _ = stopping.changed() => {}
+        }
     }
 }
 

@@ -25,6 +25,7 @@ struct RawSettings {
     scheduler_tick_seconds: u64,
     mail_max_attempts: u32,
     mail_retry_seconds: u64,
+    mail_lease_seconds: u64,
     secret_key: Option<String>,
     metrics_token: Option<String>,
     log: String,
@@ -159,6 +160,8 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     /// Wait before the first retry of a failed mail (doubling after that).
     pub mail_retry: Duration,
+    /// How long a worker's claim on a mail lasts (see `mail::DeliveryRules::lease`).
+    pub mail_lease: Duration,
     /// Configured link key; `None` = the one kept in the database.
     pub secret_key: Option<String>,
     /// The bearer token of `GET /metrics`; `None`: no metrics endpoint.
@@ -188,6 +191,7 @@ impl std::fmt::Debug for Settings {
             .field("scheduler_tick", &self.scheduler_tick)
             .field("mail_max_attempts", &self.mail_max_attempts)
             .field("mail_retry", &self.mail_retry)
+            .field("mail_lease", &self.mail_lease)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("log", &self.log)
@@ -312,6 +316,9 @@ impl Settings {
         if raw.mail_max_attempts == 0 {
             return Err(bad("mail_max_attempts", "must be at least 1"));
         }
+        if raw.mail_lease_seconds == 0 {
+            return Err(bad("mail_lease_seconds", "must be at least 1"));
+        }
         if raw.mail_retry_seconds == 0 {
             return Err(bad("mail_retry_seconds", "must be at least 1"));
         }
@@ -375,6 +382,7 @@ impl Settings {
             scheduler_tick: Duration::from_secs(raw.scheduler_tick_seconds),
             mail_max_attempts: raw.mail_max_attempts,
             mail_retry: Duration::from_secs(raw.mail_retry_seconds),
+            mail_lease: Duration::from_secs(raw.mail_lease_seconds),
             secret_key,
             metrics_token,
             log: raw.log,

@@ -152,7 +152,9 @@ fn options(url: &str, max_connections: u32, foreign_keys: bool) -> ConnectOption
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
+        // A request waits at most this long for a connection: long enough for a rush's
+        // queue, short enough that a database outage answers 503 soon.
+        .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(move |o| {
@@ -242,4 +244,23 @@ pub fn violates(err: &DbErr, which: Unique) -> bool {
 /// answer "none" for such text without asking.
 pub fn comparable(text: &str) -> bool {
     !text.contains('\0')
+}
+
+/// Whether an error means the database cannot be reached right now (no connection, a
+/// connection lost, the server shutting down), as opposed to a fault of the request or of
+/// our code: such requests are answered 503, and the service recovers on its own.
+pub fn unavailable(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(_) => true,
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+            // PostgreSQL's "admin shutdown", "crash shutdown", "cannot connect now".
+            Sqlx::Database(d) => matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03")),
+            _ => false,
+        },
+        _ => false,
+    }
 }

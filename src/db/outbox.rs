@@ -99,6 +99,22 @@ pub async fn mark_sent(
     Ok(())
 }
 
+/// Gives back claims not used (a stopping worker): the mails are due again at once.
+pub async fn release(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
+    for chunk in ids.chunks(500) {
+        outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(outbox::Column::Id.is_in(chunk.iter().copied()))
+            .filter(outbox::Column::Status.eq(MailStatus::Pending))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Records a failed attempt: try again at `retry_at`, or give up (`failed`) when `None`.
 pub async fn mark_attempt_failed(
     db: &impl ConnectionTrait,

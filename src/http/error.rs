@@ -86,6 +86,14 @@ impl IntoResponse for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if crate::db::unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The database cannot be reached right now; try again in a moment.",
+            );
+        }
         ApiError::internal(e)
     }
 }
@@ -106,7 +114,7 @@ impl From<RegistrationError> for ApiError {
             R::AlreadyRegistered => {
                 ApiError::new(StatusCode::CONFLICT, "already_registered", message)
             }
-            R::Db(e) => ApiError::internal(e),
+            R::Db(e) => e.into(),
         }
     }
 }
@@ -121,7 +129,7 @@ impl From<EventError> for ApiError {
                 "event_cancelled",
                 "The event is cancelled.",
             ),
-            EventError::Db(e) => ApiError::internal(e),
+            EventError::Db(e) => e.into(),
         }
     }
 }
@@ -142,7 +150,7 @@ impl From<AttendanceError> for ApiError {
             AttendanceError::NotConfirmed(_) => {
                 ApiError::new(StatusCode::CONFLICT, "not_confirmed", message)
             }
-            AttendanceError::Db(e) => ApiError::internal(e),
+            AttendanceError::Db(e) => e.into(),
         }
     }
 }
@@ -156,7 +164,7 @@ impl From<NetworkError> for ApiError {
                 "slug_taken",
                 "That slug is already in use.",
             ),
-            NetworkError::Db(e) => ApiError::internal(e),
+            NetworkError::Db(e) => e.into(),
         }
     }
 }

@@ -117,15 +117,34 @@ async fn bounded(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let limits = &state.settings.http;
+    // The API answers in its error format; pages get their error page (`error_pages`).
+    let refuse = |api: bool, status: StatusCode, code: &'static str, message: &str| {
+        if api {
+            error::ApiError::new(status, code, message).into_response()
+        } else {
+            status.into_response()
+        }
+    };
+    let api = request.uri().path().starts_with("/api/");
     let length = request.uri().path().len() + request.uri().query().map_or(0, str::len);
     if length > limits.max_uri_bytes {
-        return StatusCode::URI_TOO_LONG.into_response();
+        return refuse(
+            api,
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            "The URL is too long.",
+        );
     }
     match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!("request took longer than the request timeout");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            refuse(
+                api,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "The request took too long and was dropped; try again in a moment.",
+            )
         }
     }
 }

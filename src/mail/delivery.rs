@@ -64,10 +64,19 @@ pub struct DeliveryReport {
 /// Mails claimed at a time.
 const BATCH: u64 = 10;
 
-/// How long a claim keeps a mail from other workers: longer than a whole batch can take
-/// (10 mails × the 20-second SMTP timeout is under 4 minutes), so no other process sends
-/// a claimed mail while its claimant is still working through the batch.
-const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// How delivery retries and claims.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryRules {
+    /// Attempts before a mail is marked failed.
+    pub max_attempts: u32,
+    /// Wait before the first retry (then doubling, at most an hour).
+    pub retry_base: Duration,
+    /// How long a claim keeps a mail from other workers: longer than a whole batch can take
+    /// (10 mails × the 20-second SMTP timeout is under 4 minutes), so no other process
+    /// sends a claimed mail while its claimant is still working through the batch. Mails
+    /// claimed by a process that died go out when their lease ends.
+    pub lease: Duration,
+}
 
 /// Waiting time before attempt `attempt + 1`: `base`, then doubling, capped at 1 hour.
 fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
@@ -76,18 +85,26 @@ fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
 }
 
 /// Sends every due mail (in batches) and returns what happened. Safe to run in several
-/// processes at once: each mail is claimed by exactly one of them.
+/// processes at once: each mail is claimed by exactly one of them. When `stopping` turns
+/// true it finishes the mail in hand, gives back its other claims (another process, or the
+/// next start, sends them at once rather than after the lease) and returns.
 pub async fn deliver_due(
     db: &Db,
     mailer: &Mailer,
     transport: &Transport,
-    max_attempts: u32,
-    retry_base: Duration,
+    rules: DeliveryRules,
+    stopping: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<DeliveryReport, sea_orm::DbErr> {
     let mut report = DeliveryReport::default();
     loop {
         let tx = db.begin_write().await?;
-        let batch = db::outbox::claim_due(&*tx, Utc::now(), LEASE, BATCH).await?;
+        let batch = db::outbox::claim_due(
+            &*tx,
+            Utc::now(),
+            chrono::Duration::from_std(rules.lease).unwrap_or(chrono::Duration::minutes(10)),
+            BATCH,
+        )
+        .await?;
         tx.commit().await?;
         if batch.is_empty() {
             return Ok(report);
@@ -108,7 +125,14 @@ pub async fn deliver_due(
         addresses.sort();
         addresses.dedup();
         let feeds = db::feeds::participant_feeds(&db.conn, &addresses).await?;
-        for (mail, facts) in batch.into_iter().zip(facts) {
+        let ids: Vec<uuid::Uuid> = batch.iter().map(|m| m.id).collect();
+        for (i, (mail, facts)) in batch.into_iter().zip(facts).enumerate() {
+            if *stopping.borrow() {
+                let tx = db.begin_write().await?;
+                db::outbox::release(&*tx, &ids[i..]).await?;
+                tx.commit().await?;
+                return Ok(report);
+            }
             if !notices::deliverable(&mail.recipient) {
                 let tx = db.begin_write().await?;
                 db::outbox::mark_attempt_failed(&*tx, mail.id, UNDELIVERABLE, None).await?;
@@ -150,8 +174,8 @@ pub async fn deliver_due(
                     report.sent += 1;
                     crate::metrics::mail("sent");
                 }
-                Err(error) if attempt < max_attempts as i32 => {
-                    let retry_at = Utc::now() + backoff(retry_base, attempt);
+                Err(error) if attempt < rules.max_attempts as i32 => {
+                    let retry_at = Utc::now() + backoff(rules.retry_base, attempt);
                     tracing::warn!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, error = %mask_addresses(&error), %retry_at, "mail delivery failed; will retry");
                     db::outbox::mark_attempt_failed(&*tx, mail.id, &error, Some(retry_at)).await?;
                     report.retrying += 1;

@@ -10,7 +10,7 @@ mod delivery;
 pub mod facts;
 mod templates;
 
-pub use delivery::{deliver_due, DeliveryReport, Transport};
+pub use delivery::{deliver_due, DeliveryReport, DeliveryRules, Transport};
 pub use facts::{MailFacts, Notice};
 pub use templates::Templates;
 

@@ -246,6 +246,10 @@ error_responses! {
     UnsupportedMediaType => "The body must be sent as JSON (`Content-Type: application/json`).",
         ["unsupported_media_type"];
     Internal => "Something went wrong on the server; nothing was changed.", ["internal"];
+    UriTooLong => "The URL (path and query) is too long.", ["uri_too_long"];
+    Unavailable => "The service cannot answer now: the database is unreachable \
+        (`unavailable`), or the request took longer than the time limit and was dropped \
+        (`timeout`). Try again in a moment.", ["unavailable", "timeout"];
 }
 
 /// 429: too many requests from this address (any route; sign-ups and participants' POSTs
@@ -271,39 +275,6 @@ impl<'r> ToResponse<'r> for TooManyRequests {
                 .into(),
         );
         ("TooManyRequests", response.into())
-    }
-}
-
-/// 414: the URL is too long (no body).
-pub struct UriTooLong;
-
-impl<'r> ToResponse<'r> for UriTooLong {
-    fn response() -> (&'r str, RefOr<ApiResponse>) {
-        (
-            "UriTooLong",
-            ResponseBuilder::new()
-                .description("The URL (path and query) is too long; no body.")
-                .build()
-                .into(),
-        )
-    }
-}
-
-/// 503: the request took longer than the service's time limit and was dropped (no body).
-pub struct Unavailable;
-
-impl<'r> ToResponse<'r> for Unavailable {
-    fn response() -> (&'r str, RefOr<ApiResponse>) {
-        (
-            "Unavailable",
-            ResponseBuilder::new()
-                .description(
-                    "The request took longer than the service's time limit and was dropped; \
-                     try again. No body.",
-                )
-                .build()
-                .into(),
-        )
     }
 }
 

@@ -326,6 +326,12 @@ impl IntoResponse for ShowErrorPage {
 
 impl From<sea_orm::DbErr> for ShowErrorPage {
     fn from(e: sea_orm::DbErr) -> Self {
+        if crate::db::unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            return ShowErrorPage {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+            };
+        }
         ShowErrorPage::internal(e)
     }
 }
