@@ -59,6 +59,7 @@ impl Application {
                 db,
                 mailer,
                 limits: Arc::new(crate::http::limits::Limits::new(&settings.rate_limits)),
+                feeds: Arc::default(),
                 settings: Arc::new(settings),
                 pages: Arc::new(crate::http::pages::Pages::load().map_err(|e| anyhow::anyhow!(e))?),
             },

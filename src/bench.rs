@@ -296,6 +296,11 @@ impl Rush {
 pub struct FeedReport {
     pub url: String,
     pub bytes: usize,
+    /// The first request, one client alone: a cold render unless this version of the feed
+    /// was asked for before.
+    pub first_ms: f64,
+    /// Full requests one after another, one client: the rendered version served again.
+    pub repeat_ms: f64,
     pub full_per_second: f64,
     pub full_latency_ms: Latency,
     pub conditional_per_second: f64,
@@ -358,6 +363,7 @@ async fn hammer(
 /// Full and conditional requests of the feed at `url`.
 pub async fn feed(url: &str, requests: usize, clients: usize) -> anyhow::Result<FeedReport> {
     let http = client(clients)?;
+    let started = Instant::now();
     let first = http.get(url).send().await?;
     if !first.status().is_success() {
         bail!("{url} answered {}", first.status());
@@ -369,6 +375,9 @@ pub async fn feed(url: &str, requests: usize, clients: usize) -> anyhow::Result<
         .context("the feed has no ETag")?
         .to_string();
     let bytes = first.bytes().await?.len();
+    let first_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (repeat, _, _) = hammer(&http, url, &[], 20, 1).await?;
+    let repeat_ms = Latency::of(repeat).p50;
     let (full, full_s, statuses) = hammer(&http, url, &[], requests, clients).await?;
     if statuses != HashSet::from([200]) {
         bail!("full requests answered {statuses:?}");
@@ -381,6 +390,8 @@ pub async fn feed(url: &str, requests: usize, clients: usize) -> anyhow::Result<
     Ok(FeedReport {
         url: url.to_string(),
         bytes,
+        first_ms,
+        repeat_ms,
         full_per_second: full.len() as f64 / full_s,
         full_latency_ms: Latency::of(full),
         conditional_per_second: cond.len() as f64 / cond_s,

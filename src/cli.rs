@@ -449,9 +449,13 @@ async fn bench(command: BenchCommand) -> anyhow::Result<()> {
                 json,
                 &r,
                 format!(
-                    "{} ({} bytes)\nfull:        {:.0}/s, {}\nconditional: {:.0}/s, {}",
+                    "{} ({} bytes)\nfirst:       {:.1} ms (cold unless asked for before)\n\
+                     again:       {:.1} ms (one client, p50)\n\
+                     full:        {:.0}/s, {}\nconditional: {:.0}/s, {}",
                     r.url,
                     r.bytes,
+                    r.first_ms,
+                    r.repeat_ms,
                     r.full_per_second,
                     latency_line(&r.full_latency_ms),
                     r.conditional_per_second,

@@ -9,6 +9,7 @@ mod m20261125_000005_links_and_mail_facts;
 mod m20261125_000006_audience_and_submissions;
 mod m20261125_000007_organiser_desk;
 mod m20261125_000008_privacy;
+mod m20261125_000009_feed_generation;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_audience_and_submissions::Migration),
             Box::new(m20261125_000007_organiser_desk::Migration),
             Box::new(m20261125_000008_privacy::Migration),
+            Box::new(m20261125_000009_feed_generation::Migration),
         ]
     }
 }

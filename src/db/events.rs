@@ -343,23 +343,20 @@ pub async fn adjust_counts(
     if change == CountChange::default() {
         return Ok(());
     }
-    event::Entity::update_many()
-        .col_expr(
-            event::Column::ConfirmedCount,
-            Expr::col(event::Column::ConfirmedCount).add(change.confirmed),
-        )
-        .col_expr(
-            event::Column::WaitlistCount,
-            Expr::col(event::Column::WaitlistCount).add(change.waitlisted),
-        )
-        .col_expr(
-            event::Column::WaitlistSeq,
-            Expr::col(event::Column::WaitlistSeq).add(change.tickets),
-        )
-        .col_expr(
-            event::Column::Sequence,
-            Expr::col(event::Column::Sequence).add(change.sequence),
-        )
+    // Only the counters that move are written: a sign-up must not look like a change of
+    // the event to the feeds (a trigger watches `sequence`; see `feed_generation`).
+    let mut update = event::Entity::update_many();
+    for (column, delta) in [
+        (event::Column::ConfirmedCount, i64::from(change.confirmed)),
+        (event::Column::WaitlistCount, i64::from(change.waitlisted)),
+        (event::Column::WaitlistSeq, change.tickets),
+        (event::Column::Sequence, i64::from(change.sequence)),
+    ] {
+        if delta != 0 {
+            update = update.col_expr(column, Expr::col(column).add(delta));
+        }
+    }
+    update
         .filter(event::Column::Id.eq(event_id))
         .exec(db)
         .await?;

@@ -39,6 +39,22 @@ pub struct EventStamp {
     pub sequence: i32,
     pub status: EventStatus,
     pub updated_at: DateTime<Utc>,
+    /// When it leaves the feed by itself (`FEED_HISTORY`, `FEED_KEEPS_CANCELLED`).
+    pub ends_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// The counter every change a public feed could show moves (kept by triggers, see the
+/// migration `feed_generation`).
+pub async fn generation(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT generation FROM feed_generation WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("feed_generation".into()))?;
+    row.try_get::<i64>("", "generation")
 }
 
 /// The events a feed shows (`domain::visibility::feed_shows`, as a query; in scope), at
@@ -112,6 +128,8 @@ pub async fn feed_stamps(
             event::Column::Sequence,
             event::Column::Status,
             event::Column::UpdatedAt,
+            event::Column::EndsAt,
+            event::Column::CancelledAt,
         ])
         .into_model::<EventStamp>()
         .all(db)

@@ -2,6 +2,10 @@
 //! participant's own. Conditional requests are answered from a fingerprint of the rows the
 //! feed shows, before anything is rendered.
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::body::Bytes;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -18,6 +22,7 @@ use crate::db::entities::{event, event_session};
 use crate::db::feeds::{FeedScope, OwnRegistration};
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
+use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED};
 use crate::domain::{EventStatus, Language, RegistrationStatus};
 use crate::format::kind_label;
 use crate::links::Links;
@@ -47,6 +52,10 @@ async fn network_feed(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let slug = strip_ics(&file)?;
+    let key = format!("networks/{slug}");
+    if let Some(answer) = remembered(&state, &key, &headers).await? {
+        return Ok(answer);
+    }
     let network = db::networks::find_by_slug(&state.db.conn, slug)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -56,7 +65,7 @@ async fn network_feed(
         .unwrap_or_else(|| format!("Arrangementer i {}", network.name));
     Feed {
         scope: FeedScope::Network(network.id),
-        key: format!("networks/{}", network.slug),
+        key,
         name: network.name.clone(),
         description,
         file: format!("{slug}.ics"),
@@ -72,12 +81,16 @@ async fn organisation_feed(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let slug = strip_ics(&file)?;
+    let key = format!("organisations/{slug}");
+    if let Some(answer) = remembered(&state, &key, &headers).await? {
+        return Ok(answer);
+    }
     let org = db::organisations::find_by_slug(&state.db.conn, slug)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Feed {
         scope: FeedScope::Organisation(org.id),
-        key: format!("organisations/{}", org.slug),
+        key,
         name: org.name.clone(),
         description: format!("Alle arrangementer fra {}", org.name),
         file: format!("{slug}.ics"),
@@ -120,6 +133,156 @@ struct Feed {
     personal: bool,
 }
 
+/// A version of a feed: what its answers carry, and its text once rendered.
+#[derive(Debug, Clone)]
+struct FeedVersion {
+    digest: String,
+    last_modified: DateTime<Utc>,
+    personal: bool,
+    file: String,
+    body: Option<Bytes>,
+}
+
+impl FeedVersion {
+    /// The answer to a request: 304 when the client has this version, else the body
+    /// (`None` when it must be rendered first).
+    fn answer(&self, request: &HeaderMap) -> Option<Response> {
+        let mut h = HeaderMap::new();
+        put(&mut h, header::ETAG, &format!("W/\"{}\"", self.digest));
+        put(
+            &mut h,
+            header::LAST_MODIFIED,
+            &http_date(self.last_modified),
+        );
+        put(
+            &mut h,
+            header::CACHE_CONTROL,
+            if self.personal {
+                "private, no-store"
+            } else {
+                "public, max-age=300"
+            },
+        );
+        if not_modified(request, &self.digest, self.last_modified) {
+            return Some((StatusCode::NOT_MODIFIED, h).into_response());
+        }
+        let body = self.body.clone()?;
+        put(
+            &mut h,
+            header::CONTENT_DISPOSITION,
+            &format!("inline; filename=\"{}\"", self.file),
+        );
+        put(&mut h, header::CONTENT_TYPE, "text/calendar; charset=utf-8");
+        Some((StatusCode::OK, h, body).into_response())
+    }
+}
+
+/// A remembered public feed: valid while the feed generation it was made at is the
+/// database's and its first entry has not aged out.
+struct Remembered {
+    generation: i64,
+    valid_until: DateTime<Utc>,
+    version: FeedVersion,
+}
+
+/// The public feeds this process answered lately. One read of the feed generation says
+/// whether a copy is still the database's, so a conditional request or a repeated full
+/// one costs no rendering and no scan of the events, in every process.
+#[derive(Default)]
+pub struct FeedCache {
+    entries: Mutex<HashMap<String, Remembered>>,
+    /// The last read of the feed generation and when it began.
+    last_read: tokio::sync::Mutex<Option<(Instant, i64)>>,
+}
+
+/// Rendered feeds kept at most (bytes); beyond, older copies are dropped.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+impl FeedCache {
+    /// The feed generation, read after the caller arrived. Requests that come while a read
+    /// is under way wait for the next one and share it, so a crowd of feed readers costs
+    /// one query per round trip to the database, not one each.
+    async fn generation(&self, db: &impl sea_orm::ConnectionTrait) -> Result<i64, ApiError> {
+        let arrived = Instant::now();
+        let mut last = self.last_read.lock().await;
+        if let Some((began, generation)) = *last {
+            if began > arrived {
+                return Ok(generation);
+            }
+        }
+        let began = Instant::now();
+        let generation = db::feeds::generation(db).await?;
+        *last = Some((began, generation));
+        Ok(generation)
+    }
+
+    fn fresh(&self, key: &str, generation: i64, now: DateTime<Utc>) -> Option<FeedVersion> {
+        let entries = self.entries.lock().ok()?;
+        let r = entries.get(key)?;
+        (r.generation == generation && now < r.valid_until).then(|| r.version.clone())
+    }
+
+    /// The text of this version of the feed, if this process rendered it.
+    fn body(&self, key: &str, digest: &str) -> Option<Bytes> {
+        let entries = self.entries.lock().ok()?;
+        let r = entries.get(key)?;
+        (r.version.digest == digest).then(|| r.version.body.clone())?
+    }
+
+    fn remember(
+        &self,
+        key: &str,
+        generation: i64,
+        valid_until: DateTime<Utc>,
+        version: FeedVersion,
+    ) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        // A 304 does not render: keep the text of the same version if there is one.
+        let version = match (version.body.is_none(), entries.get(key)) {
+            (true, Some(old)) if old.version.digest == version.digest => FeedVersion {
+                body: old.version.body.clone(),
+                ..version
+            },
+            _ => version,
+        };
+        entries.insert(
+            key.to_string(),
+            Remembered {
+                generation,
+                valid_until,
+                version,
+            },
+        );
+        let size = |e: &HashMap<String, Remembered>| {
+            e.values()
+                .map(|r| r.version.body.as_ref().map_or(0, Bytes::len))
+                .sum::<usize>()
+        };
+        while size(&entries) > CACHE_BYTES {
+            let Some(victim) = entries.keys().find(|k| k.as_str() != key).cloned() else {
+                break;
+            };
+            entries.remove(&victim);
+        }
+    }
+}
+
+/// Answers a public feed request from what this process remembers, if that is still the
+/// database's version.
+async fn remembered(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Response>, ApiError> {
+    let generation = state.feeds.generation(&state.db.conn).await?;
+    Ok(state
+        .feeds
+        .fresh(key, generation, Utc::now())
+        .and_then(|v| v.answer(headers)))
+}
+
 /// RFC 9110 date, as `Last-Modified` wants it.
 fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
@@ -134,6 +297,13 @@ fn put(h: &mut HeaderMap, name: header::HeaderName, value: &str) {
 impl Feed {
     async fn respond(self, state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
         let now = Utc::now();
+        // Read first: a change committed while this request works moves it, so what is
+        // remembered below can only be older than the database, never newer.
+        let generation = if self.personal {
+            None
+        } else {
+            Some(state.feeds.generation(&state.db.conn).await?)
+        };
         let (stamps, own) = db::feeds::feed_stamps(&state.db.conn, &self.scope, now).await?;
         let mut network_ids: Vec<_> = stamps.iter().filter_map(|e| e.network_id).collect();
         network_ids.sort();
@@ -170,51 +340,58 @@ impl Feed {
             .take(16)
             .map(|b| format!("{b:02x}"))
             .collect();
-        let etag = format!("W/\"{digest}\"");
         let last_modified = self.changed_at(state, &digest, now).await?;
-
-        let mut response_headers = HeaderMap::new();
-        put(&mut response_headers, header::ETAG, &etag);
-        put(
-            &mut response_headers,
-            header::LAST_MODIFIED,
-            &http_date(last_modified),
-        );
-        put(
-            &mut response_headers,
-            header::CACHE_CONTROL,
-            if self.personal {
-                "private, no-store"
-            } else {
-                "public, max-age=300"
-            },
-        );
-        if not_modified(headers, &digest, last_modified) {
-            return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
+        // The feed changes by itself when its first entry leaves it (too old, or cancelled
+        // too long ago); until then only a write can change it.
+        let valid_until = stamps
+            .iter()
+            .flat_map(|e| {
+                [
+                    Some(e.ends_at + FEED_HISTORY),
+                    e.cancelled_at.map(|c| c + FEED_KEEPS_CANCELLED),
+                ]
+            })
+            .flatten()
+            .min()
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let key = self.key.clone();
+        let mut version = FeedVersion {
+            digest,
+            last_modified,
+            personal: self.personal,
+            file: self.file.clone(),
+            body: None,
+        };
+        if not_modified(headers, &version.digest, last_modified) {
+            if let Some(g) = generation {
+                state.feeds.remember(&key, g, valid_until, version.clone());
+            }
+            return Ok(version
+                .answer(headers)
+                .unwrap_or_else(|| StatusCode::NOT_MODIFIED.into_response()));
         }
-
-        // Rendering needs the whole rows; a change between the two reads only makes the
-        // body newer than its ETag, and the next refresh fetches it again.
-        let events = db::feeds::feed_events(&state.db.conn, &self.scope, now).await?;
-        let ids: Vec<_> = events.iter().map(|e| e.id).collect();
-        let sessions = db::events::sessions_of_many(&state.db.conn, &ids).await?;
-        put(
-            &mut response_headers,
-            header::CONTENT_DISPOSITION,
-            &format!("inline; filename=\"{}\"", self.file),
-        );
-        let links = state.mailer.links().clone();
-        let body = tokio::task::spawn_blocking(move || {
-            render(&self, &links, &events, &sessions, &networks, &own)
-        })
-        .await
-        .map_err(ApiError::internal)?;
-        put(
-            &mut response_headers,
-            header::CONTENT_TYPE,
-            "text/calendar; charset=utf-8",
-        );
-        Ok((StatusCode::OK, response_headers, body).into_response())
+        // The same version rendered before (by this process) is served as it was.
+        version.body = state.feeds.body(&key, &version.digest);
+        if version.body.is_none() {
+            // Rendering needs the whole rows; a change between the two reads only makes
+            // the body newer than its ETag, and the next refresh fetches it again.
+            let events = db::feeds::feed_events(&state.db.conn, &self.scope, now).await?;
+            let ids: Vec<_> = events.iter().map(|e| e.id).collect();
+            let sessions = db::events::sessions_of_many(&state.db.conn, &ids).await?;
+            let links = state.mailer.links().clone();
+            let body = tokio::task::spawn_blocking(move || {
+                render(&self, &links, &events, &sessions, &networks, &own)
+            })
+            .await
+            .map_err(ApiError::internal)?;
+            version.body = Some(Bytes::from(body));
+        }
+        if let Some(g) = generation {
+            state.feeds.remember(&key, g, valid_until, version.clone());
+        }
+        version
+            .answer(headers)
+            .ok_or_else(|| ApiError::internal("no feed body"))
     }
 
     /// When the feed's content last changed: kept with its fingerprint, so it moves when

@@ -37,6 +37,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub pages: Arc<pages::Pages>,
     pub limits: Arc<limits::Limits>,
+    /// Public feeds this process answered lately (valid across processes: see `feeds`).
+    pub feeds: Arc<feeds::FeedCache>,
 }
 
 /// The whole router.

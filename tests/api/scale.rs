@@ -129,6 +129,7 @@ async fn two_processes_share_the_work_exactly() {
     assert_eq!(a.headers()["etag"], b.headers()["etag"]);
     assert_eq!(a.headers()["last-modified"], b.headers()["last-modified"]);
     let etag = a.headers()["etag"].clone();
+    let etag_of_b = etag.clone();
     let again = client
         .get(format!(
             "{}/feeds/organisations/centre.ics",
@@ -140,4 +141,24 @@ async fn two_processes_share_the_work_exactly() {
         .unwrap();
     assert_eq!(again.status(), 304);
     assert_eq!(a.bytes().await.unwrap(), b.bytes().await.unwrap());
+    // A change made through one process is seen by the other's remembered copy at once.
+    let (status, _) = app
+        .patch(&format!("/events/{event}"), json!({"title": "Ny tittel"}))
+        .await;
+    assert_eq!(status, 200);
+    let changed = client
+        .get(format!(
+            "{}/feeds/organisations/centre.ics",
+            processes[1].base
+        ))
+        .header("if-none-match", etag_of_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.status(),
+        200,
+        "process 1 sees the change made through process 0"
+    );
+    assert!(changed.text().await.unwrap().contains("Ny tittel"));
 }
