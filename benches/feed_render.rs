@@ -58,6 +58,7 @@ async fn main() {
         .unwrap();
     }
     tx.commit().await.unwrap();
+    bench.settle().await;
 
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/feeds/networks/feed-bench-network.ics");

@@ -1,25 +1,38 @@
-//! Load run for the sign-up path: N sign-ups from C concurrent HTTP clients against one
-//! event, on SQLite (default) or PostgreSQL (`SAMLING_BENCH_POSTGRES_URL`, a database that
-//! will be filled). Prints sign-ups per second and latency percentiles.
+//! The sign-up rush with history: `HISTORY` registrations already in the database (past
+//! events of 250, one address each, each address with its calendar link), then `RUSHES`
+//! rushes of `CLIENTS` clients making `ATTEMPTS` sign-ups for `SEATS` seats of a fresh event,
+//! driven by `samling::bench::Rush` (the code of `samling bench rush`, with its oversell
+//! check). On SQLite (default) or PostgreSQL (`SAMLING_BENCH_POSTGRES_URL`, an empty
+//! database). Compare the rate at two sizes of history:
 //!
-//!     cargo bench --bench signup_load                       # 2000 sign-ups, 64 clients
-//!     SIGNUPS=5000 CLIENTS=128 cargo bench --bench signup_load
+//!     HISTORY=1000 cargo bench --bench signup_load
+//!     HISTORY=1000000 cargo bench --bench signup_load
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use samling::{db, links};
-use serde_json::json;
+use chrono::Utc;
+use samling::db::entities::{event, event_session, participant_feed, registration};
+use samling::db::{self};
+use samling::domain::{EventKind, EventStatus, Language, RegistrationStatus};
+use samling::links;
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+const PER_EVENT: usize = 250;
 
 #[tokio::main]
 async fn main() {
-    let signups = common::env_or("SIGNUPS", 2000);
+    let history = common::env_or("HISTORY", 1_000_000);
+    let attempts = common::env_or("ATTEMPTS", 20_000);
     let clients = common::env_or("CLIENTS", 64);
+    let seats = common::env_or("SEATS", 500);
+    let rushes = common::env_or("RUSHES", 3).max(1);
     let bench = common::start().await;
     let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
+    let loading = Instant::now();
     let token = links::new_api_token();
     let tx = state.db.begin_write().await.unwrap();
     let org = db::organisations::get_or_create(&*tx, "bench-org", "Bench")
@@ -32,74 +45,129 @@ async fn main() {
     db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
-
-    let base = format!("http://127.0.0.1:{port}/api/v1");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .unwrap();
-    let start = chrono::Utc::now() + chrono::Duration::days(30);
-    let event: serde_json::Value = client
-        .post(format!("{base}/events"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Populært kurs", "kind": "course", "status": "published", "capacity": signups / 4,
-            "sessions": [{"starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(3)).to_rfc3339()}]}))
-        .send()
+    let now = Utc::now();
+    let mut registrations = Vec::new();
+    let mut feeds = Vec::new();
+    for e in 0..history.div_ceil(PER_EVENT) {
+        let id = Uuid::now_v7();
+        let start = now - chrono::Duration::hours(24 + e as i64 * 6);
+        let end = start + chrono::Duration::hours(3);
+        db::events::insert(
+            &*tx,
+            event::Model {
+                id,
+                title: format!("Samling {e}"),
+                kind: EventKind::Gathering,
+                status: EventStatus::Published,
+                starts_at: start,
+                ends_at: end,
+                capacity: Some(PER_EVENT as i32),
+                confirmed_count: PER_EVENT as i32,
+                ..db::events::new_event(org.id, now)
+            },
+            vec![event_session::Model {
+                id: Uuid::now_v7(),
+                event_id: id,
+                position: 0,
+                starts_at: start,
+                ends_at: end,
+                location: None,
+                online_url: None,
+            }],
+        )
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    let url = Arc::new(format!(
-        "{base}/events/{}/registrations",
-        event["id"].as_str().unwrap()
-    ));
-
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let began = Instant::now();
-    let workers: Vec<_> = (0..clients)
-        .map(|_| {
-            let (client, url, next) = (client.clone(), url.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut failures = 0;
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= signups {
-                        return (latencies, failures);
-                    }
-                    let t = Instant::now();
-                    let res = client
-                        .post(url.as_str())
-                        .json(&json!({"name": format!("Deltaker {i}"), "email": format!("d{i}@example.no")}))
-                        .send()
-                        .await;
-                    match res {
-                        Ok(r) if r.status().as_u16() == 201 => latencies.push(t.elapsed()),
-                        _ => failures += 1,
-                    }
-                }
-            })
-        })
-        .collect();
-    let mut latencies: Vec<Duration> = Vec::new();
-    let mut failures = 0;
-    for w in workers {
-        let (l, f) = w.await.unwrap();
-        latencies.extend(l);
-        failures += f;
+        for r in 0..PER_EVENT.min(history - e * PER_EVENT) {
+            let email = format!("p{}@history.invalid", e * PER_EVENT + r);
+            registrations.push(registration::ActiveModel::from(registration::Model {
+                id: Uuid::now_v7(),
+                event_id: id,
+                name: "Deltaker".into(),
+                email: email.clone(),
+                email_normalized: email.clone(),
+                municipality: Some("Asker".into()),
+                workplace: None,
+                role: None,
+                share_contact: false,
+                language: Language::Nb,
+                status: RegistrationStatus::Confirmed,
+                waitlist_order: None,
+                attended: Some(true),
+                created_at: start,
+                updated_at: start,
+                cancelled_at: None,
+                promoted_at: None,
+                submission_id: Some(Uuid::now_v7()),
+                anonymised_at: None,
+            }));
+            feeds.push(participant_feed::ActiveModel::from(
+                participant_feed::Model {
+                    email_normalized: email,
+                    link_id: Uuid::new_v4().simple().to_string(),
+                    created_at: start,
+                    replaced_at: None,
+                },
+            ));
+            if registrations.len() == 1000 {
+                registration::Entity::insert_many(std::mem::take(&mut registrations))
+                    .exec_without_returning(&*tx)
+                    .await
+                    .unwrap();
+                participant_feed::Entity::insert_many(std::mem::take(&mut feeds))
+                    .exec_without_returning(&*tx)
+                    .await
+                    .unwrap();
+            }
+        }
     }
-    let elapsed = began.elapsed();
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    if !registrations.is_empty() {
+        registration::Entity::insert_many(registrations)
+            .exec_without_returning(&*tx)
+            .await
+            .unwrap();
+        participant_feed::Entity::insert_many(feeds)
+            .exec_without_returning(&*tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    bench.settle().await;
     println!(
-        "{engine}: {} sign-ups ({failures} failed) from {clients} clients in {:.2} s = {:.0} sign-ups/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        latencies.len(),
-        elapsed.as_secs_f64(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        latencies.last().unwrap().as_secs_f64() * 1e3,
+        "{engine}: {history} registrations of history loaded in {:.0} s",
+        loading.elapsed().as_secs_f64()
     );
+
+    for round in 1..=rushes {
+        let report = samling::bench::Rush {
+            urls: vec![format!("http://127.0.0.1:{port}")],
+            token: token.clone(),
+            clients,
+            attempts,
+            seats,
+            waitlist: true,
+            max_time: Duration::from_secs(300),
+        }
+        .run()
+        .await
+        .unwrap();
+        let (o, l) = (&report.outcomes, &report.latency_ms);
+        println!(
+            "{engine}, history {history}, rush {round}: {:.0} sign-ups/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+             {} confirmed, {} waitlisted, {} refused, {} errors; check: {}",
+            report.per_second,
+            l.p50,
+            l.p99,
+            l.max,
+            o.confirmed,
+            o.waitlisted,
+            o.refused,
+            o.errors,
+            if report.problems.is_empty() {
+                "ok".to_string()
+            } else {
+                report.problems.join("; ")
+            }
+        );
+        assert!(report.problems.is_empty() && o.errors == 0);
+    }
 }

@@ -3,7 +3,7 @@
 //! HTTP, on SQLite (default) or PostgreSQL (`SAMLING_BENCH_POSTGRES_URL`, an empty database).
 //!
 //!     cargo bench --bench stats_load
-//!     REGISTRATIONS=300000 cargo bench --bench stats_load
+//!     REGISTRATIONS=300000 ROUNDS=50 cargo bench --bench stats_load
 
 mod common;
 
@@ -42,6 +42,7 @@ const MUNICIPALITIES: [(&str, i64); 20] = [
 async fn main() {
     let total = common::env_or("REGISTRATIONS", 100_000);
     let events = 400;
+    let rounds = common::env_or("ROUNDS", 10).max(1);
     let per_event = total / events;
     let bench = common::start().await;
     let (engine, port, state) = (bench.engine, bench.port, &bench.state);
@@ -145,6 +146,7 @@ async fn main() {
             .unwrap();
     }
     tx.commit().await.unwrap();
+    bench.settle().await;
 
     let client = reqwest::Client::new();
     for (label, path) in [
@@ -156,7 +158,7 @@ async fn main() {
         let url = format!("http://127.0.0.1:{port}{path}");
         let mut times: Vec<Duration> = Vec::new();
         let mut body = Vec::new();
-        for _ in 0..10 {
+        for _ in 0..rounds {
             let t = Instant::now();
             let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
             assert_eq!(res.status().as_u16(), 200);

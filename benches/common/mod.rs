@@ -46,3 +46,20 @@ pub async fn start() -> Bench {
         _dir: dir,
     }
 }
+
+impl Bench {
+    /// After a bulk load on PostgreSQL, what autovacuum does soon after in production: the
+    /// planner's statistics and the visibility map (index-only scans). SQLite runs as it
+    /// would in production, without `ANALYZE`.
+    pub async fn settle(&self) {
+        use sea_orm::ConnectionTrait;
+        if self.engine == "PostgreSQL" {
+            self.state
+                .db
+                .conn
+                .execute_unprepared("VACUUM ANALYZE")
+                .await
+                .unwrap();
+        }
+    }
+}
