@@ -41,6 +41,12 @@ pub enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Copy the SQLite database to FILE while the service runs (checked, then renamed into
+    /// place). For PostgreSQL use pg_dump.
+    Backup {
+        /// A new file, e.g. backups/samling-2026-11-25.db.
+        file: std::path::PathBuf,
+    },
     /// Load tests of a running installation, over HTTP.
     Bench {
         #[command(subcommand)]
@@ -190,6 +196,28 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => {
             let app = Application::build(settings).await?;
             app.run_until(app::shutdown_signal()).await
+        }
+        Command::Backup { file } => {
+            let Some(source) = crate::db::sqlite_file(&settings.database_url) else {
+                anyhow::bail!(
+                    "samling backup copies a SQLite database. For PostgreSQL use its own tools: \
+                     pg_dump --format=custom --file=samling.dump \"$SAMLING_DATABASE_URL\" \
+                     (restore with pg_restore), or base backups with WAL archiving for \
+                     point-in-time recovery (see README)"
+                );
+            };
+            if !source.exists() {
+                anyhow::bail!("there is no database at {}", source.display());
+            }
+            let db = Db::connect(&settings.database_url, 1).await?;
+            let backup = crate::db::backup::sqlite_into(&db, &file).await?;
+            println!(
+                "{} written: {} bytes, {} registrations, checked",
+                backup.file.display(),
+                backup.bytes,
+                backup.registrations
+            );
+            Ok(())
         }
         Command::Migrate => {
             let db = open(&settings).await?;

@@ -2,6 +2,7 @@
 //! knows the shape of the tables.
 pub mod attendance;
 pub mod audit;
+pub mod backup;
 pub mod entities;
 pub mod events;
 pub mod feeds;
@@ -167,19 +168,23 @@ fn options(url: &str, max_connections: u32, foreign_keys: bool) -> ConnectOption
     options
 }
 
-/// Creates the folder of a SQLite file and asks SQLite to create the file.
-fn prepare_sqlite_path(url: &mut String) -> Result<(), DbErr> {
+/// The file of a SQLite URL (`None`: not SQLite, or in memory).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
+        .strip_prefix("sqlite:")?
+        .trim_start_matches("//")
         .split('?')
         .next()
-        .unwrap_or_default()
-        .to_string();
-    if path.is_empty() || path.contains(":memory:") {
+        .unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
+}
+
+/// Creates the folder of a SQLite file and asks SQLite to create the file.
+fn prepare_sqlite_path(url: &mut String) -> Result<(), DbErr> {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
-    }
-    if let Some(dir) = std::path::Path::new(&path).parent() {
+    };
+    if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;

@@ -1,13 +1,15 @@
-//! Operations: `/metrics` for Prometheus behind its token, request ids on every answer.
+//! Operations: `/metrics` for Prometheus behind its token, request ids on every answer,
+//! `samling backup`.
 use reqwest::header;
 use serde_json::json;
 
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{Engine, ServeProcess, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
     metrics_need_their_token_and_count_what_happens,
-    every_answer_has_a_request_id
+    every_answer_has_a_request_id,
+    backup_while_serving
 );
 
 const METRICS_TOKEN: &str = "prometheus-reads-this-0123";
@@ -121,4 +123,75 @@ async fn every_answer_has_a_request_id(engine: Engine) {
         .await
         .unwrap();
     assert_ne!(res.headers()["x-request-id"], "evil\" injected=1");
+}
+
+/// `samling backup FILE` while the service runs: the copy serves as the database it was
+/// taken from; an existing file is never overwritten; PostgreSQL gets directions to pg_dump.
+async fn backup_while_serving(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let backup = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_samling"))
+            .arg("backup")
+            .arg(&copy)
+            .env("SAMLING_DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap()
+    };
+    if engine == Engine::Postgres {
+        let out = backup();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        assert!(!copy.exists());
+        return;
+    }
+    let event = app.event(json!({"title": "Fagdag", "capacity": 1})).await;
+    app.sign_up(&event, "Kari", "kari@example.no").await;
+    app.sign_up(&event, "Ola", "ola@example.no").await;
+
+    let out = backup();
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("2 registrations, checked"), "{said}");
+    let written = std::fs::read(&copy).unwrap();
+    assert!(!dir.path().join("copy.db.partial").exists());
+
+    // Never over an existing file.
+    let again = backup();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    assert_eq!(std::fs::read(&copy).unwrap(), written);
+
+    // The copy is a working Samling database: the event and its registrations are there,
+    // seat and waiting list as they were.
+    let url = format!("sqlite://{}", copy.display());
+    let outbox = dir.path().join("outbox");
+    let restored = ServeProcess::start_with(
+        &url,
+        &[("SAMLING_OUTBOX_DIR", outbox.to_str().unwrap())],
+        None,
+    )
+    .await;
+    let client = TestApp::attach(&url, &restored.base).await;
+    let registrations = client.registrations(&event).await;
+    let mut seen: Vec<(String, String)> = registrations
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("Kari".to_string(), "confirmed".to_string()),
+            ("Ola".to_string(), "waitlisted".to_string())
+        ]
+    );
 }
