@@ -26,6 +26,10 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+/// The PostgreSQL advisory lock migrations hold (any number unique to Samling: "samling"
+/// in ASCII).
+const MIGRATION_LOCK: i64 = 0x73616d6c696e67;
+
 /// A connection pool plus, on SQLite, the gate that lets one write transaction run at a time.
 ///
 /// SQLite allows one writer. Letting pooled connections race for the write lock ends in
@@ -82,9 +86,18 @@ impl Db {
     /// On SQLite they run on a connection of their own with foreign keys off, as SQLite
     /// requires for rebuilding a table (a `DROP TABLE` would otherwise cascade), and the
     /// foreign keys are checked once they are done.
+    ///
+    /// On PostgreSQL they run on a connection of their own holding an advisory lock, so
+    /// processes started at the same moment take turns: the first applies them, the others
+    /// find nothing left to do.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         if self.write_gate.is_none() {
-            return Migrator::up(&self.conn, None).await;
+            let conn = Database::connect(options(&self.url, 1, true)).await?;
+            conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .await?;
+            let result = Migrator::up(&conn, None).await;
+            conn.close().await?;
+            return result;
         }
         let conn = Database::connect(options(&self.url, 1, false)).await?;
         Migrator::up(&conn, None).await?;

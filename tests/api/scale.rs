@@ -162,3 +162,25 @@ async fn two_processes_share_the_work_exactly() {
     );
     assert!(changed.text().await.unwrap().contains("Ny tittel"));
 }
+
+/// Three processes started at the same moment on an empty database (a deployment that
+/// starts every replica at once): one applies the migrations while the others wait for it,
+/// and all three serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn processes_started_together_migrate_once() {
+    let Some(url) = fresh_postgres_database().await else {
+        return;
+    };
+    let env = [("SAMLING_LOG", "error")];
+    let (a, b, c) = tokio::join!(
+        ServeProcess::start_with(&url, &env, None),
+        ServeProcess::start_with(&url, &env, None),
+        ServeProcess::start_with(&url, &env, None),
+    );
+    for process in [&a, &b, &c] {
+        let res = reqwest::get(format!("{}/readyz", process.base))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
