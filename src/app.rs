@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{redact, Settings};
 use crate::db::{self, Db};
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, Shared};
 use crate::links::{self, LinkKey, Links};
 use crate::mail::{self, Mailer, Transport};
 use crate::scheduler;
@@ -54,7 +54,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         Ok(Application {
             listener,
-            state: AppState {
+            state: AppState::new(Shared {
                 signups: Signups::start(db.clone(), mailer.clone()),
                 db,
                 mailer,
@@ -62,7 +62,7 @@ impl Application {
                 feeds: Arc::default(),
                 settings: Arc::new(settings),
                 pages: Arc::new(crate::http::pages::Pages::load().map_err(|e| anyhow::anyhow!(e))?),
-            },
+            }),
             transport,
         })
     }
