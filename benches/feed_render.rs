@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use samling::db::{self, entities::event, entities::event_session};
+use samling::db::{self, entities::event};
 use uuid::Uuid;
 
 #[tokio::main]
@@ -30,7 +30,7 @@ async fn main() {
         let id = Uuid::now_v7();
         let start = now + chrono::Duration::hours(i as i64 * 5);
         let end = start + chrono::Duration::hours(3);
-        db::events::insert(
+        common::insert_event(
             &*tx,
             event::Model {
                 id,
@@ -44,18 +44,9 @@ async fn main() {
                 ends_at: end,
                 ..db::events::new_event(org.id, now)
             },
-            vec![event_session::Model {
-                id: Uuid::now_v7(),
-                event_id: id,
-                position: 0,
-                starts_at: start,
-                ends_at: end,
-                location: Some("Tønsberg rådhus, sal 2".into()),
-                online_url: None,
-            }],
+            Some("Tønsberg rådhus, sal 2"),
         )
-        .await
-        .unwrap();
+        .await;
     }
     tx.commit().await.unwrap();
     bench.settle().await;

@@ -13,11 +13,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use samling::db::entities::{event, event_session, participant_feed, registration};
+use samling::db::entities::{event, participant_feed};
 use samling::db::{self};
-use samling::domain::{EventKind, EventStatus, Language, RegistrationStatus};
+use samling::domain::{EventKind, EventStatus};
 use samling::links;
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 const PER_EVENT: usize = 250;
@@ -52,7 +51,7 @@ async fn main() {
         let id = Uuid::now_v7();
         let start = now - chrono::Duration::hours(24 + e as i64 * 6);
         let end = start + chrono::Duration::hours(3);
-        db::events::insert(
+        common::insert_event(
             &*tx,
             event::Model {
                 id,
@@ -65,41 +64,18 @@ async fn main() {
                 confirmed_count: PER_EVENT as i32,
                 ..db::events::new_event(org.id, now)
             },
-            vec![event_session::Model {
-                id: Uuid::now_v7(),
-                event_id: id,
-                position: 0,
-                starts_at: start,
-                ends_at: end,
-                location: None,
-                online_url: None,
-            }],
+            None,
         )
-        .await
-        .unwrap();
+        .await;
         for r in 0..PER_EVENT.min(history - e * PER_EVENT) {
             let email = format!("p{}@history.invalid", e * PER_EVENT + r);
-            registrations.push(registration::ActiveModel::from(registration::Model {
-                id: Uuid::now_v7(),
-                event_id: id,
-                name: "Deltaker".into(),
-                email: email.clone(),
-                email_normalized: email.clone(),
-                municipality: Some("Asker".into()),
-                workplace: None,
-                role: None,
-                share_contact: false,
-                language: Language::Nb,
-                status: RegistrationStatus::Confirmed,
-                waitlist_order: None,
-                attended: Some(true),
-                created_at: start,
-                updated_at: start,
-                cancelled_at: None,
-                promoted_at: None,
-                submission_id: Some(Uuid::now_v7()),
-                anonymised_at: None,
-            }));
+            registrations.push(common::confirmed(
+                id,
+                email.clone(),
+                Some("Asker".into()),
+                Some(true),
+                start,
+            ));
             feeds.push(participant_feed::ActiveModel::from(
                 participant_feed::Model {
                     email_normalized: email,
@@ -108,28 +84,12 @@ async fn main() {
                     replaced_at: None,
                 },
             ));
-            if registrations.len() == 1000 {
-                registration::Entity::insert_many(std::mem::take(&mut registrations))
-                    .exec_without_returning(&*tx)
-                    .await
-                    .unwrap();
-                participant_feed::Entity::insert_many(std::mem::take(&mut feeds))
-                    .exec_without_returning(&*tx)
-                    .await
-                    .unwrap();
-            }
+            common::flush(&*tx, &mut registrations, 1000).await;
+            common::flush(&*tx, &mut feeds, 1000).await;
         }
     }
-    if !registrations.is_empty() {
-        registration::Entity::insert_many(registrations)
-            .exec_without_returning(&*tx)
-            .await
-            .unwrap();
-        participant_feed::Entity::insert_many(feeds)
-            .exec_without_returning(&*tx)
-            .await
-            .unwrap();
-    }
+    common::flush(&*tx, &mut registrations, 0).await;
+    common::flush(&*tx, &mut feeds, 0).await;
     tx.commit().await.unwrap();
     bench.settle().await;
     println!(

@@ -10,9 +10,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use samling::db::{self, entities::event, entities::event_session, entities::registration};
-use samling::domain::{match_key, EventKind, EventStatus, Language, RegistrationStatus};
-use sea_orm::EntityTrait;
+use samling::db::{self, entities::event};
+use samling::domain::{match_key, EventKind, EventStatus};
 use uuid::Uuid;
 
 const MUNICIPALITIES: [(&str, i64); 20] = [
@@ -78,7 +77,7 @@ async fn main() {
         let id = Uuid::now_v7();
         let start = year_start + chrono::Duration::hours(e as i64 * 20);
         let end = start + chrono::Duration::hours(3);
-        db::events::insert(
+        common::insert_event(
             &*tx,
             event::Model {
                 id,
@@ -90,18 +89,9 @@ async fn main() {
                 confirmed_count: per_event as i32,
                 ..db::events::new_event(org.id, now)
             },
-            vec![event_session::Model {
-                id: Uuid::now_v7(),
-                event_id: id,
-                position: 0,
-                starts_at: start,
-                ends_at: end,
-                location: None,
-                online_url: None,
-            }],
+            None,
         )
-        .await
-        .unwrap();
+        .await;
         for r in 0..per_event {
             let n = e * per_event + r;
             // Spellings vary as people type; one in seven is from elsewhere or blank.
@@ -110,41 +100,17 @@ async fn main() {
                 1 => Some(MUNICIPALITIES[n % 20].0.to_lowercase()),
                 _ => Some(MUNICIPALITIES[n % 20].0.to_string()),
             };
-            batch.push(registration::ActiveModel::from(registration::Model {
-                id: Uuid::now_v7(),
-                event_id: id,
-                name: format!("Deltaker {n}"),
-                email: format!("p{n}@example.no"),
-                email_normalized: format!("p{n}@example.no"),
+            batch.push(common::confirmed(
+                id,
+                format!("p{n}@example.no"),
                 municipality,
-                workplace: Some("Sykehjem".into()),
-                role: None,
-                share_contact: false,
-                language: Language::Nb,
-                status: RegistrationStatus::Confirmed,
-                waitlist_order: None,
-                attended: e.is_multiple_of(2).then_some(!n.is_multiple_of(5)),
-                created_at: now,
-                updated_at: now,
-                cancelled_at: None,
-                promoted_at: None,
-                submission_id: None,
-                anonymised_at: None,
-            }));
-            if batch.len() == 1000 {
-                registration::Entity::insert_many(std::mem::take(&mut batch))
-                    .exec_without_returning(&*tx)
-                    .await
-                    .unwrap();
-            }
+                e.is_multiple_of(2).then_some(!n.is_multiple_of(5)),
+                now,
+            ));
+            common::flush(&*tx, &mut batch, 1000).await;
         }
     }
-    if !batch.is_empty() {
-        registration::Entity::insert_many(batch)
-            .exec_without_returning(&*tx)
-            .await
-            .unwrap();
-    }
+    common::flush(&*tx, &mut batch, 0).await;
     tx.commit().await.unwrap();
     bench.settle().await;
 

@@ -1,5 +1,8 @@
 //! What the benchmarks share: a running Samling on SQLite (a fresh file, the default) or on
 //! the PostgreSQL database in `SAMLING_BENCH_POSTGRES_URL` (an empty one), and size knobs.
+// Each benchmark is its own crate and uses part of this module.
+#![allow(dead_code)]
+
 use samling::app::Application;
 use samling::config::Settings;
 use samling::http::AppState;
@@ -62,4 +65,72 @@ impl Bench {
                 .unwrap();
         }
     }
+}
+
+/// Inserts a published event with one session over its whole time (`event.starts_at` to
+/// `event.ends_at`) at `location`.
+pub async fn insert_event(
+    tx: &impl sea_orm::ConnectionTrait,
+    event: samling::db::entities::event::Model,
+    location: Option<&str>,
+) {
+    let session = samling::db::entities::event_session::Model {
+        id: uuid::Uuid::now_v7(),
+        event_id: event.id,
+        position: 0,
+        starts_at: event.starts_at,
+        ends_at: event.ends_at,
+        location: location.map(str::to_string),
+        online_url: None,
+    };
+    samling::db::events::insert(tx, event, vec![session])
+        .await
+        .unwrap();
+}
+
+/// A confirmed registration for a bulk load: `email` for `event_id`, made at `at`.
+pub fn confirmed(
+    event_id: uuid::Uuid,
+    email: String,
+    municipality: Option<String>,
+    attended: Option<bool>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> samling::db::entities::registration::ActiveModel {
+    samling::db::entities::registration::Model {
+        id: uuid::Uuid::now_v7(),
+        event_id,
+        name: "Deltaker".into(),
+        email_normalized: email.clone(),
+        email,
+        municipality,
+        workplace: Some("Sykehjem".into()),
+        role: None,
+        share_contact: false,
+        language: samling::domain::Language::Nb,
+        status: samling::domain::RegistrationStatus::Confirmed,
+        waitlist_order: None,
+        attended,
+        created_at: at,
+        updated_at: at,
+        cancelled_at: None,
+        promoted_at: None,
+        submission_id: Some(uuid::Uuid::now_v7()),
+        anonymised_at: None,
+    }
+    .into()
+}
+
+/// Inserts the rows gathered in `batch` in one statement once there are `at_least` of them
+/// (`0`: whatever is there, at the end of a load).
+pub async fn flush<A>(tx: &impl sea_orm::ConnectionTrait, batch: &mut Vec<A>, at_least: usize)
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    if batch.is_empty() || batch.len() < at_least {
+        return;
+    }
+    <A::Entity as sea_orm::EntityTrait>::insert_many(std::mem::take(batch))
+        .exec_without_returning(tx)
+        .await
+        .unwrap();
 }
