@@ -197,6 +197,26 @@ async fn network_feed_is_faithful(engine: Engine) {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("webcal://") && html.contains("/feeds/networks/demens-vestfold.ics"));
+    // Outlook on the web (work and personal accounts) adds it in one click, with the feed's
+    // address and name encoded; the address is also there to copy, and Google's steps.
+    let feed_url = html
+        .split("readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the address to copy");
+    assert!(feed_url.ends_with("/feeds/networks/demens-vestfold.ics"));
+    let encoded: String = url::form_urlencoded::byte_serialize(feed_url.as_bytes()).collect();
+    for host in ["outlook.office.com", "outlook.live.com"] {
+        // (Handlebars writes `=` in attributes as `&#x3D;`, which browsers read as `=`.)
+        assert!(
+            html.contains(&format!(
+                "https://{host}/calendar/0/addfromweb?url&#x3D;{encoded}&amp;name&#x3D;"
+            )),
+            "{host}"
+        );
+    }
+    assert!(html.contains("calendar.google.com/calendar/u/0/r/settings/addbyurl"));
+    assert!(html.contains("Fra URL"));
 }
 
 async fn personal_feed_has_own_events(engine: Engine) {

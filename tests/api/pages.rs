@@ -295,6 +295,41 @@ async fn refusals_in_words(engine: Engine) {
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("ingen venteliste"));
 
+    // Not open yet, closed, cancelled: the page says so in words, and has no form; a form
+    // sent anyway is refused with the same words.
+    let now = chrono::Utc::now();
+    let not_yet = app
+        .event(json!({"registration_opens_at": (now + chrono::Duration::days(1)).to_rfc3339()}))
+        .await;
+    let closed = app
+        .event(json!({"registration_closes_at": (now - chrono::Duration::hours(1)).to_rfc3339()}))
+        .await;
+    let cancelled = app.event(json!({})).await;
+    app.post(
+        &format!("/events/{cancelled}/cancel"),
+        json!({"reason": "Sykdom"}),
+    )
+    .await;
+    for (event, words) in [
+        (&not_yet, "Påmeldingen har ikke åpnet"),
+        (&closed, "stengt"),
+        (&cancelled, "avlyst"),
+    ] {
+        let (status, html) = page(&app, &format!("/events/{event}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(words), "{words}: {html}");
+        assert!(!html.contains("name=\"email\""), "no form: {words}");
+        let res = post_form(
+            &app,
+            &format!("/events/{event}"),
+            &[("name", "Ola"), ("email", "ola@example.no")],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{words}");
+        assert!(res.text().await.unwrap().contains(words), "{words}");
+    }
+    assert!(app.registrations(&not_yet).await.is_empty());
+
     // A draft is nobody's business: 404, as a page.
     let (_, draft) = app
         .post("/events", json!({"title": "Utkast", "kind": "gathering", "sessions": [{"starts_at": "2031-01-01T09:00:00Z", "ends_at": "2031-01-01T10:00:00Z"}]}))
