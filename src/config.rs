@@ -448,6 +448,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_output_hides_every_secret() {
+        let mut s =
+            Settings::defaults_with_database("postgres://samling:db-pass-1@db:5432/samling");
+        s.smtp_url = Some("smtps://mailer:smtp-pass-2@smtp.example.no:465".into());
+        s.secret_key = Some("link-key-3-0123456789abcdefghijklmnopqrstuv".into());
+        s.metrics_token = Some("metrics-token-4-0123456789".into());
+        let shown = format!("{s:?}");
+        for secret in ["db-pass-1", "smtp-pass-2", "link-key-3", "metrics-token-4"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("postgres://samling:***@db:5432/samling"));
+        assert_eq!(redact("not a url with pass-5"), "(not a URL)");
+        assert_eq!(redact("weird://user:pass-6@[bad"), "weird://…");
+    }
+
+    #[test]
     fn offsets_parse_and_sort() {
         let o = parse_offsets("1h, 7d,30m,1d").unwrap();
         assert_eq!(
