@@ -39,12 +39,22 @@ async fn audit_page(
         .await?
         .ok_or_else(ShowErrorPage::not_found)?
         .into_iter()
-        .map(|e| EntryRow {
-            at: when(e.at),
-            action: t(&format!("audit_{}", e.action.replace('.', "_"))),
-            amount: e.amount.map(|n| n.to_string()).unwrap_or_default(),
-            actor: e.actor,
-            subject: e.subject,
+        .map(|e| {
+            // The log stores plain machine words for who and where; the page says them in
+            // the reader's language.
+            let said = |value: String, key: &str| match value.as_str() {
+                "participant" | "command line" | "desk" => {
+                    t(&format!("{key}_{}", value.replace(' ', "_")))
+                }
+                _ => value,
+            };
+            EntryRow {
+                at: when(e.at),
+                action: t(&format!("audit_{}", e.action.replace('.', "_"))),
+                amount: e.amount.map(|n| n.to_string()).unwrap_or_default(),
+                actor: said(e.actor, "audit_actor"),
+                subject: said(e.subject, "audit_subject"),
+            }
         })
         .collect();
     Ok(desk_page(&desk, "admin/audit", t("desk_audit_title"))
