@@ -117,7 +117,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A path as logs show it: the token of `/r/{token}…` and `/feeds/me/{token}.ics` is
-/// masked, so logs never hold a link that opens anything.
+/// masked, so logs never hold a link that opens anything; so is any segment that holds an
+/// address (`…/members/{email}`), so logs hold no addresses.
 pub fn masked_path(path: &str) -> String {
     for prefix in ["/r/", "/feeds/me/", "/api/v1/registrations/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
@@ -125,7 +126,17 @@ pub fn masked_path(path: &str) -> String {
             return format!("{prefix}***{}", &rest[end..]);
         }
     }
-    path.to_string()
+    path.split('/')
+        .map(|segment| {
+            let lower = segment.to_ascii_lowercase();
+            if segment.contains('@') || lower.contains("%40") {
+                "***"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The size and time limits of a request: a URL over the limit is a 414, and a request
@@ -175,5 +186,25 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_path;
+
+    #[test]
+    fn logged_paths_hold_no_token_and_no_address() {
+        assert_eq!(masked_path("/r/abc123"), "/r/***");
+        assert_eq!(masked_path("/feeds/me/abc.ics"), "/feeds/me/***.ics");
+        assert_eq!(
+            masked_path("/api/v1/networks/demens/members/kari%40example.no"),
+            "/api/v1/networks/demens/members/***"
+        );
+        assert_eq!(
+            masked_path("/api/v1/networks/demens/members/kari@example.no"),
+            "/api/v1/networks/demens/members/***"
+        );
+        assert_eq!(masked_path("/api/v1/events/42"), "/api/v1/events/42");
     }
 }

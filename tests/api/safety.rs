@@ -439,6 +439,23 @@ async fn logs_hold_no_tokens_or_addresses(engine: Engine) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    // A network member added and removed through the API: the address is in the path.
+    app.post("/networks", json!({"slug": "demens", "name": "Demens"}))
+        .await;
+    app.post(
+        "/networks/demens/members",
+        json!({"email": "marit.berg@example.no"}),
+    )
+    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            "/networks/demens/members/marit.berg%40example.no",
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
     // Something must be logged for the test to mean anything.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut log = String::new();
@@ -464,6 +481,7 @@ async fn logs_hold_no_tokens_or_addresses(engine: Engine) {
         "kari.nordmann",
         "ola.hansen",
         "per.olsen",
+        "marit.berg",
         email.split('@').next().unwrap(),
     ];
     for secret in secrets {
