@@ -20,7 +20,8 @@ on_both_engines!(
     spoofed_forwarded_for_is_ignored,
     failed_sign_ins_make_the_account_wait,
     every_answer_has_the_security_headers,
-    logs_hold_no_tokens_or_addresses
+    logs_hold_no_tokens_or_addresses,
+    sign_ins_personal_feeds_and_everything_are_limited_per_address
 );
 
 /// The limits of `config/default.toml`, as production runs them.
@@ -567,4 +568,78 @@ async fn slow_loris_is_cut_off_and_does_not_hold_up_shutdown() {
         asked.elapsed()
     );
     assert!(second.await.unwrap() < Duration::from_secs(5));
+}
+
+/// The sign-in, personal-feed and overall limits, each at a small number here: the request
+/// past the limit gets 429 with `Retry-After` (a page for browsers, JSON under /api), and
+/// another address is not held up by it.
+async fn sign_ins_personal_feeds_and_everything_are_limited_per_address(engine: Engine) {
+    let Some(app) = TestApp::spawn_with(engine, None, |s| {
+        s.rate_limits = samling::config::RateLimits {
+            sign_ins_per_minute: 3,
+            personal_feed_per_minute: 3,
+            requests_per_minute: 12,
+            ..samling::config::RateLimits::off()
+        };
+        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let event = app.event(json!({"capacity": 5})).await;
+    let (_, kari) = app.sign_up(&event, "Kari", "kari@example.no").await;
+    let feed = app.feed_path(&kari).await;
+    let from = |address: &'static str, request: reqwest::RequestBuilder| async move {
+        request
+            .header("x-forwarded-for", address)
+            .send()
+            .await
+            .unwrap()
+    };
+    let sign_in = || {
+        browser()
+            .post(format!("{}/admin/sign-in", app.base))
+            .form(&[
+                ("email", "nobody@example.no"),
+                ("password", "wrong-password-1"),
+            ])
+    };
+    let get = |path: &str| browser().get(format!("{}{path}", app.base));
+
+    // Sign-in attempts from one address: three, then 429 as a page.
+    for _ in 0..3 {
+        assert_ne!(from("198.51.100.1", sign_in()).await.status(), 429);
+    }
+    let refused = from("198.51.100.1", sign_in()).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    assert!(refused.text().await.unwrap().contains("<html"));
+    assert_ne!(from("198.51.100.9", sign_in()).await.status(), 429);
+
+    // The personal feed from one address: three, then 429.
+    for _ in 0..3 {
+        assert_eq!(from("198.51.100.2", get(&feed)).await.status(), 200);
+    }
+    let refused = from("198.51.100.2", get(&feed)).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(from("198.51.100.8", get(&feed)).await.status(), 200);
+
+    // Everything from one address: twelve requests, then 429 (JSON under /api).
+    for _ in 0..12 {
+        assert_eq!(
+            from("198.51.100.3", get("/api/v1/events")).await.status(),
+            200
+        );
+    }
+    let refused = from("198.51.100.3", get("/api/v1/events")).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert_eq!(
+        from("198.51.100.7", get("/api/v1/events")).await.status(),
+        200
+    );
 }
