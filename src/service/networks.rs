@@ -116,6 +116,20 @@ pub struct BulkReport {
     pub already: u64,
 }
 
+/// Why a pasted list was not added (the desk words it in the reader's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasteProblem {
+    /// Line `line` (from 1) is not an address that can be added.
+    BadLine { line: usize, text: String },
+    /// More than [`MAX_PASTED`] addresses.
+    TooMany,
+    /// No address at all.
+    Empty,
+}
+
+/// Addresses one pasted list may hold.
+pub const MAX_PASTED: usize = 10_000;
+
 /// Adds every address of a pasted list (one per line; blank lines skipped; "Name
 /// <address>" and "address, name" allowed). If any line is bad nothing is added, and every
 /// bad line is reported with its number.
@@ -123,7 +137,7 @@ pub async fn add_members_from_text(
     db: &Db,
     network: &network::Model,
     text: &str,
-) -> Result<BulkReport, Result<Vec<String>, DbErr>> {
+) -> Result<BulkReport, Result<Vec<PasteProblem>, DbErr>> {
     let mut members = Vec::new();
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -145,18 +159,18 @@ pub async fn add_members_from_text(
                     members.push(m);
                 }
             }
-            _ => {
-                let why = errors.into_values().next().unwrap_or_default();
-                problems.push(format!("line {}: {email:?} {why}", i + 1));
-            }
+            _ => problems.push(PasteProblem::BadLine {
+                line: i + 1,
+                text: line.chars().take(100).collect(),
+            }),
         }
-        if members.len() + problems.len() > 10_000 {
-            problems.push("at most 10 000 addresses at a time".into());
+        if members.len() + problems.len() > MAX_PASTED {
+            problems.push(PasteProblem::TooMany);
             break;
         }
     }
     if members.is_empty() && problems.is_empty() {
-        problems.push("the list has no addresses".into());
+        problems.push(PasteProblem::Empty);
     }
     if !problems.is_empty() {
         return Err(Ok(problems));

@@ -15,7 +15,8 @@ on_both_engines!(
     other_organisations_get_404,
     admin_only_actions,
     tokens_from_the_desk,
-    an_event_at_the_desk
+    an_event_at_the_desk,
+    network_members_at_the_desk
 );
 
 async fn sign_in_sessions_and_csrf(engine: Engine) {
@@ -658,4 +659,80 @@ async fn an_event_at_the_desk(engine: Engine) {
         page.contains("Avlyst"),
         "the desk shows the mail status and the event's state"
     );
+}
+
+/// Members pasted as a list (one bad line: every bad line named, nothing added), then a
+/// good list, then one removed after its confirmation page.
+async fn network_members_at_the_desk(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    app.post("/networks", json!({"slug": "demens", "name": "Demens"}))
+        .await;
+    let email = organiser(&app, "centre", false).await;
+    let desk = sign_in(&app, &email).await;
+    let members = || async {
+        let (status, body) = app.get("/networks/demens/members").await;
+        assert_eq!(status, 200, "{body}");
+        let mut list: Vec<String> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["email"].as_str().unwrap().to_string())
+            .collect();
+        list.sort();
+        list
+    };
+
+    let res = desk
+        .post(
+            "/admin/networks/demens/members/paste",
+            &[(
+                "addresses",
+                "kari@example.no\nikke en adresse\nOla Hansen <ola@example.no>",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Feil:") && html.contains("href=\"#addresses\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("Linje 2: «ikke en adresse» er ikke en e-postadresse"),
+        "the bad line is named by its number, in Norwegian: {html}"
+    );
+    assert!(members().await.is_empty(), "nothing half-added");
+
+    let res = desk
+        .post(
+            "/admin/networks/demens/members/paste",
+            &[(
+                "addresses",
+                "kari@example.no\n\nOla Hansen <ola@example.no>\n",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(members().await, ["kari@example.no", "ola@example.no"]);
+
+    let confirm = desk
+        .get("/admin/networks/demens/members/remove?email=kari%40example.no")
+        .await;
+    assert_eq!(confirm.status(), 200);
+    assert!(confirm.text().await.unwrap().contains("kari@example.no"));
+    assert_eq!(
+        members().await.len(),
+        2,
+        "the confirmation page changes nothing"
+    );
+    let res = desk
+        .post(
+            "/admin/networks/demens/members/remove",
+            &[("email", "kari@example.no")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(members().await, ["ola@example.no"]);
 }

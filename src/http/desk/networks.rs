@@ -16,7 +16,9 @@ use crate::http::pages::forms::{error_links, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
-use crate::service::networks::{self as network_service, MemberInput, NetworkError, NewNetwork};
+use crate::service::networks::{
+    self as network_service, MemberInput, NetworkError, NewNetwork, PasteProblem,
+};
 
 /// Network routes of the desk.
 pub fn router() -> Router<AppState> {
@@ -371,11 +373,19 @@ async fn paste_members(
             Ok(done(&back, what))
         }
         Err(Ok(problems)) => {
+            let t = |k: &str| state.pages.text(lang.language, k);
             let errors = problems
                 .into_iter()
                 .map(|p| ErrorLink {
                     field: Some("addresses".into()),
-                    message: p,
+                    message: match p {
+                        PasteProblem::BadLine { line, text } => t("paste_bad_line")
+                            .replace("{n}", &line.to_string())
+                            .replace("{text}", &text),
+                        PasteProblem::TooMany => t("paste_too_many")
+                            .replace("{n}", &network_service::MAX_PASTED.to_string()),
+                        PasteProblem::Empty => t("paste_empty"),
+                    },
                 })
                 .collect();
             render_network(
