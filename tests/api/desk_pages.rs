@@ -16,7 +16,8 @@ on_both_engines!(
     admin_only_actions,
     tokens_from_the_desk,
     an_event_at_the_desk,
-    network_members_at_the_desk
+    network_members_at_the_desk,
+    moving_a_session_at_the_desk_tells_the_participants
 );
 
 async fn sign_in_sessions_and_csrf(engine: Engine) {
@@ -735,4 +736,88 @@ async fn network_members_at_the_desk(engine: Engine) {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(members().await, ["ola@example.no"]);
+}
+
+/// An edit at the desk goes through the same core function as the API: moving the session
+/// an hour later mails the participant "changed time or place", with the new time, and the
+/// event stays published.
+async fn moving_a_session_at_the_desk_tells_the_participants(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = app.event(json!({"title": "Fagdag", "capacity": 5})).await;
+    let (_, kari) = app.sign_up(&event, "Kari", "kari@example.no").await;
+    let rid = kari["id"].as_str().unwrap().to_string();
+    assert_eq!(app.mails_for(&rid).await.len(), 1, "the confirmation");
+    let session = app.public_event(&event).await["sessions"][0].clone();
+    let starts: chrono::DateTime<chrono::Utc> =
+        session["starts_at"].as_str().unwrap().parse().unwrap();
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono_tz::Europe::Oslo);
+    let (new_start, new_end) = (
+        local(starts + chrono::Duration::hours(1)),
+        local(starts + chrono::Duration::hours(4)),
+    );
+    let email = organiser(&app, "centre", false).await;
+    let desk = sign_in(&app, &email).await;
+    assert_eq!(
+        desk.get(&format!("/admin/events/{event}/edit"))
+            .await
+            .status(),
+        200
+    );
+    let date = new_start.format("%Y-%m-%d").to_string();
+    let (from, to) = (
+        new_start.format("%H:%M").to_string(),
+        new_end.format("%H:%M").to_string(),
+    );
+    let res = desk
+        .post(
+            &format!("/admin/events/{event}/edit"),
+            &[
+                ("title", "Fagdag"),
+                ("kind", "gathering"),
+                ("network", ""),
+                ("capacity", "5"),
+                ("waitlist", "true"),
+                ("session_id", session["id"].as_str().unwrap()),
+                ("session_date", &date),
+                ("session_start", &from),
+                ("session_end", &to),
+                ("session_location", "Tønsberg"),
+                ("session_online_url", ""),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let public = app.public_event(&event).await;
+    assert_eq!(public["status"], "published");
+    let moved: chrono::DateTime<chrono::Utc> = public["sessions"][0]["starts_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // (The form has whole minutes.)
+    assert_eq!(
+        moved.timestamp() / 60,
+        (starts + chrono::Duration::hours(1)).timestamp() / 60
+    );
+    let mails = loop {
+        let mails = app.mails_for(&rid).await;
+        if mails.len() >= 2 {
+            break mails;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        mails[1]
+            .subject()
+            .starts_with("Endret tid eller sted: Fagdag"),
+        "{}",
+        mails[1].subject()
+    );
+    assert!(
+        mails[1].data.contains(&from.replace(':', ".")),
+        "the new time is in it"
+    );
 }
