@@ -186,26 +186,7 @@ pub async fn ensure_participant_feed(
     email_normalized: &str,
     now: DateTime<Utc>,
 ) -> Result<participant_feed::Model, DbErr> {
-    if let Some(feed) = participant_feed::Entity::find_by_id(email_normalized.to_string())
-        .one(db)
-        .await?
-    {
-        return Ok(feed);
-    }
-    participant_feed::Entity::insert(participant_feed::ActiveModel {
-        email_normalized: Set(email_normalized.to_string()),
-        link_id: Set(crate::links::new_feed_link_id()),
-        created_at: Set(now),
-        replaced_at: Set(None),
-    })
-    .on_conflict(
-        OnConflict::column(participant_feed::Column::EmailNormalized)
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec_without_returning(db)
-    .await?;
+    ensure_participant_feeds(db, &[email_normalized.to_string()], now).await?;
     participant_feed::Entity::find_by_id(email_normalized.to_string())
         .one(db)
         .await?

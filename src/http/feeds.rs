@@ -53,7 +53,8 @@ async fn network_feed(
 ) -> Result<Response, ApiError> {
     let slug = strip_ics(&file)?;
     let key = format!("networks/{slug}");
-    if let Some(answer) = remembered(&state, &key, &headers).await? {
+    let (answer, generation) = remembered(&state, &key, &headers).await?;
+    if let Some(answer) = answer {
         return Ok(answer);
     }
     let network = db::networks::find_by_slug(&state.db.conn, slug)
@@ -66,6 +67,7 @@ async fn network_feed(
     Feed {
         scope: FeedScope::Network(network.id),
         key,
+        generation: Some(generation),
         name: network.name.clone(),
         description,
         file: format!("{slug}.ics"),
@@ -82,7 +84,8 @@ async fn organisation_feed(
 ) -> Result<Response, ApiError> {
     let slug = strip_ics(&file)?;
     let key = format!("organisations/{slug}");
-    if let Some(answer) = remembered(&state, &key, &headers).await? {
+    let (answer, generation) = remembered(&state, &key, &headers).await?;
+    if let Some(answer) = answer {
         return Ok(answer);
     }
     let org = db::organisations::find_by_slug(&state.db.conn, slug)
@@ -91,6 +94,7 @@ async fn organisation_feed(
     Feed {
         scope: FeedScope::Organisation(org.id),
         key,
+        generation: Some(generation),
         name: org.name.clone(),
         description: format!("Alle arrangementer fra {}", org.name),
         file: format!("{slug}.ics"),
@@ -112,6 +116,7 @@ async fn personal_feed(
     Feed {
         scope: FeedScope::Participant(feed.email_normalized),
         key: format!("me/{}", feed.link_id),
+        generation: None,
         name: "Mine påmeldinger".into(),
         description: "Arrangementer du er påmeldt eller står på venteliste til".into(),
         file: "samling.ics".into(),
@@ -126,6 +131,9 @@ struct Feed {
     scope: FeedScope,
     /// Names the feed in `feed_versions`.
     key: String,
+    /// The feed generation read when the request came (public feeds; personal feeds are
+    /// never remembered).
+    generation: Option<i64>,
     name: String,
     description: String,
     file: String,
@@ -275,12 +283,13 @@ async fn remembered(
     state: &AppState,
     key: &str,
     headers: &HeaderMap,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<(Option<Response>, i64), ApiError> {
     let generation = state.feeds.generation(&state.db.conn).await?;
-    Ok(state
+    let answer = state
         .feeds
         .fresh(key, generation, Utc::now())
-        .and_then(|v| v.answer(headers)))
+        .and_then(|v| v.answer(headers));
+    Ok((answer, generation))
 }
 
 /// RFC 9110 date, as `Last-Modified` wants it.
@@ -297,13 +306,9 @@ fn put(h: &mut HeaderMap, name: header::HeaderName, value: &str) {
 impl Feed {
     async fn respond(self, state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
         let now = Utc::now();
-        // Read first: a change committed while this request works moves it, so what is
-        // remembered below can only be older than the database, never newer.
-        let generation = if self.personal {
-            None
-        } else {
-            Some(state.feeds.generation(&state.db.conn).await?)
-        };
+        // The generation was read first: a change committed while this request works moves
+        // it, so what is remembered below can only be older than the database, never newer.
+        let generation = self.generation;
         let (stamps, own) = db::feeds::feed_stamps(&state.db.conn, &self.scope, now).await?;
         let mut network_ids: Vec<_> = stamps.iter().filter_map(|e| e.network_id).collect();
         network_ids.sort();

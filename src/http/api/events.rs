@@ -421,7 +421,7 @@ pub async fn cancel(
     own: OwnEvent,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<EventView>, ApiError> {
-    let body = super::raw_body(body)?;
+    let body = crate::http::extract::raw_body(body)?;
     let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBody::default()
     } else {

@@ -11,8 +11,7 @@ pub mod openapi;
 pub mod registrations;
 pub mod stats;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
@@ -72,26 +71,6 @@ pub fn router() -> Router<AppState> {
         .route("/municipalities/import", post(municipalities::import))
         .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { ApiError::not_found() })
-}
-
-/// A raw request body, its rejection answered in the API's error format (413
-/// `payload_too_large` over the body limit) like [`super::extract::ApiJson`] does.
-fn raw_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The body is larger than 1 MiB.",
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_input",
-                rejection.body_text(),
-            )
-        }
-    })
 }
 
 /// A query string, its rejection (a repeated or undecodable parameter) answered in the API's

@@ -79,7 +79,7 @@ pub async fn import(
     me: Organiser,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ImportReport>, ApiError> {
-    let body = super::raw_body(body)?;
+    let body = crate::http::extract::raw_body(body)?;
     if !access::may_manage_municipalities(organisers::actor(&me.0)) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
