@@ -84,18 +84,26 @@ pub async fn mark_sent(
     subject: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    outbox::ActiveModel {
-        id: Set(id),
-        status: Set(MailStatus::Sent),
-        subject: Set(subject.chars().take(500).collect()),
-        facts: Set(None),
-        sent_at: Set(Some(now)),
-        locked_until: Set(None),
-        last_error: Set(None),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
+    let subject: String = subject.chars().take(500).collect();
+    // A mail that retention scrubbed while it was being sent (its recipient emptied) keeps
+    // no subject either.
+    let kept_subject = Expr::case(outbox::Column::Recipient.eq(""), "").finally(subject);
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(MailStatus::Sent))
+        .col_expr(outbox::Column::Subject, kept_subject.into())
+        .col_expr(outbox::Column::Facts, Expr::value(Option::<String>::None))
+        .col_expr(outbox::Column::SentAt, Expr::value(Some(now)))
+        .col_expr(
+            outbox::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
