@@ -23,7 +23,12 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates and binds (port 0 picks a free port, for tests).
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
+        crate::service::organisers::return_password_memory_to_the_system();
+        let fd_limit = http::server::raise_fd_limit();
+        if settings.http.max_connections == 0 {
+            settings.http.max_connections = http::server::automatic_max_connections(fd_limit);
+        }
         if settings.metrics_token.is_some() {
             // Counting starts now; without a token nothing is recorded (the macros are no-ops).
             crate::metrics::install();
@@ -55,10 +60,11 @@ impl Application {
         Ok(Application {
             listener,
             state: AppState::new(Shared {
-                signups: Signups::start(db.clone(), mailer.clone()),
+                signups: Signups::start(db.clone(), mailer.clone(), settings.signup_check),
                 db,
                 mailer,
                 limits: Arc::new(crate::http::limits::Limits::new(&settings.rate_limits)),
+                password_checks: crate::service::organisers::PasswordChecks::per_core(),
                 feeds: Arc::default(),
                 settings: Arc::new(settings),
                 pages: Arc::new(crate::http::pages::Pages::load().map_err(|e| anyhow::anyhow!(e))?),
@@ -94,7 +100,15 @@ impl Application {
             .context("cannot start the scheduler")?;
         tracing::info!(address = %self.listener.local_addr()?, "Samling is listening");
         let limits = state.settings.http.clone();
-        http::server::serve(self.listener, http::router(state), limits, shutdown).await;
+        let trusted = state.settings.trusted_proxies.clone();
+        http::server::serve(
+            self.listener,
+            http::router(state),
+            limits,
+            trusted,
+            shutdown,
+        )
+        .await;
         tracing::info!("requests finished; stopping the background work");
         let _ = scheduler.shutdown().await;
         // The mail worker finishes the mail in hand and gives back its other claims; a mail

@@ -41,11 +41,16 @@ struct RawSettings {
     http_header_timeout_seconds: u64,
     http_request_timeout_seconds: u64,
     http_max_connections: usize,
+    http_max_connections_per_address: usize,
+    http_body_timeout_seconds: u64,
     http_max_header_bytes: usize,
     http_max_uri_bytes: usize,
     http_drain_seconds: u64,
     retention_months: u32,
     retention_cancelled_days: u32,
+    signup_check_share_percent: u32,
+    signup_check_at_least: u32,
+    signup_check_hours: u32,
 }
 
 /// Abuse limits (see `config/default.toml` for the numbers and why); 0 turns one off.
@@ -77,7 +82,14 @@ pub struct HttpLimits {
     pub header_timeout: Duration,
     /// Time to answer a request.
     pub request_timeout: Duration,
+    /// Connections served at once (0 in the file: derived from the file-descriptor limit
+    /// at start, see `server::automatic_max_connections`).
     pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; a trusted proxy's
+    /// connections are not capped by address.
+    pub max_connections_per_address: usize,
+    /// Longest pause while a request body arrives.
+    pub body_timeout: Duration,
     pub max_header_bytes: usize,
     pub max_uri_bytes: usize,
     /// How long shutdown waits for requests in flight.
@@ -175,6 +187,9 @@ pub struct Settings {
     pub retention_months: u32,
     /// Cancelled registrations lose their personal data after this many days.
     pub retention_cancelled_days: u32,
+    /// Sign-ups from one network to one event beyond a share of its seats must be confirmed
+    /// from the mail (against seat squatting).
+    pub signup_check: crate::domain::MailCheck,
 }
 
 impl std::fmt::Debug for Settings {
@@ -345,19 +360,29 @@ impl Settings {
                 raw.http_request_timeout_seconds,
             ),
             ("http_drain_seconds", raw.http_drain_seconds),
+            ("http_body_timeout_seconds", raw.http_body_timeout_seconds),
         ] {
             if !(1..=3600).contains(&value) {
                 return Err(bad(key, "must be from 1 to 3600 seconds"));
             }
         }
-        if raw.http_max_connections == 0 {
-            return Err(bad("http_max_connections", "must be at least 1"));
+        if raw.http_max_connections_per_address == 0 {
+            return Err(bad(
+                "http_max_connections_per_address",
+                "must be at least 1",
+            ));
         }
         if raw.http_max_header_bytes < 4096 || raw.http_max_uri_bytes < 1024 {
             return Err(bad(
                 "http_max_header_bytes",
                 "headers need at least 4096 bytes and URLs 1024",
             ));
+        }
+        if raw.signup_check_share_percent > 100 {
+            return Err(bad("signup_check_share_percent", "must be from 0 to 100"));
+        }
+        if !(1..=24 * 14).contains(&raw.signup_check_hours) {
+            return Err(bad("signup_check_hours", "must be from 1 to 336 hours"));
         }
         if raw.retention_months == 0 {
             return Err(bad("retention_months", "must be at least 1"));
@@ -401,12 +426,19 @@ impl Settings {
                 header_timeout: Duration::from_secs(raw.http_header_timeout_seconds),
                 request_timeout: Duration::from_secs(raw.http_request_timeout_seconds),
                 max_connections: raw.http_max_connections,
+                max_connections_per_address: raw.http_max_connections_per_address,
+                body_timeout: Duration::from_secs(raw.http_body_timeout_seconds),
                 max_header_bytes: raw.http_max_header_bytes,
                 max_uri_bytes: raw.http_max_uri_bytes,
                 drain: Duration::from_secs(raw.http_drain_seconds),
             },
             retention_months: raw.retention_months,
             retention_cancelled_days: raw.retention_cancelled_days,
+            signup_check: crate::domain::MailCheck {
+                share_percent: raw.signup_check_share_percent,
+                at_least: raw.signup_check_at_least,
+                hold: chrono::Duration::hours(i64::from(raw.signup_check_hours)),
+            },
         })
     }
 }

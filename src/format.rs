@@ -43,6 +43,15 @@ pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Languag
     }
 }
 
+/// A moment: "torsdag 12. mars 2026 kl. 14.30" / "Thursday 12 March 2026, 14:30".
+pub fn moment(at: DateTime<Utc>, tz: Tz, lang: Language) -> String {
+    let t = at.with_timezone(&tz);
+    match lang {
+        Language::Nb => format!("{} kl. {}", date_nb(&t), t.format("%H.%M")),
+        Language::En => format!("{}, {}", date_en(&t), t.format("%H:%M")),
+    }
+}
+
 /// A date the Norwegian way: "torsdag 12. mars 2026".
 pub fn date_nb(t: &DateTime<Tz>) -> String {
     const DAYS: [&str; 7] = [

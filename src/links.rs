@@ -127,6 +127,20 @@ impl LinkKey {
         Some(subject)
     }
 
+    /// A tag of the client network a sign-up came from: the same network gives the same
+    /// tag under this key, and the tag does not give the address back.
+    pub fn origin_tag(&self, network: std::net::IpAddr) -> String {
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"samling signup origin\0");
+        match network {
+            std::net::IpAddr::V4(v4) => mac.update(&v4.octets()),
+            std::net::IpAddr::V6(v6) => mac.update(&v6.octets()),
+        }
+        let tag = mac.finalize().into_bytes();
+        tag[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The token of a registration's manage page (`/r/{token}`).
     pub fn manage_token(&self, registration_id: Uuid) -> String {
         self.sign(Purpose::Manage, registration_id.into_bytes())

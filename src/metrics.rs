@@ -45,6 +45,17 @@ pub fn signup(outcome: &'static str) {
     counter!("samling_signups_total", "outcome" => outcome).increment(1);
 }
 
+/// A connection refused with a 503 because a connection cap was reached (`reason`:
+/// `max_connections` or `max_connections_per_address`).
+pub fn connection_refused(reason: &'static str) {
+    counter!("samling_connections_refused_total", "reason" => reason).increment(1);
+}
+
+/// Connections open now.
+pub fn connections_open(n: usize) {
+    gauge!("samling_connections_open").set(n as f64);
+}
+
 /// A batch of a group-commit queue (e.g. `signups`) committed, and how long it took.
 pub fn batch(queue: &'static str, size: usize, took: Duration) {
     histogram!("samling_batch_size", "queue" => queue).record(size as f64);

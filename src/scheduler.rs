@@ -8,7 +8,7 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db;
 use crate::http::AppState;
-use crate::service::{organisers, privacy, reminders};
+use crate::service::{organisers, privacy, registration, reminders};
 
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
@@ -27,6 +27,12 @@ pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
                 .await
                 {
                     tracing::error!(error = %e, "reminder round failed");
+                }
+                match registration::release_unconfirmed(&state.db, &state.mailer, Utc::now()).await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(released = n, "unconfirmed places released"),
+                    Err(e) => tracing::error!(error = %e, "releasing unconfirmed places failed"),
                 }
                 state.mailer.wake();
                 state.limits.forget_idle();

@@ -116,6 +116,8 @@ pub fn confirmed(
         promoted_at: None,
         submission_id: Some(uuid::Uuid::now_v7()),
         anonymised_at: None,
+        origin: None,
+        confirm_by: None,
     }
     .into()
 }

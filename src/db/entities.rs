@@ -210,6 +210,12 @@ pub mod registration {
         pub submission_id: Option<Uuid>,
         /// When name, address and workplace were removed (retention or erasure).
         pub anonymised_at: Option<DateTimeUtc>,
+        /// Keyed tag of the client network the sign-up came from (`links::LinkKey::
+        /// origin_tag`), to count sign-ups per network and event; removed with the personal data.
+        pub origin: Option<String>,
+        /// Set while the place is held only until the participant confirms it from the mail
+        /// (`domain::MailCheck`); released after this time.
+        pub confirm_by: Option<DateTimeUtc>,
     }
     no_relations!();
 }

@@ -70,6 +70,70 @@ pub async fn active_addresses(
     Ok(found)
 }
 
+/// How many active registrations of the event came from each of these client networks
+/// (origin tags); networks without any are left out.
+pub async fn active_by_origin(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    origins: &[String],
+) -> Result<std::collections::HashMap<String, u64>, DbErr> {
+    let mut counts = std::collections::HashMap::new();
+    for chunk in origins.chunks(500) {
+        let rows: Vec<(Option<String>, i64)> = registration::Entity::find()
+            .select_only()
+            .column(registration::Column::Origin)
+            .column_as(registration::Column::Id.count(), "n")
+            .filter(registration::Column::EventId.eq(event_id))
+            .filter(registration::Column::Origin.is_in(chunk.iter().cloned()))
+            .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
+            .group_by(registration::Column::Origin)
+            .into_tuple()
+            .all(db)
+            .await?;
+        counts.extend(
+            rows.into_iter()
+                .filter_map(|(origin, n)| Some((origin?, n.max(0) as u64))),
+        );
+    }
+    Ok(counts)
+}
+
+/// Active registrations whose unconfirmed hold ended at `now` or before, oldest first.
+pub async fn unconfirmed_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .filter(registration::Column::ConfirmBy.lte(now))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
+        .order_by_asc(registration::Column::ConfirmBy)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Marks a registration's place as confirmed by the participant (no hold any more).
+pub async fn clear_confirm_by(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::ConfirmBy,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .col_expr(registration::Column::UpdatedAt, now.into())
+        .filter(registration::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The registrations made by these sign-up forms.
 pub async fn find_by_submissions(
     db: &impl ConnectionTrait,
@@ -258,7 +322,7 @@ pub async fn due_for_anonymising(
         .await
 }
 
-/// Removes name, address and workplace of these registrations (municipality, role,
+/// Removes name, address, workplace and the origin tag of these registrations (municipality, role,
 /// status, attendance and times stay: the statistics do not change). The address becomes
 /// a placeholder unique to the row, so the one-registration-per-address rule still holds.
 pub async fn anonymise(
@@ -286,6 +350,7 @@ pub async fn anonymise(
                 registration::Column::SubmissionId,
                 Option::<Uuid>::None.into(),
             )
+            .col_expr(registration::Column::Origin, Option::<String>::None.into())
             .col_expr(registration::Column::AnonymisedAt, Some(now).into())
             .col_expr(registration::Column::UpdatedAt, now.into())
             .filter(registration::Column::Id.is_in(chunk.iter().copied()))

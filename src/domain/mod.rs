@@ -31,6 +31,7 @@ pub use attendance::summarize_attendance;
 pub use cancellation::{may_cancel, CancelRefusal};
 pub use notices::MailKind;
 pub use signup::{
-    seats_left, seats_to_fill, Availability, SeatDecision, Seats, SignupRefusal, SignupWindow,
+    seats_left, seats_to_fill, unconfirmed_expired, Availability, MailCheck, SeatDecision, Seats,
+    SignupRefusal, SignupWindow,
 };
 pub use types::*;

@@ -88,6 +88,66 @@ impl Seats {
     }
 }
 
+/// When sign-ups from one client network to one event must be confirmed from the mail
+/// (against seat squatting). A municipality's nurses behind one NAT address sign up
+/// together, so a share of the seats goes through as always; beyond it a sign-up still gets
+/// its seat (or place in line) at once, but holds it only until the participant presses
+/// "confirm" on the page the mail links to, and gives it back if that does not happen in
+/// time. A script that invents addresses never reads those mails, so what it took beyond
+/// the share returns to real people; a real participant presses one button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailCheck {
+    /// Share of the seats, in percent, one network may take without the check (0: no check).
+    pub share_percent: u32,
+    /// …but never fewer than this many.
+    pub at_least: u32,
+    /// How long an unconfirmed place is held.
+    pub hold: chrono::Duration,
+}
+
+impl MailCheck {
+    /// Sign-ups one network may make to an event of `capacity` without the check; `None`
+    /// when there is no check (turned off, or unlimited seats: nothing to squat).
+    pub fn free_signups(&self, capacity: Option<i32>) -> Option<u64> {
+        if self.share_percent == 0 {
+            return None;
+        }
+        let capacity = u64::try_from(capacity?).unwrap_or(0);
+        let share = (capacity * u64::from(self.share_percent)).div_ceil(100);
+        Some(share.max(u64::from(self.at_least)))
+    }
+
+    /// Until when a new sign-up holds its place unconfirmed, given how many active sign-ups
+    /// the same network already has for the event; `None`: confirmed as always. The hold
+    /// ends before the event starts (nobody is released from an event underway), and a
+    /// sign-up too close to the start for a fair hold is not checked.
+    pub fn confirm_by(
+        &self,
+        capacity: Option<i32>,
+        earlier_from_network: u64,
+        now: DateTime<Utc>,
+        starts_at: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let free = self.free_signups(capacity)?;
+        if earlier_from_network < free {
+            return None;
+        }
+        let by = (now + self.hold).min(starts_at - HOLD_ENDS_BEFORE_START);
+        (by - now >= SHORTEST_HOLD.min(self.hold)).then_some(by)
+    }
+}
+
+/// An unconfirmed place is released this long before the event starts at the latest.
+const HOLD_ENDS_BEFORE_START: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A hold shorter than this is no fair chance to read the mail: no check then.
+const SHORTEST_HOLD: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Whether an unconfirmed place is released at `now`.
+pub fn unconfirmed_expired(confirm_by: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    confirm_by.is_some_and(|by| by <= now)
+}
+
 /// Seats still free, `None` for unlimited. Never negative, even after capacity was lowered
 /// below the number already confirmed.
 pub fn seats_left(capacity: Option<i32>, confirmed: i32) -> Option<i32> {
@@ -151,6 +211,49 @@ impl Availability {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_of_the_seats_goes_through_unchecked_per_network() {
+        let check = MailCheck {
+            share_percent: 10,
+            at_least: 5,
+            hold: chrono::Duration::hours(24),
+        };
+        assert_eq!(check.free_signups(Some(70)), Some(7));
+        assert_eq!(
+            check.free_signups(Some(20)),
+            Some(5),
+            "never fewer than at_least"
+        );
+        assert_eq!(check.free_signups(None), None, "unlimited seats: no check");
+        let off = MailCheck {
+            share_percent: 0,
+            ..check
+        };
+        assert_eq!(off.free_signups(Some(70)), None);
+        let now = Utc::now();
+        let start = now + chrono::Duration::days(30);
+        assert_eq!(check.confirm_by(Some(70), 6, now, start), None);
+        assert_eq!(
+            check.confirm_by(Some(70), 7, now, start),
+            Some(now + chrono::Duration::hours(24))
+        );
+        let soon = now + chrono::Duration::hours(2);
+        assert_eq!(
+            check.confirm_by(Some(70), 9, now, soon),
+            Some(soon - chrono::Duration::minutes(10)),
+            "released before the start"
+        );
+        let very_soon = now + chrono::Duration::minutes(20);
+        assert_eq!(
+            check.confirm_by(Some(70), 9, now, very_soon),
+            None,
+            "too close to the start for a fair hold"
+        );
+        assert!(!unconfirmed_expired(None, now));
+        assert!(unconfirmed_expired(Some(now), now));
+        assert!(!unconfirmed_expired(Some(soon), now));
+    }
     use chrono::Duration;
 
     fn window(status: EventStatus, now: chrono::DateTime<Utc>) -> SignupWindow {

@@ -16,7 +16,7 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -86,20 +86,43 @@ enum Kind {
     Other,
 }
 
-fn kind(method: &Method, path: &str) -> Kind {
-    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match (method.clone(), parts.as_slice()) {
-        (Method::POST, ["", "api", "v1", "events", id, "registrations"])
-        | (Method::POST, ["", "events", id]) => match Uuid::parse_str(id) {
-            Ok(event) => Kind::SignUp(event),
-            Err(_) => Kind::Other,
-        },
-        (Method::POST, ["", "api", "v1", "registrations", ..]) | (Method::POST, ["", "r", ..]) => {
+/// Classifies a request by the route the router matched (its pattern, e.g.
+/// `/events/{id}`) and the decoded id, never by the raw path: `/events/%63f8…` reaches the
+/// same handler as `/events/cf8…`, and `{A1B2…}` or an id without hyphens the same event, so
+/// they must count against the same limit.
+fn kind(method: &Method, route: Option<&str>, event_id: Option<&str>) -> Kind {
+    let Some(route) = route else {
+        return Kind::Other;
+    };
+    let post = method == Method::POST;
+    match route {
+        "/api/v1/events/{id}/registrations" | "/events/{id}" if post => {
+            match event_id.and_then(|id| Uuid::parse_str(id).ok()) {
+                Some(event) => Kind::SignUp(event),
+                None => Kind::Other,
+            }
+        }
+        "/admin/sign-in" if post => Kind::SignIn,
+        r if post && (r.starts_with("/api/v1/registrations/") || r.starts_with("/r/")) => {
             Kind::ParticipantPost
         }
-        (Method::POST, ["", "admin", "sign-in"]) => Kind::SignIn,
-        (_, ["", "feeds", "me", ..]) => Kind::PersonalFeed,
+        r if r.starts_with("/feeds/me/") => Kind::PersonalFeed,
         _ => Kind::Other,
+    }
+}
+
+/// The key a client address is limited by: an IPv4 address itself, an IPv6 address by its
+/// /64 network (one household or phone gets a whole /64, so counting single IPv6 addresses
+/// would give one client 2^64 keys). IPv4-mapped IPv6 addresses count as their IPv4.
+pub fn network_key(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
     }
 }
 
@@ -113,7 +136,7 @@ fn per_hour<K: std::hash::Hash + Eq + Clone>(n: u32) -> Limiter<K> {
     NonZeroU32::new(n).map(|n| DefaultKeyedRateLimiter::dashmap(Quota::per_hour(n)))
 }
 
-/// Failed sign-ins of one account.
+/// Failed sign-ins of one account from one client network.
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
@@ -129,7 +152,9 @@ pub struct Limits {
     personal_feed: Limiter<IpAddr>,
     everything: Limiter<IpAddr>,
     free_failures: u32,
-    failures: Mutex<HashMap<String, Failures>>,
+    /// Keyed by account *and* client network: someone who knows an organiser's address
+    /// can make their own attempts wait, never the organiser's.
+    failures: Mutex<HashMap<(String, IpAddr), Failures>>,
     clock: DefaultClock,
 }
 
@@ -166,6 +191,7 @@ impl Limits {
     }
 
     fn admit(&self, addr: IpAddr, kind: Kind) -> Result<(), Duration> {
+        let addr = network_key(addr);
         self.check(&self.everything, &addr)?;
         match kind {
             Kind::SignUp(event) => {
@@ -179,10 +205,11 @@ impl Limits {
         }
     }
 
-    /// How long an account must wait before its next sign-in attempt: nothing for the
+    /// How long sign-in attempts on an account from `addr` must wait: nothing for the
     /// first few failures, then 1 s, 2 s, 4 s… up to 15 minutes since the last failure.
-    pub fn sign_in_wait(&self, account: &str) -> Option<Duration> {
-        let failures = self.failures.lock().ok()?.get(account).copied()?;
+    pub fn sign_in_wait(&self, account: &str, addr: IpAddr) -> Option<Duration> {
+        let key = (account.to_string(), network_key(addr));
+        let failures = self.failures.lock().ok()?.get(&key).copied()?;
         let over = failures
             .count
             .checked_sub(self.free_failures)
@@ -191,10 +218,11 @@ impl Limits {
         wait.checked_sub(failures.last.elapsed())
     }
 
-    /// Records a failed sign-in of an account.
-    pub fn sign_in_failed(&self, account: &str) {
+    /// Records a failed sign-in on an account from `addr`.
+    pub fn sign_in_failed(&self, account: &str, addr: IpAddr) {
         if let Ok(mut map) = self.failures.lock() {
-            let entry = map.entry(account.to_string()).or_insert(Failures {
+            let key = (account.to_string(), network_key(addr));
+            let entry = map.entry(key).or_insert(Failures {
                 count: 0,
                 last: Instant::now(),
             });
@@ -203,10 +231,10 @@ impl Limits {
         }
     }
 
-    /// Forgets an account's failures after it signed in.
-    pub fn sign_in_succeeded(&self, account: &str) {
+    /// Forgets the failures on an account from `addr` after a sign-in from there.
+    pub fn sign_in_succeeded(&self, account: &str, addr: IpAddr) {
         if let Ok(mut map) = self.failures.lock() {
-            map.remove(account);
+            map.remove(&(account.to_string(), network_key(addr)));
         }
     }
 
@@ -256,8 +284,16 @@ pub fn too_many(path: &str, retry_after: Duration) -> Response {
     response
 }
 
-/// Finds the client address and applies the limits before anything else runs.
-pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Finds the client address and applies the limits before the handler runs. A layer of the
+/// router runs once a route has matched, so the matched pattern and its decoded parameters
+/// are at hand (`kind`); unmatched requests (404s) count as "everything else".
+pub async fn limit(
+    State(state): State<AppState>,
+    route: Option<MatchedPath>,
+    params: Result<RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -265,7 +301,15 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let addr = client_addr(peer, request.headers(), &state.settings.trusted_proxies);
     request.extensions_mut().insert(ClientAddr(addr));
-    let kind = kind(request.method(), request.uri().path());
+    let event_id = params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.iter().find(|(name, _)| *name == "id").map(|(_, v)| v));
+    let kind = kind(
+        request.method(),
+        route.as_ref().map(MatchedPath::as_str),
+        event_id,
+    );
     if let Err(wait) = state.limits.admit(addr, kind) {
         return too_many(request.uri().path(), wait);
     }
@@ -318,42 +362,100 @@ mod tests {
     }
 
     #[test]
-    fn requests_are_classified() {
+    fn requests_are_classified_by_route_and_decoded_id() {
         let id = Uuid::now_v7();
+        let text = id.to_string();
+        let signup = Some("/api/v1/events/{id}/registrations");
+        assert_eq!(kind(&Method::POST, signup, Some(&text)), Kind::SignUp(id));
+        for variant in [
+            text.to_uppercase(),
+            id.simple().to_string(),
+            format!("{{{text}}}"),
+            format!("urn:uuid:{text}"),
+        ] {
+            assert_eq!(
+                kind(&Method::POST, Some("/events/{id}"), Some(&variant)),
+                Kind::SignUp(id),
+                "{variant}"
+            );
+        }
         assert_eq!(
-            kind(&Method::POST, &format!("/api/v1/events/{id}/registrations")),
-            Kind::SignUp(id)
+            kind(&Method::GET, Some("/events/{id}"), Some(&text)),
+            Kind::Other
         );
         assert_eq!(
-            kind(&Method::POST, &format!("/events/{id}")),
-            Kind::SignUp(id)
+            kind(&Method::POST, Some("/r/{token}/cancel"), None),
+            Kind::ParticipantPost
         );
-        assert_eq!(kind(&Method::GET, &format!("/events/{id}")), Kind::Other);
-        assert_eq!(kind(&Method::POST, "/r/abc/cancel"), Kind::ParticipantPost);
-        assert_eq!(kind(&Method::POST, "/admin/sign-in"), Kind::SignIn);
-        assert_eq!(kind(&Method::GET, "/feeds/me/x.ics"), Kind::PersonalFeed);
+        assert_eq!(
+            kind(
+                &Method::POST,
+                Some("/api/v1/registrations/{token}/erase"),
+                None
+            ),
+            Kind::ParticipantPost
+        );
+        assert_eq!(
+            kind(&Method::POST, Some("/admin/sign-in"), None),
+            Kind::SignIn
+        );
+        assert_eq!(
+            kind(&Method::GET, Some("/feeds/me/{file}"), None),
+            Kind::PersonalFeed
+        );
+        assert_eq!(kind(&Method::POST, None, None), Kind::Other);
     }
 
     #[test]
-    fn sign_in_waits_grow() {
+    fn ipv6_counts_by_its_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_key(a), network_key(b));
+        assert_ne!(network_key(a), network_key(other));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(network_key(mapped), "192.0.2.1".parse::<IpAddr>().unwrap());
+        let limits = Limits::new(&RateLimits {
+            requests_per_minute: 5,
+            ..RateLimits::off()
+        });
+        let admitted = (0..10u16)
+            .map(|i| {
+                let addr = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, i, 0, 0, 1));
+                limits.admit(addr, Kind::Other).is_ok()
+            })
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(admitted, 5, "ten addresses of one /64 share one limit");
+    }
+
+    #[test]
+    fn sign_in_waits_grow_per_account_and_address() {
         let limits = Limits::new(&RateLimits {
             sign_in_free_failures: 2,
             ..RateLimits::default()
         });
-        assert_eq!(limits.sign_in_wait("a"), None);
-        limits.sign_in_failed("a");
-        limits.sign_in_failed("a");
+        let attacker: IpAddr = "198.51.100.7".parse().unwrap();
+        let owner: IpAddr = "203.0.113.5".parse().unwrap();
+        assert_eq!(limits.sign_in_wait("a", attacker), None);
+        limits.sign_in_failed("a", attacker);
+        limits.sign_in_failed("a", attacker);
         assert_eq!(
-            limits.sign_in_wait("a"),
+            limits.sign_in_wait("a", attacker),
             None,
             "the first failures are free"
         );
-        limits.sign_in_failed("a");
-        let first = limits.sign_in_wait("a").unwrap();
-        limits.sign_in_failed("a");
-        let second = limits.sign_in_wait("a").unwrap();
+        limits.sign_in_failed("a", attacker);
+        let first = limits.sign_in_wait("a", attacker).unwrap();
+        limits.sign_in_failed("a", attacker);
+        let second = limits.sign_in_wait("a", attacker).unwrap();
         assert!(second > first);
-        limits.sign_in_succeeded("a");
-        assert_eq!(limits.sign_in_wait("a"), None);
+        assert_eq!(
+            limits.sign_in_wait("a", owner),
+            None,
+            "the owner, elsewhere, is not locked out by someone else's failures"
+        );
+        limits.sign_in_succeeded("a", attacker);
+        assert_eq!(limits.sign_in_wait("a", attacker), None);
     }
 }

@@ -42,6 +42,8 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     pub pages: Arc<pages::Pages>,
     pub limits: Arc<limits::Limits>,
+    /// Turns for argon2 password checks (bounded: each holds ~19 MiB).
+    pub password_checks: crate::service::organisers::PasswordChecks,
     /// Public feeds this process answered lately (valid across processes: see `feeds`).
     pub feeds: Arc<feeds::FeedCache>,
 }

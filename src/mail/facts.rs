@@ -73,6 +73,13 @@ pub struct MailFacts {
     /// The calendar messages: the first goes with this mail, each further one follows as a
     /// mail of its own.
     pub calendar: Vec<CalendarFacts>,
+    /// Set when the place is held only until the participant confirms it (see
+    /// `domain::MailCheck`): the mail asks them to, by this time.
+    #[serde(default)]
+    pub confirm_by: Option<DateTime<Utc>>,
+    /// A cancellation because the place was not confirmed in time.
+    #[serde(default)]
+    pub released: bool,
 }
 
 /// What a change tells one registrant, beyond the event and the registration.
@@ -87,6 +94,10 @@ pub struct Notice<'a> {
     /// For an event change: which sessions it touched, and the sessions it removed.
     pub diff: Option<&'a SessionDiff>,
     pub removed: &'a [event_session::Model],
+    /// The place is held until then unless the participant confirms it.
+    pub confirm_by: Option<DateTime<Utc>>,
+    /// A cancellation because the place was not confirmed in time.
+    pub released: bool,
 }
 
 impl<'a> Notice<'a> {
@@ -99,6 +110,8 @@ impl<'a> Notice<'a> {
             sequence: ctx.event.sequence,
             diff: None,
             removed: &[],
+            confirm_by: reg.confirm_by,
+            released: false,
         }
     }
 }
@@ -176,6 +189,8 @@ pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>)
         time_zone: ctx.organisation.time_zone.clone(),
         sessions,
         calendar,
+        confirm_by: notice.confirm_by,
+        released: notice.released,
     }
 }
 

@@ -98,6 +98,10 @@ struct MailContext<'a> {
     more_calendar: usize,
     /// The session a calendar-only mail is about.
     calendar: Option<CalendarLine>,
+    /// When the place is released unless the participant confirms it on their page.
+    confirm_by: Option<String>,
+    /// A cancellation because the place was not confirmed in time.
+    released: bool,
 }
 
 /// A mail ready to send.
@@ -204,6 +208,8 @@ impl Mailer {
                 removal: !c.request,
                 line: session_line(&c.session, tz, lang),
             }),
+            confirm_by: facts.confirm_by.map(|by| format::moment(by, tz, lang)),
+            released: facts.released,
         };
         let rendered = self.templates.render(kind, lang, &ctx)?;
         let calendar = first_calendar.map(|c| {
@@ -305,6 +311,8 @@ mod tests {
                 number: 1,
                 of: 1,
             }],
+            confirm_by: None,
+            released: false,
         }
     }
 

@@ -18,7 +18,7 @@ use crate::db::group_commit::{Apply, GroupCommit};
 use crate::db::{self, Db};
 use crate::domain::notices::own_cancellation_sequence;
 use crate::domain::{
-    may_cancel, seats_to_fill, CancelRefusal, Email, EventStatus, Language, MailKind,
+    may_cancel, seats_to_fill, CancelRefusal, Email, EventStatus, Language, MailCheck, MailKind,
     RegistrationStatus, SeatDecision, SignupRefusal,
 };
 use crate::mail::{Mailer, Notice};
@@ -36,6 +36,9 @@ pub struct SignupInput {
     /// The id of the sign-up form, if it came from one: the same form sent twice ends on
     /// the same registration.
     pub submission: Option<Uuid>,
+    /// The client network the sign-up came from (`http::limits::network_key`), if known:
+    /// sign-ups from one network beyond a share of the seats must be confirmed by mail.
+    pub network: Option<std::net::IpAddr>,
 }
 
 /// Why a sign-up or cancellation was refused.
@@ -102,13 +105,13 @@ pub struct Signups {
 }
 
 impl Signups {
-    /// Starts the writer of sign-ups.
-    pub fn start(db: Db, mailer: Mailer) -> Signups {
+    /// Starts the writer of sign-ups, with the rule for sign-ups that must be confirmed.
+    pub fn start(db: Db, mailer: Mailer, check: MailCheck) -> Signups {
         let letters = mailer.clone();
         let apply: Apply<SignupJob, Result<SignedUp, RegistrationError>> =
             Arc::new(move |tx, jobs| {
                 let mailer = letters.clone();
-                Box::pin(async move { apply_signups(tx, &mailer, jobs).await })
+                Box::pin(async move { apply_signups(tx, &mailer, check, jobs).await })
             });
         Signups {
             queue: GroupCommit::start("signups", db, MAX_BATCH, apply),
@@ -157,6 +160,8 @@ struct Locked {
     taken: HashSet<String>,
     /// Network members among the batch's addresses (members-only events).
     members: HashSet<String>,
+    /// Active sign-ups per client network (origin tag), the stored ones and the batch's.
+    from_origin: HashMap<String, u64>,
     counts: CountChange,
 }
 
@@ -168,8 +173,14 @@ struct Locked {
 async fn apply_signups(
     tx: &DatabaseTransaction,
     mailer: &Mailer,
+    check: MailCheck,
     jobs: Vec<SignupJob>,
 ) -> Result<Vec<Result<SignedUp, RegistrationError>>, DbErr> {
+    let key = mailer.links().key();
+    let origins: Vec<Option<String>> = jobs
+        .iter()
+        .map(|j| j.input.network.map(|n| key.origin_tag(n)))
+        .collect();
     let mut events: HashMap<Uuid, Option<Locked>> = HashMap::new();
     for job in &jobs {
         if events.contains_key(&job.event_id) {
@@ -190,10 +201,24 @@ async fn apply_signups(
                     _ => HashSet::new(),
                 };
                 let taken = db::registrations::active_addresses(tx, event.id, &addresses).await?;
+                let from_origin = if check.free_signups(event.capacity).is_some() {
+                    let mut tags: Vec<String> = jobs
+                        .iter()
+                        .zip(&origins)
+                        .filter(|(j, _)| j.event_id == event.id)
+                        .filter_map(|(_, o)| o.clone())
+                        .collect();
+                    tags.sort();
+                    tags.dedup();
+                    db::registrations::active_by_origin(tx, event.id, &tags).await?
+                } else {
+                    HashMap::new()
+                };
                 Some(Locked {
                     ctx: db::events::context_of(tx, event).await?,
                     taken,
                     members,
+                    from_origin,
                     counts: CountChange::default(),
                 })
             }
@@ -217,7 +242,7 @@ async fn apply_signups(
     let mut answers = Vec::with_capacity(jobs.len());
     let mut new_registrations = Vec::new();
     let mut letters = Vec::new();
-    for job in jobs {
+    for (job, origin) in jobs.into_iter().zip(origins) {
         let email_key = job.input.email.normalized();
         // The same form sent again (before, or earlier in this batch): the same answer.
         if let Some((earlier, known)) = job.input.submission.and_then(|s| sent_before.get(&s)) {
@@ -278,6 +303,12 @@ async fn apply_signups(
                 continue;
             }
         };
+        let confirm_by = origin.as_ref().and_then(|tag| {
+            let earlier = locked.from_origin.entry(tag.clone()).or_insert(0);
+            let by = check.confirm_by(event.capacity, *earlier, job.now, event.starts_at);
+            *earlier += 1;
+            by
+        });
         let input = job.input;
         let registration = registration::Model {
             id: Uuid::now_v7(),
@@ -299,6 +330,8 @@ async fn apply_signups(
             promoted_at: None,
             submission_id: input.submission,
             anonymised_at: None,
+            origin,
+            confirm_by,
         };
         let kind = match status {
             RegistrationStatus::Confirmed => MailKind::Confirmation,
@@ -373,6 +406,26 @@ pub async fn cancel_and_tell(
     now: DateTime<Utc>,
     tell: bool,
 ) -> Result<Cancelled, RegistrationError> {
+    cancel_for(db, mailer, registration_id, now, tell, Why::Asked).await
+}
+
+/// Why a registration is cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// The participant, or an organiser on their behalf.
+    Asked,
+    /// Its unconfirmed place was not confirmed in time.
+    NotConfirmed,
+}
+
+async fn cancel_for(
+    db: &Db,
+    mailer: &Mailer,
+    registration_id: Uuid,
+    now: DateTime<Utc>,
+    tell: bool,
+    why: Why,
+) -> Result<Cancelled, RegistrationError> {
     let found = db::registrations::find(&db.conn, registration_id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
@@ -384,6 +437,14 @@ pub async fn cancel_and_tell(
     let reg = db::registrations::find(&*tx, found.id)
         .await?
         .ok_or(RegistrationError::NotFound)?;
+    if why == Why::NotConfirmed && !crate::domain::unconfirmed_expired(reg.confirm_by, now) {
+        // Confirmed meanwhile: nothing is ever taken from a confirmed place.
+        return Ok(Cancelled {
+            registration: reg,
+            changed: false,
+            promoted: vec![],
+        });
+    }
     match may_cancel(reg.status, event.status, event.starts_at, now) {
         Ok(()) => {}
         Err(CancelRefusal::AlreadyCancelled) => {
@@ -424,6 +485,8 @@ pub async fn cancel_and_tell(
     let ctx = db::events::context_of(&*tx, event).await?;
     let notice = Notice {
         sequence: sequence.cancel,
+        confirm_by: None,
+        released: why == Why::NotConfirmed,
         ..Notice::new(MailKind::Cancelled, &reg, &ctx)
     };
     let mut letters = Vec::new();
@@ -446,6 +509,71 @@ pub async fn cancel_and_tell(
         changed: true,
         promoted,
     })
+}
+
+/// Confirms a held place from the participant's page (the button the mail links to): the
+/// place is theirs like any other from now on. Idempotent; `false` when there was no hold.
+pub async fn confirm_place(
+    db: &Db,
+    registration_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, RegistrationError> {
+    let reg = db::registrations::find(&db.conn, registration_id)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    if reg.confirm_by.is_none() || reg.status == RegistrationStatus::Cancelled {
+        return Ok(false);
+    }
+    let tx = db.begin_write().await?;
+    // Under the event lock, so a release running at this moment sees one or the other.
+    db::events::find_for_update(&*tx, reg.event_id).await?;
+    let current = db::registrations::find(&*tx, reg.id)
+        .await?
+        .ok_or(RegistrationError::NotFound)?;
+    if current.status == RegistrationStatus::Cancelled || current.confirm_by.is_none() {
+        return Ok(false);
+    }
+    db::registrations::clear_confirm_by(&*tx, reg.id, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Releases the places whose hold ended unconfirmed (see `domain::MailCheck`): each is
+/// cancelled like any other, the participant is told why, and the seat goes to the waiting
+/// list. Returns how many were released. The scheduler calls this every tick.
+pub async fn release_unconfirmed(
+    db: &Db,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> Result<usize, RegistrationError> {
+    let mut released = 0;
+    loop {
+        let due = db::registrations::unconfirmed_due(&db.conn, now, 200).await?;
+        if due.is_empty() {
+            return Ok(released);
+        }
+        let before = released;
+        let mut settled = 0;
+        for id in due {
+            match cancel_for(db, mailer, id, now, true, Why::NotConfirmed).await {
+                Ok(c) if c.changed => released += 1,
+                Ok(_) => {
+                    db::registrations::clear_confirm_by(&db.conn, id, now).await?;
+                    settled += 1;
+                }
+                // Started or cancelled events keep their registrations as they are; the
+                // hold is over either way.
+                Err(RegistrationError::Started | RegistrationError::EventCancelled) => {
+                    db::registrations::clear_confirm_by(&db.conn, id, now).await?;
+                    settled += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if released == before && settled == 0 {
+            return Ok(released);
+        }
+    }
 }
 
 /// Gives free seats to the waiting list, first come first served, and adds a promotion

@@ -122,6 +122,9 @@ impl TestApp {
         // Tests about something else must not trip the abuse limits (tests about the
         // limits set them back).
         settings.rate_limits = samling::config::RateLimits::off();
+        // Every test client is 127.0.0.1: sign-ups beyond a share of the seats would all need
+        // confirming from the mail (tests about that set it back).
+        settings.signup_check.share_percent = 0;
         adjust(&mut settings);
         let outbox_dir = settings.outbox_dir.clone();
         let mailbox = settings
@@ -673,7 +676,7 @@ pub fn parse_ics(text: &str) -> Ics {
 /// A `samling serve` child process; killed when dropped.
 pub struct ServeProcess {
     pub base: String,
-    child: std::process::Child,
+    pub child: std::process::Child,
 }
 
 impl ServeProcess {

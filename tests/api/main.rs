@@ -5,6 +5,7 @@ mod concurrency;
 mod core;
 mod desk;
 mod desk_pages;
+mod edge;
 mod faults;
 mod feeds;
 mod fuzz;

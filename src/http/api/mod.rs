@@ -50,6 +50,10 @@ pub fn router() -> Router<AppState> {
             post(attendance::record_many).get(attendance::summary),
         )
         .route("/registrations/{token}/cancel", post(registrations::cancel))
+        .route(
+            "/registrations/{token}/confirm",
+            post(registrations::confirm),
+        )
         .route("/registrations/{token}/data", get(registrations::data))
         .route("/registrations/{token}/erase", post(registrations::erase))
         .route(

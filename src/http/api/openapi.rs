@@ -61,6 +61,7 @@ use super::{
         attendance::record_many,
         attendance::summary,
         registrations::cancel,
+        registrations::confirm,
         registrations::data,
         registrations::erase,
         registrations::replace_feed_link,

@@ -1,6 +1,6 @@
 //! Sign-up, the organiser's list, and what the holder of a mailed manage token may do.
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -11,6 +11,7 @@ use crate::db::{self, entities::registration};
 use crate::domain::{self, Email, FieldErrors, Language, RegistrationStatus};
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
+use crate::http::limits::{network_key, ClientAddr};
 use crate::http::AppState;
 use crate::service::{participants, privacy, registration as signups};
 
@@ -74,6 +75,7 @@ pub fn check_signup(body: SignupBody) -> Result<signups::SignupInput, FieldError
             share_contact: body.share_contact.unwrap_or(false),
             language: body.language.unwrap_or_default(),
             submission: None,
+            network: None,
         }),
         _ => Err(errors),
     }
@@ -91,6 +93,10 @@ pub struct SignedUpView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1)]
     waitlist_position: Option<u64>,
+    /// Present when the place is held only until the participant confirms it from the
+    /// mail (many sign-ups to this event came from one address): released after this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confirm_by: Option<DateTime<Utc>>,
 }
 
 /// Signs up for an event (201): a seat, or a place on the waiting list when the event is
@@ -116,12 +122,14 @@ pub struct SignedUpView {
 )]
 pub async fn sign_up(
     State(state): State<AppState>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     path: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<SignupBody>,
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
     let id = super::path(path)?;
     let id = parse_id(&id)?;
-    let input = check_signup(body).map_err(ApiError::invalid)?;
+    let mut input = check_signup(body).map_err(ApiError::invalid)?;
+    input.network = Some(network_key(client));
     let done = state.signups.sign_up(id, input, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
@@ -129,6 +137,7 @@ pub async fn sign_up(
             id: done.registration.id,
             status: done.registration.status,
             waitlist_position: done.waitlist_position,
+            confirm_by: done.registration.confirm_by,
         }),
     ))
 }
@@ -152,6 +161,9 @@ pub struct RegistrationView {
     waitlist_position: Option<u64>,
     /// Whether they came (to any session); null: not recorded.
     attended: Option<bool>,
+    /// Set while the place is held until the participant confirms it from the mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confirm_by: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     promoted_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
@@ -172,6 +184,7 @@ impl RegistrationView {
             status: r.status,
             waitlist_position,
             attended: r.attended,
+            confirm_by: r.confirm_by,
             created_at: r.created_at,
             promoted_at: r.promoted_at,
             cancelled_at: r.cancelled_at,
@@ -249,6 +262,52 @@ pub async fn cancel(
         id: done.registration.id,
         status: done.registration.status,
         changed: done.changed,
+    }))
+}
+
+/// The answer to confirming a held place.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ConfirmedPlace)]
+pub struct ConfirmedView {
+    id: Uuid,
+    status: RegistrationStatus,
+    /// False when there was nothing to confirm (no hold, or already confirmed).
+    changed: bool,
+}
+
+/// Confirms a place that is held until confirmed (the sign-up answer's `confirm_by`):
+/// from now on it is the participant's like any other. Idempotent.
+#[utoipa::path(
+    post,
+    path = "/registrations/{token}/confirm",
+    operation_id = "confirm_registration",
+    tag = "participant",
+    params(("token" = String, Path, description = "The token of the participant's mailed link")),
+    responses(
+        (status = 200, description = "Confirmed (or nothing to confirm: `changed` is false)",
+            body = ConfirmedView),
+        (status = 404, response = NotFound),
+    ),
+)]
+pub async fn confirm(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<ConfirmedView>, ApiError> {
+    let token = super::path(path)?;
+    let id = state
+        .mailer
+        .links()
+        .key()
+        .registration_of(&token)
+        .ok_or_else(ApiError::not_found)?;
+    let changed = signups::confirm_place(&state.db, id, Utc::now()).await?;
+    let reg = db::registrations::find(&state.db.conn, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(ConfirmedView {
+        id: reg.id,
+        status: reg.status,
+        changed,
     }))
 }
 

@@ -11,7 +11,7 @@ mod networks;
 mod stats;
 mod tokens;
 
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::limits::ClientAddr;
 use super::pages::forms::{ErrorLink, Field, PageForm};
 use super::pages::lang::Lang;
 use super::pages::{see_other, Page, ShowErrorPage};
@@ -126,6 +127,7 @@ struct SignInForm {
 /// Signs in: one answer for a wrong address and a wrong password, in the same time.
 async fn sign_in(
     State(state): State<AppState>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     lang: Lang,
     PageForm(form): PageForm<SignInForm>,
 ) -> Result<Response, ShowErrorPage> {
@@ -157,12 +159,20 @@ async fn sign_in(
     // Failed attempts on an account make the next ones wait, growing; while it waits the
     // password is not even checked.
     let account = crate::domain::normalize_email(&email);
-    if let Some(wait) = state.limits.sign_in_wait(&account) {
+    if let Some(wait) = state.limits.sign_in_wait(&account, client) {
         return Ok(crate::http::limits::too_many("/admin/sign-in", wait));
     }
-    match organisers::sign_in(&state.db, &email, password, Utc::now()).await {
+    match organisers::sign_in(
+        &state.db,
+        &state.password_checks,
+        &email,
+        password,
+        Utc::now(),
+    )
+    .await
+    {
         Ok(Some(session)) => {
-            state.limits.sign_in_succeeded(&account);
+            state.limits.sign_in_succeeded(&account, client);
             let mut response = see_other("/admin");
             let secure = state.settings.base_url.starts_with("https://");
             response.headers_mut().insert(
@@ -172,7 +182,7 @@ async fn sign_in(
             Ok(response)
         }
         Ok(None) => {
-            state.limits.sign_in_failed(&account);
+            state.limits.sign_in_failed(&account, client);
             Ok(sign_in_page(
                 &state,
                 &lang,
@@ -183,6 +193,16 @@ async fn sign_in(
                 }],
                 StatusCode::UNAUTHORIZED,
             ))
+        }
+        Err(organisers::AccountError::Busy) => {
+            let mut response = ShowErrorPage {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+            }
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            Ok(response)
         }
         Err(e) => Err(ShowErrorPage::internal(e)),
     }

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/r/{token}", get(show))
         .route("/r/{token}/cancel", get(confirm_cancel).post(cancel))
+        .route("/r/{token}/confirm", post(confirm_place))
         .route("/r/{token}/feed-link", post(new_feed_link))
         .route("/r/{token}/calendar.ics", get(calendar_file))
         .route("/r/{token}/data.json", get(data_download))
@@ -93,6 +94,8 @@ struct RegistrationView {
     contacts: Option<Vec<Contact>>,
     may_cancel: bool,
     sign_up_again: bool,
+    /// "Confirm by …" while the place is held until the participant confirms it.
+    confirm_text: Option<String>,
 }
 
 /// The registration: event, sessions, status, what they gave, calendar, contacts, cancel.
@@ -197,12 +200,19 @@ async fn show(
         contacts,
         may_cancel: may_cancel(reg.status, e.status, e.starts_at, now).is_ok(),
         sign_up_again: reg.status == RegistrationStatus::Cancelled && availability.takes_signups(),
+        confirm_text: reg
+            .confirm_by
+            .filter(|_| reg.status != RegistrationStatus::Cancelled)
+            .map(|by| {
+                t("registration_confirm_by").replace("{time}", &crate::format::moment(by, tz, l))
+            }),
     };
     let mut page = Page::new("registration", e.title.clone())
         .with(view)
         .private();
     match done.done.as_deref() {
         Some("cancelled") => page = page.notice(t("notice_cancelled"), Some("success")),
+        Some("confirmed") => page = page.notice(t("notice_place_confirmed"), Some("success")),
         Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
         Some("erased") => page = page.notice(t("notice_erased"), Some("success")),
         _ => {}
@@ -266,6 +276,21 @@ async fn cancel(
         Err(RegistrationError::EventCancelled) => {
             Ok(refused(&state, &lang, "refusal_cancel_event_cancelled"))
         }
+        Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found()),
+        Err(e) => Err(ShowErrorPage::internal(e)),
+    }
+}
+
+/// The mailed page's "confirm my registration" button for a held place (the same core
+/// function as the API); then back to the registration, which now says so.
+async fn confirm_place(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    match signups::confirm_place(&state.db, reg.id, Utc::now()).await {
+        Ok(true) => Ok(see_other(&format!("/r/{token}?done=confirmed"))),
+        Ok(false) => Ok(see_other(&format!("/r/{token}"))),
         Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found()),
         Err(e) => Err(ShowErrorPage::internal(e)),
     }

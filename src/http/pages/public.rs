@@ -594,6 +594,9 @@ const SIGNUP_ORDER: [&str; 6] = [
 /// The sign-up form's target: the same core function as the API; then 303 to the receipt.
 async fn sign_up(
     State(state): State<AppState>,
+    axum::extract::Extension(crate::http::limits::ClientAddr(client)): axum::extract::Extension<
+        crate::http::limits::ClientAddr,
+    >,
     lang: Lang,
     Path(id): Path<String>,
     PageForm(form): PageForm<SignupForm>,
@@ -636,6 +639,7 @@ async fn sign_up(
             .submission
             .as_deref()
             .and_then(|s| Uuid::parse_str(s).ok()),
+        network: Some(crate::http::limits::network_key(client)),
         ..input
     };
     let refusal = |field: Option<&str>, key: &str| {
@@ -688,6 +692,8 @@ struct ReceiptView {
     position_text: Option<String>,
     sent_to: String,
     several_sessions: bool,
+    /// "Confirm from the mail by …" when the place is held until confirmed.
+    confirm_text: Option<String>,
 }
 
 /// After a sign-up: confirmed or the place in line, where the mail went, what happens next.
@@ -730,6 +736,15 @@ async fn receipt(
         heading: heading.clone(),
         sent_to: reg.email.clone(),
         several_sessions: ctx.sessions.len() > 1,
+        confirm_text: reg
+            .confirm_by
+            .filter(|_| reg.status != RegistrationStatus::Cancelled)
+            .map(|by| {
+                let zone = crate::domain::period::zone(&ctx.organisation.time_zone);
+                pages
+                    .text(l, "receipt_confirm_by")
+                    .replace("{time}", &crate::format::moment(by, zone, l))
+            }),
     };
     Ok(Page::new("receipt", heading)
         .with(view)
