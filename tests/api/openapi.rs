@@ -1230,12 +1230,15 @@ async fn real_answers_match_the_document(engine: Engine) {
     let mine = |what: &str| format!("/registrations/{token}/{what}");
     assert_eq!(c.json(M::GET, &mine("data"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("feed-link"), None, None).await.0, 202);
+    // Nothing held: confirming changes nothing, and says so.
+    let (s, confirmed) = c.json(M::POST, &mine("confirm"), None, None).await;
+    assert_eq!((s, &confirmed["changed"]), (200, &json!(false)));
     assert_eq!(c.json(M::POST, &mine("cancel"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("cancel"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("erase"), None, None).await.0, 200);
     assert_eq!(c.json(M::GET, &mine("data"), None, None).await.0, 410);
     assert_eq!(c.json(M::POST, &mine("erase"), None, None).await.0, 410);
-    for what in ["data", "cancel", "feed-link", "erase"] {
+    for what in ["data", "cancel", "confirm", "feed-link", "erase"] {
         let method = if what == "data" { M::GET } else { M::POST };
         let path = format!("/registrations/nonsense/{what}");
         assert_eq!(c.json(method, &path, None, None).await.0, 404);
