@@ -434,3 +434,32 @@ async fn language_and_headers(engine: Engine) {
         .unwrap()
         .contains("immutable"));
 }
+
+/// A path that starts with `//` (or `/\\`) must not turn the language link of its 404 page
+/// into a link to another site: the link is only the query (`?lang=en`).
+async fn language_links_stay_on_this_site(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    for path in [
+        "//evil.example/phish",
+        "/\\evil.example/phish",
+        "/?kind=course",
+    ] {
+        let (status, html) = page(&app, path).await;
+        assert!(status == 404 || status == 200, "{path}: {status}");
+        let at = html
+            .find("hreflang=\"en\"")
+            .unwrap_or_else(|| panic!("{path} has a language link"));
+        let tag = &html[html[..at].rfind("<a ").unwrap()..at];
+        let href = tag.split('"').nth(1).unwrap();
+        assert!(href.starts_with('?'), "{path}: language link {href}");
+        for href in html.split("href=\"").skip(1) {
+            let href = &href[..href.find('"').unwrap()];
+            assert!(
+                !href.starts_with("//") && !href.starts_with("/\\") && !href.contains("evil"),
+                "{path}: link {href}"
+            );
+        }
+    }
+}
