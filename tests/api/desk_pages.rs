@@ -821,3 +821,51 @@ async fn moving_a_session_at_the_desk_tells_the_participants(engine: Engine) {
         "the new time is in it"
     );
 }
+
+/// Login CSRF: another site's form must not sign the visitor's browser in (to an account the
+/// other site chose). A sign-in POST whose Origin, or without one whose Referer, is not ours
+/// gets a 403 page and no session; our own pages (by base URL or the Host the request came
+/// to) and clients that send neither still sign in.
+async fn sign_in_from_another_site_is_refused(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let email = organiser(&app, "centre", false).await;
+    let post = |origin: Option<(&'static str, String)>| {
+        let mut req = browser()
+            .post(format!("{}/admin/sign-in", app.base))
+            .form(&[("email", email.as_str()), ("password", PASSWORD)]);
+        if let Some((name, value)) = origin {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    for (name, value) in [
+        ("origin", "https://evil.example".to_string()),
+        ("origin", "null".to_string()),
+        ("referer", "https://evil.example/login.html".to_string()),
+    ] {
+        let res = post(Some((name, value.clone()))).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(
+            res.headers().get(header::SET_COOKIE).is_none(),
+            "no session"
+        );
+        let page = res.text().await.unwrap();
+        assert!(page.contains("<html"), "a page: {page}");
+    }
+    let sessions = organiser_session::Entity::find()
+        .all(&app.db.conn)
+        .await
+        .unwrap();
+    assert!(sessions.is_empty(), "no session was made");
+    for origin in [
+        Some(("origin", app.base.clone())),
+        Some(("referer", format!("{}/admin", app.base))),
+        None,
+    ] {
+        let res = post(origin.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{origin:?}");
+        assert!(res.headers().get(header::SET_COOKIE).is_some());
+    }
+}
