@@ -687,6 +687,20 @@ pub struct ParticipantDataDoc {
     exported_at: DateTime<Utc>,
     personal_calendar_since: Option<DateTime<Utc>>,
     registrations: Vec<RegistrationDataDoc>,
+    network_memberships: Vec<MembershipDataDoc>,
+}
+
+/// A network membership of the address, as a participant's data shows it.
+#[derive(ToSchema)]
+#[schema(as = MembershipData)]
+#[allow(dead_code)]
+pub struct MembershipDataDoc {
+    network: String,
+    organiser: String,
+    email: String,
+    name: Option<String>,
+    municipality: Option<String>,
+    added_at: DateTime<Utc>,
 }
 
 /// What an erasure did.

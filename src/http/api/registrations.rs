@@ -263,6 +263,7 @@ pub async fn cancel(
     responses(
         (status = 202, description = "Replaced; the new link is on its way by mail (no body)"),
         (status = 404, response = NotFound),
+        (status = 410, response = Erased),
     ),
 )]
 pub async fn replace_feed_link(
@@ -270,9 +271,7 @@ pub async fn replace_feed_link(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let token = super::path(path)?;
-    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), &token)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let (reg, ctx) = open_own_with_event(&state, &token).await?;
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -280,7 +279,15 @@ pub async fn replace_feed_link(
 /// Opens the registration of a manage token for the participant's rights: 404 for an
 /// unknown token, 410 once the address's data has been erased.
 async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, ApiError> {
-    let (reg, _) = participants::open_registration(&state.db, state.mailer.links().key(), token)
+    Ok(open_own_with_event(state, token).await?.0)
+}
+
+/// `open_own`, with the registration's event.
+async fn open_own_with_event(
+    state: &AppState,
+    token: &str,
+) -> Result<(registration::Model, crate::db::events::EventContext), ApiError> {
+    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), token)
         .await?
         .ok_or_else(ApiError::not_found)?;
     if reg.anonymised_at.is_some() {
@@ -290,7 +297,7 @@ async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, 
             "the data of this registration has been erased",
         ));
     }
-    Ok(reg)
+    Ok((reg, ctx))
 }
 
 /// Everything held about the token holder's address (GDPR art. 15 and 20).

@@ -107,7 +107,7 @@ async fn show(
     let l = lang.language;
     let t = |k: &str| pages.text(l, k);
     if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang));
+        return Ok(erased_page(&state, &lang, StatusCode::OK));
     }
     let tz = period::zone(&ctx.organisation.time_zone);
     let now = Utc::now();
@@ -283,23 +283,33 @@ fn refused(state: &AppState, lang: &Lang, key: &str) -> Response {
         .render(pages, lang)
 }
 
-/// "Send me a new calendar link": the old link stops working, the new one is mailed.
+/// "Send me a new calendar link": the old link stops working, the new one is mailed. Once
+/// the address's data is erased there is no feed and no address to mail: 410, like the data.
 async fn new_feed_link(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, ctx) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
+    }
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
     Ok(see_other(&format!("/r/{token}?done=feed")))
 }
 
 /// "Add to calendar": every session of the event as a file to open (no METHOD: an import,
-/// not an invitation), with join links for a seat holder.
+/// not an invitation), with join links for a seat holder. 410 after an erasure (the
+/// registration it was for is no longer anyone's).
 async fn calendar_file(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, ctx) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
+    }
     let e = &ctx.event;
     let may_join = participant_sees_join_link(reg.status, e.status);
     let page = state.mailer.links().event_url(e.id);
@@ -357,14 +367,16 @@ async fn calendar_file(
     Ok(response)
 }
 
-/// What a link of an erased participant shows: that it is gone, nothing else.
-fn erased_page(state: &AppState, lang: &Lang) -> Response {
+/// What a link of an erased participant shows: that it is gone, nothing else (`status`:
+/// 200 for their page, 410 for what it offered: the data, the calendar, a new feed link).
+fn erased_page(state: &AppState, lang: &Lang, status: StatusCode) -> Response {
     let pages = &state.pages;
     Page::new("error", pages.text(lang.language, "erased_title"))
         .with(serde_json::json!({
             "heading": pages.text(lang.language, "erased_title"),
             "body": pages.text(lang.language, "erased_body"),
         }))
+        .status(status)
         .private()
         .render(pages, lang)
 }
@@ -372,11 +384,12 @@ fn erased_page(state: &AppState, lang: &Lang) -> Response {
 /// Everything held about the participant's address, as a JSON file (GDPR art. 15 and 20).
 async fn data_download(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
     if reg.anonymised_at.is_some() {
-        return Err(ShowErrorPage::not_found());
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
     }
     let data = crate::service::privacy::export(&state.db, &reg.email_normalized).await?;
     let body = serde_json::to_vec_pretty(&data).map_err(ShowErrorPage::internal)?;
@@ -412,7 +425,7 @@ async fn confirm_erase(
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
     if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang));
+        return Ok(erased_page(&state, &lang, StatusCode::OK));
     }
     Ok(
         Page::new("erase", state.pages.text(lang.language, "erase_title"))
