@@ -529,8 +529,49 @@ async fn an_event_at_the_desk(engine: Engine) {
     assert!(page.contains("Åse Øvrebø") && page.contains("Bo Berg"));
     assert!(page.contains("registrations.xlsx") && page.contains("registrations.csv"));
 
-    // Attendance for session 1 as a checklist.
+    // Attendance for session 1 as a checklist: not before the session's day…
     let ase_id = ase["id"].as_str().unwrap();
+    let sheet_form = [
+        ("session", s1.as_str()),
+        ("listed", ase_id),
+        ("came", ase_id),
+        ("action", "save"),
+    ];
+    let res = desk
+        .post(&format!("/admin/events/{event}/attendance"), &sheet_form)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let back = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(back.ends_with("done=attendance_not_started"), "{back}");
+    let refused = desk.get(&back).await.text().await.unwrap();
+    assert!(refused.contains("samlingen har ikke begynt"), "{refused}");
+    let (_, summary) = app.get(&format!("/events/{event}/attendance")).await;
+    assert_eq!(summary["sessions"][0]["attended"], 0, "nothing saved");
+    // …so session 1 is moved to today for this part (and back afterwards).
+    let sessions = public["sessions"].as_array().unwrap().clone();
+    let patch_first = |starts_at: String, ends_at: String| {
+        let mut list: Vec<serde_json::Value> = sessions
+            .iter()
+            .map(|s| json!({"id": s["id"], "starts_at": s["starts_at"], "ends_at": s["ends_at"]}))
+            .collect();
+        list[0]["starts_at"] = json!(starts_at);
+        list[0]["ends_at"] = json!(ends_at);
+        json!({ "sessions": list })
+    };
+    let today = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let (status, body) = app
+        .patch(
+            &format!("/events/{event}"),
+            patch_first(
+                today.to_rfc3339(),
+                (today + chrono::Duration::hours(2)).to_rfc3339(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let sheet = desk
         .get(&format!("/admin/events/{event}/attendance?session={s1}"))
         .await
@@ -553,6 +594,16 @@ async fn an_event_at_the_desk(engine: Engine) {
     let (_, summary) = app.get(&format!("/events/{event}/attendance")).await;
     assert_eq!(summary["sessions"][0]["attended"], 1);
     assert_eq!(summary["sessions"][1]["attended"], 0);
+    let (status, body) = app
+        .patch(
+            &format!("/events/{event}"),
+            patch_first(
+                sessions[0]["starts_at"].as_str().unwrap().to_string(),
+                sessions[0]["ends_at"].as_str().unwrap().to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 
     // The attendee list as the organiser downloads it, read back by calamine.
     let res = desk

@@ -1112,6 +1112,14 @@ async fn real_answers_match_the_document(engine: Engine) {
     let first_id = first["id"].as_str().unwrap();
     let second_id = second["id"].as_str().unwrap();
     let one = format!("/events/{id}/registrations/{first_id}/attendance");
+    let (s, refused) = c
+        .json(M::POST, &one, admin, Some(json!({"attended": true})))
+        .await;
+    assert_eq!(s, 409, "not before the session's day: {refused}");
+    assert_eq!(refused["error"]["code"], "session_not_started");
+    // For the attendance calls the sessions have taken place; afterwards they are ahead again.
+    let past = chrono::Duration::days(40);
+    app.shift_sessions(&id, -past).await;
     assert_eq!(
         c.json(M::POST, &one, admin, Some(json!({"attended": true})))
             .await
@@ -1138,6 +1146,7 @@ async fn real_answers_match_the_document(engine: Engine) {
         .await;
     assert_eq!(s, 200);
     assert_eq!(c.json(M::GET, &many, admin, None).await.0, 200);
+    app.shift_sessions(&id, past).await;
     assert_eq!(
         c.json(M::GET, &format!("/events/{id}/mails"), admin, None)
             .await

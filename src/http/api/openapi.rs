@@ -239,8 +239,10 @@ error_responses! {
          "event_started"];
     CancelRefused => "Too late to cancel: the event is cancelled or has begun.",
         ["event_cancelled", "event_started"];
-    NotConfirmed => "Attendance is recorded only for confirmed registrations.",
-        ["not_confirmed"];
+    NotConfirmed => "Attendance is recorded only for confirmed registrations \
+        (`not_confirmed`), and from the session's day on, in the organisation's time zone \
+        (`session_not_started`).",
+        ["not_confirmed", "session_not_started"];
     Erased => "The data of this registration's address has been erased.", ["erased"];
     PayloadTooLarge => "The body is larger than 1 MiB.", ["payload_too_large"];
     UnsupportedMediaType => "The body must be sent as JSON (`Content-Type: application/json`).",
