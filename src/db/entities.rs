@@ -42,6 +42,8 @@ pub mod organiser {
         /// argon2id PHC string; `None` until a password is set from the command line.
         pub password_hash: Option<String>,
         pub password_changed_at: Option<DateTimeUtc>,
+        /// Set while the account is disabled: no sign-in, no API token (`domain::access`).
+        pub disabled_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -61,6 +63,9 @@ pub mod api_token {
         pub label: Option<String>,
         /// Updated at most once a minute, so busy scripts do not write on every call.
         pub last_used_at: Option<DateTimeUtc>,
+        /// Made by the owner at the desk (not by `samling organiser add`): a password reset
+        /// revokes these, since a stolen desk session could have made them.
+        pub made_at_desk: bool,
     }
     no_relations!();
 }

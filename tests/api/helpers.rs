@@ -209,7 +209,7 @@ impl TestApp {
             .await
             .unwrap();
         let token = links::new_api_token();
-        db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None)
+        db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None, false)
             .await
             .unwrap();
         tx.commit().await.unwrap();
