@@ -11,6 +11,7 @@ mod m20261125_000007_organiser_desk;
 mod m20261125_000008_privacy;
 mod m20261125_000009_feed_generation;
 mod m20261203_000010_organiser_disable_and_token_origin;
+mod m20261203_000011_contact_sharing_confirmed;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_privacy::Migration),
             Box::new(m20261125_000009_feed_generation::Migration),
             Box::new(m20261203_000010_organiser_disable_and_token_origin::Migration),
+            Box::new(m20261203_000011_contact_sharing_confirmed::Migration),
         ]
     }
 }

@@ -200,7 +200,11 @@ pub mod registration {
         pub municipality: Option<String>,
         pub workplace: Option<String>,
         pub role: Option<String>,
+        /// The sign-up's wish to share contact details (whoever typed the address chose it).
         pub share_contact: bool,
+        /// When the owner confirmed the sharing on their own page; shared only after that
+        /// (`domain::contacts`).
+        pub share_contact_confirmed_at: Option<DateTimeUtc>,
         pub language: Language,
         pub status: RegistrationStatus,
         /// Waiting-list ticket; lower is earlier. Kept after promotion for the record.

@@ -128,7 +128,10 @@ async fn attendee_lists_open_safely_in_excel(engine: Engine) {
     assert_eq!(rows[2][0], "Åse Ødegård");
     assert_eq!(rows[2][2], "Bærum");
     assert_eq!(rows[2][3], "Sykehjem; avd. 2, \"Lia\"");
-    assert_eq!(rows[2][9], "ja");
+    assert_eq!(
+        rows[2][9], "nei",
+        "the sign-up's wish to share is not shared until its owner confirms it"
+    );
     assert_eq!(rows[3][0], "Per Vent");
     assert_eq!(rows[3][5], "venteliste");
     assert_eq!(rows[3][6], "1");

@@ -1239,6 +1239,21 @@ async fn real_answers_match_the_document(engine: Engine) {
     let mine = |what: &str| format!("/registrations/{token}/{what}");
     assert_eq!(c.json(M::GET, &mine("data"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("feed-link"), None, None).await.0, 202);
+    let (s, shared) = c
+        .json(
+            M::POST,
+            &mine("share-contact"),
+            None,
+            Some(json!({"share": true})),
+        )
+        .await;
+    assert_eq!((s, shared), (200, json!({"share_contact": true})));
+    assert_eq!(
+        c.json(M::POST, &mine("share-contact"), None, Some(json!({})))
+            .await
+            .0,
+        400
+    );
     assert_eq!(c.json(M::POST, &mine("cancel"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("cancel"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("erase"), None, None).await.0, 200);
@@ -1249,6 +1264,15 @@ async fn real_answers_match_the_document(engine: Engine) {
         let path = format!("/registrations/nonsense/{what}");
         assert_eq!(c.json(method, &path, None, None).await.0, 404);
     }
+    let share = Some(json!({"share": false}));
+    assert_eq!(
+        c.json(M::POST, &mine("share-contact"), None, share.clone())
+            .await
+            .0,
+        410
+    );
+    let nonsense = "/registrations/nonsense/share-contact";
+    assert_eq!(c.json(M::POST, nonsense, None, share).await.0, 404);
 
     // Cancelling the event; a cancelled event takes no change and no sign-up.
     let cancel = format!("/events/{id}/cancel");

@@ -64,6 +64,7 @@ use super::{
         registrations::data,
         registrations::erase,
         registrations::replace_feed_link,
+        registrations::share_contact,
         exports::attendee_list_csv,
         exports::attendee_list_xlsx,
         stats::participation_stats,

@@ -20,7 +20,9 @@ use crate::db::entities::registration;
 use crate::db::events::EventContext;
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
-use crate::domain::{may_cancel, period, Availability, EventStatus, Language, RegistrationStatus};
+use crate::domain::{
+    contacts, may_cancel, period, Availability, EventStatus, Language, RegistrationStatus,
+};
 use crate::format::{kind_label, time_span};
 use crate::http::AppState;
 use crate::service::participants;
@@ -32,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}", get(show))
         .route("/r/{token}/cancel", get(confirm_cancel).post(cancel))
         .route("/r/{token}/feed-link", post(new_feed_link))
+        .route("/r/{token}/share-contact", post(share_contact))
         .route("/r/{token}/calendar.ics", get(calendar_file))
         .route("/r/{token}/data.json", get(data_download))
         .route("/r/{token}/erase", get(confirm_erase).post(erase))
@@ -75,6 +78,12 @@ struct Contact {
 }
 
 #[derive(Serialize)]
+struct Sharing {
+    shares: bool,
+    awaits_confirmation: bool,
+}
+
+#[derive(Serialize)]
 struct RegistrationView {
     token: String,
     event_title: String,
@@ -91,6 +100,8 @@ struct RegistrationView {
     given: Vec<Given>,
     subscribe: Option<Subscribe>,
     contacts: Option<Vec<Contact>>,
+    /// The owner's own choice about sharing (`domain::contacts`).
+    sharing: Option<Sharing>,
     may_cancel: bool,
     sign_up_again: bool,
 }
@@ -152,7 +163,7 @@ async fn show(
         ("field_municipality", reg.municipality.clone()),
         ("field_workplace", reg.workplace.clone()),
         ("field_role", role),
-        ("given_share", Some(yes_no(reg.share_contact))),
+        ("given_share", Some(yes_no(participants::shares(&reg)))),
     ]
     .into_iter()
     .filter_map(|(key, value)| {
@@ -195,6 +206,13 @@ async fn show(
         given,
         subscribe,
         contacts,
+        sharing: (reg.status != RegistrationStatus::Cancelled).then(|| Sharing {
+            shares: participants::shares(&reg),
+            awaits_confirmation: contacts::awaits_confirmation(
+                reg.share_contact,
+                reg.share_contact_confirmed_at.is_some(),
+            ),
+        }),
         may_cancel: may_cancel(reg.status, e.status, e.starts_at, now).is_ok(),
         sign_up_again: reg.status == RegistrationStatus::Cancelled && availability.takes_signups(),
     };
@@ -205,6 +223,8 @@ async fn show(
         Some("cancelled") => page = page.notice(t("notice_cancelled"), Some("success")),
         Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
         Some("erased") => page = page.notice(t("notice_erased"), Some("success")),
+        Some("sharing_on") => page = page.notice(t("notice_sharing_on"), Some("success")),
+        Some("sharing_off") => page = page.notice(t("notice_sharing_off"), Some("success")),
         _ => {}
     }
     Ok(page.render(pages, &lang))
@@ -296,6 +316,33 @@ async fn new_feed_link(
     }
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
     Ok(see_other(&format!("/r/{token}?done=feed")))
+}
+
+#[derive(Deserialize)]
+struct ShareForm {
+    share: Option<String>,
+}
+
+/// The owner's answer about sharing their details (`share=yes|no`): only here, behind the
+/// link mailed to the address, does a wish from the sign-up form become a consent.
+async fn share_contact(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+    super::forms::PageForm(form): super::forms::PageForm<ShareForm>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
+    }
+    let share = match form.share.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => return Err(ShowErrorPage::bad_request()),
+    };
+    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    let done = if share { "sharing_on" } else { "sharing_off" };
+    Ok(see_other(&format!("/r/{token}?done={done}")))
 }
 
 /// "Add to calendar": every session of the event as a file to open (no METHOD: an import,
