@@ -41,7 +41,7 @@ async fn main() {
         db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None)
+    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None, false)
         .await
         .unwrap();
     let now = Utc::now();

@@ -67,9 +67,15 @@ async fn main() {
         db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &samling::links::hash(&token), None)
-        .await
-        .unwrap();
+    db::organisations::add_token(
+        &*tx,
+        organiser.id,
+        &samling::links::hash(&token),
+        None,
+        false,
+    )
+    .await
+    .unwrap();
     let now = Utc::now();
     let year_start = now - chrono::Duration::days(365);
     let mut batch = Vec::new();

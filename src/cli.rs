@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `organiser add|set-password|tokens|
+//! The command line: `serve` (default), `migrate`, `organiser add|set-password|disable|enable|tokens|
 //! revoke-token`, `municipalities import`, `demo`, `retention run`, `bench rush|feed|stats`.
 use clap::{Parser, Subcommand};
 
@@ -163,6 +163,19 @@ pub enum OrganiserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Disable an organiser's account(s) with this address: no sign-in, their desk sessions
+    /// end and every API token answers 401 until `enable`. Recorded in the audit log.
+    Disable {
+        /// The organiser's email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled organiser's account(s) again (their tokens work again).
+    Enable {
+        /// The organiser's email address.
+        #[arg(long)]
+        email: String,
+    },
     /// List an organiser's API tokens (id, name, created, last used; never the token).
     Tokens {
         /// The organiser's email address.
@@ -275,12 +288,24 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             })?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let db = open(&settings).await?;
-            let changed = organisers::set_password(&db, &email, password)
+            let reset = organisers::set_password(&db, &email, password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("password set for {changed} account(s) of {email}; their sessions were ended");
+            println!(
+                "password set for {} account(s) of {email}; their sessions were ended; \
+                 {} API token(s) made at the desk were revoked (tokens from `organiser add` \
+                 still work: `samling organiser tokens --email {email}`)",
+                reset.accounts, reset.tokens_revoked
+            );
             Ok(())
         }
+        Command::Organiser {
+            command: OrganiserCommand::Disable { email },
+        } => disable_organiser(&settings, &email, true).await,
+        Command::Organiser {
+            command: OrganiserCommand::Enable { email },
+        } => disable_organiser(&settings, &email, false).await,
+
         Command::Organiser {
             command: OrganiserCommand::Tokens { email },
         } => {
@@ -519,4 +544,27 @@ async fn bench(command: BenchCommand) -> anyhow::Result<()> {
             )
         }
     }
+}
+
+/// `samling organiser disable|enable --email EMAIL`.
+async fn disable_organiser(settings: &Settings, email: &str, disable: bool) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    let accounts = organisers::organisers_by_email(&db, email).await?;
+    let n = organisers::set_disabled(
+        &db,
+        Who::CommandLine,
+        &accounts,
+        disable,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if disable {
+        println!(
+            "{n} account(s) of {email} disabled: no sign-in, sessions ended, API tokens refused"
+        );
+    } else {
+        println!("{n} account(s) of {email} enabled again");
+    }
+    Ok(())
 }

@@ -106,6 +106,7 @@ pub fn confirmed(
         workplace: Some("Sykehjem".into()),
         role: None,
         share_contact: false,
+        share_contact_confirmed_at: None,
         language: samling::domain::Language::Nb,
         status: samling::domain::RegistrationStatus::Confirmed,
         waitlist_order: None,

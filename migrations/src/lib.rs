@@ -10,6 +10,8 @@ mod m20261125_000006_audience_and_submissions;
 mod m20261125_000007_organiser_desk;
 mod m20261125_000008_privacy;
 mod m20261125_000009_feed_generation;
+mod m20261203_000010_organiser_disable_and_token_origin;
+mod m20261203_000011_contact_sharing_confirmed;
 mod m20261203_000012_signup_checks;
 
 /// Applies Samling's migrations in order.
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_organiser_desk::Migration),
             Box::new(m20261125_000008_privacy::Migration),
             Box::new(m20261125_000009_feed_generation::Migration),
+            Box::new(m20261203_000010_organiser_disable_and_token_origin::Migration),
+            Box::new(m20261203_000011_contact_sharing_confirmed::Migration),
             Box::new(m20261203_000012_signup_checks::Migration),
         ]
     }

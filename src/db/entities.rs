@@ -42,6 +42,8 @@ pub mod organiser {
         /// argon2id PHC string; `None` until a password is set from the command line.
         pub password_hash: Option<String>,
         pub password_changed_at: Option<DateTimeUtc>,
+        /// Set while the account is disabled: no sign-in, no API token (`domain::access`).
+        pub disabled_at: Option<DateTimeUtc>,
     }
     no_relations!();
 }
@@ -61,6 +63,9 @@ pub mod api_token {
         pub label: Option<String>,
         /// Updated at most once a minute, so busy scripts do not write on every call.
         pub last_used_at: Option<DateTimeUtc>,
+        /// Made by the owner at the desk (not by `samling organiser add`): a password reset
+        /// revokes these, since a stolen desk session could have made them.
+        pub made_at_desk: bool,
     }
     no_relations!();
 }
@@ -195,7 +200,11 @@ pub mod registration {
         pub municipality: Option<String>,
         pub workplace: Option<String>,
         pub role: Option<String>,
+        /// The sign-up's wish to share contact details (whoever typed the address chose it).
         pub share_contact: bool,
+        /// When the owner confirmed the sharing on their own page; shared only after that
+        /// (`domain::contacts`).
+        pub share_contact_confirmed_at: Option<DateTimeUtc>,
         pub language: Language,
         pub status: RegistrationStatus,
         /// Waiting-list ticket; lower is earlier. Kept after promotion for the record.

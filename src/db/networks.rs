@@ -191,3 +191,43 @@ pub async fn remove_member(
         .await?;
     Ok(res.rows_affected > 0)
 }
+
+/// Every membership of an address (normalised), in any network, with its network; oldest
+/// first. For the participant's own data export.
+pub async fn memberships_of_address(
+    db: &impl ConnectionTrait,
+    email_normalized: &str,
+) -> Result<Vec<(network_member::Model, network::Model)>, DbErr> {
+    if !super::comparable(email_normalized) {
+        return Ok(Vec::new());
+    }
+    let members = network_member::Entity::find()
+        .filter(network_member::Column::EmailNormalized.eq(email_normalized))
+        .order_by_asc(network_member::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = members.iter().map(|m| m.network_id).collect();
+    let networks = find_many(db, ids).await?;
+    Ok(members
+        .into_iter()
+        .filter_map(|m| {
+            let n = networks.iter().find(|n| n.id == m.network_id)?.clone();
+            Some((m, n))
+        })
+        .collect())
+}
+
+/// Removes an address (normalised) from every network; returns how many memberships went.
+pub async fn remove_address_everywhere(
+    db: &impl ConnectionTrait,
+    email_normalized: &str,
+) -> Result<u64, DbErr> {
+    if !super::comparable(email_normalized) {
+        return Ok(0);
+    }
+    Ok(network_member::Entity::delete_many()
+        .filter(network_member::Column::EmailNormalized.eq(email_normalized))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

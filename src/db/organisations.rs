@@ -95,6 +95,7 @@ pub async fn upsert_organiser(
                 created_at: Set(Utc::now()),
                 password_hash: Set(None),
                 password_changed_at: Set(None),
+                disabled_at: Set(None),
             }
             .insert(db)
             .await
@@ -102,12 +103,14 @@ pub async fn upsert_organiser(
     }
 }
 
-/// Stores the hash of a new API token for an organiser.
+/// Stores the hash of a new API token for an organiser (`made_at_desk`: by the owner at
+/// the desk, rather than on the command line).
 pub async fn add_token(
     db: &impl ConnectionTrait,
     organiser_id: Uuid,
     token_hash: &str,
     label: Option<String>,
+    made_at_desk: bool,
 ) -> Result<api_token::Model, DbErr> {
     api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -116,6 +119,7 @@ pub async fn add_token(
         created_at: Set(Utc::now()),
         label: Set(label),
         last_used_at: Set(None),
+        made_at_desk: Set(made_at_desk),
     }
     .insert(db)
     .await
@@ -183,6 +187,39 @@ pub async fn delete_token(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, D
         .await?
         .rows_affected
         > 0)
+}
+
+/// Deletes the organiser's tokens made at the desk; returns them. They answer 401 at once.
+pub async fn delete_desk_tokens(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+) -> Result<Vec<api_token::Model>, DbErr> {
+    let tokens = api_token::Entity::find()
+        .filter(api_token::Column::OrganiserId.eq(organiser_id))
+        .filter(api_token::Column::MadeAtDesk.eq(true))
+        .all(db)
+        .await?;
+    if !tokens.is_empty() {
+        api_token::Entity::delete_many()
+            .filter(api_token::Column::Id.is_in(tokens.iter().map(|t| t.id)))
+            .exec(db)
+            .await?;
+    }
+    Ok(tokens)
+}
+
+/// Disables (`Some(when)`) or enables (`None`) an organiser's account.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    organiser_id: Uuid,
+    disabled_at: Option<chrono::DateTime<Utc>>,
+) -> Result<bool, DbErr> {
+    let res = organiser::Entity::update_many()
+        .col_expr(organiser::Column::DisabledAt, disabled_at.into())
+        .filter(organiser::Column::Id.eq(organiser_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
 }
 
 /// Organisers with this address (in any organisation), oldest first.

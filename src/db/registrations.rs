@@ -347,6 +347,10 @@ pub async fn anonymise(
             )
             .col_expr(registration::Column::ShareContact, false.into())
             .col_expr(
+                registration::Column::ShareContactConfirmedAt,
+                Option::<DateTime<Utc>>::None.into(),
+            )
+            .col_expr(
                 registration::Column::SubmissionId,
                 Option::<Uuid>::None.into(),
             )
@@ -372,4 +376,29 @@ pub async fn of_address(
         .order_by_asc(registration::Column::CreatedAt)
         .all(db)
         .await
+}
+
+/// Sets whether a registration shares its contact details, as its owner chose on their own
+/// page: `Some(when)` confirmed, `None` not shared (the wish is set to the same).
+pub async fn set_contact_sharing(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    confirmed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let res = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::ShareContact,
+            confirmed_at.is_some().into(),
+        )
+        .col_expr(
+            registration::Column::ShareContactConfirmedAt,
+            confirmed_at.into(),
+        )
+        .col_expr(registration::Column::UpdatedAt, now.into())
+        .filter(registration::Column::Id.eq(id))
+        .filter(registration::Column::AnonymisedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
 }

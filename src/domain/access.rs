@@ -1,6 +1,7 @@
 //! What an organiser may do: every organiser runs the organisation's events, networks and
 //! attendance; administrators also manage the organisation's organisers, its municipality
-//! reference list, and other organisers' API tokens, and read the audit log.
+//! reference list, and other organisers' API tokens, and read the audit log. A disabled
+//! account does nothing at all.
 use uuid::Uuid;
 
 /// The organiser acting.
@@ -24,6 +25,45 @@ pub fn may_manage_municipalities(actor: Actor) -> bool {
 /// Whether `actor` may see the organisation's organisers.
 pub fn may_manage_organisers(actor: Actor) -> bool {
     actor.is_admin
+}
+
+/// Whether an account may act (sign in, use its API tokens, keep its sessions): not while
+/// it is disabled. A disabled account is refused exactly like a wrong password, so the
+/// refusal tells a guesser nothing.
+pub fn is_active(disabled: bool) -> bool {
+    !disabled
+}
+
+/// Why an administrator may not disable (or enable) an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisableRefusal {
+    /// Not an administrator, or the account is of another organisation (looks like 404).
+    NotAllowed,
+    /// Administrators cannot lock themselves out (and so the organisation may be left
+    /// with no one to undo it); the command line can.
+    Oneself,
+}
+
+/// Whether `actor` may disable or enable the organiser `target` (of `target_organisation`).
+pub fn may_disable(
+    actor: Actor,
+    target: Uuid,
+    target_organisation: Uuid,
+) -> Result<(), DisableRefusal> {
+    if !actor.is_admin || actor.organisation_id != target_organisation {
+        return Err(DisableRefusal::NotAllowed);
+    }
+    if actor.organiser_id == target {
+        return Err(DisableRefusal::Oneself);
+    }
+    Ok(())
+}
+
+/// Whether a password reset revokes this API token: those made at the desk, which a stolen
+/// session could have made and kept; the command line's tokens (made by the operator, for
+/// scripts) stay.
+pub fn revoked_on_password_reset(made_at_desk: bool) -> bool {
+    made_at_desk
 }
 
 /// Whether `actor` may read the organisation's audit log (who downloaded what).
@@ -57,5 +97,33 @@ mod tests {
         assert!(!may_manage_municipalities(plain) && may_manage_municipalities(admin));
         assert!(!may_manage_organisers(plain) && may_manage_organisers(admin));
         assert!(!may_read_audit_log(plain) && may_read_audit_log(admin));
+    }
+
+    #[test]
+    fn admins_disable_others_of_their_organisation_but_not_themselves() {
+        let org = Uuid::now_v7();
+        let me = Uuid::now_v7();
+        let colleague = Uuid::now_v7();
+        let admin = Actor {
+            organiser_id: me,
+            organisation_id: org,
+            is_admin: true,
+        };
+        let plain = Actor {
+            is_admin: false,
+            ..admin
+        };
+        assert_eq!(may_disable(admin, colleague, org), Ok(()));
+        assert_eq!(may_disable(admin, me, org), Err(DisableRefusal::Oneself));
+        assert_eq!(
+            may_disable(admin, colleague, Uuid::now_v7()),
+            Err(DisableRefusal::NotAllowed)
+        );
+        assert_eq!(
+            may_disable(plain, colleague, org),
+            Err(DisableRefusal::NotAllowed)
+        );
+        assert!(is_active(false) && !is_active(true));
+        assert!(revoked_on_password_reset(true) && !revoked_on_password_reset(false));
     }
 }

@@ -1,5 +1,16 @@
-//! What per-session attendance marks add up to.
+//! What per-session attendance marks add up to, and from when a session's attendance can
+//! be recorded.
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
+
+/// Whether attendance may be recorded for a session starting at `starts_at`: from the
+/// session's day on, as the organisation's calendar (`zone`) counts days. Before that
+/// nobody can have come, and a mark would be a guess that the statistics count as fact;
+/// on the day itself the desk ticks people off as they arrive (before the start time).
+pub fn may_record_attendance(starts_at: DateTime<Utc>, now: DateTime<Utc>, zone: Tz) -> bool {
+    now.with_timezone(&zone).date_naive() >= starts_at.with_timezone(&zone).date_naive()
+}
 
 /// A registration's summary from its per-session marks: came to any session → attended;
 /// only "did not come" marks → a no-show; no marks → not recorded (`None`).
@@ -44,6 +55,38 @@ impl AttendanceCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attendance_from_the_sessions_day_in_the_organisations_zone() {
+        use chrono::TimeZone;
+        let oslo = chrono_tz::Europe::Oslo;
+        // 09:00 Oslo on 10 March 2027 is 08:00 UTC.
+        let start = oslo
+            .with_ymd_and_hms(2027, 3, 10, 9, 0, 0)
+            .unwrap()
+            .to_utc();
+        let at = |d, h, m| oslo.with_ymd_and_hms(2027, 3, d, h, m, 0).unwrap().to_utc();
+        assert!(
+            !may_record_attendance(start, at(9, 23, 59), oslo),
+            "the evening before"
+        );
+        assert!(
+            may_record_attendance(start, at(10, 0, 0), oslo),
+            "midnight of its day"
+        );
+        assert!(
+            may_record_attendance(start, at(10, 8, 30), oslo),
+            "before the start"
+        );
+        assert!(
+            may_record_attendance(start, at(20, 12, 0), oslo),
+            "afterwards"
+        );
+        // 23:30 UTC on the 9th is already the 10th in Oslo: the zone decides, not UTC.
+        let late_utc = Utc.with_ymd_and_hms(2027, 3, 9, 23, 30, 0).unwrap();
+        assert!(may_record_attendance(start, late_utc, oslo));
+        assert!(!may_record_attendance(start, late_utc, chrono_tz::UTC));
+    }
 
     #[test]
     fn any_session_attended_counts_as_attended() {

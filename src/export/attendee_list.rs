@@ -93,7 +93,10 @@ pub fn table(list: &AttendeeList) -> Table {
                     .map_or(Cell::Empty, |p| Cell::Int(*p as i64)),
                 Cell::Time(r.created_at.with_timezone(&list.zone).naive_local()),
                 yes_no(r.attended),
-                yes_no(Some(r.share_contact)),
+                yes_no(Some(crate::domain::contacts::shares(
+                    r.share_contact,
+                    r.share_contact_confirmed_at.is_some(),
+                ))),
             ];
             if per_session {
                 for s in list.sessions {

@@ -150,6 +150,9 @@ impl From<AttendanceError> for ApiError {
             AttendanceError::NotConfirmed(_) => {
                 ApiError::new(StatusCode::CONFLICT, "not_confirmed", message)
             }
+            AttendanceError::NotStarted(_) => {
+                ApiError::new(StatusCode::CONFLICT, "session_not_started", message)
+            }
             AttendanceError::Db(e) => e.into(),
         }
     }

@@ -139,9 +139,11 @@ async fn organiser_from(
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= links::MAX_TOKEN_LEN)
         .ok_or_else(ApiError::unauthorized)?;
+    // A disabled account's tokens are kept but open nothing (`domain::access::is_active`).
     let (organiser, token) =
         db::organisations::organiser_by_token_hash(&state.db.conn, &links::hash(token))
             .await?
+            .filter(|(o, _)| crate::domain::access::is_active(o.disabled_at.is_some()))
             .ok_or_else(ApiError::unauthorized)?;
     let now = chrono::Utc::now();
     if token

@@ -120,7 +120,8 @@ pub fn router(state: AppState) -> Router {
 
 /// A path as logs show it: the token of `/r/{token}…` and `/feeds/me/{token}.ics` is
 /// masked, so logs never hold a link that opens anything; so is any segment that holds an
-/// address (`…/members/{email}`), so logs hold no addresses.
+/// address (`…/members/{email}`), so logs hold no addresses; and so is the registration id
+/// of a receipt (`/events/{id}/receipt/{registration}`), which names one person's sign-up.
 pub fn masked_path(path: &str) -> String {
     for prefix in ["/r/", "/feeds/me/", "/api/v1/registrations/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
@@ -128,10 +129,14 @@ pub fn masked_path(path: &str) -> String {
             return format!("{prefix}***{}", &rest[end..]);
         }
     }
-    path.split('/')
-        .map(|segment| {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, segment)| {
             let lower = segment.to_ascii_lowercase();
-            if segment.contains('@') || lower.contains("%40") {
+            let receipt_id = i == 4 && segments[1] == "events" && segments[3] == "receipt";
+            if receipt_id || segment.contains('@') || lower.contains("%40") {
                 "***"
             } else {
                 segment
@@ -208,5 +213,11 @@ mod tests {
             "/api/v1/networks/demens/members/***"
         );
         assert_eq!(masked_path("/api/v1/events/42"), "/api/v1/events/42");
+        assert_eq!(
+            masked_path("/events/0192f0c4-aaaa/receipt/0192f0c4-bbbb"),
+            "/events/0192f0c4-aaaa/receipt/***"
+        );
+        assert_eq!(masked_path("/events/42"), "/events/42");
+        assert_eq!(masked_path("/"), "/");
     }
 }

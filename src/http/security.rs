@@ -40,3 +40,113 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     }
     response
 }
+
+/// The origin (`scheme://host[:port]`) of a URL, lower-cased, or `None` for one without a
+/// host (`null`, `about:blank`, garbage).
+fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    let host = parsed.host_str()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    Some(match parsed.port() {
+        Some(port) => format!("{}://{}:{port}", parsed.scheme(), host).to_ascii_lowercase(),
+        None => format!("{}://{}", parsed.scheme(), host).to_ascii_lowercase(),
+    })
+}
+
+/// Whether a form POST comes from one of our own pages (login-CSRF defence: a sign-in form on
+/// another site must not sign the visitor's browser in to the attacker's account).
+///
+/// The browser's `Origin` (or, when it sends none, the `Referer`) is believed: a page cannot
+/// forge either. It must be the origin of `base_url`, or `http(s)://` plus the `Host` the
+/// request came to. Accepting that Host is safe: a cross-site form's Origin is the other
+/// site's, never our Host; and a site whose own name points at us (DNS rebinding) gets a
+/// cookie for its own name only. Neither header present (old clients, privacy tools) is
+/// allowed: the session's SameSite cookie and the CSRF token cover the rest of the desk.
+pub fn same_origin_post(headers: &axum::http::HeaderMap, base_url: &str) -> bool {
+    let claimed = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER));
+    let Some(claimed) = claimed else {
+        return true;
+    };
+    let Some(origin) = claimed.to_str().ok().and_then(origin_of) else {
+        return false;
+    };
+    if origin_of(base_url).is_some_and(|ours| ours == origin) {
+        return true;
+    }
+    let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+    else {
+        return false;
+    };
+    // `origin_of` drops a scheme's default port; the Host header may carry it.
+    ["http", "https"]
+        .iter()
+        .any(|scheme| origin_of(&format!("{scheme}://{host}/")).is_some_and(|o| o == origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_post;
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn only_our_own_pages_may_post_the_sign_in() {
+        let base = "https://samling.example.no";
+        let host = (header::HOST, "127.0.0.1:8080");
+        let ok = |pairs: &[(header::HeaderName, &str)]| same_origin_post(&headers(pairs), base);
+        assert!(ok(&[(header::ORIGIN, "https://samling.example.no")]));
+        assert!(ok(&[(header::ORIGIN, "https://SAMLING.example.no:443")]));
+        assert!(ok(&[
+            host.clone(),
+            (header::ORIGIN, "http://127.0.0.1:8080")
+        ]));
+        assert!(ok(&[(
+            header::REFERER,
+            "https://samling.example.no/admin?x=1"
+        )]));
+        assert!(
+            ok(std::slice::from_ref(&host)),
+            "no Origin and no Referer: allowed"
+        );
+        assert!(!ok(&[
+            host.clone(),
+            (header::ORIGIN, "https://evil.example")
+        ]));
+        assert!(!ok(&[host.clone(), (header::ORIGIN, "null")]));
+        assert!(!ok(&[
+            host.clone(),
+            (header::ORIGIN, "http://127.0.0.1:9999")
+        ]));
+        assert!(!ok(&[(
+            header::ORIGIN,
+            "https://samling.example.no.evil.example"
+        )]));
+        assert!(!ok(&[
+            host.clone(),
+            (header::REFERER, "https://evil.example/x")
+        ]));
+        assert!(
+            !ok(&[
+                host,
+                (header::ORIGIN, "https://evil.example"),
+                (header::REFERER, "http://127.0.0.1:8080/admin"),
+            ]),
+            "the Origin decides when there is one"
+        );
+    }
+}

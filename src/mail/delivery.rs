@@ -202,7 +202,7 @@ async fn deliver_one(
     facts: Option<&MailFacts>,
     feeds: &std::collections::HashMap<String, db::entities::participant_feed::Model>,
 ) -> Outcome {
-    if !notices::deliverable(&mail.recipient) {
+    if !recipient_deliverable(&mail.recipient) {
         return Outcome::Failed {
             error: UNDELIVERABLE.into(),
         };
@@ -328,6 +328,17 @@ pub fn mask_addresses(text: &str) -> String {
 /// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
 /// `multipart/mixed` of (`multipart/alternative`: text, HTML, `text/calendar; method=…`)
 /// and the same calendar as an `invite.ics` attachment, so every client finds it.
+/// Whether the stored recipient (`Name <x@y>`, as the outbox keeps it) can be mailed: the
+/// rule looks at the parsed address's domain, not at the display text around it (which ends
+/// in `>` and never matched `.invalid`). An unparsable recipient is left to
+/// `build_message`, which fails it with its reason.
+fn recipient_deliverable(recipient: &str) -> bool {
+    match recipient.parse::<Mailbox>() {
+        Ok(mailbox) => notices::deliverable(mailbox.email.as_ref()),
+        Err(_) => notices::deliverable(recipient),
+    }
+}
+
 fn build_message(
     mail: &outbox::Model,
     from: &Mailbox,
@@ -385,6 +396,17 @@ mod tests {
         assert_eq!(backoff(base, 2).num_seconds(), 60);
         assert_eq!(backoff(base, 3).num_seconds(), 120);
         assert_eq!(backoff(base, 20).num_seconds(), 3600);
+    }
+
+    #[test]
+    fn invalid_domain_is_found_in_a_named_recipient() {
+        assert!(!recipient_deliverable("Rush 1 <rush-1@bench.invalid>"));
+        assert!(!recipient_deliverable(
+            "\"Nordmann, Kari\" <kari@x.INVALID>"
+        ));
+        assert!(!recipient_deliverable("kari@bench.invalid"));
+        assert!(recipient_deliverable("Kari <kari@example.no>"));
+        assert!(recipient_deliverable("Invalid <kari@invalid.no>"));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{self, entities::event, entities::registration, Db};
-use crate::domain::attendance::AttendanceCount;
+use crate::domain::attendance::{may_record_attendance, AttendanceCount};
+use crate::domain::period;
 use crate::domain::{summarize_attendance, RegistrationStatus};
 
 /// Why attendance could not be recorded. Nothing is saved when any id is wrong.
@@ -27,6 +28,9 @@ pub enum AttendanceError {
     NotConfirmed(Vec<Uuid>),
     #[error("no registrations given")]
     Empty,
+    /// A session's day has not come (in the organisation's zone): nobody can have come yet.
+    #[error("attendance can be recorded from the session's day; not yet begun: {0:?}")]
+    NotStarted(Vec<Uuid>),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -58,16 +62,25 @@ pub async fn record_marks(
         return Err(AttendanceError::Empty);
     }
     let registration_ids: Vec<Uuid> = marks.iter().map(|(id, _)| *id).collect();
-    let sessions: Vec<Uuid> = db::events::sessions(&db.conn, event.id)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    let all_sessions = db::events::sessions(&db.conn, event.id).await?;
+    let sessions: Vec<Uuid> = all_sessions.iter().map(|s| s.id).collect();
     let targets = match session {
         Some(id) if sessions.contains(&id) => vec![id],
         Some(_) => return Err(AttendanceError::UnknownSession),
         None => sessions.clone(),
     };
+    let zone = match db::organisations::find(&db.conn, event.organisation_id).await? {
+        Some(o) => period::zone(&o.time_zone),
+        None => period::DEFAULT_ZONE,
+    };
+    let not_started: Vec<Uuid> = all_sessions
+        .iter()
+        .filter(|s| targets.contains(&s.id) && !may_record_attendance(s.starts_at, now, zone))
+        .map(|s| s.id)
+        .collect();
+    if !not_started.is_empty() {
+        return Err(AttendanceError::NotStarted(not_started));
+    }
     let wanted: HashSet<Uuid> = registration_ids.iter().copied().collect();
     let ids: Vec<Uuid> = wanted.iter().copied().collect();
 

@@ -32,6 +32,8 @@ pub enum Action {
     PasswordSet,
     TokenCreated,
     TokenRevoked,
+    OrganiserDisabled,
+    OrganiserEnabled,
 }
 
 impl Action {
@@ -47,6 +49,8 @@ impl Action {
             Action::PasswordSet => "password.set",
             Action::TokenCreated => "token.create",
             Action::TokenRevoked => "token.revoke",
+            Action::OrganiserDisabled => "organiser.disable",
+            Action::OrganiserEnabled => "organiser.enable",
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum AccountError {
     Weak(#[from] WeakPassword),
     #[error("not found")]
     NotFound,
+    #[error("administrators cannot disable their own account")]
+    Oneself,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("password hashing failed: {0}")]
@@ -124,9 +126,23 @@ fn verify_password(password: &str, hash: &str) -> bool {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password(links::new_secret()).unwrap_or_default());
 
+/// What a password reset did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordReset {
+    /// Accounts with the address (one per organisation).
+    pub accounts: usize,
+    /// API tokens made at the desk, revoked (`domain::access::revoked_on_password_reset`).
+    pub tokens_revoked: usize,
+}
+
 /// Sets the password of the organiser(s) with `email` (every organisation they belong to),
-/// and ends their sessions. Returns how many accounts changed.
-pub async fn set_password(db: &Db, email: &str, password: String) -> Result<usize, AccountError> {
+/// ends their sessions and revokes the API tokens made at the desk: a reset is what follows
+/// a leaked password, and whoever held the session may have made a token to keep.
+pub async fn set_password(
+    db: &Db,
+    email: &str,
+    password: String,
+) -> Result<PasswordReset, AccountError> {
     passwords::check_new_password(&password)?;
     let accounts =
         db::organisations::organisers_by_email(&db.conn, &normalize_email(email)).await?;
@@ -139,9 +155,15 @@ pub async fn set_password(db: &Db, email: &str, password: String) -> Result<usiz
         .map_err(AccountError::Hashing)?;
     let now = Utc::now();
     let tx = db.begin_write().await?;
+    let mut revoked = Vec::new();
     for o in &accounts {
         db::organisations::set_password(&*tx, o.id, &hash, now).await?;
         db::sessions::delete_of(&*tx, o.id).await?;
+        let tokens = db::organisations::delete_desk_tokens(&*tx, o.id).await?;
+        debug_assert!(tokens
+            .iter()
+            .all(|t| access::revoked_on_password_reset(t.made_at_desk)));
+        revoked.extend(tokens.into_iter().map(|t| (o, t)));
     }
     tx.commit().await?;
     for o in &accounts {
@@ -155,7 +177,94 @@ pub async fn set_password(db: &Db, email: &str, password: String) -> Result<usiz
         )
         .await;
     }
-    Ok(accounts.len())
+    for (o, token) in &revoked {
+        audit::record(
+            db,
+            Some(o.organisation_id),
+            Who::CommandLine,
+            Action::TokenRevoked,
+            &token_subject(o, token),
+            None,
+        )
+        .await;
+    }
+    Ok(PasswordReset {
+        accounts: accounts.len(),
+        tokens_revoked: revoked.len(),
+    })
+}
+
+/// Disables (`disable`) or enables again the organiser accounts `targets` (returns how
+/// many), on behalf of
+/// `by` (an administrator at the desk for one of their organisation, not themselves, per
+/// `domain::access::may_disable`; or the command line). A disabled account cannot sign in,
+/// its sessions end now and its API tokens answer 401 (they are kept, so enabling gives the
+/// account back as it was; revoke them to be rid of them). Recorded in the audit log.
+pub async fn set_disabled(
+    db: &Db,
+    by: Who<'_>,
+    targets: &[organiser::Model],
+    disable: bool,
+    now: DateTime<Utc>,
+) -> Result<usize, AccountError> {
+    if targets.is_empty() {
+        return Err(AccountError::UnknownOrganiser);
+    }
+    for target in targets {
+        let allowed = match by {
+            Who::Organiser(o) => access::may_disable(actor(o), target.id, target.organisation_id)
+                .map_err(|r| match r {
+                    access::DisableRefusal::Oneself => AccountError::Oneself,
+                    access::DisableRefusal::NotAllowed => AccountError::NotFound,
+                }),
+            Who::CommandLine => Ok(()),
+            Who::Participant => Err(AccountError::NotFound),
+        };
+        allowed?;
+    }
+    let tx = db.begin_write().await?;
+    for target in targets {
+        db::organisations::set_disabled(&*tx, target.id, disable.then_some(now)).await?;
+        if disable {
+            db::sessions::delete_of(&*tx, target.id).await?;
+        }
+    }
+    tx.commit().await?;
+    for target in targets {
+        audit::record(
+            db,
+            Some(target.organisation_id),
+            by,
+            if disable {
+                Action::OrganiserDisabled
+            } else {
+                Action::OrganiserEnabled
+            },
+            &target.email,
+            None,
+        )
+        .await;
+    }
+    Ok(targets.len())
+}
+
+/// The organiser `id` of `actor`'s organisation, as an administrator sees it (`None` for
+/// any other, so another organisation's accounts look like missing ones).
+pub async fn organiser_of(
+    db: &Db,
+    actor: Actor,
+    id: Uuid,
+) -> Result<Option<organiser::Model>, DbErr> {
+    Ok(db::organisations::organiser(&db.conn, id)
+        .await?
+        .filter(|o| {
+            access::may_manage_organisers(actor) && o.organisation_id == actor.organisation_id
+        }))
+}
+
+/// The organisers with `email` (every organisation), for the command line.
+pub async fn organisers_by_email(db: &Db, email: &str) -> Result<Vec<organiser::Model>, DbErr> {
+    db::organisations::organisers_by_email(&db.conn, &normalize_email(email)).await
 }
 
 /// A new desk session: the cookie value (shown to the browser, stored only as a hash) and
@@ -180,7 +289,7 @@ pub async fn sign_in(
         db::organisations::organisers_by_email(&db.conn, &normalize_email(email))
             .await?
             .into_iter()
-            .filter(|o| o.password_hash.is_some())
+            .filter(|o| o.password_hash.is_some() && access::is_active(o.disabled_at.is_some()))
             .collect();
     let hashes: Vec<String> = candidates
         .iter()
@@ -254,7 +363,9 @@ pub async fn session(
     if session.expires_at <= now || session.last_seen_at + SESSION_IDLE <= now {
         return Ok(None);
     }
-    let Some(organiser) = db::organisations::organiser(&db.conn, session.organiser_id).await?
+    let Some(organiser) = db::organisations::organiser(&db.conn, session.organiser_id)
+        .await?
+        .filter(|o| access::is_active(o.disabled_at.is_some()))
     else {
         return Ok(None);
     };
@@ -291,7 +402,9 @@ pub async fn create_token(
 ) -> Result<(String, api_token::Model), DbErr> {
     let token = links::new_api_token();
     let tx = db.begin_write().await?;
-    let saved = db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label).await?;
+    let at_desk = matches!(by, Who::Organiser(_));
+    let saved =
+        db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label, at_desk).await?;
     tx.commit().await?;
     audit::record(
         db,

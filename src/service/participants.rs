@@ -1,5 +1,5 @@
-//! What a participant does with the links in their mail: open their registration, and
-//! replace the link to their personal calendar.
+//! What a participant does with the links in their mail: open their registration, replace
+//! the link to their personal calendar, and decide whether the others see their details.
 //!
 //! A participant is identified by their normalised address (`Email::normalized`): one
 //! personal feed per address, covering every registration made with it.
@@ -84,16 +84,32 @@ pub async fn shared_contacts(
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<registration::Model>>, DbErr> {
     let started = now >= ctx.event.starts_at;
-    if !contacts::sees_shared_contacts(reg.share_contact, reg.status, started) {
+    if !contacts::sees_shared_contacts(shares(reg), reg.status, started) {
         return Ok(None);
     }
     Ok(Some(
         db::registrations::confirmed_for_event(&db.conn, ctx.event.id)
             .await?
             .into_iter()
-            .filter(|r| {
-                r.id != reg.id && contacts::appears_in_shared_contacts(r.share_contact, r.status)
-            })
+            .filter(|r| r.id != reg.id && contacts::appears_in_shared_contacts(shares(r), r.status))
             .collect(),
     ))
+}
+
+/// Whether `reg` shares its contact details (`domain::contacts::shares`).
+pub fn shares(reg: &registration::Model) -> bool {
+    contacts::shares(reg.share_contact, reg.share_contact_confirmed_at.is_some())
+}
+
+/// The owner's choice on their own page: share their details with the other participants
+/// (confirming a wish from the sign-up, or deciding now), or not.
+pub async fn set_contact_sharing(
+    db: &Db,
+    reg: &registration::Model,
+    share: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let tx = db.begin_write().await?;
+    db::registrations::set_contact_sharing(&*tx, reg.id, share.then_some(now), now).await?;
+    tx.commit().await
 }

@@ -113,6 +113,18 @@ pub struct RegistrationData {
     pub mails: Vec<MailData>,
 }
 
+/// A network membership of the address (an organiser added it; members-only events let it
+/// sign up), as a participant's data shows it.
+#[derive(Debug, Serialize)]
+pub struct MembershipData {
+    pub network: String,
+    pub organiser: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub municipality: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
 /// Everything held about one address.
 #[derive(Debug, Serialize)]
 pub struct ParticipantData {
@@ -120,6 +132,8 @@ pub struct ParticipantData {
     pub exported_at: DateTime<Utc>,
     pub personal_calendar_since: Option<DateTime<Utc>>,
     pub registrations: Vec<RegistrationData>,
+    /// Network member lists are kept by address, apart from any registration.
+    pub network_memberships: Vec<MembershipData>,
 }
 
 /// Everything held about the address `email_normalized`.
@@ -142,7 +156,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
             municipality: r.municipality.clone(),
             workplace: r.workplace.clone(),
             role: r.role.clone(),
-            shares_contact_details: r.share_contact,
+            shares_contact_details: crate::service::participants::shares(&r),
             language: r.language,
             registered_at: r.created_at,
             promoted_at: r.promoted_at,
@@ -177,6 +191,23 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
         });
         count_for(&mut organisations, ctx.organisation.id);
     }
+    let memberships = db::networks::memberships_of_address(&db.conn, email_normalized).await?;
+    let org_ids: Vec<Uuid> = memberships.iter().map(|(_, n)| n.organisation_id).collect();
+    let orgs = db::organisations::find_many(&db.conn, &org_ids).await?;
+    let network_memberships = memberships
+        .into_iter()
+        .map(|(m, n)| MembershipData {
+            organiser: orgs
+                .iter()
+                .find(|o| o.id == n.organisation_id)
+                .map_or_else(String::new, |o| o.name.clone()),
+            network: n.name,
+            email: m.email,
+            name: m.name,
+            municipality: m.municipality,
+            added_at: m.created_at,
+        })
+        .collect();
     for (organisation, registrations) in organisations {
         audit::record(
             db,
@@ -196,6 +227,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
         exported_at: Utc::now(),
         personal_calendar_since: feed.map(|f| f.created_at),
         registrations: out,
+        network_memberships,
     })
 }
 
@@ -210,8 +242,10 @@ pub struct ErasureReport {
 
 /// Erases what is held about the address of `reg`: registrations to coming events are
 /// cancelled first (the waiting list moves and the organiser sees a cancellation), then
-/// every registration of the address is anonymised, its mails scrubbed and its personal
-/// feed deleted. The participant's own links open nothing personal afterwards.
+/// every registration of the address is anonymised, its mails scrubbed, its personal feed
+/// deleted and the address taken off every network's member list (an organiser can add it
+/// again; members-only events then refuse it until they do). The participant's own links
+/// open nothing personal afterwards.
 pub async fn erase(
     db: &Db,
     mailer: &Mailer,
@@ -242,6 +276,7 @@ pub async fn erase(
     report.anonymised = db::registrations::anonymise(&*tx, &ids, now).await?;
     db::outbox::scrub(&*tx, Some(&ids), None).await?;
     db::feeds::delete_orphan_feeds(&*tx).await?;
+    db::networks::remove_address_everywhere(&*tx, &address).await?;
     tx.commit().await?;
     for (organisation, registrations) in organisations {
         audit::record(

@@ -320,6 +320,7 @@ async fn apply_signups(
             workplace: input.workplace,
             role: input.role,
             share_contact: input.share_contact,
+            share_contact_confirmed_at: None,
             language: input.language,
             status,
             waitlist_order: ticket,

@@ -6,11 +6,13 @@ use serde_json::{json, Value};
 
 use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
+use crate::stats::move_into_past;
 
 on_both_engines!(
     attendee_lists_open_safely_in_excel,
     attendance_per_session,
     removed_session_forgets_its_marks,
+    attendance_waits_for_the_sessions_day,
 );
 
 const FORMULA: &str = "=HYPERLINK(\"http://x\",\"y\")";
@@ -126,7 +128,10 @@ async fn attendee_lists_open_safely_in_excel(engine: Engine) {
     assert_eq!(rows[2][0], "Åse Ødegård");
     assert_eq!(rows[2][2], "Bærum");
     assert_eq!(rows[2][3], "Sykehjem; avd. 2, \"Lia\"");
-    assert_eq!(rows[2][9], "ja");
+    assert_eq!(
+        rows[2][9], "nei",
+        "the sign-up's wish to share is not shared until its owner confirms it"
+    );
     assert_eq!(rows[3][0], "Per Vent");
     assert_eq!(rows[3][5], "venteliste");
     assert_eq!(rows[3][6], "1");
@@ -219,6 +224,13 @@ async fn attendance_per_session(engine: Engine) {
         rids.push(body["id"].as_str().unwrap().to_string());
     }
     let (r1, r2, r3, waitlisted) = (&rids[0], &rids[1], &rids[2], &rids[3]);
+    // Attendance is recorded once the sessions have taken place.
+    move_into_past(
+        &app,
+        &event,
+        chrono::Utc::now() - chrono::Duration::days(14),
+    )
+    .await;
 
     let (status, body) = app
         .post(
@@ -330,6 +342,12 @@ async fn removed_session_forgets_its_marks(engine: Engine) {
     let second = event["sessions"][1]["id"].as_str().unwrap().to_string();
     let (_, signup) = app.sign_up(id, "Kari", "kari@example.no").await;
     let rid = signup["id"].as_str().unwrap();
+    move_into_past(
+        &app,
+        &event,
+        chrono::Utc::now() - chrono::Duration::days(20),
+    )
+    .await;
     let (_, marked) = app
         .post(
             &format!("/events/{id}/registrations/{rid}/attendance"),
@@ -350,4 +368,82 @@ async fn removed_session_forgets_its_marks(engine: Engine) {
     assert_eq!(summary["sessions"].as_array().unwrap().len(), 1);
     assert_eq!(summary["total"]["attended"], 0, "{summary}");
     assert_eq!(summary["total"]["not_recorded"], 1, "{summary}");
+}
+
+/// Nobody can have come to a session whose day has not come: the API answers 409
+/// `session_not_started` (for one session, and for "all sessions" while any is ahead), and
+/// nothing is saved; from the session's day on it is recorded.
+async fn attendance_waits_for_the_sessions_day(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let start = chrono::Utc::now() + chrono::Duration::days(3);
+    let session = |days: i64| {
+        let s = start + chrono::Duration::days(days);
+        json!({"starts_at": s.to_rfc3339(), "ends_at": (s + chrono::Duration::hours(3)).to_rfc3339()})
+    };
+    let (status, event) = app
+        .post(
+            "/events",
+            json!({"title": "Kurs", "kind": "course", "status": "published",
+                   "sessions": [session(0), session(7)]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{event}");
+    let id = event["id"].as_str().unwrap();
+    let s1 = event["sessions"][0]["id"].as_str().unwrap().to_string();
+    let second = event["sessions"][1].clone();
+    let (_, signup) = app.sign_up(id, "Kari", "kari@example.no").await;
+    let rid = signup["id"].as_str().unwrap();
+    for body in [
+        json!({"attended": true, "session": s1}),
+        json!({"attended": true}),
+    ] {
+        let (status, answer) = app
+            .post(
+                &format!("/events/{id}/registrations/{rid}/attendance"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(status, 409, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], "session_not_started", "{answer}");
+        let (status, answer) = app
+            .post(
+                &format!("/events/{id}/attendance"),
+                json!({"registrations": [rid], "attended": true}),
+            )
+            .await;
+        assert_eq!(status, 409, "{answer}");
+    }
+    assert_eq!(app.registrations(id).await[0]["attended"], Value::Null);
+
+    // The first session is today (it began a minute ago); the second is still ahead.
+    let now = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let (status, body) = app
+        .patch(
+            &format!("/events/{id}"),
+            json!({"sessions": [
+                {"id": s1, "starts_at": now.to_rfc3339(),
+                 "ends_at": (now + chrono::Duration::hours(3)).to_rfc3339()},
+                {"id": second["id"], "starts_at": second["starts_at"], "ends_at": second["ends_at"]},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/events/{id}/registrations/{rid}/attendance"),
+            json!({"attended": true, "session": s1}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["attended"], true);
+    let (status, body) = app
+        .post(
+            &format!("/events/{id}/registrations/{rid}/attendance"),
+            json!({"attended": false}),
+        )
+        .await;
+    assert_eq!(status, 409, "the second session is ahead: {body}");
+    assert_eq!(app.registrations(id).await[0]["attended"], true);
 }

@@ -17,7 +17,10 @@ on_both_engines!(
     tokens_from_the_desk,
     an_event_at_the_desk,
     network_members_at_the_desk,
-    moving_a_session_at_the_desk_tells_the_participants
+    moving_a_session_at_the_desk_tells_the_participants,
+    sign_in_from_another_site_is_refused,
+    password_reset_revokes_the_desks_tokens,
+    an_administrator_disables_an_organiser
 );
 
 async fn sign_in_sessions_and_csrf(engine: Engine) {
@@ -203,6 +206,54 @@ async fn set_password_from_the_command_line() {
         sign_in_raw(&app, &email, PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
+
+    // A reset revokes the tokens made at the desk, and says how many.
+    let me = samling::service::organisers::organisers_by_email(&app.db, &email)
+        .await
+        .unwrap()
+        .remove(0);
+    let who = samling::service::audit::Who::Organiser(&me);
+    for label in [Some("a".to_string()), None] {
+        samling::service::organisers::create_token(&app.db, who, &me, label)
+            .await
+            .unwrap();
+    }
+    let reset = run(PASSWORD);
+    assert!(reset.status.success());
+    let said = String::from_utf8_lossy(&reset.stdout);
+    assert!(
+        said.contains("2 API token(s) made at the desk were revoked"),
+        "{said}"
+    );
+
+    // `organiser disable` locks the account out; `enable` gives it back.
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_samling"))
+            .args(args)
+            .env("SAMLING_DATABASE_URL", &database)
+            .env("SAMLING_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["organiser", "disable", "--email", &email]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 account(s)"));
+    assert_eq!(
+        sign_in_raw(&app, &email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let out = cli(&["organiser", "enable", "--email", &email]);
+    assert!(out.status.success());
+    assert_eq!(
+        sign_in_raw(&app, &email, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let out = cli(&["organiser", "disable", "--email", "nobody@example.no"]);
+    assert!(!out.status.success(), "an unknown address is an error");
 }
 
 async fn other_organisations_get_404(engine: Engine) {
@@ -529,8 +580,49 @@ async fn an_event_at_the_desk(engine: Engine) {
     assert!(page.contains("Åse Øvrebø") && page.contains("Bo Berg"));
     assert!(page.contains("registrations.xlsx") && page.contains("registrations.csv"));
 
-    // Attendance for session 1 as a checklist.
+    // Attendance for session 1 as a checklist: not before the session's day…
     let ase_id = ase["id"].as_str().unwrap();
+    let sheet_form = [
+        ("session", s1.as_str()),
+        ("listed", ase_id),
+        ("came", ase_id),
+        ("action", "save"),
+    ];
+    let res = desk
+        .post(&format!("/admin/events/{event}/attendance"), &sheet_form)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let back = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(back.ends_with("done=attendance_not_started"), "{back}");
+    let refused = desk.get(&back).await.text().await.unwrap();
+    assert!(refused.contains("samlingen har ikke begynt"), "{refused}");
+    let (_, summary) = app.get(&format!("/events/{event}/attendance")).await;
+    assert_eq!(summary["sessions"][0]["attended"], 0, "nothing saved");
+    // …so session 1 is moved to today for this part (and back afterwards).
+    let sessions = public["sessions"].as_array().unwrap().clone();
+    let patch_first = |starts_at: String, ends_at: String| {
+        let mut list: Vec<serde_json::Value> = sessions
+            .iter()
+            .map(|s| json!({"id": s["id"], "starts_at": s["starts_at"], "ends_at": s["ends_at"]}))
+            .collect();
+        list[0]["starts_at"] = json!(starts_at);
+        list[0]["ends_at"] = json!(ends_at);
+        json!({ "sessions": list })
+    };
+    let today = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let (status, body) = app
+        .patch(
+            &format!("/events/{event}"),
+            patch_first(
+                today.to_rfc3339(),
+                (today + chrono::Duration::hours(2)).to_rfc3339(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let sheet = desk
         .get(&format!("/admin/events/{event}/attendance?session={s1}"))
         .await
@@ -553,6 +645,16 @@ async fn an_event_at_the_desk(engine: Engine) {
     let (_, summary) = app.get(&format!("/events/{event}/attendance")).await;
     assert_eq!(summary["sessions"][0]["attended"], 1);
     assert_eq!(summary["sessions"][1]["attended"], 0);
+    let (status, body) = app
+        .patch(
+            &format!("/events/{event}"),
+            patch_first(
+                sessions[0]["starts_at"].as_str().unwrap().to_string(),
+                sessions[0]["ends_at"].as_str().unwrap().to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 
     // The attendee list as the organiser downloads it, read back by calamine.
     let res = desk
@@ -820,4 +922,221 @@ async fn moving_a_session_at_the_desk_tells_the_participants(engine: Engine) {
         mails[1].data.contains(&from.replace(':', ".")),
         "the new time is in it"
     );
+}
+
+/// Login CSRF: another site's form must not sign the visitor's browser in (to an account the
+/// other site chose). A sign-in POST whose Origin, or without one whose Referer, is not ours
+/// gets a 403 page and no session; our own pages (by base URL or the Host the request came
+/// to) and clients that send neither still sign in.
+async fn sign_in_from_another_site_is_refused(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let email = organiser(&app, "centre", false).await;
+    let post = |origin: Option<(&'static str, String)>| {
+        let mut req = browser()
+            .post(format!("{}/admin/sign-in", app.base))
+            .form(&[("email", email.as_str()), ("password", PASSWORD)]);
+        if let Some((name, value)) = origin {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    for (name, value) in [
+        ("origin", "https://evil.example".to_string()),
+        ("origin", "null".to_string()),
+        ("referer", "https://evil.example/login.html".to_string()),
+    ] {
+        let res = post(Some((name, value.clone()))).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(
+            res.headers().get(header::SET_COOKIE).is_none(),
+            "no session"
+        );
+        let page = res.text().await.unwrap();
+        assert!(page.contains("<html"), "a page: {page}");
+    }
+    let sessions = organiser_session::Entity::find()
+        .all(&app.db.conn)
+        .await
+        .unwrap();
+    assert!(sessions.is_empty(), "no session was made");
+    for origin in [
+        Some(("origin", app.base.clone())),
+        Some(("referer", format!("{}/admin", app.base))),
+        None,
+    ] {
+        let res = post(origin.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{origin:?}");
+        assert!(res.headers().get(header::SET_COOKIE).is_some());
+    }
+}
+
+/// Whether an API token opens the API (404 for a missing network: the token was accepted).
+async fn token_works(app: &TestApp, token: &str) -> bool {
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "/networks/nope/members",
+            Some(token),
+            None,
+        )
+        .await;
+    assert!(status == 404 || status == 401, "{status}");
+    status == 404
+}
+
+/// A password reset ends the sessions and revokes every token made at the desk (a stolen
+/// session could have made one to keep); tokens from `samling organiser add` stay.
+async fn password_reset_revokes_the_desks_tokens(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let (email, cli_token) = app.new_organiser("centre", false).await;
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+        .await
+        .unwrap();
+    let desk = sign_in(&app, &email).await;
+    let mut desk_tokens = Vec::new();
+    for label in ["Excel-skript", ""] {
+        let html = desk
+            .post("/admin/tokens", &[("label", label)])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let at = html.find("value=\"sam_").expect("the new token") + 7;
+        desk_tokens.push(html[at..].split('"').next().unwrap().to_string());
+    }
+    for t in desk_tokens.iter().chain([&cli_token]) {
+        assert!(token_works(&app, t).await);
+    }
+    let reset = samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+        .await
+        .unwrap();
+    assert_eq!(reset.accounts, 1);
+    assert_eq!(reset.tokens_revoked, 2);
+    for t in &desk_tokens {
+        assert!(!token_works(&app, t).await, "a desk token answers 401");
+    }
+    assert!(
+        token_works(&app, &cli_token).await,
+        "the command line's token stays"
+    );
+    let res = desk.get("/admin/tokens").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the session ended");
+    let (_, audit) = app.get("/audit").await;
+    let revoked = audit.to_string().matches("token.revoke").count();
+    assert_eq!(revoked, 2, "each revocation is in the audit log: {audit}");
+}
+
+/// An administrator disables a colleague at the desk (after a confirmation): the colleague
+/// is signed out, refused at sign-in like a wrong password, every token answers 401, and
+/// the audit log keeps their history and the disabling. Not oneself, not another
+/// organisation's, not as a plain organiser. Enabling gives the account back.
+async fn an_administrator_disables_an_organiser(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let (email, token) = app.new_organiser("centre", false).await;
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+        .await
+        .unwrap();
+    let colleague = sign_in(&app, &email).await;
+    let admin_email = organiser(&app, "centre", true).await;
+    let admin = sign_in(&app, &admin_email).await;
+    let id = samling::service::organisers::organisers_by_email(&app.db, &email)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let admin_id = samling::service::organisers::organisers_by_email(&app.db, &admin_email)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
+    let list = admin.get("/admin/organisers").await.text().await.unwrap();
+    let disable = format!("/admin/organisers/{id}/disable");
+    assert!(list.contains(&disable), "a disable link: {list}");
+    assert!(
+        !list.contains(&format!("/admin/organisers/{admin_id}/disable")),
+        "none for oneself"
+    );
+
+    // Not as a plain organiser, not from another organisation.
+    let res = colleague
+        .post(&format!("/admin/organisers/{admin_id}/disable"), &[])
+        .await;
+    assert!(
+        matches!(res.status().as_u16(), 403 | 404),
+        "{}",
+        res.status()
+    );
+    let stranger = sign_in(&app, &organiser(&app, "another-centre", true).await).await;
+    assert_eq!(stranger.get(&disable).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        stranger.post(&disable, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(token_works(&app, &token).await);
+
+    // Not oneself.
+    let res = admin
+        .post(&format!("/admin/organisers/{admin_id}/disable"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let back = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(back.ends_with("done=disable_self"), "{back}");
+    assert_eq!(
+        admin.get("/admin/organisers").await.status(),
+        200,
+        "still signed in"
+    );
+
+    // The colleague, after a confirmation.
+    let confirm = admin.get(&disable).await;
+    assert_eq!(confirm.status(), 200);
+    assert!(confirm.text().await.unwrap().contains(&email));
+    let res = admin.post(&disable, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .ends_with("done=organiser_disabled"));
+    assert_eq!(
+        colleague.get("/admin/tokens").await.status(),
+        StatusCode::SEE_OTHER,
+        "their session ended"
+    );
+    let refused = sign_in_raw(&app, &email, PASSWORD).await;
+    let wrong = sign_in_raw(&app, &email, "wrong password here").await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.headers().get(header::SET_COOKIE).is_none());
+    assert!(!token_works(&app, &token).await, "every token answers 401");
+    let list = admin.get("/admin/organisers").await.text().await.unwrap();
+    assert!(list.contains("Deaktivert"), "{list}");
+    let (_, audit) = app.get("/audit").await;
+    let text = audit.to_string();
+    assert!(text.contains("organiser.disable"), "{text}");
+    assert!(
+        text.contains("\"sign_in\""),
+        "the earlier entries stay: {text}"
+    );
+
+    // Enabled again: signs in, and the token works.
+    let res = admin
+        .post(&format!("/admin/organisers/{id}/enable"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        sign_in_raw(&app, &email, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(token_works(&app, &token).await);
+    let (_, audit) = app.get("/audit").await;
+    assert!(audit.to_string().contains("organiser.enable"));
 }

@@ -1112,6 +1112,14 @@ async fn real_answers_match_the_document(engine: Engine) {
     let first_id = first["id"].as_str().unwrap();
     let second_id = second["id"].as_str().unwrap();
     let one = format!("/events/{id}/registrations/{first_id}/attendance");
+    let (s, refused) = c
+        .json(M::POST, &one, admin, Some(json!({"attended": true})))
+        .await;
+    assert_eq!(s, 409, "not before the session's day: {refused}");
+    assert_eq!(refused["error"]["code"], "session_not_started");
+    // For the attendance calls the sessions have taken place; afterwards they are ahead again.
+    let past = chrono::Duration::days(40);
+    app.shift_sessions(&id, -past).await;
     assert_eq!(
         c.json(M::POST, &one, admin, Some(json!({"attended": true})))
             .await
@@ -1138,6 +1146,7 @@ async fn real_answers_match_the_document(engine: Engine) {
         .await;
     assert_eq!(s, 200);
     assert_eq!(c.json(M::GET, &many, admin, None).await.0, 200);
+    app.shift_sessions(&id, past).await;
     assert_eq!(
         c.json(M::GET, &format!("/events/{id}/mails"), admin, None)
             .await
@@ -1233,6 +1242,21 @@ async fn real_answers_match_the_document(engine: Engine) {
     // Nothing held: confirming changes nothing, and says so.
     let (s, confirmed) = c.json(M::POST, &mine("confirm"), None, None).await;
     assert_eq!((s, &confirmed["changed"]), (200, &json!(false)));
+    let (s, shared) = c
+        .json(
+            M::POST,
+            &mine("share-contact"),
+            None,
+            Some(json!({"share": true})),
+        )
+        .await;
+    assert_eq!((s, shared), (200, json!({"share_contact": true})));
+    assert_eq!(
+        c.json(M::POST, &mine("share-contact"), None, Some(json!({})))
+            .await
+            .0,
+        400
+    );
     assert_eq!(c.json(M::POST, &mine("cancel"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("cancel"), None, None).await.0, 200);
     assert_eq!(c.json(M::POST, &mine("erase"), None, None).await.0, 200);
@@ -1243,6 +1267,15 @@ async fn real_answers_match_the_document(engine: Engine) {
         let path = format!("/registrations/nonsense/{what}");
         assert_eq!(c.json(method, &path, None, None).await.0, 404);
     }
+    let share = Some(json!({"share": false}));
+    assert_eq!(
+        c.json(M::POST, &mine("share-contact"), None, share.clone())
+            .await
+            .0,
+        410
+    );
+    let nonsense = "/registrations/nonsense/share-contact";
+    assert_eq!(c.json(M::POST, nonsense, None, share).await.0, 404);
 
     // Cancelling the event; a cancelled event takes no change and no sign-up.
     let cancel = format!("/events/{id}/cancel");

@@ -11,7 +11,9 @@ on_both_engines!(
     form_errors_keep_the_input,
     cancel_through_the_confirmation_step,
     refusals_in_words,
-    language_and_headers
+    language_and_headers,
+    language_links_stay_on_this_site,
+    contact_sharing_needs_the_owners_confirmation
 );
 
 /// A browser that does not follow redirects, so each answer can be checked.
@@ -92,7 +94,11 @@ async fn sign_up_through_the_form(engine: Engine) {
     assert!(receipt.starts_with(&format!("/events/{event}/receipt/")));
     let (status, html) = page(&app, &receipt).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Du er påmeldt") && html.contains("ase@example.no"));
+    assert!(html.contains("Du er påmeldt"));
+    assert!(
+        !html.contains("ase@example.no") && !html.contains("Åse"),
+        "the receipt's URL is no key to the address"
+    );
     assert!(
         !html.contains("/r/") && !html.contains("/feeds/me/"),
         "no secret on the receipt"
@@ -105,7 +111,11 @@ async fn sign_up_through_the_form(engine: Engine) {
     let regs = app.registrations(&event).await;
     assert_eq!(regs.len(), 1);
     assert_eq!(regs[0]["role"], "Fagleder");
-    assert_eq!(regs[0]["share_contact"], true);
+    assert_eq!(regs[0]["share_contact_wished"], true);
+    assert_eq!(
+        regs[0]["share_contact"], false,
+        "shared once the owner confirms"
+    );
     assert_eq!(regs[0]["language"], "nb", "mails in the page's language");
 
     // The next gets the waiting list, in English mails.
@@ -433,4 +443,138 @@ async fn language_and_headers(engine: Engine) {
         .to_str()
         .unwrap()
         .contains("immutable"));
+}
+
+/// A path that starts with `//` (or `/\\`) must not turn the language link of its 404 page
+/// into a link to another site: the link is only the query (`?lang=en`).
+async fn language_links_stay_on_this_site(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    for path in [
+        "//evil.example/phish",
+        "/\\evil.example/phish",
+        "/?kind=course",
+    ] {
+        let (status, html) = page(&app, path).await;
+        assert!(status == 404 || status == 200, "{path}: {status}");
+        let at = html
+            .find("hreflang=\"en\"")
+            .unwrap_or_else(|| panic!("{path} has a language link"));
+        let tag = &html[html[..at].rfind("<a ").unwrap()..at];
+        let href = tag.split('"').nth(1).unwrap();
+        assert!(href.starts_with('?'), "{path}: language link {href}");
+        for href in html.split("href=\"").skip(1) {
+            let href = &href[..href.find('"').unwrap()];
+            assert!(
+                !href.starts_with("//") && !href.starts_with("/\\") && !href.contains("evil"),
+                "{path}: link {href}"
+            );
+        }
+    }
+}
+
+/// Whoever fills in the sign-up form ticks "share my contact details", and need not own the
+/// address: the details are shown to the other participants only once the owner confirms
+/// on their own page (from the mailed link); until then neither shown nor shown others.
+async fn contact_sharing_needs_the_owners_confirmation(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = app.event(json!({"capacity": 10})).await;
+    let mut people = Vec::new();
+    for (name, email, share) in [
+        ("Anne Aas", "anne@example.no", true),
+        ("Bjørn Berg", "bjorn@example.no", true),
+        ("Cecilie Dahl", "cecilie@example.no", false),
+    ] {
+        let (status, signup) = app
+            .sign_up_with(
+                &event,
+                json!({"name": name, "email": email, "share_contact": share}),
+            )
+            .await;
+        assert_eq!(status, 201, "{signup}");
+        let token = app.manage_token(&signup).await;
+        people.push((email, token));
+    }
+    // The list is shown once the event has begun.
+    app.shift_sessions(&event, -chrono::Duration::days(20))
+        .await;
+    let (anne, anne_token) = &people[0];
+    let (bjorn, bjorn_token) = &people[1];
+    let (cecilie, cecilie_token) = &people[2];
+    let own = |token: &str| {
+        let token = token.to_string();
+        let app = &app;
+        async move { page(app, &format!("/r/{token}")).await.1 }
+    };
+    let anne_page = own(anne_token).await;
+    assert!(
+        anne_page.contains("De blir ikke vist før du selv bekrefter det her"),
+        "{anne_page}"
+    );
+    assert!(anne_page.contains(&format!("action=\"/r/{anne_token}/share-contact\"")));
+    assert!(!anne_page.contains(bjorn), "nobody has confirmed yet");
+    let regs = app.registrations(&event).await;
+    assert!(regs.iter().all(|r| r["share_contact"] == false), "{regs:?}");
+
+    let share = |token: &str, answer: &str| {
+        let url = format!("{}/r/{token}/share-contact", app.base);
+        let answer = answer.to_string();
+        async move {
+            browser()
+                .post(url)
+                .form(&[("share", answer)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = share(anne_token, "yes").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/r/{anne_token}?done=sharing_on").as_str()
+    );
+    assert!(
+        !own(anne_token).await.contains(bjorn),
+        "Bjørn has not confirmed"
+    );
+    assert!(
+        !own(bjorn_token).await.contains(anne),
+        "Bjørn sees nobody before confirming"
+    );
+    assert_eq!(
+        share(bjorn_token, "yes").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let anne_page = own(anne_token).await;
+    assert!(
+        anne_page.contains(bjorn) && !anne_page.contains(cecilie),
+        "{anne_page}"
+    );
+    assert!(own(bjorn_token).await.contains(anne));
+    assert!(
+        !own(cecilie_token).await.contains(anne),
+        "Cecilie does not share"
+    );
+    let regs = app.registrations(&event).await;
+    let shared: Vec<&str> = regs
+        .iter()
+        .filter(|r| r["share_contact"] == true)
+        .map(|r| r["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(shared, [*anne, *bjorn]);
+
+    // Changing one's mind, and nonsense.
+    assert_eq!(
+        share(bjorn_token, "no").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(!own(anne_token).await.contains(bjorn));
+    assert_eq!(
+        share(anne_token, "maybe").await.status(),
+        StatusCode::BAD_REQUEST
+    );
 }

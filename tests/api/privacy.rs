@@ -16,7 +16,9 @@ use crate::stats::{create_event, import_reference, move_into_past, sign_up_many}
 on_both_engines!(
     retention_keeps_the_statistics_to_the_last_number,
     export_and_erasure_end_to_end,
-    the_audit_log_records_who_took_what
+    the_audit_log_records_who_took_what,
+    network_memberships_are_exported_and_erased,
+    erased_links_answer_gone
 );
 
 async fn registration(app: &TestApp, id: &str) -> registration::Model {
@@ -348,7 +350,7 @@ async fn export_and_erasure_end_to_end(engine: Engine) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 410);
     let res = browser()
         .get(format!("{}{feed}", app.base))
         .send()
@@ -509,4 +511,129 @@ async fn the_audit_log_records_who_took_what(engine: Engine) {
     let plain_email = organiser(&app, "centre", false).await;
     let plain_desk = sign_in(&app, &plain_email).await;
     assert_eq!(plain_desk.get("/admin/audit").await.status(), 403);
+}
+
+/// Member lists hold addresses apart from any registration: the participant's download
+/// shows their memberships, and erasure takes the address off every list (others stay).
+async fn network_memberships_are_exported_and_erased(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let (status, _) = app
+        .post(
+            "/networks",
+            json!({"slug": "demens", "name": "Demensnettverket"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    for (email, name) in [
+        ("kari@example.no", "Kari Nordmann"),
+        ("ola@example.no", "Ola"),
+    ] {
+        let (status, body) = app
+            .post(
+                "/networks/demens/members",
+                json!({"email": email, "name": name, "municipality": "Lunner"}),
+            )
+            .await;
+        assert!(status == 200 || status == 201, "{body}");
+    }
+    let event = app.event(json!({"capacity": 5})).await;
+    let (_, kari) = app
+        .sign_up(&event, "Kari Nordmann", "KARI@example.no")
+        .await;
+    let token = app.manage_token(&kari).await;
+    let (status, data) = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/registrations/{token}/data"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{data}");
+    let memberships = data["network_memberships"].as_array().unwrap();
+    assert_eq!(memberships.len(), 1, "{data}");
+    assert_eq!(memberships[0]["network"], "Demensnettverket");
+    assert_eq!(memberships[0]["email"], "kari@example.no");
+    assert_eq!(memberships[0]["name"], "Kari Nordmann");
+    assert!(!data.to_string().contains("ola@example.no"));
+
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/registrations/{token}/erase"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, members) = app.get("/networks/demens/members").await;
+    let text = members.to_string();
+    assert!(
+        !text.contains("kari@example.no") && !text.contains("Kari"),
+        "{text}"
+    );
+    assert!(text.contains("ola@example.no"), "the others stay: {text}");
+}
+
+/// After an erasure nothing the page offered works any more, and says so with 410 (like
+/// the data download): a new feed link (page and API), the calendar file, the data.
+async fn erased_links_answer_gone(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = app.event(json!({"capacity": 5})).await;
+    let (_, kari) = app.sign_up(&event, "Kari", "kari@example.no").await;
+    let token = app.manage_token(&kari).await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/registrations/{token}/erase"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let res = browser()
+        .post(format!("{}/r/{token}/feed-link", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 410);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("slettet") && !page.contains("kari@example.no"),
+        "{page}"
+    );
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/registrations/{token}/feed-link"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"]["code"], "erased");
+    for path in ["calendar.ics", "data.json"] {
+        let res = browser()
+            .get(format!("{}/r/{token}/{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 410, "{path}");
+    }
+    let id: uuid::Uuid = kari["id"].as_str().unwrap().parse().unwrap();
+    let queued = outbox::Entity::find()
+        .filter(outbox::Column::RegistrationId.eq(id))
+        .all(&app.db.conn)
+        .await
+        .unwrap();
+    assert!(
+        queued
+            .iter()
+            .all(|m| m.kind != samling::domain::MailKind::FeedLink),
+        "no new feed link was mailed"
+    );
 }

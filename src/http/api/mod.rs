@@ -61,6 +61,10 @@ pub fn router() -> Router<AppState> {
             post(registrations::replace_feed_link),
         )
         .route(
+            "/registrations/{token}/share-contact",
+            post(registrations::share_contact),
+        )
+        .route(
             "/events/{id}/registrations.csv",
             get(exports::attendee_list_csv),
         )

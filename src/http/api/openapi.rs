@@ -65,6 +65,7 @@ use super::{
         registrations::data,
         registrations::erase,
         registrations::replace_feed_link,
+        registrations::share_contact,
         exports::attendee_list_csv,
         exports::attendee_list_xlsx,
         stats::participation_stats,
@@ -240,8 +241,10 @@ error_responses! {
          "event_started"];
     CancelRefused => "Too late to cancel: the event is cancelled or has begun.",
         ["event_cancelled", "event_started"];
-    NotConfirmed => "Attendance is recorded only for confirmed registrations.",
-        ["not_confirmed"];
+    NotConfirmed => "Attendance is recorded only for confirmed registrations \
+        (`not_confirmed`), and from the session's day on, in the organisation's time zone \
+        (`session_not_started`).",
+        ["not_confirmed", "session_not_started"];
     Erased => "The data of this registration's address has been erased.", ["erased"];
     PayloadTooLarge => "The body is larger than 1 MiB.", ["payload_too_large"];
     UnsupportedMediaType => "The body must be sent as JSON (`Content-Type: application/json`).",
@@ -688,6 +691,20 @@ pub struct ParticipantDataDoc {
     exported_at: DateTime<Utc>,
     personal_calendar_since: Option<DateTime<Utc>>,
     registrations: Vec<RegistrationDataDoc>,
+    network_memberships: Vec<MembershipDataDoc>,
+}
+
+/// A network membership of the address, as a participant's data shows it.
+#[derive(ToSchema)]
+#[schema(as = MembershipData)]
+#[allow(dead_code)]
+pub struct MembershipDataDoc {
+    network: String,
+    organiser: String,
+    email: String,
+    name: Option<String>,
+    municipality: Option<String>,
+    added_at: DateTime<Utc>,
 }
 
 /// What an erasure did.

@@ -44,7 +44,9 @@ pub struct SignupBody {
     pub workplace: Option<String>,
     #[schema(max_length = 100)]
     pub role: Option<String>,
-    /// Whether other participants may see the name and address (default false).
+    /// Whether the participant wishes the other participants to see their name and address
+    /// (default false). Only a wish: it is shared once the owner of the address confirms it
+    /// on their own page, from the mailed link.
     pub share_contact: Option<bool>,
     /// Language of the mails (default `nb`).
     pub language: Option<Language>,
@@ -152,7 +154,11 @@ pub struct RegistrationView {
     municipality: Option<String>,
     workplace: Option<String>,
     role: Option<String>,
+    /// Whether the details are shared with the other participants: wished at sign-up and
+    /// confirmed by the owner on their own page.
     share_contact: bool,
+    /// The sign-up asked to share (typed by whoever signed up; not yet the owner's consent).
+    share_contact_wished: bool,
     language: Language,
     status: RegistrationStatus,
     /// Place on the waiting list (1 is next), when waitlisted.
@@ -172,6 +178,7 @@ pub struct RegistrationView {
 impl RegistrationView {
     /// The view of `r`, with its place in line if it is waiting.
     pub fn new(r: registration::Model, waitlist_position: Option<u64>) -> RegistrationView {
+        let shares = participants::shares(&r);
         RegistrationView {
             id: r.id,
             name: r.name,
@@ -179,7 +186,8 @@ impl RegistrationView {
             municipality: r.municipality,
             workplace: r.workplace,
             role: r.role,
-            share_contact: r.share_contact,
+            share_contact: shares,
+            share_contact_wished: r.share_contact,
             language: r.language,
             status: r.status,
             waitlist_position,
@@ -322,6 +330,7 @@ pub async fn confirm(
     responses(
         (status = 202, description = "Replaced; the new link is on its way by mail (no body)"),
         (status = 404, response = NotFound),
+        (status = 410, response = Erased),
     ),
 )]
 pub async fn replace_feed_link(
@@ -329,9 +338,7 @@ pub async fn replace_feed_link(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let token = super::path(path)?;
-    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), &token)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let (reg, ctx) = open_own_with_event(&state, &token).await?;
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -339,7 +346,15 @@ pub async fn replace_feed_link(
 /// Opens the registration of a manage token for the participant's rights: 404 for an
 /// unknown token, 410 once the address's data has been erased.
 async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, ApiError> {
-    let (reg, _) = participants::open_registration(&state.db, state.mailer.links().key(), token)
+    Ok(open_own_with_event(state, token).await?.0)
+}
+
+/// `open_own`, with the registration's event.
+async fn open_own_with_event(
+    state: &AppState,
+    token: &str,
+) -> Result<(registration::Model, crate::db::events::EventContext), ApiError> {
+    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), token)
         .await?
         .ok_or_else(ApiError::not_found)?;
     if reg.anonymised_at.is_some() {
@@ -349,7 +364,7 @@ async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, 
             "the data of this registration has been erased",
         ));
     }
-    Ok(reg)
+    Ok((reg, ctx))
 }
 
 /// Everything held about the token holder's address (GDPR art. 15 and 20).
@@ -399,4 +414,55 @@ pub async fn erase(
     Ok(Json(
         privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?,
     ))
+}
+
+/// `POST /registrations/{token}/share-contact` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ContactSharing, example = json!({"share": true}))]
+pub struct ShareBody {
+    /// Share the name, workplace and address with the other participants who share.
+    #[schema(required, value_type = bool)]
+    pub share: Option<bool>,
+}
+
+/// The owner's sharing, as it now is.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ContactSharingState)]
+pub struct ShareView {
+    share_contact: bool,
+}
+
+/// The token holder's choice about sharing their contact details with the other
+/// participants: the sign-up's `share_contact` is only a wish (whoever signed up typed it);
+/// it is shared once the owner of the address confirms it here or on their page.
+#[utoipa::path(
+    post,
+    path = "/registrations/{token}/share-contact",
+    operation_id = "share_contact",
+    tag = "participant",
+    params(("token" = String, Path, description = "The token of the participant's mailed link")),
+    request_body = ShareBody,
+    responses(
+        (status = 200, description = "Saved", body = ShareView),
+        (status = 400, response = InvalidInput),
+        (status = 404, response = NotFound),
+        (status = 410, response = Erased),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
+pub async fn share_contact(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    ApiJson(body): ApiJson<ShareBody>,
+) -> Result<Json<ShareView>, ApiError> {
+    let token = super::path(path)?;
+    let reg = open_own(&state, &token).await?;
+    let share = body
+        .share
+        .ok_or_else(|| ApiError::invalid_field("share", "is required (true or false)"))?;
+    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    Ok(Json(ShareView {
+        share_contact: share,
+    }))
 }

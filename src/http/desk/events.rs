@@ -1511,6 +1511,7 @@ async fn record_attendance(
     match attendance::record_marks(&state.db, &ctx.event, &marks, session, Utc::now()).await {
         Ok(_) => Ok(done(&back, "attendance")),
         Err(AttendanceError::Db(e)) => Err(e.into()),
+        Err(AttendanceError::NotStarted(_)) => Ok(done(&back, "attendance_not_started")),
         Err(_) => Ok(done(&back, "attendance_refused")),
     }
 }

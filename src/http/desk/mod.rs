@@ -124,13 +124,21 @@ struct SignInForm {
     password: Option<String>,
 }
 
-/// Signs in: one answer for a wrong address and a wrong password, in the same time.
+/// Signs in: one answer for a wrong address and a wrong password, in the same time. A form
+/// posted from another site is refused (403) before anything is checked: it would sign the
+/// visitor in to an account the other site chose (login CSRF).
 async fn sign_in(
     State(state): State<AppState>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
     lang: Lang,
+    headers: axum::http::HeaderMap,
     PageForm(form): PageForm<SignInForm>,
 ) -> Result<Response, ShowErrorPage> {
+    if !crate::http::security::same_origin_post(&headers, &state.settings.base_url) {
+        return Err(ShowErrorPage {
+            status: StatusCode::FORBIDDEN,
+        });
+    }
     let email = form.email.unwrap_or_default();
     let password = form.password.unwrap_or_default();
     let t = |k: &str| state.pages.text(lang.language, k);

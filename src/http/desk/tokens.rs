@@ -1,8 +1,9 @@
 //! API tokens at the desk (created, last used; a new one shown once; revoke after a
-//! confirmation), and the organisation's organisers for administrators.
+//! confirmation), and the organisation's organisers for administrators, who may disable
+//! (after a confirmation) and enable others' accounts.
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use super::auth::{AdminDesk, Desk, DeskForm};
 use super::{desk_page, done, filled, with_done, Done};
 use crate::db::{self};
-use crate::domain::period;
+use crate::domain::{access, period};
 use crate::http::extract::parse_id;
 use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
@@ -29,6 +30,11 @@ pub fn router() -> Router<AppState> {
             get(confirm_revoke).post(revoke),
         )
         .route("/admin/organisers", get(organisers_page))
+        .route(
+            "/admin/organisers/{id}/disable",
+            get(confirm_disable).post(disable),
+        )
+        .route("/admin/organisers/{id}/enable", post(enable))
 }
 
 #[derive(Serialize)]
@@ -179,6 +185,11 @@ struct OrganiserRow {
     email: String,
     admin: String,
     password: String,
+    status: String,
+    disabled: bool,
+    is_me: bool,
+    disable_url: String,
+    enable_url: String,
 }
 
 /// The organisation's organisers (administrators only).
@@ -186,6 +197,7 @@ async fn organisers_page(
     State(state): State<AppState>,
     lang: Lang,
     AdminDesk(desk): AdminDesk,
+    Query(done_query): Query<Done>,
 ) -> Result<Response, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
@@ -194,6 +206,15 @@ async fn organisers_page(
             .await?
             .into_iter()
             .map(|o| OrganiserRow {
+                status: t(if o.disabled_at.is_some() {
+                    "desk_organiser_disabled"
+                } else {
+                    "desk_organiser_active"
+                }),
+                disabled: o.disabled_at.is_some(),
+                is_me: o.id == desk.organiser.id,
+                disable_url: format!("/admin/organisers/{}/disable", o.id),
+                enable_url: format!("/admin/organisers/{}/enable", o.id),
                 admin: t(if o.is_admin { "yes" } else { "no" }),
                 password: t(if o.password_hash.is_some() {
                     "yes"
@@ -204,10 +225,86 @@ async fn organisers_page(
                 email: o.email,
             })
             .collect();
-    Ok(
-        desk_page(&desk, "admin/organisers", t("desk_organisers_title"))
-            .with(serde_json::json!({ "rows": rows }))
-            .nav("organisers")
-            .render(&state.pages, &lang),
+    let page = desk_page(&desk, "admin/organisers", t("desk_organisers_title"))
+        .with(serde_json::json!({ "rows": rows }))
+        .nav("organisers");
+    Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
+}
+
+#[derive(Serialize)]
+struct DisableView {
+    name: String,
+    email: String,
+    action: String,
+}
+
+/// "Disable this organiser?": the step before the disabling (administrators, another
+/// organiser of their own organisation; themselves: told they cannot).
+async fn confirm_disable(
+    State(state): State<AppState>,
+    lang: Lang,
+    AdminDesk(desk): AdminDesk,
+    Path(id): Path<String>,
+) -> Result<Response, ShowErrorPage> {
+    let id: Uuid = parse_id(&id).map_err(|_| ShowErrorPage::not_found())?;
+    let target = organisers::organiser_of(&state.db, desk.actor(), id)
+        .await?
+        .ok_or_else(ShowErrorPage::not_found)?;
+    if access::may_disable(desk.actor(), target.id, target.organisation_id)
+        == Err(access::DisableRefusal::Oneself)
+    {
+        return Ok(done("/admin/organisers", "disable_self"));
+    }
+    Ok(desk_page(
+        &desk,
+        "admin/organiser_disable",
+        state.pages.text(lang.language, "desk_disable_title"),
     )
+    .with(DisableView {
+        name: target.name,
+        email: target.email,
+        action: format!("/admin/organisers/{id}/disable"),
+    })
+    .nav("organisers")
+    .render(&state.pages, &lang))
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DeskForm { desk, .. }: DeskForm<Empty>,
+) -> Result<Response, ShowErrorPage> {
+    change_disabled(&state, &desk, &id, true).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DeskForm { desk, .. }: DeskForm<Empty>,
+) -> Result<Response, ShowErrorPage> {
+    change_disabled(&state, &desk, &id, false).await
+}
+
+/// Disables or enables the organiser `id` (the rule: `domain::access::may_disable`; a
+/// non-administrator or another organisation's account: 404).
+async fn change_disabled(
+    state: &AppState,
+    desk: &Desk,
+    id: &str,
+    disable: bool,
+) -> Result<Response, ShowErrorPage> {
+    let id: Uuid = parse_id(id).map_err(|_| ShowErrorPage::not_found())?;
+    let target = organisers::organiser_of(&state.db, desk.actor(), id)
+        .await?
+        .ok_or_else(ShowErrorPage::not_found)?;
+    let by = Who::Organiser(&desk.organiser);
+    match organisers::set_disabled(&state.db, by, &[target], disable, Utc::now()).await {
+        Ok(_) if disable => Ok(done("/admin/organisers", "organiser_disabled")),
+        Ok(_) => Ok(done("/admin/organisers", "organiser_enabled")),
+        Err(AccountError::Oneself) => Ok(done("/admin/organisers", "disable_self")),
+        Err(AccountError::NotFound | AccountError::UnknownOrganiser) => {
+            Err(ShowErrorPage::not_found())
+        }
+        Err(e) => Err(ShowErrorPage::internal(e)),
+    }
 }

@@ -36,7 +36,10 @@ impl Lang {
         }
     }
 
-    /// This page in the other language (`?lang=…` replaced or added).
+    /// This page in the other language (`?lang=…` replaced or added), as a link relative to
+    /// the page: only the query. The path is never echoed, because a path such as
+    /// `//evil.example/x` or `/\\evil.example` would make a link to another site (an open
+    /// redirect on every 404 page).
     pub fn switch_href(&self) -> String {
         let mut pairs: Vec<(String, String)> = self
             .uri
@@ -52,7 +55,7 @@ impl Lang {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish();
-        format!("{}?{query}", self.uri.path())
+        format!("?{query}")
     }
 
     /// The `Set-Cookie` value that remembers the choice (a year).
@@ -174,7 +177,27 @@ mod tests {
             chosen: false,
             uri: "/?kind=course&lang=nb&page=2".parse().unwrap(),
         };
-        assert_eq!(lang.switch_href(), "/?kind=course&page=2&lang=en");
+        assert_eq!(lang.switch_href(), "?kind=course&page=2&lang=en");
+    }
+
+    #[test]
+    fn switch_never_names_another_site() {
+        for uri in [
+            "//evil.example/phish",
+            "/%5Cevil.example/x?lang=nb",
+            "/%2F%2Fevil.example",
+        ] {
+            let lang = Lang {
+                language: Language::Nb,
+                chosen: false,
+                uri: uri.parse().unwrap(),
+            };
+            let href = lang.switch_href();
+            assert!(
+                href.starts_with('?') && !href.contains("evil"),
+                "{uri} → {href}"
+            );
+        }
     }
 
     proptest::proptest! {

@@ -67,6 +67,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/municipalities",
     "admin/tokens",
     "admin/token_revoke",
+    "admin/organiser_disable",
     "admin/organisers",
     "admin/audit",
 );

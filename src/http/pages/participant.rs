@@ -20,7 +20,9 @@ use crate::db::entities::registration;
 use crate::db::events::EventContext;
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
-use crate::domain::{may_cancel, period, Availability, EventStatus, Language, RegistrationStatus};
+use crate::domain::{
+    contacts, may_cancel, period, Availability, EventStatus, Language, RegistrationStatus,
+};
 use crate::format::{kind_label, time_span};
 use crate::http::AppState;
 use crate::service::participants;
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}/cancel", get(confirm_cancel).post(cancel))
         .route("/r/{token}/confirm", post(confirm_place))
         .route("/r/{token}/feed-link", post(new_feed_link))
+        .route("/r/{token}/share-contact", post(share_contact))
         .route("/r/{token}/calendar.ics", get(calendar_file))
         .route("/r/{token}/data.json", get(data_download))
         .route("/r/{token}/erase", get(confirm_erase).post(erase))
@@ -76,6 +79,12 @@ struct Contact {
 }
 
 #[derive(Serialize)]
+struct Sharing {
+    shares: bool,
+    awaits_confirmation: bool,
+}
+
+#[derive(Serialize)]
 struct RegistrationView {
     token: String,
     event_title: String,
@@ -92,6 +101,8 @@ struct RegistrationView {
     given: Vec<Given>,
     subscribe: Option<Subscribe>,
     contacts: Option<Vec<Contact>>,
+    /// The owner's own choice about sharing (`domain::contacts`).
+    sharing: Option<Sharing>,
     may_cancel: bool,
     sign_up_again: bool,
     /// "Confirm by …" while the place is held until the participant confirms it.
@@ -110,7 +121,7 @@ async fn show(
     let l = lang.language;
     let t = |k: &str| pages.text(l, k);
     if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang));
+        return Ok(erased_page(&state, &lang, StatusCode::OK));
     }
     let tz = period::zone(&ctx.organisation.time_zone);
     let now = Utc::now();
@@ -155,7 +166,7 @@ async fn show(
         ("field_municipality", reg.municipality.clone()),
         ("field_workplace", reg.workplace.clone()),
         ("field_role", role),
-        ("given_share", Some(yes_no(reg.share_contact))),
+        ("given_share", Some(yes_no(participants::shares(&reg)))),
     ]
     .into_iter()
     .filter_map(|(key, value)| {
@@ -198,6 +209,13 @@ async fn show(
         given,
         subscribe,
         contacts,
+        sharing: (reg.status != RegistrationStatus::Cancelled).then(|| Sharing {
+            shares: participants::shares(&reg),
+            awaits_confirmation: contacts::awaits_confirmation(
+                reg.share_contact,
+                reg.share_contact_confirmed_at.is_some(),
+            ),
+        }),
         may_cancel: may_cancel(reg.status, e.status, e.starts_at, now).is_ok(),
         sign_up_again: reg.status == RegistrationStatus::Cancelled && availability.takes_signups(),
         confirm_text: reg
@@ -215,6 +233,8 @@ async fn show(
         Some("confirmed") => page = page.notice(t("notice_place_confirmed"), Some("success")),
         Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
         Some("erased") => page = page.notice(t("notice_erased"), Some("success")),
+        Some("sharing_on") => page = page.notice(t("notice_sharing_on"), Some("success")),
+        Some("sharing_off") => page = page.notice(t("notice_sharing_off"), Some("success")),
         _ => {}
     }
     Ok(page.render(pages, &lang))
@@ -308,23 +328,60 @@ fn refused(state: &AppState, lang: &Lang, key: &str) -> Response {
         .render(pages, lang)
 }
 
-/// "Send me a new calendar link": the old link stops working, the new one is mailed.
+/// "Send me a new calendar link": the old link stops working, the new one is mailed. Once
+/// the address's data is erased there is no feed and no address to mail: 410, like the data.
 async fn new_feed_link(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, ctx) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
+    }
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
     Ok(see_other(&format!("/r/{token}?done=feed")))
 }
 
+#[derive(Deserialize)]
+struct ShareForm {
+    share: Option<String>,
+}
+
+/// The owner's answer about sharing their details (`share=yes|no`): only here, behind the
+/// link mailed to the address, does a wish from the sign-up form become a consent.
+async fn share_contact(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+    super::forms::PageForm(form): super::forms::PageForm<ShareForm>,
+) -> Result<Response, ShowErrorPage> {
+    let (reg, _) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
+    }
+    let share = match form.share.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => return Err(ShowErrorPage::bad_request()),
+    };
+    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    let done = if share { "sharing_on" } else { "sharing_off" };
+    Ok(see_other(&format!("/r/{token}?done={done}")))
+}
+
 /// "Add to calendar": every session of the event as a file to open (no METHOD: an import,
-/// not an invitation), with join links for a seat holder.
+/// not an invitation), with join links for a seat holder. 410 after an erasure (the
+/// registration it was for is no longer anyone's).
 async fn calendar_file(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, ctx) = open(&state, &token).await?;
+    if reg.anonymised_at.is_some() {
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
+    }
     let e = &ctx.event;
     let may_join = participant_sees_join_link(reg.status, e.status);
     let page = state.mailer.links().event_url(e.id);
@@ -382,14 +439,16 @@ async fn calendar_file(
     Ok(response)
 }
 
-/// What a link of an erased participant shows: that it is gone, nothing else.
-fn erased_page(state: &AppState, lang: &Lang) -> Response {
+/// What a link of an erased participant shows: that it is gone, nothing else (`status`:
+/// 200 for their page, 410 for what it offered: the data, the calendar, a new feed link).
+fn erased_page(state: &AppState, lang: &Lang, status: StatusCode) -> Response {
     let pages = &state.pages;
     Page::new("error", pages.text(lang.language, "erased_title"))
         .with(serde_json::json!({
             "heading": pages.text(lang.language, "erased_title"),
             "body": pages.text(lang.language, "erased_body"),
         }))
+        .status(status)
         .private()
         .render(pages, lang)
 }
@@ -397,11 +456,12 @@ fn erased_page(state: &AppState, lang: &Lang) -> Response {
 /// Everything held about the participant's address, as a JSON file (GDPR art. 15 and 20).
 async fn data_download(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
     if reg.anonymised_at.is_some() {
-        return Err(ShowErrorPage::not_found());
+        return Ok(erased_page(&state, &lang, StatusCode::GONE));
     }
     let data = crate::service::privacy::export(&state.db, &reg.email_normalized).await?;
     let body = serde_json::to_vec_pretty(&data).map_err(ShowErrorPage::internal)?;
@@ -437,7 +497,7 @@ async fn confirm_erase(
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
     if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang));
+        return Ok(erased_page(&state, &lang, StatusCode::OK));
     }
     Ok(
         Page::new("erase", state.pages.text(lang.language, "erase_title"))

@@ -690,14 +690,15 @@ struct ReceiptView {
     cancelled: bool,
     heading: String,
     position_text: Option<String>,
-    sent_to: String,
     several_sessions: bool,
     /// "Confirm from the mail by …" when the place is held until confirmed.
     confirm_text: Option<String>,
 }
 
-/// After a sign-up: confirmed or the place in line, where the mail went, what happens next.
-/// Bookmarkable; nothing in it opens anything.
+/// After a sign-up: confirmed or the place in line, that a mail went out, what happens next.
+/// Bookmarkable; nothing in it opens anything. It shows no name or address: its URL holds
+/// only the registration id, which is in the API's sign-up answer and could be in a proxy's
+/// log, so whoever has the URL learns no more than that someone signed up.
 async fn receipt(
     State(state): State<AppState>,
     lang: Lang,
@@ -734,7 +735,6 @@ async fn receipt(
                 .replace("{n}", &p.to_string())
         }),
         heading: heading.clone(),
-        sent_to: reg.email.clone(),
         several_sessions: ctx.sessions.len() > 1,
         confirm_text: reg
             .confirm_by
