@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -130,21 +130,23 @@ pub async fn mark_attempt_failed(
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
-    let mut active = outbox::ActiveModel {
-        id: Set(id),
-        locked_until: Set(None),
-        last_error: Set(Some(error.chars().take(2000).collect())),
-        ..Default::default()
-    };
-    match retry_at {
-        Some(at) => active.next_attempt_at = Set(at),
+    let error: String = error.chars().take(2000).collect();
+    let mut update = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox::Column::LastError, Expr::value(Some(error)));
+    update = match retry_at {
+        Some(at) => update.col_expr(outbox::Column::NextAttemptAt, Expr::value(at)),
         // Given up: nothing will render it again, so its contents go too.
-        None => {
-            active.status = Set(MailStatus::Failed);
-            active.facts = Set(None);
-        }
-    }
-    active.update(db).await?;
+        None => update
+            .col_expr(outbox::Column::Status, Expr::value(MailStatus::Failed))
+            .col_expr(outbox::Column::Facts, Expr::value(Option::<String>::None)),
+    };
+    // A mail erased meanwhile (its row is gone) is simply not there to mark: no error, so
+    // the other outcomes recorded with it stand.
+    update.filter(outbox::Column::Id.eq(id)).exec(db).await?;
     Ok(())
 }
 

@@ -154,8 +154,15 @@ pub struct Limits {
     free_failures: u32,
     /// Keyed by account *and* client network: someone who knows an organiser's address
     /// can make their own attempts wait, never the organiser's.
-    failures: Mutex<HashMap<(String, IpAddr), Failures>>,
+    /// (`None`: from everywhere.)
+    failures: Mutex<HashMap<(String, Option<IpAddr>), Failures>>,
     clock: DefaultClock,
+}
+
+/// The account as failures are kept: an address is at most 254 characters, so a longer
+/// typed text (the body may be a megabyte) is cut, and memory per attempt stays small.
+fn failure_account(account: &str) -> String {
+    account.chars().take(254).collect()
 }
 
 /// The longest wait after failed sign-ins.
@@ -206,35 +213,49 @@ impl Limits {
     }
 
     /// How long sign-in attempts on an account from `addr` must wait: nothing for the
-    /// first few failures, then 1 s, 2 s, 4 s… up to 15 minutes since the last failure.
+    /// first few failures from that address, then 1 s, 2 s, 4 s… up to 15 minutes since the
+    /// last failure. Failures from everywhere together also make every attempt wait, but
+    /// only past twenty times as many (a guess spread over a botnet), so someone who knows
+    /// an organiser's address cannot lock them out with a handful of tries.
     pub fn sign_in_wait(&self, account: &str, addr: IpAddr) -> Option<Duration> {
-        let key = (account.to_string(), network_key(addr));
-        let failures = self.failures.lock().ok()?.get(&key).copied()?;
-        let over = failures
-            .count
-            .checked_sub(self.free_failures)
-            .filter(|o| *o > 0)?;
-        let wait = Duration::from_secs(1u64 << (over - 1).min(20)).min(MAX_SIGN_IN_WAIT);
-        wait.checked_sub(failures.last.elapsed())
+        let map = self.failures.lock().ok()?;
+        let account = failure_account(account);
+        let wait = |key: &(String, Option<IpAddr>), free: u32| {
+            let failures = map.get(key)?;
+            let over = failures.count.checked_sub(free).filter(|o| *o > 0)?;
+            let wait = Duration::from_secs(1u64 << (over - 1).min(20)).min(MAX_SIGN_IN_WAIT);
+            wait.checked_sub(failures.last.elapsed())
+        };
+        let here = wait(
+            &(account.clone(), Some(network_key(addr))),
+            self.free_failures,
+        );
+        let everywhere = wait(&(account, None), self.free_failures.saturating_mul(20));
+        here.max(everywhere)
     }
 
     /// Records a failed sign-in on an account from `addr`.
     pub fn sign_in_failed(&self, account: &str, addr: IpAddr) {
         if let Ok(mut map) = self.failures.lock() {
-            let key = (account.to_string(), network_key(addr));
-            let entry = map.entry(key).or_insert(Failures {
-                count: 0,
-                last: Instant::now(),
-            });
-            entry.count = entry.count.saturating_add(1);
-            entry.last = Instant::now();
+            let account = failure_account(account);
+            for key in [(account.clone(), Some(network_key(addr))), (account, None)] {
+                let entry = map.entry(key).or_insert(Failures {
+                    count: 0,
+                    last: Instant::now(),
+                });
+                entry.count = entry.count.saturating_add(1);
+                entry.last = Instant::now();
+            }
         }
     }
 
-    /// Forgets the failures on an account from `addr` after a sign-in from there.
+    /// Forgets the failures on an account after a sign-in from `addr` (from there, and
+    /// from everywhere: the owner is back).
     pub fn sign_in_succeeded(&self, account: &str, addr: IpAddr) {
         if let Ok(mut map) = self.failures.lock() {
-            map.remove(&(account.to_string(), network_key(addr)));
+            let account = failure_account(account);
+            map.remove(&(account.clone(), Some(network_key(addr))));
+            map.remove(&(account, None));
         }
     }
 
@@ -457,5 +478,24 @@ mod tests {
         );
         limits.sign_in_succeeded("a", attacker);
         assert_eq!(limits.sign_in_wait("a", attacker), None);
+        // Spread over many addresses, past twenty times the free failures, everyone waits.
+        for i in 0..40u8 {
+            limits.sign_in_failed("b", IpAddr::from([198, 51, 100, i]));
+        }
+        assert_eq!(
+            limits.sign_in_wait("b", owner),
+            None,
+            "40 = 20 × 2 are free"
+        );
+        limits.sign_in_failed("b", IpAddr::from([198, 51, 100, 200]));
+        assert!(limits.sign_in_wait("b", owner).is_some());
+        let long = "x".repeat(10_000);
+        limits.sign_in_failed(&long, owner);
+        assert!(limits
+            .failures
+            .lock()
+            .unwrap()
+            .keys()
+            .all(|(a, _)| a.len() <= 254));
     }
 }

@@ -34,8 +34,8 @@ use crate::config::{HttpLimits, TrustedProxies};
 pub const AUTO_MAX_CONNECTIONS: usize = 10_000;
 
 /// File descriptors kept back from the automatic cap for the database pool, mail, logs and
-/// the files the service opens.
-const RESERVED_DESCRIPTORS: u64 = 256;
+/// the files the service opens, and for the refusals being answered.
+const RESERVED_DESCRIPTORS: u64 = 256 + REFUSALS_AT_ONCE as u64;
 
 /// Raises this process's soft limit on open files to its hard limit (as nginx and most
 /// servers do; the soft limit is often 1,024 for historical reasons), and returns the limit
@@ -106,7 +106,12 @@ struct Registry {
 struct Open {
     connections: HashMap<u64, Arc<Connection>>,
     per_key: HashMap<IpAddr, usize>,
+    /// When idle connections were last looked for.
+    last_sweep: Option<Instant>,
 }
+
+/// The shortest time between two sweeps for idle connections.
+const SWEEP_EVERY: Duration = Duration::from_millis(10);
 
 /// Why a connection was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,19 +152,24 @@ impl Registry {
         per_key_cap: Option<usize>,
     ) -> Result<(u64, Arc<Connection>), Refusal> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        // Near the cap (7/8), close the idle keep-alive connections that have waited
-        // longest, down to 3/4: they reconnect in a moment if they come back.
-        let high_water = cap - cap / 8;
-        if open.connections.len() >= high_water {
-            let target = open.connections.len() - (cap - cap / 4).min(open.connections.len());
-            close_idle(&open, None, target.max(1));
-        }
         let of_key = open.per_key.get(&key).copied().unwrap_or(0);
         if let Some(per_key) = per_key_cap {
+            // One address never holds more than a quarter of the server, whatever is set.
+            let per_key = per_key.min((cap / 4).max(1));
             if of_key >= per_key {
-                close_idle(&open, Some(key), 1 + per_key / 8);
+                if self.may_sweep(&mut open) {
+                    close_idle(&open, Some(key), 1 + per_key / 8);
+                }
                 return Err(Refusal::PerAddress);
             }
+        }
+        // Near the cap (7/8), close the idle keep-alive connections that have waited
+        // longest, down to 3/4: they reconnect in a moment if they come back. (At most
+        // every 10 ms: the sweep looks at every connection.)
+        let high_water = cap - cap / 8;
+        if open.connections.len() >= high_water && self.may_sweep(&mut open) {
+            let target = open.connections.len() - (cap - cap / 4).min(open.connections.len());
+            close_idle(&open, None, target.max(1));
         }
         if open.connections.len() >= cap {
             return Err(Refusal::Full);
@@ -175,6 +185,15 @@ impl Registry {
         open.connections.insert(id, connection.clone());
         *open.per_key.entry(key).or_insert(0) += 1;
         Ok((id, connection))
+    }
+
+    /// Whether a sweep for idle connections may run now (and notes that it does).
+    fn may_sweep(&self, open: &mut Open) -> bool {
+        if open.last_sweep.is_some_and(|t| t.elapsed() < SWEEP_EVERY) {
+            return false;
+        }
+        open.last_sweep = Some(Instant::now());
+        true
     }
 
     fn remove(&self, id: u64) {
@@ -329,6 +348,11 @@ pub async fn serve(
         let mut stopping = stopping.clone();
         let conn = builder.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(async move {
+            // Removed from the registry however the task ends, a panic included.
+            let _registered = Registered {
+                id,
+                registry: registry.clone(),
+            };
             let mut conn = std::pin::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
@@ -341,8 +365,6 @@ pub async fn serve(
                     let _ = conn.as_mut().await;
                 }
             }
-            registry.remove(id);
-            crate::metrics::connections_open(registry.count());
         });
     }
     drop(listener);
@@ -359,6 +381,19 @@ pub async fn serve(
     };
     if tokio::time::timeout(limits.drain, drained).await.is_err() {
         tracing::warn!("shutdown: connections still open after the drain time; stopping anyway");
+    }
+}
+
+/// A connection's place in the registry, given back when its task ends.
+struct Registered {
+    id: u64,
+    registry: Arc<Registry>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.registry.remove(self.id);
+        crate::metrics::connections_open(self.registry.count());
     }
 }
 
@@ -452,7 +487,7 @@ mod tests {
 
     #[test]
     fn automatic_cap_follows_the_descriptor_limit() {
-        assert_eq!(automatic_max_connections(Some(1024)), 768);
+        assert_eq!(automatic_max_connections(Some(1024)), 512);
         assert_eq!(automatic_max_connections(Some(100)), 64);
         assert_eq!(
             automatic_max_connections(Some(1 << 20)),
@@ -466,16 +501,26 @@ mod tests {
         let registry = Registry::new();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        let first = registry.admit(a, 4, Some(2)).unwrap();
-        let _second = registry.admit(a, 4, Some(2)).unwrap();
+        let first = registry.admit(a, 8, Some(2)).unwrap();
+        let _second = registry.admit(a, 8, Some(2)).unwrap();
         assert_eq!(
-            registry.admit(a, 4, Some(2)).err(),
+            registry.admit(a, 8, Some(2)).err(),
             Some(Refusal::PerAddress)
         );
-        let _third = registry.admit(b, 4, Some(2)).unwrap();
-        let _proxied = registry.admit(a, 4, None).unwrap();
-        assert_eq!(registry.admit(b, 4, Some(2)).err(), Some(Refusal::Full));
+        for _ in 0..5 {
+            registry.admit(a, 8, None).unwrap();
+        }
+        let _b = registry.admit(b, 8, Some(2)).unwrap();
+        assert_eq!(registry.admit(b, 8, Some(2)).err(), Some(Refusal::Full));
         registry.remove(first.0);
-        assert!(registry.admit(b, 4, Some(2)).is_ok());
+        assert!(registry.admit(b, 8, Some(2)).is_ok());
+        // Never more than a quarter of the server for one address.
+        let small = Registry::new();
+        small.admit(a, 8, Some(100)).unwrap();
+        small.admit(a, 8, Some(100)).unwrap();
+        assert_eq!(
+            small.admit(a, 8, Some(100)).err(),
+            Some(Refusal::PerAddress)
+        );
     }
 }

@@ -74,6 +74,13 @@ impl Transport {
             Transport::Files(_) => 200,
         }
     }
+
+    /// Whether each mail's outcome is recorded as soon as it is sent: for SMTP, so a crash
+    /// (or a failed commit) can send again at most the one mail in hand, as before. Files
+    /// are recorded per batch (writing one again replaces it).
+    fn records_each(&self) -> bool {
+        matches!(self, Transport::Smtp(_))
+    }
 }
 
 /// How delivery retries and claims.
@@ -138,6 +145,10 @@ pub async fn deliver_due(
             }
             let outcome = deliver_one(mailer, transport, rules, mail, facts.as_ref(), &feeds).await;
             outcomes.push((mail.id, outcome));
+            if transport.records_each() {
+                record(db, &outcomes, &mut report).await?;
+                outcomes.clear();
+            }
         }
         record(db, &outcomes, &mut report).await?;
         if let Some(i) = stopped_at {

@@ -568,7 +568,14 @@ pub async fn release_unconfirmed(
                     db::registrations::clear_confirm_by(&db.conn, id, now).await?;
                     settled += 1;
                 }
-                Err(e) => return Err(e),
+                Err(RegistrationError::Db(e)) if crate::db::unavailable(&e) => {
+                    return Err(RegistrationError::Db(e))
+                }
+                // One row that cannot be released must not hold up the others: it is
+                // logged and left for the next round.
+                Err(e) => {
+                    tracing::error!(registration = %id, error = %e, "could not release an unconfirmed place")
+                }
             }
         }
         if released == before && settled == 0 {
