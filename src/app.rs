@@ -24,7 +24,6 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds (port 0 picks a free port, for tests).
     pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
-        crate::service::organisers::return_password_memory_to_the_system();
         let fd_limit = http::server::raise_fd_limit();
         if settings.http.max_connections == 0 {
             settings.http.max_connections = http::server::automatic_max_connections(fd_limit);

@@ -5,12 +5,14 @@
 -- never repeat across threads or runs of one process.
 local event = os.getenv("EVENT") or error("set EVENT to the event id")
 local counter = 0
-local thread_id = 0
+-- A global, not a local: setup() sets it in each thread's own Lua state.
+thread_id = 0
 local run = os.getenv("RUN") or tostring(os.time())
 
+local next_thread = 0
 function setup(thread)
-  thread:set("thread_id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("thread_id", next_thread)
+  next_thread = next_thread + 1
 end
 
 function init(args)

@@ -33,35 +33,6 @@ impl Transport {
         }
     }
 
-    async fn send(&self, id: uuid::Uuid, message: Message) -> Result<(), String> {
-        match self {
-            Transport::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // Named by outbox id: writing the same mail again replaces, never duplicates.
-                tokio::fs::write(dir.join(format!("{id}.eml")), message.formatted())
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-        }
-    }
-}
-
-/// What one delivery round did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct DeliveryReport {
-    pub sent: usize,
-    pub retrying: usize,
-    pub failed: usize,
-}
-
-impl Transport {
     /// Mails claimed (and their outcomes recorded) at a time. An SMTP server takes them one
     /// by one, each up to its timeout, so a claim of 10 stays well inside the lease. Files
     /// are written in microseconds: claiming 200 and recording them in one commit is what
@@ -74,13 +45,14 @@ impl Transport {
             Transport::Files(_) => 200,
         }
     }
+}
 
-    /// Whether each mail's outcome is recorded as soon as it is sent: for SMTP, so a crash
-    /// (or a failed commit) can send again at most the one mail in hand, as before. Files
-    /// are recorded per batch (writing one again replaces it).
-    fn records_each(&self) -> bool {
-        matches!(self, Transport::Smtp(_))
-    }
+/// What one delivery round did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
 }
 
 /// How delivery retries and claims.
@@ -136,21 +108,26 @@ pub async fn deliver_due(
             return Ok(report);
         }
         let feeds = feeds_of(db, &batch).await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
+        let smtp = match transport {
+            Transport::Files(dir) => {
+                // Written in a moment as a whole: a stop waits for the batch.
+                let outcomes = write_files(dir, mailer, rules, batch, feeds).await;
+                record(db, &outcomes, &mut report).await?;
+                continue;
+            }
+            Transport::Smtp(smtp) => smtp,
+        };
         let mut stopped_at = None;
         for (i, (mail, facts)) in batch.iter().enumerate() {
             if *stopping.borrow() {
                 stopped_at = Some(i);
                 break;
             }
-            let outcome = deliver_one(mailer, transport, rules, mail, facts.as_ref(), &feeds).await;
-            outcomes.push((mail.id, outcome));
-            if transport.records_each() {
-                record(db, &outcomes, &mut report).await?;
-                outcomes.clear();
-            }
+            let outcome = deliver_one(mailer, smtp, rules, mail, facts.as_ref(), &feeds).await;
+            // Recorded mail by mail: a crash or a failed commit sends again at most the
+            // one in hand.
+            record(db, &[(mail.id, outcome)], &mut report).await?;
         }
-        record(db, &outcomes, &mut report).await?;
         if let Some(i) = stopped_at {
             let rest: Vec<uuid::Uuid> = batch[i..].iter().map(|(m, _)| m.id).collect();
             let tx = db.begin_write().await?;
@@ -204,49 +181,54 @@ async fn feeds_of(
     db::feeds::participant_feeds(&db.conn, &addresses).await
 }
 
-/// Renders and sends one mail; what came of it.
-async fn deliver_one(
+/// The personal feeds of a batch's recipients, by address.
+type Feeds = std::collections::HashMap<String, db::entities::participant_feed::Model>;
+
+/// A mail rendered and built, with what follows it once sent.
+struct Prepared {
+    subject: String,
+    message: Message,
+    /// Each further session's calendar message follows in a mail of its own.
+    follow_ups: Vec<outbox::Model>,
+}
+
+/// Renders one mail (CPU work: callers keep it off the async runtime where they can).
+fn prepare(
     mailer: &Mailer,
-    transport: &Transport,
-    rules: DeliveryRules,
     mail: &outbox::Model,
     facts: Option<&MailFacts>,
-    feeds: &std::collections::HashMap<String, db::entities::participant_feed::Model>,
+    feeds: &Feeds,
+) -> Result<Prepared, String> {
+    let facts = facts.ok_or_else(|| "the mail's contents are missing".to_string())?;
+    let feed = feeds
+        .get(&facts.email_normalized)
+        .map(|f| f.link_id.as_str());
+    let rendered = mailer
+        .render(mail.kind, facts, feed)
+        .map_err(|e| format!("cannot render: {e}"))?;
+    let message = build_message(mail, &mailer.from, &rendered)
+        .map_err(|e| format!("cannot build message: {e}"))?;
+    Ok(Prepared {
+        subject: rendered.subject,
+        message,
+        follow_ups: (1..facts.calendar.len())
+            .map(|i| mailer.follow_up(mail, facts, i))
+            .collect(),
+    })
+}
+
+/// What a delivery attempt comes to: sent, another try later, or given up.
+fn settle(
+    rules: DeliveryRules,
+    mail: &outbox::Model,
+    sent: Result<(String, Vec<outbox::Model>), String>,
 ) -> Outcome {
-    if !recipient_deliverable(&mail.recipient) {
-        return Outcome::Failed {
-            error: UNDELIVERABLE.into(),
-        };
-    }
-    let prepared = facts
-        .ok_or_else(|| "the mail's contents are missing".to_string())
-        .and_then(|facts| {
-            let feed = feeds
-                .get(&facts.email_normalized)
-                .map(|f| f.link_id.as_str());
-            let rendered = mailer
-                .render(mail.kind, facts, feed)
-                .map_err(|e| format!("cannot render: {e}"))?;
-            let message = build_message(mail, &mailer.from, &rendered)
-                .map_err(|e| format!("cannot build message: {e}"))?;
-            Ok((facts, rendered.subject, message))
-        });
-    let sent = match prepared {
-        Ok((facts, subject, message)) => transport
-            .send(mail.id, message)
-            .await
-            .map(|()| (facts, subject)),
-        Err(e) => Err(e),
-    };
     // The claim counted this attempt in the database; `mail` is the row as read before.
     let attempt = mail.attempts + 1;
     match sent {
-        Ok((facts, subject)) => Outcome::Sent {
+        Ok((subject, follow_ups)) => Outcome::Sent {
             subject,
-            // Each further session's calendar message follows in a mail of its own.
-            follow_ups: (1..facts.calendar.len())
-                .map(|i| mailer.follow_up(mail, facts, i))
-                .collect(),
+            follow_ups,
         },
         Err(error) if attempt < rules.max_attempts as i32 => {
             let at = Utc::now() + backoff(rules.retry_base, attempt);
@@ -258,6 +240,77 @@ async fn deliver_one(
             Outcome::Failed { error }
         }
     }
+}
+
+/// Renders and sends one mail over SMTP; what came of it.
+async fn deliver_one(
+    mailer: &Mailer,
+    smtp: &AsyncSmtpTransport<Tokio1Executor>,
+    rules: DeliveryRules,
+    mail: &outbox::Model,
+    facts: Option<&MailFacts>,
+    feeds: &Feeds,
+) -> Outcome {
+    if !recipient_deliverable(&mail.recipient) {
+        return Outcome::Failed {
+            error: UNDELIVERABLE.into(),
+        };
+    }
+    let sent = match prepare(mailer, mail, facts, feeds) {
+        Ok(p) => smtp
+            .send(p.message)
+            .await
+            .map(|_| (p.subject, p.follow_ups))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    settle(rules, mail, sent)
+}
+
+/// Renders and writes a whole batch as `.eml` files on one blocking thread (one hand-off
+/// for the batch instead of two per mail); each file is named by its outbox id, so writing
+/// one again replaces it.
+async fn write_files(
+    dir: &std::path::Path,
+    mailer: &Mailer,
+    rules: DeliveryRules,
+    batch: Vec<(outbox::Model, Option<MailFacts>)>,
+    feeds: Feeds,
+) -> Vec<(uuid::Uuid, Outcome)> {
+    let dir = dir.to_path_buf();
+    let mailer = mailer.clone();
+    let ids: Vec<uuid::Uuid> = batch.iter().map(|(m, _)| m.id).collect();
+    let written = tokio::task::spawn_blocking(move || {
+        let folder = std::fs::create_dir_all(&dir).map_err(|e| e.to_string());
+        batch
+            .iter()
+            .map(|(mail, facts)| {
+                if !recipient_deliverable(&mail.recipient) {
+                    let error = UNDELIVERABLE.to_string();
+                    return (mail.id, Outcome::Failed { error });
+                }
+                let sent = folder.clone().and_then(|()| {
+                    let p = prepare(&mailer, mail, facts.as_ref(), &feeds)?;
+                    std::fs::write(dir.join(format!("{}.eml", mail.id)), p.message.formatted())
+                        .map_err(|e| e.to_string())?;
+                    Ok((p.subject, p.follow_ups))
+                });
+                (mail.id, settle(rules, mail, sent))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    written.unwrap_or_else(|e| {
+        // The thread panicked: every mail of the batch is tried again later.
+        let error = format!("the mail writer stopped: {e}");
+        let at = Utc::now() + backoff(rules.retry_base, 1);
+        ids.into_iter()
+            .map(|id| {
+                let error = error.clone();
+                (id, Outcome::Retry { error, at })
+            })
+            .collect()
+    })
 }
 
 /// Records a batch's outcomes in one transaction.
