@@ -27,6 +27,26 @@ function dateIn(days) {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/**
+ * Session 1 of the course: today in Oslo (the organisation's zone), starting in half an hour,
+ * so a sign-up is still open and attendance may already be recorded (it is refused before
+ * the session's day). Late in the evening that does not fit in the day: then it is 20 days
+ * ahead and the attendance steps check the refusal instead.
+ */
+function firstSession() {
+  const parts = (t) => Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(t).map((p) => [p.type, p.value]),
+  );
+  const now = parts(new Date());
+  const later = parts(new Date(Date.now() + 35 * 60_000));
+  if (later.day === now.day && Number(later.hour) < 23) {
+    return { date: `${later.year}-${later.month}-${later.day}`, start: `${later.hour}:${later.minute}`, end: '23:59', today: true };
+  }
+  return { date: dateIn(20), start: '09:00', end: '15:00', today: false };
+}
+const SESSION_ONE = firstSession();
+
 /** The desk's navigation, the sign-out button and a non-empty csrf field in every POST form. */
 async function assertDeskChrome(page) {
   const where = page.url();
@@ -97,15 +117,15 @@ test('the organiser desk: sign in, create a course, a sign-up, attendance, downl
       const form = page.locator('form[method="post"]').filter({ has: page.locator('input[name="title"]') });
       assert.equal(await form.locator('input[name="session_date"]').count(), 1, 'the form starts with one session row');
 
-      const day1 = dateIn(20);
+      const day1 = SESSION_ONE.date;
       const day2 = dateIn(50);
       await form.locator('input[name="title"]').fill(TITLE);
       await form.locator('select[name="kind"]').selectOption('course');
       await form.locator('textarea[name="description"]').fill('To dager med fagstoff og oppgaver mellom samlingene.');
       await form.locator('input[name="capacity"]').fill('20');
       await form.locator('input[name="session_date"]').first().fill(day1);
-      await form.locator('input[name="session_start"]').first().fill('09:00');
-      await form.locator('input[name="session_end"]').first().fill('15:00');
+      await form.locator('input[name="session_start"]').first().fill(SESSION_ONE.start);
+      await form.locator('input[name="session_end"]').first().fill(SESSION_ONE.end);
       await form.locator('input[name="session_location"]').first().fill('Horten');
 
       // "Add another session" posts the form back: one more row, the input kept.
@@ -118,8 +138,8 @@ test('the organiser desk: sign in, create a course, a sign-up, attendance, downl
       assert.equal(await again.locator('select[name="kind"]').inputValue(), 'course', 'the kind is kept');
       assert.equal(await again.locator('input[name="capacity"]').inputValue(), '20', 'the capacity is kept');
       assert.equal(await dates.nth(0).inputValue(), day1, 'session 1 date kept');
-      assert.equal(await again.locator('input[name="session_start"]').nth(0).inputValue(), '09:00', 'session 1 start kept');
-      assert.equal(await again.locator('input[name="session_end"]').nth(0).inputValue(), '15:00', 'session 1 end kept');
+      assert.equal(await again.locator('input[name="session_start"]').nth(0).inputValue(), SESSION_ONE.start, 'session 1 start kept');
+      assert.equal(await again.locator('input[name="session_end"]').nth(0).inputValue(), SESSION_ONE.end, 'session 1 end kept');
       assert.equal(await again.locator('input[name="session_location"]').nth(0).inputValue(), 'Horten', 'session 1 location kept');
       assert.equal(await again.locator('input[type="hidden"][name="session_id"]').count(), 2, 'a hidden session_id per row');
 
@@ -205,6 +225,11 @@ test('the organiser desk: sign in, create a course, a sign-up, attendance, downl
       const redirect = await saved.request().redirectedFrom()?.response();
       assert.equal(redirect?.status(), 303, 'saving answers 303 See Other');
       assert.equal(saved.status(), 200);
+      if (!SESSION_ONE.today) {
+        // Late in the evening the session is weeks ahead: its attendance is refused.
+        assert.equal(new URL(page.url()).searchParams.get('done'), 'attendance_not_started', `refused before the day: ${page.url()}`);
+        return;
+      }
       assert.equal(new URL(page.url()).searchParams.get('done'), 'attendance', `?done=attendance in ${page.url()}`);
       assert.equal(
         await page.getByLabel(PARTICIPANT.name, { exact: false }).isChecked(),
@@ -218,7 +243,7 @@ test('the organiser desk: sign in, create a course, a sign-up, attendance, downl
       );
     });
 
-    await t.test("the desk's attendance table counts her", async () => {
+    await t.test("the desk's attendance table counts her", { skip: SESSION_ONE.today ? false : 'session 1 is weeks ahead (test run late in the evening): nothing to count' }, async () => {
       await page.goto(deskUrl);
       const table = page.locator('table').filter({ has: page.locator(`a[href*="session=${sessionOne}"]`) });
       assert.equal(await table.count(), 1, 'the attendance table');

@@ -258,19 +258,27 @@ pub async fn cancel(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CancelledView>, ApiError> {
-    let token = super::path(path)?;
-    let id = state
-        .mailer
-        .links()
-        .key()
-        .registration_of(&token)
-        .ok_or_else(ApiError::not_found)?;
+    let id = token_registration(&state, path)?;
     let done = signups::cancel(&state.db, &state.mailer, id, Utc::now()).await?;
     Ok(Json(CancelledView {
         id: done.registration.id,
         status: done.registration.status,
         changed: done.changed,
     }))
+}
+
+/// The registration a mailed token in the path opens (404 for any other text).
+fn token_registration(
+    state: &AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Uuid, ApiError> {
+    let token = super::path(path)?;
+    state
+        .mailer
+        .links()
+        .key()
+        .registration_of(&token)
+        .ok_or_else(ApiError::not_found)
 }
 
 /// The answer to confirming a held place.
@@ -301,13 +309,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ConfirmedView>, ApiError> {
-    let token = super::path(path)?;
-    let id = state
-        .mailer
-        .links()
-        .key()
-        .registration_of(&token)
-        .ok_or_else(ApiError::not_found)?;
+    let id = token_registration(&state, path)?;
     let changed = signups::confirm_place(&state.db, id, Utc::now()).await?;
     let reg = db::registrations::find(&state.db.conn, id)
         .await?

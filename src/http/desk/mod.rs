@@ -39,6 +39,19 @@ pub fn router() -> Router<AppState> {
         .merge(stats::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .layer(axum::middleware::map_response(same_origin_referrer))
+}
+
+/// Desk pages hold no token in their URLs, so they send their origin to this site only
+/// (`same-origin`), never to another. With the private pages' `no-referrer` a browser sends
+/// `Origin: null` even with our own forms, and the sign-in's check against cross-site posts
+/// (`security::same_origin_post`) could not tell them from a forged one.
+async fn same_origin_referrer(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    response
 }
 
 /// The status message after a redirect (`?done=…`), as a key of the texts.
