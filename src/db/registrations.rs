@@ -116,6 +116,23 @@ pub async fn unconfirmed_due(
         .await
 }
 
+/// Shortens the holds of an event's unconfirmed places to end by `by` at the latest (its
+/// start moved earlier).
+pub async fn shorten_holds(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    by: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(registration::Entity::update_many()
+        .col_expr(registration::Column::ConfirmBy, Some(by).into())
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::ConfirmBy.gt(by))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Marks a registration's place as confirmed by the participant (no hold any more).
 pub async fn clear_confirm_by(
     db: &impl ConnectionTrait,

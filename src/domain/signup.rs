@@ -132,13 +132,19 @@ impl MailCheck {
         if earlier_from_network < free {
             return None;
         }
-        let by = (now + self.hold).min(starts_at - HOLD_ENDS_BEFORE_START);
+        let by = (now + self.hold).min(hold_ends_by(starts_at));
         (by - now >= SHORTEST_HOLD.min(self.hold)).then_some(by)
     }
 }
 
 /// An unconfirmed place is released this long before the event starts at the latest.
 const HOLD_ENDS_BEFORE_START: chrono::Duration = chrono::Duration::minutes(10);
+
+/// The latest an unconfirmed place may be held for an event starting at `starts_at` (also
+/// when the start is moved earlier after the sign-up).
+pub fn hold_ends_by(starts_at: DateTime<Utc>) -> DateTime<Utc> {
+    starts_at - HOLD_ENDS_BEFORE_START
+}
 
 /// A hold shorter than this is no fair chance to read the mail: no check then.
 const SHORTEST_HOLD: chrono::Duration = chrono::Duration::minutes(15);

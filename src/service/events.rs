@@ -430,6 +430,11 @@ pub async fn update(
     changed.sequence = locked.sequence + 1;
     changed.updated_at = now;
     let saved = db::events::save(&*tx, changed).await?;
+    if diff.as_ref().is_some_and(|d| d.times_changed) {
+        // Unconfirmed places are released before the start, also a start moved earlier.
+        let by = crate::domain::signup::hold_ends_by(saved.starts_at);
+        db::registrations::shorten_holds(&*tx, event_id, by).await?;
+    }
     if let (Some(sessions), Some(d)) = (new_sessions, &diff) {
         let kept: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();
         db::events::replace_sessions(&*tx, event_id, sessions).await?;

@@ -565,3 +565,55 @@ async fn a_municipality_behind_one_address_keeps_every_confirmed_seat() {
         assert_eq!((status, &body["changed"]), (200, &json!(false)), "{body}");
     }
 }
+
+/// Moving an event's start earlier shortens the holds of its unconfirmed places, so they are
+/// still released before the new start (and the squatter does not keep them).
+#[tokio::test]
+async fn a_start_moved_earlier_shortens_the_holds() {
+    for engine in ENGINES {
+        let Some(app) = TestApp::spawn_with(engine, None, |s| {
+            s.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
+            s.signup_check = samling::domain::MailCheck {
+                share_percent: 10,
+                at_least: 5,
+                hold: chrono::Duration::hours(24),
+            };
+        })
+        .await
+        else {
+            continue;
+        };
+        let event = course(&app, 10).await;
+        let answers = rush_from(&app, &event, "198.51.100.8", 0..7).await;
+        assert_eq!(
+            answers
+                .iter()
+                .filter(|a| a.get("confirm_by").is_some())
+                .count(),
+            2,
+            "{engine:?}"
+        );
+        let start = chrono::Utc::now() + chrono::Duration::hours(2);
+        let (status, body) = app
+            .patch(
+                &format!("/events/{event}"),
+                json!({"sessions": [{"starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339(), "location": "Tønsberg"}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let latest = start - chrono::Duration::minutes(10);
+        let held: Vec<chrono::DateTime<chrono::Utc>> = app
+            .registrations(&event)
+            .await
+            .iter()
+            .filter_map(|r| r["confirm_by"].as_str())
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert_eq!(held.len(), 2, "{engine:?}");
+        assert!(
+            held.iter()
+                .all(|by| *by <= latest + chrono::Duration::seconds(1)),
+            "{engine:?}: {held:?} not before {latest}"
+        );
+    }
+}
