@@ -245,7 +245,13 @@ pub async fn change_status(
         .col_expr(registration::Column::Status, to.into())
         .col_expr(registration::Column::UpdatedAt, now.into());
     if to == RegistrationStatus::Cancelled {
-        update = update.col_expr(registration::Column::CancelledAt, Some(now).into());
+        // A cancelled registration holds no place, so it has no hold to confirm either.
+        update = update
+            .col_expr(registration::Column::CancelledAt, Some(now).into())
+            .col_expr(
+                registration::Column::ConfirmBy,
+                Option::<DateTime<Utc>>::None.into(),
+            );
     }
     if from == RegistrationStatus::Waitlisted && to == RegistrationStatus::Confirmed {
         update = update.col_expr(registration::Column::PromotedAt, Some(now).into());

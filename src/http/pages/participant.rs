@@ -218,12 +218,13 @@ async fn show(
         }),
         may_cancel: may_cancel(reg.status, e.status, e.starts_at, now).is_ok(),
         sign_up_again: reg.status == RegistrationStatus::Cancelled && availability.takes_signups(),
-        confirm_text: reg
-            .confirm_by
-            .filter(|_| reg.status != RegistrationStatus::Cancelled)
-            .map(|by| {
-                t("registration_confirm_by").replace("{time}", &crate::format::moment(by, tz, l))
-            }),
+        confirm_text: views::confirm_by_text(
+            pages,
+            l,
+            "registration_confirm_by",
+            reg.confirm_by,
+            tz,
+        ),
     };
     let mut page = Page::new("registration", e.title.clone())
         .with(view)

@@ -736,15 +736,13 @@ async fn receipt(
         }),
         heading: heading.clone(),
         several_sessions: ctx.sessions.len() > 1,
-        confirm_text: reg
-            .confirm_by
-            .filter(|_| reg.status != RegistrationStatus::Cancelled)
-            .map(|by| {
-                let zone = crate::domain::period::zone(&ctx.organisation.time_zone);
-                pages
-                    .text(l, "receipt_confirm_by")
-                    .replace("{time}", &crate::format::moment(by, zone, l))
-            }),
+        confirm_text: views::confirm_by_text(
+            pages,
+            l,
+            "receipt_confirm_by",
+            reg.confirm_by,
+            crate::domain::period::zone(&ctx.organisation.time_zone),
+        ),
     };
     Ok(Page::new("receipt", heading)
         .with(view)

@@ -35,6 +35,21 @@ pub struct AvailabilityView {
 }
 
 /// The sign-up state of `event` now, in words.
+/// "Confirm by {time}" (the text under `key`) for a place held until confirmed, if it is.
+pub fn confirm_by_text(
+    pages: &Pages,
+    lang: Language,
+    key: &str,
+    confirm_by: Option<DateTime<Utc>>,
+    tz: Tz,
+) -> Option<String> {
+    confirm_by.map(|by| {
+        pages
+            .text(lang, key)
+            .replace("{time}", &crate::format::moment(by, tz, lang))
+    })
+}
+
 pub fn availability(pages: &Pages, lang: Language, event: &event::Model) -> AvailabilityView {
     let state = Availability::of(&event.window(), &event.seats(), Utc::now());
     availability_of(pages, lang, state, event.status)
