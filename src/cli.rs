@@ -358,7 +358,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     anyhow::anyhow!(
                         "{} was not imported (nothing changed):\n  {}",
                         file.display(),
-                        errors.join("\n  ")
+                        errors
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("\n  ")
                     )
                 })?;
             let db = open(&settings).await?;

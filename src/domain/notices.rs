@@ -89,6 +89,15 @@ impl MailKind {
     }
 }
 
+/// Whether `viewer` sees the join links of an event of `organisation_id` in the API's event
+/// answers: only the event's own organisers (participants get theirs from their link).
+pub fn viewer_sees_join_links(
+    viewer: super::visibility::Viewer,
+    organisation_id: uuid::Uuid,
+) -> bool {
+    viewer == super::visibility::Viewer::Organiser { organisation_id }
+}
+
 /// Whether a participant may see an online session's join link (on their page, in their
 /// personal feed, in mail): only while holding a seat, and not once the event is cancelled.
 /// (An event's own organisers always see it.)

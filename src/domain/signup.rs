@@ -162,6 +162,18 @@ pub fn seats_left(capacity: Option<i32>, confirmed: i32) -> Option<i32> {
 
 /// How many from the waiting list fill free seats (after a cancellation or a capacity
 /// change): as many as fit, never negative. Lowering the capacity demotes nobody.
+/// Largest capacity an event may have.
+pub const MAX_CAPACITY: i64 = 1_000_000;
+
+/// A capacity as asked (a whole number from 0 to [`MAX_CAPACITY`]).
+pub fn capacity(asked: i64) -> Result<i32, super::Problem> {
+    if (0..=MAX_CAPACITY).contains(&asked) {
+        Ok(asked as i32)
+    } else {
+        Err(super::Problem::Capacity { max: MAX_CAPACITY })
+    }
+}
+
 pub fn seats_to_fill(capacity: Option<i32>, confirmed: i32, waitlisted: i32) -> i32 {
     match capacity {
         None => waitlisted.max(0),

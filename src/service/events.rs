@@ -13,12 +13,15 @@ use crate::db::entities::{event, event_session};
 use crate::db::events::EventContext;
 use crate::db::{self, Db};
 use crate::domain::notices::{self, diff_sessions, SessionShape};
-use crate::domain::{self, visibility, EventKind, EventStatus, FieldErrors, MailKind};
+use crate::domain::{self, visibility, EventKind, EventStatus, FieldErrors, MailKind, Problem};
 use crate::mail::{Mailer, Notice};
 use crate::service::registration;
 
 /// Most sessions one event may have (a year-long programme has a dozen).
 pub const MAX_SESSIONS: usize = 100;
+
+/// Longest reason an organiser may give for cancelling (it goes into every mail).
+pub const MAX_CANCEL_REASON: usize = 2000;
 
 /// Distinguishes "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
 fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
@@ -135,7 +138,7 @@ impl EventChange {
             ));
         }
         if creating && body.kind.is_none() {
-            errors.insert("kind".into(), "is required".into());
+            errors.insert("kind", Problem::Required);
         }
         if let Some(description) = body.description {
             change.description = Some(domain::optional_long_text(
@@ -160,10 +163,7 @@ impl EventChange {
                     Some(slug) => match db::networks::find_by_slug(&db.conn, slug).await? {
                         Some(n) if n.organisation_id == organisation_id => Some(n.id),
                         _ => {
-                            errors.insert(
-                                "network".into(),
-                                "no such network in your organisation".into(),
-                            );
+                            errors.insert("network", Problem::NoSuchNetwork);
                             None
                         }
                     },
@@ -171,30 +171,24 @@ impl EventChange {
             );
         }
         if let Some(capacity) = body.capacity {
-            change.capacity = Some(match capacity {
+            change.capacity = Some(match capacity.map(domain::signup::capacity) {
                 None => None,
-                Some(c) if (0..=1_000_000).contains(&c) => Some(c as i32),
-                Some(_) => {
-                    errors.insert(
-                        "capacity".into(),
-                        "must be a whole number from 0 to 1000000, or null".into(),
-                    );
+                Some(Ok(c)) => Some(c),
+                Some(Err(problem)) => {
+                    errors.insert("capacity", problem);
                     None
                 }
             });
         }
         match body.status {
             Some(EventStatus::Cancelled) => {
-                errors.insert(
-                    "status".into(),
-                    "use POST /events/{id}/cancel to cancel".into(),
-                );
+                errors.insert("status", Problem::UseCancel);
             }
             status => change.status = status,
         }
         change.sessions = match body.sessions {
             None if creating => {
-                errors.insert("sessions".into(), "at least one session is required".into());
+                errors.insert("sessions", Problem::NoSessions);
                 None
             }
             None => None,
@@ -250,17 +244,11 @@ impl EventChange {
         }
         if let (Some(o), Some(c)) = (event.registration_opens_at, event.registration_closes_at) {
             if c <= o {
-                errors.insert(
-                    "registration_closes_at".into(),
-                    "must be after registration_opens_at".into(),
-                );
+                errors.insert("registration_closes_at", Problem::ClosesBeforeOpens);
             }
         }
         if event.members_only && event.network_id.is_none() {
-            errors.insert(
-                "members_only".into(),
-                "a members-only event needs a network".into(),
-            );
+            errors.insert("members_only", Problem::MembersOnlyNeedsNetwork);
         }
         let sessions = self.sessions.as_ref().map(|list| {
             list.iter()
@@ -271,7 +259,7 @@ impl EventChange {
                         Some(_) => {
                             errors.insert(
                                 format!("sessions[{i}].id"),
-                                "not a session of this event".into(),
+                                Problem::NotASessionOfThisEvent,
                             );
                             Uuid::nil()
                         }
@@ -308,13 +296,10 @@ impl EventChange {
 
 fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<SessionInput> {
     if list.is_empty() {
-        errors.insert("sessions".into(), "at least one session is required".into());
+        errors.insert("sessions", Problem::NoSessions);
     }
     if list.len() > MAX_SESSIONS {
-        errors.insert(
-            "sessions".into(),
-            format!("at most {MAX_SESSIONS} sessions"),
-        );
+        errors.insert("sessions", Problem::TooManySessions { max: MAX_SESSIONS });
     }
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -323,14 +308,14 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
         let starts = s.starts_at.map(|t| t.with_timezone(&Utc));
         let ends = s.ends_at.map(|t| t.with_timezone(&Utc));
         if starts.is_none() {
-            errors.insert(field("starts_at"), "is required".into());
+            errors.insert(field("starts_at"), Problem::Required);
         }
         if ends.is_none() {
-            errors.insert(field("ends_at"), "is required".into());
+            errors.insert(field("ends_at"), Problem::Required);
         }
         if let (Some(a), Some(b)) = (starts, ends) {
             if b <= a {
-                errors.insert(field("ends_at"), "must be after starts_at".into());
+                errors.insert(field("ends_at"), Problem::EndsBeforeStart);
             }
         }
         let location =
@@ -339,7 +324,7 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
             domain::optional_url(errors, &field("online_url"), s.online_url.as_deref());
         if let Some(id) = s.id {
             if !seen.insert(id) {
-                errors.insert(field("id"), "appears twice".into());
+                errors.insert(field("id"), Problem::AppearsTwice);
             }
         }
         out.push(SessionInput {
@@ -364,6 +349,19 @@ fn shapes(sessions: &[event_session::Model]) -> Vec<SessionShape<'_>> {
             online_url: s.online_url.as_deref(),
         })
         .collect()
+}
+
+/// The event `id` of the organisation `organisation_id`, with its context. Another
+/// organisation's event is `None`, exactly like a missing one (callers answer 404), so
+/// nobody learns which ids exist elsewhere.
+pub async fn of_organisation(
+    db: &Db,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<EventContext>, sea_orm::DbErr> {
+    Ok(db::events::context(&db.conn, id)
+        .await?
+        .filter(|c| c.event.organisation_id == organisation_id))
 }
 
 /// Creates an event in the organiser's organisation (a draft unless `status` says otherwise).
@@ -410,10 +408,10 @@ pub async fn update(
         && locked.status == EventStatus::Published
         && !visibility::may_return_to_draft(locked.confirmed_count, locked.waitlist_count)
     {
-        return Err(EventError::Invalid(FieldErrors::from([(
-            "status".to_string(),
-            "people are registered; cancel the event instead of making it a draft".to_string(),
-        )])));
+        return Err(EventError::Invalid(FieldErrors::one(
+            "status",
+            Problem::PeopleRegistered,
+        )));
     }
     let old_sessions = db::events::sessions(&*tx, event_id).await?;
     let mut changed = locked.clone();
@@ -480,8 +478,13 @@ pub async fn cancel(
     mailer: &Mailer,
     organisation_id: Uuid,
     event_id: Uuid,
-    reason: Option<String>,
+    reason: Option<&str>,
 ) -> Result<EventContext, EventError> {
+    let mut errors = FieldErrors::new();
+    let reason = domain::optional_long_text(&mut errors, "reason", reason, MAX_CANCEL_REASON);
+    if !errors.is_empty() {
+        return Err(EventError::Invalid(errors));
+    }
     let tx = db.begin_write().await?;
     let mut event = db::events::find_for_update(&*tx, event_id)
         .await?

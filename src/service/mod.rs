@@ -11,4 +11,5 @@ pub mod participants;
 pub mod privacy;
 pub mod registration;
 pub mod reminders;
+pub mod signup_input;
 pub mod stats;

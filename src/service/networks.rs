@@ -26,6 +26,18 @@ pub struct NewNetwork {
     pub description: Option<String>,
 }
 
+/// The network `slug` of the organisation `organisation_id`; another organisation's is
+/// `None`, exactly like a missing one (callers answer 404).
+pub async fn of_organisation(
+    db: &Db,
+    organisation_id: uuid::Uuid,
+    slug: &str,
+) -> Result<Option<network::Model>, DbErr> {
+    Ok(db::networks::find_by_slug(&db.conn, slug)
+        .await?
+        .filter(|n| n.organisation_id == organisation_id))
+}
+
 /// Creates a network in `organisation_id`; slugs are unique across the service (they name
 /// public feeds).
 pub async fn create(
@@ -35,7 +47,7 @@ pub async fn create(
 ) -> Result<network::Model, NetworkError> {
     let mut errors = FieldErrors::new();
     let slug = Slug::parse(input.slug.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("slug".into(), e))
+        .map_err(|e| errors.insert("slug", e))
         .ok();
     let name = domain::required_text(&mut errors, "name", input.name.as_deref(), 200);
     let description = domain::optional_long_text(
@@ -75,7 +87,7 @@ pub struct MemberInput {
 
 fn check_member(input: &MemberInput, errors: &mut FieldErrors) -> Option<NewMember> {
     let email = Email::parse(input.email.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("email".into(), e))
+        .map_err(|e| errors.insert("email", e))
         .ok();
     let name = domain::optional_text(errors, "name", input.name.as_deref(), 200);
     let municipality =

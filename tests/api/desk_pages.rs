@@ -393,7 +393,12 @@ async fn admin_only_actions(engine: Engine) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let html = res.text().await.unwrap();
-    assert!(html.contains("line 1") && html.contains("line 2"));
+    // Every bad line named, in the page's language (the API words them in English).
+    assert!(
+        html.contains("Linje 1:") && html.contains("Linje 2:"),
+        "{html}"
+    );
+    assert!(!html.contains("line 1"), "no English on a Norwegian page");
 
     // The same rule in the API.
     let plain_token = app.organiser_token("centre").await;

@@ -1029,7 +1029,7 @@ async fn real_answers_match_the_document(engine: Engine) {
     // Sign-ups: a seat, the waiting list, a duplicate, a members-only refusal, bad input.
     let sign_up = format!("/events/{id}/registrations");
     let kari = json!({"name": "Kari", "email": "kari@example.org", "municipality": "Horten",
-        "workplace": "Horten kommune", "role": "Sykepleier", "share_contact": true, "language": "en"});
+        "workplace": "Horten kommune", "role": "Helsepersonell", "share_contact": true, "language": "en"});
     let (s, first) = c.json(M::POST, &sign_up, None, Some(kari.clone())).await;
     assert_eq!(s, 201);
     let (s, second) = c

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::registrations::RegistrationView;
+use crate::domain::Problem;
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
@@ -29,7 +30,7 @@ pub struct AttendanceBody {
 }
 
 fn required_attended(attended: Option<bool>) -> Result<bool, ApiError> {
-    attended.ok_or_else(|| ApiError::invalid_field("attended", "is required (true or false)"))
+    attended.ok_or_else(|| ApiError::invalid_field("attended", Problem::RequiredBoolean))
 }
 
 /// Records whether one participant (a confirmed registration) came, to one session or to

@@ -6,6 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::db::entities::audit_entry;
+use crate::domain::Problem;
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
@@ -48,7 +49,10 @@ pub async fn list(
         Some(_) => {
             return Err(ApiError::invalid_field(
                 "limit",
-                "must be a number from 1 to 1000",
+                Problem::NumberRange {
+                    min: 1,
+                    max: audit::MAX_ENTRIES as i64,
+                },
             ))
         }
     };

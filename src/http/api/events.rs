@@ -13,7 +13,7 @@ use crate::db::entities::{event, event_session};
 use crate::db::events::{EventContext, EventFilter};
 use crate::db::{self};
 use crate::domain::visibility::{self, Viewer};
-use crate::domain::{seats_left, EventKind, EventStatus, FieldErrors};
+use crate::domain::{seats_left, EventKind, EventStatus, FieldErrors, Problem};
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, MaybeOrganiser, Organiser, OwnEvent};
 use crate::http::AppState;
@@ -119,11 +119,7 @@ fn view(
     sessions: Vec<event_session::Model>,
     viewer: Viewer,
 ) -> EventView {
-    // Join links only for the event's own organisers.
-    let owner = viewer
-        == Viewer::Organiser {
-            organisation_id: e.organisation_id,
-        };
+    let owner = crate::domain::notices::viewer_sees_join_links(viewer, e.organisation_id);
     let now = Utc::now();
     EventView {
         url: state.mailer.links().event_url(e.id),
@@ -254,10 +250,7 @@ fn parse_time(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Opt
         Err(_) => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
             Ok(d) => Some(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
             Err(_) => {
-                errors.insert(
-                    field.into(),
-                    "must be an RFC 3339 time or a date (YYYY-MM-DD)".into(),
-                );
+                errors.insert(field, Problem::NotATime);
                 None
             }
         },
@@ -290,7 +283,7 @@ pub async fn list(
         None => 500,
         Some(Ok(n)) if (1..=1000).contains(&n) => n,
         Some(_) => {
-            errors.insert("limit".into(), "must be a number from 1 to 1000".into());
+            errors.insert("limit", Problem::NumberRange { min: 1, max: 1000 });
             0
         }
     };
@@ -427,18 +420,12 @@ pub async fn cancel(
     } else {
         crate::http::extract::parse_json(&body)?
     };
-    let mut errors = FieldErrors::new();
-    let reason =
-        crate::domain::optional_long_text(&mut errors, "reason", body.reason.as_deref(), 2000);
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
     let ctx = event_service::cancel(
         &state.db,
         &state.mailer,
         own.organiser.organisation_id,
         own.ctx.event.id,
-        reason,
+        body.reason.as_deref(),
     )
     .await?;
     Ok(Json(

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::db::entities::organiser;
 use crate::db::events::EventContext;
-use crate::domain::{FieldErrors, RegistrationStatus};
+use crate::domain::{FieldErrors, Problem, RegistrationStatus};
 use crate::export::{self, attendee_list, Delimiter, Table};
 use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
@@ -72,7 +72,7 @@ pub fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> Delimiter
         None | Some("semicolon") => Delimiter::Semicolon,
         Some("comma") => Delimiter::Comma,
         Some(_) => {
-            errors.insert("delimiter".into(), "must be semicolon or comma".into());
+            errors.insert("delimiter", Problem::choice(&["semicolon", "comma"]));
             Delimiter::Semicolon
         }
     }
@@ -110,8 +110,8 @@ async fn attendee_list(
         Some(s) if RegistrationStatus::parse(s).is_some() => RegistrationStatus::parse(s),
         Some(_) => {
             errors.insert(
-                "status".into(),
-                "must be confirmed, waitlisted or cancelled".into(),
+                "status",
+                Problem::choice(&["confirmed", "waitlisted", "cancelled"]),
             );
             None
         }

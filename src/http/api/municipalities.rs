@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db;
-use crate::domain::access;
+use crate::domain::{access, Problem};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
@@ -88,7 +88,7 @@ pub async fn import(
         ));
     }
     let rows = municipalities::parse(&municipalities::decode(&body))
-        .map_err(|errors| ApiError::invalid_field("file", &errors.join("; ")))?;
+        .map_err(|lines| ApiError::invalid_field("file", Problem::FileLines(lines)))?;
     let report = municipalities::import(&state.db, me.0.organisation_id, &rows).await?;
     Ok(Json(report))
 }

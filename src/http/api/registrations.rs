@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::{self, entities::registration};
-use crate::domain::{self, Email, FieldErrors, Language, RegistrationStatus};
+use crate::domain::{Language, Problem, RegistrationStatus};
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::limits::{network_key, ClientAddr};
 use crate::http::AppState;
+use crate::service::participants::Opened;
+use crate::service::signup_input::{check_signup, SignupFields};
 use crate::service::{participants, privacy, registration as signups};
 
 use super::openapi::{
@@ -28,7 +30,7 @@ use super::openapi::{
     "email": "kari.nordmann@example.no",
     "municipality": "Tønsberg",
     "workplace": "Tønsberg kommune, hjemmetjenesten",
-    "role": "Sykepleier",
+    "role": "Helsepersonell",
     "language": "nb"
 }))]
 pub struct SignupBody {
@@ -42,7 +44,8 @@ pub struct SignupBody {
     pub municipality: Option<String>,
     #[schema(max_length = 200)]
     pub workplace: Option<String>,
-    #[schema(max_length = 100)]
+    /// One of the roles of the sign-up form, by its Norwegian or English label (case
+    /// ignored): Helsepersonell, Fagleder, Leder, Annet.
     pub role: Option<String>,
     /// Whether the participant wishes the other participants to see their name and address
     /// (default false). Only a wish: it is shared once the owner of the address confirms it
@@ -52,34 +55,17 @@ pub struct SignupBody {
     pub language: Option<Language>,
 }
 
-/// Checks a sign-up body; shared by the API and the sign-up page.
-pub fn check_signup(body: SignupBody) -> Result<signups::SignupInput, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let name = domain::required_text(&mut errors, "name", body.name.as_deref(), 200);
-    let email = Email::parse(body.email.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("email".into(), e))
-        .ok();
-    let municipality = domain::optional_text(
-        &mut errors,
-        "municipality",
-        body.municipality.as_deref(),
-        200,
-    );
-    let workplace = domain::optional_text(&mut errors, "workplace", body.workplace.as_deref(), 200);
-    let role = domain::optional_text(&mut errors, "role", body.role.as_deref(), 100);
-    match email {
-        Some(email) if errors.is_empty() => Ok(signups::SignupInput {
-            name,
-            email,
-            municipality,
-            workplace,
-            role,
+impl From<SignupBody> for SignupFields {
+    fn from(body: SignupBody) -> SignupFields {
+        SignupFields {
+            name: body.name,
+            email: body.email,
+            municipality: body.municipality,
+            workplace: body.workplace,
+            role: body.role,
             share_contact: body.share_contact.unwrap_or(false),
             language: body.language.unwrap_or_default(),
-            submission: None,
-            network: None,
-        }),
-        _ => Err(errors),
+        }
     }
 }
 
@@ -130,7 +116,7 @@ pub async fn sign_up(
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
     let id = super::path(path)?;
     let id = parse_id(&id)?;
-    let mut input = check_signup(body).map_err(ApiError::invalid)?;
+    let mut input = check_signup(body.into()).map_err(ApiError::invalid)?;
     input.network = Some(network_key(client));
     let done = state.signups.sign_up(id, input, Utc::now()).await?;
     Ok((
@@ -356,17 +342,15 @@ async fn open_own_with_event(
     state: &AppState,
     token: &str,
 ) -> Result<(registration::Model, crate::db::events::EventContext), ApiError> {
-    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), token)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if reg.anonymised_at.is_some() {
-        return Err(ApiError::new(
+    match participants::open_registration(&state.db, state.mailer.links().key(), token).await? {
+        None => Err(ApiError::not_found()),
+        Some(Opened::Erased) => Err(ApiError::new(
             StatusCode::GONE,
             "erased",
             "the data of this registration has been erased",
-        ));
+        )),
+        Some(Opened::Live(found)) => Ok(*found),
     }
-    Ok((reg, ctx))
 }
 
 /// Everything held about the token holder's address (GDPR art. 15 and 20).
@@ -462,7 +446,7 @@ pub async fn share_contact(
     let reg = open_own(&state, &token).await?;
     let share = body
         .share
-        .ok_or_else(|| ApiError::invalid_field("share", "is required (true or false)"))?;
+        .ok_or_else(|| ApiError::invalid_field("share", Problem::RequiredBoolean))?;
     participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
     Ok(Json(ShareView {
         share_contact: share,

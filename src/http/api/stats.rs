@@ -13,7 +13,7 @@ use super::exports::{download, parse_delimiter, xlsx, Format};
 use crate::db::entities::organiser;
 use crate::db::{self, stats::StatsScope};
 use crate::domain::period::{self, ReportingPeriod};
-use crate::domain::{EventKind, FieldErrors};
+use crate::domain::{EventKind, FieldErrors, Problem};
 use crate::export::{self, chart, participation, Delimiter};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
@@ -89,8 +89,8 @@ impl StatsQuery {
             None => None,
             Some(k) => EventKind::parse(k).or_else(|| {
                 errors.insert(
-                    "kind".into(),
-                    "must be gathering, webinar, conference or course".into(),
+                    "kind",
+                    Problem::choice(&["gathering", "webinar", "conference", "course"]),
                 );
                 None
             }),
@@ -102,7 +102,7 @@ impl StatsQuery {
             (None, Some("xlsx")) => Format::Xlsx,
             (None, Some("svg")) => Format::Svg,
             (None, Some(_)) => {
-                errors.insert("format".into(), "must be json, csv, xlsx or svg".into());
+                errors.insert("format", Problem::choice(&["json", "csv", "xlsx", "svg"]));
                 Format::Json
             }
         };
@@ -113,15 +113,15 @@ impl StatsQuery {
             Some("events") => CsvTable::Events,
             Some(_) => {
                 errors.insert(
-                    "table".into(),
-                    "must be municipalities, regions or events".into(),
+                    "table",
+                    Problem::choice(&["municipalities", "regions", "events"]),
                 );
                 CsvTable::Municipalities
             }
         };
         let event_id = self.event.as_deref().and_then(|raw| {
             Uuid::parse_str(raw)
-                .map_err(|_| errors.insert("event".into(), "must be an event id".into()))
+                .map_err(|_| errors.insert("event", Problem::NotAnEventId))
                 .ok()
         });
         if !errors.is_empty() {
@@ -198,7 +198,8 @@ pub struct Prepared {
     pub table: Participation,
     request: StatsRequest,
     pub stem: String,
-    tz: Tz,
+    /// The organisation's zone, which the period's dates are in.
+    pub tz: Tz,
 }
 
 impl Prepared {
@@ -241,16 +242,14 @@ pub async fn prepare(
     let network = match request.network.as_deref() {
         None => None,
         Some(slug) => Some(
-            db::networks::find_by_slug(&state.db.conn, slug)
+            crate::service::networks::of_organisation(&state.db, organisation.id, slug)
                 .await?
-                .filter(|n| n.organisation_id == organisation.id)
                 .ok_or_else(ApiError::not_found)?,
         ),
     };
     if let Some(id) = request.event_id {
-        db::events::find(&state.db.conn, id)
+        crate::service::events::of_organisation(&state.db, organisation.id, id)
             .await?
-            .filter(|e| e.organisation_id == organisation.id)
             .ok_or_else(ApiError::not_found)?;
     }
     let (from, until) = request.period.utc_range(tz);

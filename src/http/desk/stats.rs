@@ -19,7 +19,7 @@ use crate::format::kind_label;
 use crate::http::api::exports::Format;
 use crate::http::api::stats::{prepare, StatsQuery};
 use crate::http::error::ApiError;
-use crate::http::pages::forms::{problem_text, ErrorLink, Field};
+use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
@@ -181,11 +181,11 @@ async fn stats_page(
             errors = fields
                 .iter()
                 .map(|(f, p)| ErrorLink {
-                    field: Some(f.clone()),
+                    field: Some(f.to_string()),
                     message: format!(
                         "{}: {}",
                         t(&format!("desk_stats_{f}")),
-                        problem_text(p, l).to_lowercase()
+                        problem_text(&state.pages, p, l).to_lowercase()
                     ),
                 })
                 .collect();
@@ -245,7 +245,7 @@ async fn stats_page(
             participants: c.participants,
             per_1000: decimal(per, l),
         };
-        let tz = crate::domain::period::DEFAULT_ZONE;
+        let tz = p.tz;
         StatsView {
             filters: filters.clone(),
             rows: tbl
@@ -463,7 +463,7 @@ async fn import(
                 .into_iter()
                 .map(|p| ErrorLink {
                     field: Some("file".into()),
-                    message: p,
+                    message: line_problem_text(&state.pages, &p, lang.language),
                 })
                 .collect();
             render_municipalities(

@@ -133,6 +133,13 @@ pub struct Notice {
 }
 
 /// A page to show: its template, title and data, and how to answer.
+/// The desk menu's entries only some organisers may open (decided by `domain::access`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DeskMenu {
+    pub organisers: bool,
+    pub audit_log: bool,
+}
+
 pub struct Page {
     template: &'static str,
     title: String,
@@ -203,12 +210,12 @@ impl Page {
         self
     }
 
-    /// A page of the organiser desk, for the signed-in organiser (`me`: name, whether an
-    /// administrator) with the session's CSRF token for its forms.
-    pub fn desk(mut self, name: &str, is_admin: bool, csrf: &str) -> Page {
+    /// A page of the organiser desk, for the signed-in organiser (`me`: name, the menu's
+    /// pages they may open) with the session's CSRF token for its forms.
+    pub fn desk(mut self, name: &str, may: DeskMenu, csrf: &str) -> Page {
         self.admin = true;
         self.private = true;
-        self.desk = Some(json!({"name": name, "is_admin": is_admin, "csrf": csrf}));
+        self.desk = Some(json!({"name": name, "may": may, "csrf": csrf}));
         self
     }
 
