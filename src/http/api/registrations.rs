@@ -15,9 +15,8 @@ use crate::http::limits::{network_key, ClientAddr};
 use crate::http::AppState;
 use crate::service::{participants, privacy, registration as signups};
 
-use super::openapi::{
-    CancelRefused, Erased, ErasureReportDoc, InvalidInput, MembersOnly, NotFound,
-    ParticipantDataDoc, SignupRefused, UnsupportedMediaType,
+use super::schema::{
+    CancelRefused, Erased, InvalidInput, MembersOnly, NotFound, SignupRefused, UnsupportedMediaType,
 };
 
 /// `POST /events/{id}/registrations` body (and the sign-up form's fields).
@@ -377,7 +376,7 @@ async fn open_own_with_event(
     tag = "participant",
     params(("token" = String, Path, description = "The token of the participant's mailed link")),
     responses(
-        (status = 200, description = "Everything held about the address", body = ParticipantDataDoc),
+        (status = 200, description = "Everything held about the address", body = privacy::ParticipantData),
         (status = 404, response = NotFound),
         (status = 410, response = Erased),
     ),
@@ -402,7 +401,7 @@ pub async fn data(
     tag = "participant",
     params(("token" = String, Path, description = "The token of the participant's mailed link")),
     responses(
-        (status = 200, description = "Erased", body = ErasureReportDoc),
+        (status = 200, description = "Erased", body = privacy::ErasureReport),
         (status = 404, response = NotFound),
         (status = 410, response = Erased),
     ),
