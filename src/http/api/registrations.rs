@@ -27,7 +27,7 @@ use super::schema::{
     "email": "kari.nordmann@example.no",
     "municipality": "Tønsberg",
     "workplace": "Tønsberg kommune, hjemmetjenesten",
-    "role": "Sykepleier",
+    "role": "Helsepersonell",
     "language": "nb"
 }))]
 pub struct SignupBody {
