@@ -30,38 +30,66 @@ fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A session as sent by a client.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A session as sent by a client. A session sent with the `id` of one of the event's
+/// sessions keeps its identity (and calendar entry); one without gets a new one.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionBody {
     pub id: Option<Uuid>,
+    #[schema(required, value_type = DateTime<Utc>)]
     pub starts_at: Option<DateTime<FixedOffset>>,
+    /// After `starts_at`.
+    #[schema(required, value_type = DateTime<Utc>)]
     pub ends_at: Option<DateTime<FixedOffset>>,
+    /// Where, for people who come in person.
+    #[schema(max_length = 500)]
     pub location: Option<String>,
+    /// The join link of an online session (shown only to the organisers and, by mail and
+    /// personal feed, to confirmed participants).
+    #[schema(format = "uri")]
     pub online_url: Option<String>,
 }
 
-/// An event as sent by a client, for create (`POST`) and change (`PATCH`).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// An event as sent by a client: a change (`PATCH`), in which absent fields stay as they
+/// are, `null` clears an optional one and `sessions` replaces the list; or a new event
+/// (`POST`), which must have `title`, `kind` and `sessions`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EventChange, example = json!({"capacity": 80, "status": "published"}))]
 pub struct EventBody {
+    /// Slug of a network of the organiser's organisation.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub network: Option<Option<String>>,
+    #[schema(pattern = "\\S", max_length = 200)]
     pub title: Option<String>,
     pub kind: Option<EventKind>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
+    /// Who it is for.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub audience: Option<Option<String>>,
+    /// One sign-up covers them all.
+    #[schema(min_items = 1, max_items = 100)]
     pub sessions: Option<Vec<SessionBody>>,
+    /// Seats; null or absent (when creating): unlimited.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
     pub capacity: Option<Option<i64>>,
+    /// Whether a full event takes sign-ups to a waiting list (default true).
     pub waitlist: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub registration_opens_at: Option<Option<DateTime<FixedOffset>>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub registration_closes_at: Option<Option<DateTime<FixedOffset>>>,
+    /// Only members of the event's network may sign up (needs a `network`).
     pub members_only: Option<bool>,
+    /// `draft` (the default of a new event) or `published`; cancel with
+    /// `POST /events/{id}/cancel`.
     pub status: Option<EventStatus>,
 }
 

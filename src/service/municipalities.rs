@@ -22,7 +22,7 @@ pub struct ReferenceRow {
 }
 
 /// What an import changed.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportReport {
     pub added: u32,
     pub updated: u32,

@@ -73,17 +73,17 @@ fn count_for(counts: &mut Vec<(Uuid, i64)>, organisation: Uuid) {
 }
 
 /// One session as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionData {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub location: Option<String>,
-    /// Whether they were marked as having come (absent: not recorded).
+    /// Whether they were marked as having come (null: not recorded).
     pub attended: Option<bool>,
 }
 
 /// One mail as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MailData {
     pub kind: String,
     pub subject: String,
@@ -93,7 +93,7 @@ pub struct MailData {
 }
 
 /// One registration as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegistrationData {
     pub event: String,
     pub organiser: String,
@@ -115,7 +115,7 @@ pub struct RegistrationData {
 
 /// A network membership of the address (an organiser added it; members-only events let it
 /// sign up), as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MembershipData {
     pub network: String,
     pub organiser: String,
@@ -125,8 +125,8 @@ pub struct MembershipData {
     pub added_at: DateTime<Utc>,
 }
 
-/// Everything held about one address.
-#[derive(Debug, Serialize)]
+/// Everything held about one address (GDPR art. 15 and 20).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ParticipantData {
     pub email: String,
     pub exported_at: DateTime<Utc>,
@@ -232,7 +232,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
 }
 
 /// What an erasure did.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErasureReport {
     /// Registrations to coming events, cancelled first (their seats went to the waiting list).
     pub cancelled: u64,

@@ -13,9 +13,7 @@ use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
 use crate::service::attendance::{self, AttendanceSummary};
 
-use super::openapi::{
-    AttendanceSummaryDoc, InvalidInput, NotConfirmed, NotFound, UnsupportedMediaType,
-};
+use super::schema::{InvalidInput, NotConfirmed, NotFound, UnsupportedMediaType};
 
 /// `POST /events/{id}/registrations/{rid}/attendance` body.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -101,7 +99,7 @@ pub struct BulkAttendanceBody {
     params(("id" = Uuid, Path, description = "The event's id")),
     request_body = BulkAttendanceBody,
     responses(
-        (status = 200, description = "The event's attendance summary", body = AttendanceSummaryDoc),
+        (status = 200, description = "The event's attendance summary", body = AttendanceSummary),
         (status = 400, response = InvalidInput),
         (status = 404, response = NotFound),
         (status = 409, response = NotConfirmed),
@@ -129,7 +127,7 @@ pub async fn record_many(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The event's id")),
     responses(
-        (status = 200, description = "The event's attendance summary", body = AttendanceSummaryDoc),
+        (status = 200, description = "The event's attendance summary", body = AttendanceSummary),
         (status = 404, response = NotFound),
     ),
 )]

@@ -12,7 +12,7 @@ use crate::http::extract::Organiser;
 use crate::http::AppState;
 use crate::service::{audit, organisers};
 
-use super::openapi::{AdminOnly, AuditEntryDoc, InvalidInput};
+use super::schema::{AdminOnly, InvalidInput};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -32,7 +32,7 @@ pub struct AuditQuery {
     security(("bearer" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, description = "The latest entries, newest first", body = Vec<AuditEntryDoc>),
+        (status = 200, description = "The latest entries, newest first", body = Vec<audit_entry::Model>),
         (status = 400, response = InvalidInput),
         (status = 403, response = AdminOnly),
     ),

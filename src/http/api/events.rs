@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::openapi::{schema::Schema, RefOr};
 use uuid::Uuid;
 
 use crate::db::entities::{event, event_session};
@@ -19,9 +21,7 @@ use crate::http::extract::{parse_id, ApiJson, MaybeOrganiser, Organiser, OwnEven
 use crate::http::AppState;
 use crate::service::events::{self as event_service, EventBody};
 
-use super::openapi::{
-    EventCancelled, EventChangeDoc, InvalidInput, NewEventDoc, NotFound, UnsupportedMediaType,
-};
+use super::schema::{without_null, EventCancelled, InvalidInput, NotFound, UnsupportedMediaType};
 
 /// A session as the API shows it. The join link is shown to the owning organiser only.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -184,6 +184,54 @@ async fn single_view(
     Ok(view(state, &names, ctx.event, ctx.sessions, viewer))
 }
 
+/// The body of `POST /events` as the document shows it: an [`EventBody`] (schema
+/// `EventChange`) in which `title`, `kind` and `sessions` are required.
+pub struct NewEvent;
+
+impl NewEvent {
+    /// What creating requires of an [`EventBody`].
+    const REQUIRED: [&str; 3] = ["title", "kind", "sessions"];
+}
+
+impl utoipa::PartialSchema for NewEvent {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = EventBody::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.description = Some(
+                "A new event. `title`, `kind` and `sessions` are required; it is a draft \
+                 unless `status` is `published`."
+                    .into(),
+            );
+            for field in NewEvent::REQUIRED {
+                object.required.push(field.into());
+                if let Some(property) = object.properties.get_mut(field) {
+                    without_null(property);
+                }
+            }
+            object.example = Some(json!({
+                "network": "demensnettverket",
+                "title": "Fagdag: demens og ernæring",
+                "kind": "gathering",
+                "description": "En dag om mat og måltider for personer med demens.",
+                "sessions": [{
+                    "starts_at": "2099-03-10T09:00:00+01:00",
+                    "ends_at": "2099-03-10T15:00:00+01:00",
+                    "location": "Quality Hotel Tønsberg"
+                }],
+                "capacity": 60,
+                "status": "published"
+            }));
+        }
+        schema
+    }
+}
+
+impl utoipa::ToSchema for NewEvent {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <EventBody as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 fn organiser_viewer(me: &crate::db::entities::organiser::Model) -> Viewer {
     Viewer::Organiser {
         organisation_id: me.organisation_id,
@@ -197,7 +245,7 @@ fn organiser_viewer(me: &crate::db::entities::organiser::Model) -> Viewer {
     operation_id = "create_event",
     tag = "events",
     security(("bearer" = [])),
-    request_body = NewEventDoc,
+    request_body = NewEvent,
     responses(
         (status = 201, description = "Created", body = EventView, links(
             ("show" = (operation_id = "show_event", parameters(("id" = "$response.body#/id")))),
@@ -361,7 +409,7 @@ pub async fn show(
     tag = "events",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The event's id")),
-    request_body = EventChangeDoc,
+    request_body = EventBody,
     responses(
         (status = 200, description = "The changed event", body = EventView),
         (status = 400, response = InvalidInput),

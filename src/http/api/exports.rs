@@ -15,10 +15,12 @@ use crate::http::extract::OwnEvent;
 use crate::http::AppState;
 use crate::service::audit::{self, Action, Who};
 
-use super::openapi::{InvalidInput, NotFound};
+use super::schema::{Binary, InvalidInput, NotFound};
 
-/// Download formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The format of a download: the participation statistics in any, an attendee list in CSV
+/// or XLSX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Format {
     Json,
     Csv,
@@ -94,7 +96,7 @@ pub struct ListQuery {
     #[param(value_type = Option<RegistrationStatus>)]
     status: Option<String>,
     /// CSV field separator (default `semicolon`).
-    #[param(value_type = Option<super::openapi::DelimiterDoc>)]
+    #[param(value_type = Option<Delimiter>, inline)]
     delimiter: Option<String>,
 }
 
@@ -193,7 +195,7 @@ pub async fn attendee_list_csv(
     responses(
         (status = 200, description = "The attendee list (an attachment)",
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            body = inline(super::openapi::Binary), headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+            body = inline(Binary), headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
         (status = 400, response = InvalidInput),
         (status = 404, response = NotFound),
     ),

@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::service::municipalities::{self, ImportReport};
 use crate::service::organisers;
 
-use super::openapi::{AdminOnly, ImportReportDoc, InvalidInput};
+use super::schema::{AdminOnly, InvalidInput};
 
 /// A reference municipality.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -69,7 +69,7 @@ pub async fn list(
         content((String = "text/csv"), (String = "text/plain")),
     ),
     responses(
-        (status = 200, description = "What the import changed", body = ImportReportDoc),
+        (status = 200, description = "What the import changed", body = ImportReport),
         (status = 400, response = InvalidInput),
         (status = 403, response = AdminOnly),
     ),

@@ -15,7 +15,7 @@ use crate::http::AppState;
 use crate::links::{webcal, Links};
 use crate::service::networks;
 
-use super::openapi::{InvalidInput, NotFound, SlugTaken, UnsupportedMediaType};
+use super::schema::{InvalidInput, NotFound, SlugTaken, UnsupportedMediaType};
 
 /// A network as the API shows it.
 #[derive(Serialize, utoipa::ToSchema)]

@@ -17,9 +17,8 @@ use crate::service::participants::Opened;
 use crate::service::signup_input::{check_signup, SignupFields};
 use crate::service::{participants, privacy, registration as signups};
 
-use super::openapi::{
-    CancelRefused, Erased, ErasureReportDoc, InvalidInput, MembersOnly, NotFound,
-    ParticipantDataDoc, SignupRefused, UnsupportedMediaType,
+use super::schema::{
+    CancelRefused, Erased, InvalidInput, MembersOnly, NotFound, SignupRefused, UnsupportedMediaType,
 };
 
 /// `POST /events/{id}/registrations` body (and the sign-up form's fields).
@@ -361,7 +360,7 @@ async fn open_own_with_event(
     tag = "participant",
     params(("token" = String, Path, description = "The token of the participant's mailed link")),
     responses(
-        (status = 200, description = "Everything held about the address", body = ParticipantDataDoc),
+        (status = 200, description = "Everything held about the address", body = privacy::ParticipantData),
         (status = 404, response = NotFound),
         (status = 410, response = Erased),
     ),
@@ -386,7 +385,7 @@ pub async fn data(
     tag = "participant",
     params(("token" = String, Path, description = "The token of the participant's mailed link")),
     responses(
-        (status = 200, description = "Erased", body = ErasureReportDoc),
+        (status = 200, description = "Erased", body = privacy::ErasureReport),
         (status = 404, response = NotFound),
         (status = 410, response = Erased),
     ),

@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::service::audit::{self, Action, Who};
 use crate::service::stats::{self, Participation};
 
-use super::openapi::{InvalidInput, NotFound, ParticipationDoc, StatsFileDoc};
+use super::schema::{Binary, InvalidInput, NotFound};
 
 /// Query of the participation statistics. Dates are the organisation's local dates, both
 /// ends included; `year` is a shorthand for 1 January to 31 December.
@@ -46,18 +46,19 @@ pub struct StatsQuery {
     #[param(value_type = Option<crate::domain::EventKind>)]
     pub kind: Option<String>,
     /// The answer's format (default `json`).
-    #[param(value_type = Option<super::openapi::StatsFormatDoc>)]
+    #[param(value_type = Option<Format>, inline)]
     pub format: Option<String>,
     /// CSV field separator (default `semicolon`).
-    #[param(value_type = Option<super::openapi::DelimiterDoc>)]
+    #[param(value_type = Option<Delimiter>, inline)]
     pub delimiter: Option<String>,
     /// Which table a CSV holds: municipalities (default), regions or events.
-    #[param(value_type = Option<super::openapi::StatsTableDoc>)]
+    #[param(value_type = Option<CsvTable>, inline)]
     pub table: Option<String>,
 }
 
-/// Which CSV table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which table a statistics CSV holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 enum CsvTable {
     Municipalities,
     Regions,
@@ -301,9 +302,9 @@ async fn participation_in(
         (status = 200, description = "The statistics in the asked format (files as attachments; \
             the SVG chart inline)",
             content(
-                (ParticipationDoc = "application/json"),
+                (Participation = "application/json"),
                 (String = "text/csv"),
-                (inline(super::openapi::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "image/svg+xml"),
             )),
         (status = 400, response = InvalidInput),
@@ -327,13 +328,13 @@ pub async fn participation_stats(
     operation_id = "participation_file",
     tag = "statistics",
     security(("bearer" = [])),
-    params(("file" = StatsFileDoc, Path, description = "The file name"), StatsQuery),
+    params(("file" = inline(StatsFile), Path, description = "The file name"), StatsQuery),
     responses(
         (status = 200, description = "The statistics as the named file",
             content(
-                (ParticipationDoc = "application/json"),
+                (Participation = "application/json"),
                 (String = "text/csv"),
-                (inline(super::openapi::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (String = "image/svg+xml"),
             )),
         (status = 400, response = InvalidInput),
@@ -343,17 +344,36 @@ pub async fn participation_stats(
 pub async fn participation_file(
     State(state): State<AppState>,
     me: Organiser,
-    path: Result<Path<String>, PathRejection>,
+    path: Result<Path<StatsFile>, PathRejection>,
     query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    // Any other name names nothing: 404.
     let file = super::path(path)?;
     let query = super::query(query)?;
-    let format = match file.as_str() {
-        "participation.csv" => Format::Csv,
-        "participation.xlsx" => Format::Xlsx,
-        "participation.svg" => Format::Svg,
-        "participation.json" => Format::Json,
-        _ => return Err(ApiError::not_found()),
-    };
-    participation_in(state, me, query, Some(format)).await
+    participation_in(state, me, query, Some(file.format())).await
+}
+
+/// The file names of `GET /stats/{file}`.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+pub enum StatsFile {
+    #[serde(rename = "participation.csv")]
+    Csv,
+    #[serde(rename = "participation.xlsx")]
+    Xlsx,
+    #[serde(rename = "participation.svg")]
+    Svg,
+    #[serde(rename = "participation.json")]
+    Json,
+}
+
+impl StatsFile {
+    /// The format the extension names.
+    fn format(self) -> Format {
+        match self {
+            StatsFile::Csv => Format::Csv,
+            StatsFile::Xlsx => Format::Xlsx,
+            StatsFile::Svg => Format::Svg,
+            StatsFile::Json => Format::Json,
+        }
+    }
 }
