@@ -371,9 +371,9 @@ pub async fn create(
     db: &Db,
     organisation_id: Uuid,
     body: EventBody,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let change = EventChange::check(db, organisation_id, body, true).await?;
-    let now = Utc::now();
     let mut event = db::events::new_event(organisation_id, now);
     let sessions = change
         .apply(&mut event, &[])
@@ -396,6 +396,7 @@ pub async fn update(
     organisation_id: Uuid,
     event_id: Uuid,
     body: EventBody,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let change = EventChange::check(db, organisation_id, body, false).await?;
     let tx = db.begin_write().await?;
@@ -420,7 +421,6 @@ pub async fn update(
     let new_sessions = change
         .apply(&mut changed, &old_sessions)
         .map_err(EventError::Invalid)?;
-    let now = Utc::now();
     let diff = new_sessions
         .as_ref()
         .map(|new| diff_sessions(&shapes(&old_sessions), &shapes(new)));
@@ -457,7 +457,7 @@ pub async fn update(
                         removed: &removed,
                         ..Notice::new(MailKind::EventChanged, &reg, &ctx)
                     };
-                    letters.push(mailer.letter(&ctx, &reg, &notice)?);
+                    letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
                 }
             }
         }
@@ -481,6 +481,7 @@ pub async fn cancel(
     organisation_id: Uuid,
     event_id: Uuid,
     reason: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let tx = db.begin_write().await?;
     let mut event = db::events::find_for_update(&*tx, event_id)
@@ -491,7 +492,6 @@ pub async fn cancel(
         let ctx = db::events::context_of(&*tx, event).await?;
         return Ok(ctx);
     }
-    let now = Utc::now();
     event.status = EventStatus::Cancelled;
     event.cancel_reason = reason;
     event.cancelled_at = Some(now);
@@ -506,6 +506,7 @@ pub async fn cancel(
                 &ctx,
                 &reg,
                 &Notice::new(MailKind::EventCancelled, &reg, &ctx),
+                now,
             )?);
         }
     }

@@ -73,7 +73,7 @@ async fn own_event(state: &AppState, desk: &Desk, id: &str) -> Result<EventConte
 fn status_label(state: &AppState, lang: Language, e: &event::Model) -> String {
     let key = match e.status {
         EventStatus::Draft => "desk_status_draft",
-        EventStatus::Published if e.ends_at < Utc::now() => "desk_status_past",
+        EventStatus::Published if e.ends_at < state.clock.now() => "desk_status_past",
         EventStatus::Published => "desk_status_published",
         EventStatus::Cancelled => "desk_status_cancelled",
     };
@@ -758,7 +758,14 @@ async fn create(
     } else {
         EventStatus::Draft
     });
-    match event_service::create(&state.db, desk.organiser.organisation_id, body).await {
+    match event_service::create(
+        &state.db,
+        desk.organiser.organisation_id,
+        body,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(ctx) => Ok(done(&format!("/admin/events/{}", ctx.event.id), "created")),
         Err(EventError::Invalid(fields)) => {
             let errors = core_errors(&fields, &rows, lang.language, &state);
@@ -856,6 +863,7 @@ async fn update(
         desk.organiser.organisation_id,
         ctx.event.id,
         body,
+        state.clock.now(),
     )
     .await
     {
@@ -898,6 +906,7 @@ async fn publish(
         desk.organiser.organisation_id,
         ctx.event.id,
         body,
+        state.clock.now(),
     )
     .await
     .map_err(ShowErrorPage::internal)?;
@@ -973,6 +982,7 @@ async fn cancel(
         desk.organiser.organisation_id,
         ctx.event.id,
         reason,
+        state.clock.now(),
     )
     .await
     .map_err(ShowErrorPage::internal)?;
@@ -1074,7 +1084,7 @@ async fn event_desk(
         RegistrationStatus::Confirmed,
         e.status,
         e.starts_at,
-        Utc::now(),
+        state.clock.now(),
     )
     .is_ok();
     let row = |r: &registration::Model| PersonRow {
@@ -1277,6 +1287,7 @@ async fn set_capacity(
         desk.organiser.organisation_id,
         ctx.event.id,
         body,
+        state.clock.now(),
     )
     .await
     {
@@ -1350,7 +1361,7 @@ async fn cancel_registration(
     let ctx = own_event(&state, &desk, &id).await?;
     let reg = registration_of(&state, &ctx, &registration).await?;
     let back = format!("/admin/events/{}", ctx.event.id);
-    match signups::cancel(&state.db, &state.mailer, reg.id, Utc::now()).await {
+    match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
         Ok(_) => Ok(done(&back, "cancelled_registration")),
         Err(signups::RegistrationError::Db(e)) => Err(e.into()),
         Err(_) => Ok(done(&back, "not_cancellable")),
@@ -1508,7 +1519,8 @@ async fn record_attendance(
     if marks.is_empty() {
         return Ok(done(&back, "nothing_to_mark"));
     }
-    match attendance::record_marks(&state.db, &ctx.event, &marks, session, Utc::now()).await {
+    match attendance::record_marks(&state.db, &ctx.event, &marks, session, state.clock.now()).await
+    {
         Ok(_) => Ok(done(&back, "attendance")),
         Err(AttendanceError::Db(e)) => Err(e.into()),
         Err(AttendanceError::NotStarted(_)) => Ok(done(&back, "attendance_not_started")),

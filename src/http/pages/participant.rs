@@ -8,7 +8,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
@@ -124,7 +123,7 @@ async fn show(
         return Ok(erased_page(&state, &lang, StatusCode::OK));
     }
     let tz = period::zone(&ctx.organisation.time_zone);
-    let now = Utc::now();
+    let now = state.clock.now();
     let e = &ctx.event;
     let (status_text, status_class) = match reg.status {
         RegistrationStatus::Confirmed => (t("registration_confirmed"), "open"),
@@ -260,7 +259,7 @@ async fn confirm_cancel(
         reg.status,
         ctx.event.status,
         ctx.event.starts_at,
-        Utc::now(),
+        state.clock.now(),
     )
     .is_err()
     {
@@ -289,7 +288,7 @@ async fn cancel(
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
-    match signups::cancel(&state.db, &state.mailer, reg.id, Utc::now()).await {
+    match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
         Ok(_) => Ok(see_other(&format!("/r/{token}?done=cancelled"))),
         Err(RegistrationError::Started | RegistrationError::Closed) => {
             Ok(refused(&state, &lang, "refusal_cancel_started"))
@@ -309,7 +308,7 @@ async fn confirm_place(
     Path(token): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
-    match signups::confirm_place(&state.db, reg.id, Utc::now()).await {
+    match signups::confirm_place(&state.db, reg.id, state.clock.now()).await {
         Ok(true) => Ok(see_other(&format!("/r/{token}?done=confirmed"))),
         Ok(false) => Ok(see_other(&format!("/r/{token}"))),
         Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found()),
@@ -340,7 +339,8 @@ async fn new_feed_link(
     if reg.anonymised_at.is_some() {
         return Ok(erased_page(&state, &lang, StatusCode::GONE));
     }
-    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, state.clock.now())
+        .await?;
     Ok(see_other(&format!("/r/{token}?done=feed")))
 }
 
@@ -366,7 +366,7 @@ async fn share_contact(
         Some("no") => false,
         _ => return Err(ShowErrorPage::bad_request()),
     };
-    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    participants::set_contact_sharing(&state.db, &reg, share, state.clock.now()).await?;
     let done = if share { "sharing_on" } else { "sharing_off" };
     Ok(see_other(&format!("/r/{token}?done={done}")))
 }
@@ -464,7 +464,8 @@ async fn data_download(
     if reg.anonymised_at.is_some() {
         return Ok(erased_page(&state, &lang, StatusCode::GONE));
     }
-    let data = crate::service::privacy::export(&state.db, &reg.email_normalized).await?;
+    let data = crate::service::privacy::export(&state.db, &reg.email_normalized, state.clock.now())
+        .await?;
     let body = serde_json::to_vec_pretty(&data).map_err(ShowErrorPage::internal)?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -518,7 +519,7 @@ async fn erase(
 ) -> Result<Response, ShowErrorPage> {
     let (reg, _) = open(&state, &token).await?;
     if reg.anonymised_at.is_none() {
-        crate::service::privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?;
+        crate::service::privacy::erase(&state.db, &state.mailer, &reg, state.clock.now()).await?;
     }
     Ok(see_other(&format!("/r/{token}?done=erased")))
 }

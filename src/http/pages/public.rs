@@ -122,7 +122,7 @@ async fn home(
         .as_deref()
         .and_then(|slug| networks.iter().find(|n| n.slug == slug));
     let kind = q.kind.as_deref().and_then(EventKind::parse);
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = state.clock.now().with_timezone(&tz).date_naive();
     let this_month = today.with_day(1).unwrap_or(today);
     let months: Vec<NaiveDate> = (0..12)
         .filter_map(|i| this_month.checked_add_months(Months::new(i)))
@@ -142,10 +142,14 @@ async fn home(
         network_id: network.map(|n| n.id),
         kind,
         offset: (page - 1) * PER_PAGE,
-        ..EventFilter::upcoming(visibility::list_rule(Viewer::Public), PER_PAGE + 1)
+        ..EventFilter::upcoming(
+            visibility::list_rule(Viewer::Public),
+            PER_PAGE + 1,
+            state.clock.now(),
+        )
     };
     if let Some(m) = month {
-        filter.from = Some(start_of_local_day(m, tz).max(Utc::now()));
+        filter.from = Some(start_of_local_day(m, tz).max(state.clock.now()));
         filter.to = m
             .checked_add_months(Months::new(1))
             .map(|next| start_of_local_day(next, tz));
@@ -263,6 +267,7 @@ async fn cards(
         lang,
         links: state.mailer.links(),
         level,
+        now: state.clock.now(),
     };
     Ok(events
         .iter()
@@ -380,7 +385,7 @@ async fn render_event(
     let t = |k: &str| pages.text(l, k);
     let tz = period::zone(&ctx.organisation.time_zone);
     let e = &ctx.event;
-    let now = Utc::now();
+    let now = state.clock.now();
     let state_now = Availability::of(&e.window(), &e.seats(), now);
     let network = match e.network_id {
         Some(id) => db::networks::find_many(&state.db.conn, vec![id])
@@ -648,7 +653,11 @@ async fn sign_up(
             message: pages.text(l, key),
         }]
     };
-    let (errors, status) = match state.signups.sign_up(ctx.event.id, input, Utc::now()).await {
+    let (errors, status) = match state
+        .signups
+        .sign_up(ctx.event.id, input, state.clock.now())
+        .await
+    {
         Ok(done) => {
             return Ok(see_other(&format!(
                 "/events/{}/receipt/{}",
@@ -806,7 +815,11 @@ async fn network_page(
         &state.db.conn,
         &EventFilter {
             network_id: Some(network.id),
-            ..EventFilter::upcoming(visibility::list_rule(Viewer::Public), 100)
+            ..EventFilter::upcoming(
+                visibility::list_rule(Viewer::Public),
+                100,
+                state.clock.now(),
+            )
         },
     )
     .await?;
@@ -853,7 +866,11 @@ async fn organisation_page(
         &state.db.conn,
         &EventFilter {
             organisation_id: Some(organisation.id),
-            ..EventFilter::upcoming(visibility::list_rule(Viewer::Public), 100)
+            ..EventFilter::upcoming(
+                visibility::list_rule(Viewer::Public),
+                100,
+                state.clock.now(),
+            )
         },
     )
     .await?;
