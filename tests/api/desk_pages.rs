@@ -740,7 +740,7 @@ async fn an_event_at_the_desk(engine: Engine) {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.public_event(&event).await["status"], "cancelled");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.mail_settled().await;
     let (_, mails) = app.get(&format!("/events/{event}/mails")).await;
     let kinds: Vec<&str> = mails
         .as_array()

@@ -205,44 +205,6 @@ impl TestApp {
         panic!("mail still waits to be sent after 20 s");
     }
 
-    /// Moves every session of `event` (and the event's start and end) by `by`, straight in
-    /// the database: no mail, no new SEQUENCE. For tests that need a session to have taken
-    /// place (attendance) and then the event back where it was.
-    pub async fn shift_sessions(&self, event: &str, by: chrono::Duration) {
-        use samling::db::entities::{event as ev, event_session};
-        use sea_orm::sea_query::Expr;
-        let id: uuid::Uuid = event.parse().expect("an event id");
-        let sessions = event_session::Entity::find()
-            .filter(event_session::Column::EventId.eq(id))
-            .all(&self.db.conn)
-            .await
-            .unwrap();
-        for s in sessions {
-            event_session::Entity::update_many()
-                .col_expr(
-                    event_session::Column::StartsAt,
-                    Expr::value(s.starts_at + by),
-                )
-                .col_expr(event_session::Column::EndsAt, Expr::value(s.ends_at + by))
-                .filter(event_session::Column::Id.eq(s.id))
-                .exec(&self.db.conn)
-                .await
-                .unwrap();
-        }
-        let e = ev::Entity::find_by_id(id)
-            .one(&self.db.conn)
-            .await
-            .unwrap()
-            .expect("the event");
-        ev::Entity::update_many()
-            .col_expr(ev::Column::StartsAt, Expr::value(e.starts_at + by))
-            .col_expr(ev::Column::EndsAt, Expr::value(e.ends_at + by))
-            .filter(ev::Column::Id.eq(id))
-            .exec(&self.db.conn)
-            .await
-            .unwrap();
-    }
-
     /// A token for a new organiser of organisation `slug` (created if needed).
     pub async fn organiser_token(&self, slug: &str) -> String {
         self.new_organiser(slug, false).await.1
