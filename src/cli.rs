@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, Application};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{Email, Slug};
@@ -259,19 +260,27 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 anyhow::bail!("--name: must be 1 to 200 characters on one line");
             }
             let db = open(&settings).await?;
+            let now = Clock::system().now();
             let tx = db.begin_write().await?;
             let org = db::organisations::get_or_create(
                 &*tx,
                 slug.as_str(),
                 organisation_name.as_deref().unwrap_or(slug.as_str()),
+                now,
             )
             .await?;
-            let organiser =
-                db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin)
-                    .await?;
+            let organiser = db::organisations::upsert_organiser(
+                &*tx,
+                org.id,
+                &email.normalized(),
+                name,
+                admin,
+                now,
+            )
+            .await?;
             tx.commit().await?;
             let (token, _) =
-                organisers::create_token(&db, Who::CommandLine, &organiser, None).await?;
+                organisers::create_token(&db, Who::CommandLine, &organiser, None, now).await?;
             println!(
                 "organiser {} of {} is ready; API token (shown once):",
                 organiser.email, org.slug
@@ -288,7 +297,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             })?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let db = open(&settings).await?;
-            let reset = organisers::set_password(&db, &email, password)
+            let reset = organisers::set_password(&db, &email, password, Clock::system().now())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -338,7 +347,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             command: OrganiserCommand::RevokeToken { id },
         } => {
             let db = open(&settings).await?;
-            match organisers::revoke_token(&db, Who::CommandLine, id).await {
+            match organisers::revoke_token(&db, Who::CommandLine, id, Clock::system().now()).await {
                 Ok(()) => {}
                 Err(organisers::AccountError::NotFound) => {
                     anyhow::bail!("no token has the id {id}")
@@ -388,7 +397,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &db,
                 settings.retention_months,
                 settings.retention_cancelled_days,
-                chrono::Utc::now(),
+                Clock::system().now(),
                 dry_run,
             )
             .await?;
@@ -411,7 +420,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Bench { command } => bench(command).await,
         Command::Demo => {
             let db = open(&settings).await?;
-            let summary = crate::demo::load(&db).await?;
+            let summary = crate::demo::load(&db, Clock::system().now()).await?;
             println!("{summary}");
             Ok(())
         }
@@ -559,7 +568,7 @@ async fn disable_organiser(settings: &Settings, email: &str, disable: bool) -> a
         Who::CommandLine,
         &accounts,
         disable,
-        chrono::Utc::now(),
+        Clock::system().now(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

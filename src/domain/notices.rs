@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_change_to_session_three_touches_session_three() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
         let old: Vec<_> = ids
             .iter()
@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn reminders_for_seats_held_before_the_round() {
-        let due = Utc::now();
+        let due = crate::clock::test_now();
         use RegistrationStatus::*;
         assert!(gets_reminder(Confirmed, due - Duration::days(1), due));
         assert!(!gets_reminder(Confirmed, due + Duration::minutes(1), due));

@@ -249,7 +249,7 @@ mod tests {
             ..check
         };
         assert_eq!(off.free_signups(Some(70)), None);
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let start = now + chrono::Duration::days(30);
         assert_eq!(check.confirm_by(Some(70), 6, now, start), None);
         assert_eq!(
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn window_rules() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         assert_eq!(window(EventStatus::Published, now).check(now), Ok(()));
         assert_eq!(
             window(EventStatus::Draft, now).check(now),
@@ -346,7 +346,7 @@ mod tests {
 
     #[test]
     fn what_the_public_is_told() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let open = window(EventStatus::Published, now);
         let seats = |capacity, confirmed, waitlist_enabled, waitlisted| Seats {
             capacity,

@@ -148,7 +148,7 @@ async fn organiser_from(
             .await?
             .filter(|(o, _)| crate::domain::access::is_active(o.disabled_at.is_some()))
             .ok_or_else(ApiError::unauthorized)?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     if token
         .last_used_at
         .is_none_or(|t| now - t > chrono::Duration::minutes(1))

@@ -397,9 +397,9 @@ pub async fn create(
     db: &Db,
     organisation_id: Uuid,
     body: EventBody,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let change = EventChange::check(db, organisation_id, body, true).await?;
-    let now = Utc::now();
     let mut event = db::events::new_event(organisation_id, now);
     let sessions = change
         .apply(&mut event, &[])
@@ -422,6 +422,7 @@ pub async fn update(
     organisation_id: Uuid,
     event_id: Uuid,
     body: EventBody,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let change = EventChange::check(db, organisation_id, body, false).await?;
     let tx = db.begin_write().await?;
@@ -446,7 +447,6 @@ pub async fn update(
     let new_sessions = change
         .apply(&mut changed, &old_sessions)
         .map_err(EventError::Invalid)?;
-    let now = Utc::now();
     let diff = new_sessions
         .as_ref()
         .map(|new| diff_sessions(&shapes(&old_sessions), &shapes(new)));
@@ -483,7 +483,7 @@ pub async fn update(
                         removed: &removed,
                         ..Notice::new(MailKind::EventChanged, &reg, &ctx)
                     };
-                    letters.push(mailer.letter(&ctx, &reg, &notice)?);
+                    letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
                 }
             }
         }
@@ -507,6 +507,7 @@ pub async fn cancel(
     organisation_id: Uuid,
     event_id: Uuid,
     reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let mut errors = FieldErrors::new();
     let reason = domain::optional_long_text(&mut errors, "reason", reason, MAX_CANCEL_REASON);
@@ -522,7 +523,6 @@ pub async fn cancel(
         let ctx = db::events::context_of(&*tx, event).await?;
         return Ok(ctx);
     }
-    let now = Utc::now();
     event.status = EventStatus::Cancelled;
     event.cancel_reason = reason;
     event.cancelled_at = Some(now);
@@ -537,6 +537,7 @@ pub async fn cancel(
                 &ctx,
                 &reg,
                 &Notice::new(MailKind::EventCancelled, &reg, &ctx),
+                now,
             )?);
         }
     }

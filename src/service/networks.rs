@@ -1,5 +1,6 @@
 //! Networks and their members: create a network, add members one at a time or as a
 //! pasted list (all or nothing), remove them.
+use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
 
 use crate::db::entities::{network, network_member};
@@ -44,6 +45,7 @@ pub async fn create(
     db: &Db,
     organisation_id: uuid::Uuid,
     input: NewNetwork,
+    now: DateTime<Utc>,
 ) -> Result<network::Model, NetworkError> {
     let mut errors = FieldErrors::new();
     let slug = Slug::parse(input.slug.as_deref().unwrap_or_default())
@@ -66,6 +68,7 @@ pub async fn create(
         slug.as_str(),
         &name,
         description,
+        now,
     )
     .await
     {
@@ -105,6 +108,7 @@ pub async fn add_member(
     db: &Db,
     network: &network::Model,
     input: MemberInput,
+    now: DateTime<Utc>,
 ) -> Result<(network_member::Model, bool), NetworkError> {
     let mut errors = FieldErrors::new();
     let member = check_member(&input, &mut errors);
@@ -112,7 +116,8 @@ pub async fn add_member(
         return Err(NetworkError::Invalid(errors));
     };
     let tx = db.begin_write().await?;
-    let added = db::networks::add_members(&*tx, network.id, std::slice::from_ref(&member)).await?;
+    let added =
+        db::networks::add_members(&*tx, network.id, std::slice::from_ref(&member), now).await?;
     let saved = db::networks::member(&*tx, network.id, &member.email_normalized)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("member just added".into()))?;
@@ -149,6 +154,7 @@ pub async fn add_members_from_text(
     db: &Db,
     network: &network::Model,
     text: &str,
+    now: DateTime<Utc>,
 ) -> Result<BulkReport, Result<Vec<PasteProblem>, DbErr>> {
     let mut members = Vec::new();
     let mut problems = Vec::new();
@@ -188,7 +194,7 @@ pub async fn add_members_from_text(
         return Err(Ok(problems));
     }
     let tx = db.begin_write().await.map_err(Err)?;
-    let added = db::networks::add_members(&*tx, network.id, &members)
+    let added = db::networks::add_members(&*tx, network.id, &members, now)
         .await
         .map_err(Err)?;
     tx.commit().await.map_err(Err)?;

@@ -144,6 +144,7 @@ pub async fn set_password(
     db: &Db,
     email: &str,
     password: String,
+    now: DateTime<Utc>,
 ) -> Result<PasswordReset, AccountError> {
     passwords::check_new_password(&password)?;
     let accounts =
@@ -155,7 +156,6 @@ pub async fn set_password(
         .await
         .map_err(|e| AccountError::Hashing(e.to_string()))?
         .map_err(AccountError::Hashing)?;
-    let now = Utc::now();
     let tx = db.begin_write().await?;
     let mut revoked = Vec::new();
     for o in &accounts {
@@ -176,6 +176,7 @@ pub async fn set_password(
             Action::PasswordSet,
             &o.email,
             None,
+            now,
         )
         .await;
     }
@@ -187,6 +188,7 @@ pub async fn set_password(
             Action::TokenRevoked,
             &token_subject(o, token),
             None,
+            now,
         )
         .await;
     }
@@ -244,6 +246,7 @@ pub async fn set_disabled(
             },
             &target.email,
             None,
+            now,
         )
         .await;
     }
@@ -315,6 +318,7 @@ pub async fn sign_in(
                 Action::SignInRefused,
                 "desk",
                 None,
+                now,
             )
             .await;
         }
@@ -343,6 +347,7 @@ pub async fn sign_in(
         Action::SignIn,
         "desk",
         None,
+        now,
     )
     .await;
     Ok(Some(NewSession { organiser, cookie }))
@@ -401,12 +406,14 @@ pub async fn create_token(
     by: Who<'_>,
     owner: &organiser::Model,
     label: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<(String, api_token::Model), DbErr> {
     let token = links::new_api_token();
     let tx = db.begin_write().await?;
     let at_desk = matches!(by, Who::Organiser(_));
     let saved =
-        db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label, at_desk).await?;
+        db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label, at_desk, now)
+            .await?;
     tx.commit().await?;
     audit::record(
         db,
@@ -415,6 +422,7 @@ pub async fn create_token(
         Action::TokenCreated,
         &token_subject(owner, &saved),
         None,
+        now,
     )
     .await;
     Ok((token, saved))
@@ -432,7 +440,12 @@ fn token_subject(owner: &organiser::Model, token: &api_token::Model) -> String {
 
 /// Revokes a token, if `by` may manage its owner's tokens (the command line may revoke
 /// any; otherwise: not found). It answers 401 at once.
-pub async fn revoke_token(db: &Db, by: Who<'_>, token_id: Uuid) -> Result<(), AccountError> {
+pub async fn revoke_token(
+    db: &Db,
+    by: Who<'_>,
+    token_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
     let token = db::organisations::token(&db.conn, token_id)
         .await?
         .ok_or(AccountError::NotFound)?;
@@ -459,6 +472,7 @@ pub async fn revoke_token(db: &Db, by: Who<'_>, token_id: Uuid) -> Result<(), Ac
         Action::TokenRevoked,
         &token_subject(&owner, &token),
         None,
+        now,
     )
     .await;
     Ok(())

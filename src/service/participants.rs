@@ -84,7 +84,7 @@ pub async fn replace_feed_link(
         now,
     )
     .await?;
-    let letter = mailer.letter(ctx, reg, &Notice::new(MailKind::FeedLink, reg, ctx))?;
+    let letter = mailer.letter(ctx, reg, &Notice::new(MailKind::FeedLink, reg, ctx), now)?;
     db::outbox::insert_many(&*tx, vec![letter]).await?;
     tx.commit().await?;
     mailer.wake();

@@ -136,8 +136,12 @@ pub struct ParticipantData {
     pub network_memberships: Vec<MembershipData>,
 }
 
-/// Everything held about the address `email_normalized`.
-pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, DbErr> {
+/// Everything held about the address `email_normalized`, as exported `now`.
+pub async fn export(
+    db: &Db,
+    email_normalized: &str,
+    now: DateTime<Utc>,
+) -> Result<ParticipantData, DbErr> {
     let regs = db::registrations::of_address(&db.conn, email_normalized).await?;
     let ids: Vec<Uuid> = regs.iter().map(|r| r.id).collect();
     let mails = db::outbox::for_registrations(&db.conn, &ids).await?;
@@ -216,6 +220,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
             Action::ParticipantExport,
             "registrations of one address",
             Some(registrations),
+            now,
         )
         .await;
     }
@@ -224,7 +229,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
         .remove(email_normalized);
     Ok(ParticipantData {
         email: email_normalized.to_string(),
-        exported_at: Utc::now(),
+        exported_at: now,
         personal_calendar_since: feed.map(|f| f.created_at),
         registrations: out,
         network_memberships,
@@ -286,6 +291,7 @@ pub async fn erase(
             Action::ParticipantErasure,
             "registrations of one address",
             Some(registrations),
+            now,
         )
         .await;
     }

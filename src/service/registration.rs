@@ -342,7 +342,7 @@ async fn apply_signups(
             waitlist_position: position,
             ..Notice::new(kind, &registration, &locked.ctx)
         };
-        letters.push(mailer.letter(&locked.ctx, &registration, &notice)?);
+        letters.push(mailer.letter(&locked.ctx, &registration, &notice, job.now)?);
         locked.taken.insert(email_key);
         if let Some(submission) = input.submission {
             sent_before.insert(submission, (registration.clone(), position));
@@ -492,7 +492,7 @@ async fn cancel_for(
     };
     let mut letters = Vec::new();
     if tell {
-        letters.push(mailer.letter(&ctx, &reg, &notice)?);
+        letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
     }
     let promoted = if held_seat {
         fill_free_seats(&*tx, mailer, &ctx, now, &mut letters).await?
@@ -634,7 +634,7 @@ pub async fn fill_free_seats(
     for mut reg in lucky {
         reg.status = RegistrationStatus::Confirmed;
         reg.promoted_at = Some(now);
-        letters.push(mailer.letter(ctx, &reg, &Notice::new(MailKind::Promoted, &reg, ctx))?);
+        letters.push(mailer.letter(ctx, &reg, &Notice::new(MailKind::Promoted, &reg, ctx), now)?);
     }
     crate::metrics::promotions(ids.len());
     let moved = ids.len() as i32;

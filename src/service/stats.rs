@@ -341,13 +341,13 @@ mod tests {
                 id: marked,
                 title: "A".into(),
                 kind: EventKind::Gathering,
-                starts_at: Utc::now(),
+                starts_at: crate::clock::test_now(),
             },
             CountedEvent {
                 id: unmarked,
                 title: "B".into(),
                 kind: EventKind::Webinar,
-                starts_at: Utc::now(),
+                starts_at: crate::clock::test_now(),
             },
         ];
         let counts = [

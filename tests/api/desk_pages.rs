@@ -214,7 +214,7 @@ async fn set_password_from_the_command_line() {
         .remove(0);
     let who = samling::service::audit::Who::Organiser(&me);
     for label in [Some("a".to_string()), None] {
-        samling::service::organisers::create_token(&app.db, who, &me, label)
+        samling::service::organisers::create_token(&app.db, who, &me, label, app.clock.now())
             .await
             .unwrap();
     }
@@ -745,7 +745,7 @@ async fn an_event_at_the_desk(engine: Engine) {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.public_event(&event).await["status"], "cancelled");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.mail_settled().await;
     let (_, mails) = app.get(&format!("/events/{event}/mails")).await;
     let kinds: Vec<&str> = mails
         .as_array()
@@ -998,7 +998,7 @@ async fn password_reset_revokes_the_desks_tokens(engine: Engine) {
         return;
     };
     let (email, cli_token) = app.new_organiser("centre", false).await;
-    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into(), app.clock.now())
         .await
         .unwrap();
     let desk = sign_in(&app, &email).await;
@@ -1016,9 +1016,14 @@ async fn password_reset_revokes_the_desks_tokens(engine: Engine) {
     for t in desk_tokens.iter().chain([&cli_token]) {
         assert!(token_works(&app, t).await);
     }
-    let reset = samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
-        .await
-        .unwrap();
+    let reset = samling::service::organisers::set_password(
+        &app.db,
+        &email,
+        PASSWORD.into(),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(reset.accounts, 1);
     assert_eq!(reset.tokens_revoked, 2);
     for t in &desk_tokens {
@@ -1044,7 +1049,7 @@ async fn an_administrator_disables_an_organiser(engine: Engine) {
         return;
     };
     let (email, token) = app.new_organiser("centre", false).await;
-    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into(), app.clock.now())
         .await
         .unwrap();
     let colleague = sign_in(&app, &email).await;

@@ -2,7 +2,6 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -62,13 +61,20 @@ pub async fn record_one(
     let event = &own.ctx.event;
     let rid = parse_id(&rid)?;
     let attended = required_attended(body.attended)?;
-    let saved = attendance::record(&state.db, event, &[rid], body.session, attended, Utc::now())
-        .await
-        .map_err(|e| match e {
-            // A wrong id in the path names nothing.
-            attendance::AttendanceError::UnknownRegistrations(_) => ApiError::not_found(),
-            e => e.into(),
-        })?;
+    let saved = attendance::record(
+        &state.db,
+        event,
+        &[rid],
+        body.session,
+        attended,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        // A wrong id in the path names nothing.
+        attendance::AttendanceError::UnknownRegistrations(_) => ApiError::not_found(),
+        e => e.into(),
+    })?;
     let reg = saved.into_iter().next().ok_or_else(ApiError::not_found)?;
     Ok(Json(RegistrationView::new(reg, None)))
 }
@@ -114,7 +120,15 @@ pub async fn record_many(
     let event = own.ctx.event;
     let attended = required_attended(body.attended)?;
     let ids = body.registrations.unwrap_or_default();
-    attendance::record(&state.db, &event, &ids, body.session, attended, Utc::now()).await?;
+    attendance::record(
+        &state.db,
+        &event,
+        &ids,
+        body.session,
+        attended,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(attendance::summary(&state.db, &event).await?))
 }
 

@@ -120,7 +120,7 @@ fn view(
     viewer: Viewer,
 ) -> EventView {
     let owner = crate::domain::notices::viewer_sees_join_links(viewer, e.organisation_id);
-    let now = Utc::now();
+    let now = state.clock.now();
     EventView {
         url: state.mailer.links().event_url(e.id),
         organisation: names
@@ -266,7 +266,7 @@ pub async fn create(
     Organiser(me): Organiser,
     ApiJson(body): ApiJson<EventBody>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
-    let ctx = event_service::create(&state.db, me.organisation_id, body).await?;
+    let ctx = event_service::create(&state.db, me.organisation_id, body, state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(single_view(&state, ctx, organiser_viewer(&me)).await?),
@@ -342,7 +342,7 @@ pub async fn list(
     let mut filter = EventFilter {
         from,
         to,
-        ..EventFilter::upcoming(visibility::list_rule(viewer_is), limit)
+        ..EventFilter::upcoming(visibility::list_rule(viewer_is), limit, state.clock.now())
     };
     if let Some(slug) = q.network.as_deref().filter(|s| !s.is_empty()) {
         match db::networks::find_by_slug(&state.db.conn, slug).await? {
@@ -426,7 +426,15 @@ pub async fn update(
 ) -> Result<Json<EventView>, ApiError> {
     let id = super::path(path)?;
     let id = parse_id(&id)?;
-    let ctx = event_service::update(&state.db, &state.mailer, me.organisation_id, id, body).await?;
+    let ctx = event_service::update(
+        &state.db,
+        &state.mailer,
+        me.organisation_id,
+        id,
+        body,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(single_view(&state, ctx, organiser_viewer(&me)).await?))
 }
 
@@ -474,6 +482,7 @@ pub async fn cancel(
         own.organiser.organisation_id,
         own.ctx.event.id,
         body.reason.as_deref(),
+        state.clock.now(),
     )
     .await?;
     Ok(Json(

@@ -154,6 +154,7 @@ pub async fn attendee_list_file(
         Action::AttendeeListDownload,
         &subject,
         Some(rows),
+        state.clock.now(),
     )
     .await;
     Ok(download(format, &stem, body))

@@ -100,6 +100,7 @@ pub async fn create(
             name: body.name,
             description: body.description,
         },
+        state.clock.now(),
     )
     .await?;
     Ok((
@@ -217,6 +218,7 @@ pub async fn add_member(
             name: body.name,
             municipality: body.municipality,
         },
+        state.clock.now(),
     )
     .await?;
     let status = if created {

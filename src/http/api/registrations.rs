@@ -117,7 +117,7 @@ pub async fn sign_up(
     let id = parse_id(&id)?;
     let mut input = check_signup(body.into()).map_err(ApiError::invalid)?;
     input.network = Some(network_key(client));
-    let done = state.signups.sign_up(id, input, Utc::now()).await?;
+    let done = state.signups.sign_up(id, input, state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(SignedUpView {
@@ -244,7 +244,7 @@ pub async fn cancel(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CancelledView>, ApiError> {
     let id = token_registration(&state, path)?;
-    let done = signups::cancel(&state.db, &state.mailer, id, Utc::now()).await?;
+    let done = signups::cancel(&state.db, &state.mailer, id, state.clock.now()).await?;
     Ok(Json(CancelledView {
         id: done.registration.id,
         status: done.registration.status,
@@ -295,7 +295,7 @@ pub async fn confirm(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ConfirmedView>, ApiError> {
     let id = token_registration(&state, path)?;
-    let changed = signups::confirm_place(&state.db, id, Utc::now()).await?;
+    let changed = signups::confirm_place(&state.db, id, state.clock.now()).await?;
     let reg = db::registrations::find(&state.db.conn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -326,7 +326,8 @@ pub async fn replace_feed_link(
 ) -> Result<StatusCode, ApiError> {
     let token = super::path(path)?;
     let (reg, ctx) = open_own_with_event(&state, &token).await?;
-    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, state.clock.now())
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -372,7 +373,7 @@ pub async fn data(
     let token = super::path(path)?;
     let reg = open_own(&state, &token).await?;
     Ok(Json(
-        privacy::export(&state.db, &reg.email_normalized).await?,
+        privacy::export(&state.db, &reg.email_normalized, state.clock.now()).await?,
     ))
 }
 
@@ -397,7 +398,7 @@ pub async fn erase(
     let token = super::path(path)?;
     let reg = open_own(&state, &token).await?;
     Ok(Json(
-        privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?,
+        privacy::erase(&state.db, &state.mailer, &reg, state.clock.now()).await?,
     ))
 }
 
@@ -446,7 +447,7 @@ pub async fn share_contact(
     let share = body
         .share
         .ok_or_else(|| ApiError::invalid_field("share", Problem::RequiredBoolean))?;
-    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    participants::set_contact_sharing(&state.db, &reg, share, state.clock.now()).await?;
     Ok(Json(ShareView {
         share_contact: share,
     }))

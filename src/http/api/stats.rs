@@ -4,7 +4,6 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -221,6 +220,7 @@ impl Prepared {
             Action::StatisticsDownload,
             &subject,
             Some(participants),
+            state.clock.now(),
         )
         .await;
         Ok(response)
@@ -261,7 +261,7 @@ pub async fn prepare(
         network_id: network.as_ref().map(|n| n.id),
         event_id: request.event_id,
         kind: request.kind,
-        now: Utc::now(),
+        now: state.clock.now(),
     };
     let table = stats::compute(&state.db, &scope).await?;
     let stem = file_stem(

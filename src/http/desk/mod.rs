@@ -16,7 +16,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -209,7 +208,7 @@ async fn sign_in(
         &state.password_checks,
         &email,
         password,
-        Utc::now(),
+        state.clock.now(),
     )
     .await
     {

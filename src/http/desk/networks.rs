@@ -147,6 +147,7 @@ async fn create(
             name: form.name.clone(),
             description: form.description.clone(),
         },
+        state.clock.now(),
     )
     .await;
     let errors = match result {
@@ -319,6 +320,7 @@ async fn add_member(
             name: form.name.clone(),
             municipality: form.municipality.clone(),
         },
+        state.clock.now(),
     )
     .await;
     let back = format!("/admin/networks/{}", network.slug);
@@ -365,7 +367,9 @@ async fn paste_members(
 ) -> Result<Response, ShowErrorPage> {
     let network = own_network(&state, &desk, &slug).await?;
     let text = form.addresses.clone().unwrap_or_default();
-    match network_service::add_members_from_text(&state.db, &network, &text).await {
+    match network_service::add_members_from_text(&state.db, &network, &text, state.clock.now())
+        .await
+    {
         Ok(report) => {
             let back = format!("/admin/networks/{}", network.slug);
             let what = if report.already > 0 {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use serde::Serialize;
 
 use super::auth::{csrf_matches, Desk};
@@ -148,12 +148,12 @@ async fn stats_page(
         }
     }
     if q.year.is_none() && q.from.is_none() && q.to.is_none() {
-        q.year = Some(Utc::now().year().to_string());
+        q.year = Some(state.clock.now().year().to_string());
     }
     q.format = None;
     let networks = db::networks::list(&state.db.conn, Some(org)).await?;
     let events = db::events::of_organisation(&state.db.conn, org, 0, 1000).await?;
-    let this_year = Utc::now().year();
+    let this_year = state.clock.now().year();
     let mut year_choices = vec![(String::new(), t("desk_stats_period_dates"))];
     year_choices.extend(
         (this_year - 5..=this_year + 1)

@@ -124,6 +124,7 @@ async fn create(
         Who::Organiser(&desk.organiser),
         &desk.organiser,
         label,
+        state.clock.now(),
     )
     .await?;
     render(&state, &lang, &desk, Some(token), &Done::default()).await
@@ -175,7 +176,14 @@ async fn revoke(
     DeskForm { desk, .. }: DeskForm<Empty>,
 ) -> Result<Response, ShowErrorPage> {
     let id: Uuid = parse_id(&id).map_err(|_| ShowErrorPage::not_found())?;
-    match organisers::revoke_token(&state.db, Who::Organiser(&desk.organiser), id).await {
+    match organisers::revoke_token(
+        &state.db,
+        Who::Organiser(&desk.organiser),
+        id,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(()) => Ok(done("/admin/tokens", "revoked")),
         Err(AccountError::NotFound) => Err(ShowErrorPage::not_found()),
         Err(e) => Err(ShowErrorPage::internal(e)),
@@ -308,7 +316,7 @@ async fn change_disabled(
         .await?
         .ok_or_else(ShowErrorPage::not_found)?;
     let by = Who::Organiser(&desk.organiser);
-    match organisers::set_disabled(&state.db, by, &[target], disable, Utc::now()).await {
+    match organisers::set_disabled(&state.db, by, &[target], disable, state.clock.now()).await {
         Ok(_) if disable => Ok(done("/admin/organisers", "organiser_disabled")),
         Ok(_) => Ok(done("/admin/organisers", "organiser_enabled")),
         Err(AccountError::Oneself) => Ok(done("/admin/organisers", "disable_self")),

@@ -8,7 +8,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
@@ -156,7 +155,7 @@ async fn show(
     let l = lang.language;
     let t = |k: &str| pages.text(l, k);
     let tz = period::zone(&ctx.organisation.time_zone);
-    let now = Utc::now();
+    let now = state.clock.now();
     let e = &ctx.event;
     let (status_text, status_class) = match reg.status {
         RegistrationStatus::Confirmed => (t("registration_confirmed"), "open"),
@@ -286,7 +285,7 @@ async fn confirm_cancel(
         reg.status,
         ctx.event.status,
         ctx.event.starts_at,
-        Utc::now(),
+        state.clock.now(),
     )
     .is_err()
     {
@@ -315,7 +314,7 @@ async fn cancel(
     Path(token): Path<String>,
 ) -> Result<Response, Closed> {
     let (reg, _) = open(&state, &lang, &token).await?;
-    match signups::cancel(&state.db, &state.mailer, reg.id, Utc::now()).await {
+    match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
         Ok(_) => Ok(see_other(&format!("/r/{token}?done=cancelled"))),
         Err(RegistrationError::Started | RegistrationError::Closed) => {
             Ok(refused(&state, &lang, "refusal_cancel_started"))
@@ -336,7 +335,7 @@ async fn confirm_place(
     Path(token): Path<String>,
 ) -> Result<Response, Closed> {
     let (reg, _) = open(&state, &lang, &token).await?;
-    match signups::confirm_place(&state.db, reg.id, Utc::now()).await {
+    match signups::confirm_place(&state.db, reg.id, state.clock.now()).await {
         Ok(true) => Ok(see_other(&format!("/r/{token}?done=confirmed"))),
         Ok(false) => Ok(see_other(&format!("/r/{token}"))),
         Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found().into()),
@@ -364,7 +363,8 @@ async fn new_feed_link(
     Path(token): Path<String>,
 ) -> Result<Response, Closed> {
     let (reg, ctx) = open(&state, &lang, &token).await?;
-    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, state.clock.now())
+        .await?;
     Ok(see_other(&format!("/r/{token}?done=feed")))
 }
 
@@ -387,7 +387,7 @@ async fn share_contact(
         Some("no") => false,
         _ => return Err(ShowErrorPage::bad_request().into()),
     };
-    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    participants::set_contact_sharing(&state.db, &reg, share, state.clock.now()).await?;
     let done = if share { "sharing_on" } else { "sharing_off" };
     Ok(see_other(&format!("/r/{token}?done={done}")))
 }
@@ -479,7 +479,8 @@ async fn data_download(
     Path(token): Path<String>,
 ) -> Result<Response, Closed> {
     let (reg, _) = open(&state, &lang, &token).await?;
-    let data = crate::service::privacy::export(&state.db, &reg.email_normalized).await?;
+    let data = crate::service::privacy::export(&state.db, &reg.email_normalized, state.clock.now())
+        .await?;
     let body = serde_json::to_vec_pretty(&data).map_err(ShowErrorPage::internal)?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -531,7 +532,8 @@ async fn erase(
 ) -> Result<Response, Closed> {
     match open(&state, &lang, &token).await {
         Ok((reg, _)) => {
-            crate::service::privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?;
+            crate::service::privacy::erase(&state.db, &state.mailer, &reg, state.clock.now())
+                .await?;
         }
         // Erased already (a second click): the same confirmation.
         Err(closed) if closed.0.status() == StatusCode::GONE => {}

@@ -51,8 +51,14 @@ pub fn confirm_by_text(
     })
 }
 
-pub fn availability(pages: &Pages, lang: Language, event: &event::Model) -> AvailabilityView {
-    let state = Availability::of(&event.window(), &event.seats(), Utc::now());
+/// Whether `event` takes sign-ups at `now`, in words.
+pub fn availability(
+    pages: &Pages,
+    lang: Language,
+    event: &event::Model,
+    now: DateTime<Utc>,
+) -> AvailabilityView {
+    let state = Availability::of(&event.window(), &event.seats(), now);
     availability_of(pages, lang, state, event.status)
 }
 
@@ -134,6 +140,8 @@ pub struct CardStyle<'a> {
     pub links: &'a crate::links::Links,
     /// Heading level of each event (2 under the page's h1, 3 under a section's h2).
     pub level: u8,
+    /// The time the list is drawn at (whether each event still takes sign-ups).
+    pub now: DateTime<Utc>,
 }
 
 impl CardStyle<'_> {
@@ -155,7 +163,7 @@ impl CardStyle<'_> {
             starts_iso: event.starts_at.to_rfc3339(),
             when: when(sessions, tz, self.lang),
             place: place(self.pages, self.lang, sessions),
-            availability: availability(self.pages, self.lang, event),
+            availability: availability(self.pages, self.lang, event, self.now),
         }
     }
 }

@@ -3,7 +3,6 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -170,7 +169,8 @@ pub(super) async fn record_attendance(
     if marks.is_empty() {
         return Ok(done(&back, "nothing_to_mark"));
     }
-    match attendance::record_marks(&state.db, &ctx.event, &marks, session, Utc::now()).await {
+    match attendance::record_marks(&state.db, &ctx.event, &marks, session, state.clock.now()).await
+    {
         Ok(_) => Ok(done(&back, "attendance")),
         Err(AttendanceError::Db(e)) => Err(e.into()),
         Err(AttendanceError::NotStarted(_)) => Ok(done(&back, "attendance_not_started")),

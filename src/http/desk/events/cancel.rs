@@ -74,6 +74,7 @@ pub(super) async fn cancel(
         desk.organiser.organisation_id,
         ctx.event.id,
         form.reason.as_deref(),
+        state.clock.now(),
     )
     .await
     {

@@ -89,6 +89,7 @@ pub(super) async fn set_capacity(
         desk.organiser.organisation_id,
         ctx.event.id,
         body,
+        state.clock.now(),
     )
     .await
     {

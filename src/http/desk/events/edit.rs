@@ -62,7 +62,14 @@ pub(super) async fn create(
             EventStatus::Draft
         },
     );
-    match event_service::create(&state.db, desk.organiser.organisation_id, body).await {
+    match event_service::create(
+        &state.db,
+        desk.organiser.organisation_id,
+        body,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(ctx) => Ok(done(&format!("/admin/events/{}", ctx.event.id), "created")),
         Err(EventError::Invalid(fields)) => {
             let errors = core_errors(&fields, &rows, lang.language, &state);
@@ -136,6 +143,7 @@ pub(super) async fn update(
         desk.organiser.organisation_id,
         ctx.event.id,
         body,
+        state.clock.now(),
     )
     .await
     {
@@ -166,6 +174,7 @@ pub(super) async fn publish(
         desk.organiser.organisation_id,
         ctx.event.id,
         body,
+        state.clock.now(),
     )
     .await
     .map_err(ShowErrorPage::internal)?;

@@ -24,7 +24,6 @@ use registrations::{cancel_registration, confirm_cancel_registration};
 
 use axum::routing::get;
 use axum::Router;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::auth::Desk;
@@ -76,7 +75,7 @@ pub(super) async fn own_event(
 }
 
 pub(super) fn status_label(state: &AppState, lang: Language, e: &event::Model) -> String {
-    let key = match access::desk_state(e.status, e.ends_at, Utc::now()) {
+    let key = match access::desk_state(e.status, e.ends_at, state.clock.now()) {
         DeskState::Draft => "desk_status_draft",
         DeskState::Past => "desk_status_past",
         DeskState::Published => "desk_status_published",

@@ -109,7 +109,7 @@ pub(super) async fn event_desk(
     let regs = db::registrations::list_for_event(&state.db.conn, e.id).await?;
     let positions = waitlist_positions(&regs);
     let moment = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string();
-    let now = Utc::now();
+    let now = state.clock.now();
     let row = |r: &registration::Model| PersonRow {
         name: r.name.clone(),
         email: r.email.clone(),

@@ -1,7 +1,6 @@
 //! Cancelling a registration on someone's behalf.
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::Utc;
 use serde::Serialize;
 
 use super::{own_event, Empty};
@@ -78,7 +77,7 @@ pub(super) async fn cancel_registration(
     let ctx = own_event(&state, &desk, &id).await?;
     let reg = registration_of(&state, &ctx, &registration).await?;
     let back = format!("/admin/events/{}", ctx.event.id);
-    match signups::cancel(&state.db, &state.mailer, reg.id, Utc::now()).await {
+    match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
         Ok(_) => Ok(done(&back, "cancelled_registration")),
         Err(signups::RegistrationError::Db(e)) => Err(e.into()),
         Err(_) => Ok(done(&back, "not_cancellable")),

@@ -118,7 +118,7 @@ pub(super) async fn render_event(
     let t = |k: &str| pages.text(l, k);
     let tz = period::zone(&ctx.organisation.time_zone);
     let e = &ctx.event;
-    let now = Utc::now();
+    let now = state.clock.now();
     let state_now = Availability::of(&e.window(), &e.seats(), now);
     let network = match e.network_id {
         Some(id) => db::networks::find_many(&state.db.conn, vec![id])

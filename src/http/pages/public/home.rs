@@ -1,7 +1,7 @@
 //! The home page (`/`): what is coming, with filters and pages.
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{capitalised, cards};
@@ -90,7 +90,7 @@ pub(super) async fn home(
         .as_deref()
         .and_then(|slug| networks.iter().find(|n| n.slug == slug));
     let kind = q.kind.as_deref().and_then(EventKind::parse);
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = state.clock.now().with_timezone(&tz).date_naive();
     let this_month = today.with_day(1).unwrap_or(today);
     let months: Vec<NaiveDate> = (0..12)
         .filter_map(|i| this_month.checked_add_months(Months::new(i)))
@@ -110,10 +110,14 @@ pub(super) async fn home(
         network_id: network.map(|n| n.id),
         kind,
         offset: (page - 1) * PER_PAGE,
-        ..EventFilter::upcoming(visibility::list_rule(Viewer::Public), PER_PAGE + 1)
+        ..EventFilter::upcoming(
+            visibility::list_rule(Viewer::Public),
+            PER_PAGE + 1,
+            state.clock.now(),
+        )
     };
     if let Some(m) = month {
-        filter.from = Some(start_of_local_day(m, tz).max(Utc::now()));
+        filter.from = Some(start_of_local_day(m, tz).max(state.clock.now()));
         filter.to = m
             .checked_add_months(Months::new(1))
             .map(|next| start_of_local_day(next, tz));

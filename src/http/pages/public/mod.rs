@@ -78,6 +78,7 @@ pub(super) async fn cards(
         lang,
         links: state.mailer.links(),
         level,
+        now: state.clock.now(),
     };
     Ok(events
         .iter()

@@ -39,7 +39,11 @@ pub(super) async fn network_page(
         &state.db.conn,
         &EventFilter {
             network_id: Some(network.id),
-            ..EventFilter::upcoming(visibility::list_rule(Viewer::Public), 100)
+            ..EventFilter::upcoming(
+                visibility::list_rule(Viewer::Public),
+                100,
+                state.clock.now(),
+            )
         },
     )
     .await?;

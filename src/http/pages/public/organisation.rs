@@ -37,7 +37,11 @@ pub(super) async fn organisation_page(
         &state.db.conn,
         &EventFilter {
             organisation_id: Some(organisation.id),
-            ..EventFilter::upcoming(visibility::list_rule(Viewer::Public), 100)
+            ..EventFilter::upcoming(
+                visibility::list_rule(Viewer::Public),
+                100,
+                state.clock.now(),
+            )
         },
     )
     .await?;

@@ -2,7 +2,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::event::{public_event, render_event, SignupForm};
@@ -85,7 +84,11 @@ pub(super) async fn sign_up(
             message: pages.text(l, key),
         }]
     };
-    let (errors, status) = match state.signups.sign_up(ctx.event.id, input, Utc::now()).await {
+    let (errors, status) = match state
+        .signups
+        .sign_up(ctx.event.id, input, state.clock.now())
+        .await
+    {
         Ok(done) => {
             return Ok(see_other(&format!(
                 "/events/{}/receipt/{}",
