@@ -261,24 +261,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             let db = open(&settings).await?;
             let now = Clock::system().now();
-            let tx = db.begin_write().await?;
-            let org = db::organisations::get_or_create(
-                &*tx,
-                slug.as_str(),
-                organisation_name.as_deref().unwrap_or(slug.as_str()),
-                now,
-            )
-            .await?;
-            let organiser = db::organisations::upsert_organiser(
-                &*tx,
-                org.id,
-                &email.normalized(),
+            let (org, organiser) = organisers::add_organiser(
+                &db,
+                &slug,
+                organisation_name.as_deref(),
+                &email,
                 name,
                 admin,
                 now,
             )
             .await?;
-            tx.commit().await?;
             let (token, _) =
                 organisers::create_token(&db, Who::CommandLine, &organiser, None, now).await?;
             println!(

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::domain::{FieldErrors, Problem};
 use crate::service::attendance::AttendanceError;
+use crate::service::downloads::DownloadError;
 use crate::service::events::EventError;
 use crate::service::networks::NetworkError;
 use crate::service::registration::RegistrationError;
@@ -112,6 +113,17 @@ impl From<RegistrationError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "already_registered", message)
             }
             R::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<DownloadError> for ApiError {
+    fn from(e: DownloadError) -> Self {
+        match e {
+            DownloadError::Invalid(fields) => ApiError::invalid(fields),
+            DownloadError::NotFound => ApiError::not_found(),
+            DownloadError::Db(e) => e.into(),
+            DownloadError::File(e) => ApiError::internal(e),
         }
     }
 }

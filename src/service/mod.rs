@@ -3,6 +3,7 @@
 //! queues the mails the change causes in the same transaction.
 pub mod attendance;
 pub mod audit;
+pub mod downloads;
 pub mod events;
 pub mod municipalities;
 pub mod networks;

@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-use crate::db::entities::{api_token, organiser, organiser_session};
+use crate::db::entities::{api_token, organisation, organiser, organiser_session};
 use crate::db::{self, Db};
 use crate::domain::access::{self, Actor};
-use crate::domain::normalize_email;
 use crate::domain::passwords::{self, WeakPassword, SESSION_IDLE, SESSION_LIFETIME};
+use crate::domain::{normalize_email, Email, Slug};
 use crate::links;
 use crate::service::audit::{self, Action, Who};
 
@@ -135,6 +135,33 @@ pub struct PasswordReset {
     pub accounts: usize,
     /// API tokens made at the desk, revoked (`domain::access::revoked_on_password_reset`).
     pub tokens_revoked: usize,
+}
+
+/// Adds an organiser to the organisation `slug` (made, named `organisation_name` or its
+/// slug, if it is new), or updates the one with that address: one transaction, so an
+/// organisation is never left without the organiser it was made for.
+pub async fn add_organiser(
+    db: &Db,
+    slug: &Slug,
+    organisation_name: Option<&str>,
+    email: &Email,
+    name: &str,
+    admin: bool,
+    now: DateTime<Utc>,
+) -> Result<(organisation::Model, organiser::Model), DbErr> {
+    let tx = db.begin_write().await?;
+    let org = db::organisations::get_or_create(
+        &*tx,
+        slug.as_str(),
+        organisation_name.unwrap_or(slug.as_str()),
+        now,
+    )
+    .await?;
+    let organiser =
+        db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin, now)
+            .await?;
+    tx.commit().await?;
+    Ok((org, organiser))
 }
 
 /// Sets the password of the organiser(s) with `email` (every organisation they belong to),

@@ -7,6 +7,7 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::entities::outbox::MailStatus;
 use crate::db::entities::registration;
 use crate::db::{self, Db};
 use crate::domain::retention::{self, Cutoffs};
@@ -87,7 +88,8 @@ pub struct SessionData {
 pub struct MailData {
     pub kind: String,
     pub subject: String,
-    pub status: String,
+    /// `pending`, `sent` or `failed`.
+    pub status: MailStatus,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
@@ -185,7 +187,7 @@ pub async fn export(
                 .map(|m| MailData {
                     kind: m.kind.as_str().to_string(),
                     subject: m.subject.clone(),
-                    status: format!("{:?}", m.status).to_lowercase(),
+                    status: m.status,
                     created_at: m.created_at,
                     sent_at: m.sent_at,
                 })

@@ -1,47 +1,25 @@
-//! Attendee-list downloads (CSV, XLSX) and the download plumbing the statistics share. An
-//! event of another organisation is a 404.
+//! Attendee-list downloads (CSV, XLSX) and the HTTP side of every download (headers,
+//! file name). The files are made in `service::downloads`. An event of another
+//! organisation is a 404.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::db::entities::organiser;
-use crate::db::events::EventContext;
 use crate::domain::{FieldErrors, Problem, RegistrationStatus};
-use crate::export::{self, attendee_list, Delimiter, Table};
+use crate::export::{self, Delimiter};
 use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
 use crate::http::AppState;
-use crate::service::audit::{self, Action, Who};
+use crate::service::downloads::{self, parse_delimiter, File, Format};
 
 use super::schema::{Binary, InvalidInput, NotFound};
 
-/// The format of a download: the participation statistics in any, an attendee list in CSV
-/// or XLSX.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum Format {
-    Json,
-    Csv,
-    Xlsx,
-    Svg,
-}
-
-impl Format {
-    /// The file name extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-            Format::Svg => "svg",
-        }
-    }
-}
-
 /// A file download: its type, an attachment name made of `stem`, and never cached.
-pub fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
+pub fn download(file: File) -> Response {
+    let File { format, stem, body } = file;
+    let stem = stem.as_str();
     let extension = format.extension();
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
@@ -67,25 +45,6 @@ pub fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
         HeaderValue::from_static("private, no-store"),
     );
     response
-}
-
-pub fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> Delimiter {
-    match raw {
-        None | Some("semicolon") => Delimiter::Semicolon,
-        Some("comma") => Delimiter::Comma,
-        Some(_) => {
-            errors.insert("delimiter", Problem::choice(&["semicolon", "comma"]));
-            Delimiter::Semicolon
-        }
-    }
-}
-
-/// Builds a workbook off the async runtime (it is CPU work: a big list takes a while).
-pub async fn xlsx(tables: Vec<Table>) -> Result<Vec<u8>, ApiError> {
-    tokio::task::spawn_blocking(move || export::to_xlsx(&tables))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
 }
 
 /// Query of an attendee-list download.
@@ -122,42 +81,17 @@ async fn attendee_list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    attendee_list_file(&state, &own.organiser, &own.ctx, status, format, delimiter).await
-}
-
-/// The attendee list of an event as a file (CSV or XLSX), written to the audit log with
-/// its row count; the desk's downloads use this too.
-pub async fn attendee_list_file(
-    state: &AppState,
-    by: &organiser::Model,
-    ctx: &EventContext,
-    status: Option<RegistrationStatus>,
-    format: Format,
-    delimiter: Delimiter,
-) -> Result<Response, ApiError> {
-    let (table, stem) = attendee_list::load(&state.db, ctx, status).await?;
-    let rows = table.rows.len() as i64;
-    let body = match format {
-        Format::Xlsx => xlsx(vec![table]).await?,
-        _ => export::to_csv(&table, delimiter),
-    };
-    let subject = format!(
-        "{} ({}, {})",
-        ctx.event.title,
-        format.extension(),
-        ctx.event.id
-    );
-    audit::record(
+    let file = downloads::attendee_list(
         &state.db,
-        Some(ctx.organisation.id),
-        Who::Organiser(by),
-        Action::AttendeeListDownload,
-        &subject,
-        Some(rows),
+        &own.organiser,
+        &own.ctx,
+        status,
+        format,
+        delimiter,
         state.clock.now(),
     )
-    .await;
-    Ok(download(format, &stem, body))
+    .await?;
+    Ok(download(file))
 }
 
 /// The attendee list of an event as CSV (UTF-8 with a byte order mark), written to the

@@ -16,13 +16,11 @@ use crate::db::{self};
 use crate::domain::access;
 use crate::domain::{EventKind, Language};
 use crate::format::kind_label;
-use crate::http::api::exports::Format;
-use crate::http::api::stats::{prepare, StatsQuery};
-use crate::http::error::ApiError;
 use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
+use crate::service::downloads::{self, DownloadError, Format, StatsQuery};
 use crate::service::municipalities;
 
 /// Statistics and municipality routes of the desk.
@@ -172,28 +170,26 @@ async fn stats_page(
     event_choices.extend(events.iter().map(|e| (e.id.to_string(), e.title.clone())));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let mut errors = vec![];
-    let prepared = match prepare(&state, org, q.clone(), Some(Format::Json)).await {
-        Ok(p) => Some(p),
-        Err(ApiError {
-            fields: Some(fields),
-            ..
-        }) => {
-            errors = fields
-                .iter()
-                .map(|(f, p)| ErrorLink {
-                    field: Some(f.to_string()),
-                    message: format!(
-                        "{}: {}",
-                        t(&format!("desk_stats_{f}")),
-                        problem_text(&state.pages, p, l).to_lowercase()
-                    ),
-                })
-                .collect();
-            None
-        }
-        Err(e) if e.status == StatusCode::NOT_FOUND => return Err(ShowErrorPage::not_found()),
-        Err(e) => return Err(ShowErrorPage::internal(e.message)),
-    };
+    let now = state.clock.now();
+    let prepared =
+        match downloads::prepare(&state.db, org, q.clone(), Some(Format::Json), now).await {
+            Ok(p) => Some(p),
+            Err(DownloadError::Invalid(fields)) => {
+                errors = fields
+                    .iter()
+                    .map(|(f, p)| ErrorLink {
+                        field: Some(f.to_string()),
+                        message: format!(
+                            "{}: {}",
+                            t(&format!("desk_stats_{f}")),
+                            problem_text(&state.pages, p, l).to_lowercase()
+                        ),
+                    })
+                    .collect();
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
     let filters = vec![
         Field::text("year", t("desk_stats_year"), None)
             .choices(year_choices, &v(&q.year))
@@ -346,13 +342,18 @@ async fn stats_file(
         "participation.svg" => Format::Svg,
         _ => return Err(ShowErrorPage::not_found()),
     };
-    let prepared = prepare(&state, desk.organiser.organisation_id, q, Some(format))
-        .await
-        .map_err(|e| ShowErrorPage { status: e.status })?;
-    prepared
-        .respond(&state, &desk.organiser)
-        .await
-        .map_err(|e| ShowErrorPage { status: e.status })
+    let now = state.clock.now();
+    let answer = downloads::prepare(
+        &state.db,
+        desk.organiser.organisation_id,
+        q,
+        Some(format),
+        now,
+    )
+    .await?
+    .answer(&state.db, &desk.organiser, now)
+    .await?;
+    Ok(crate::http::api::stats::respond(answer))
 }
 
 #[derive(Serialize)]

@@ -332,6 +332,18 @@ impl IntoResponse for ShowErrorPage {
     }
 }
 
+impl From<crate::service::downloads::DownloadError> for ShowErrorPage {
+    fn from(e: crate::service::downloads::DownloadError) -> ShowErrorPage {
+        use crate::service::downloads::DownloadError;
+        match e {
+            DownloadError::Invalid(_) => ShowErrorPage::bad_request(),
+            DownloadError::NotFound => ShowErrorPage::not_found(),
+            DownloadError::Db(e) => e.into(),
+            DownloadError::File(e) => ShowErrorPage::internal(e),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for ShowErrorPage {
     fn from(e: sea_orm::DbErr) -> Self {
         if crate::db::unavailable(&e) {

@@ -4,10 +4,11 @@ use axum::response::Response;
 
 use super::own_event;
 use crate::export;
-use crate::http::api::exports::{attendee_list_file, Format};
+use crate::http::api::exports::download as file_download;
 use crate::http::desk::auth::Desk;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
+use crate::service::downloads::{self, Format};
 
 pub(super) async fn download(
     state: AppState,
@@ -17,16 +18,17 @@ pub(super) async fn download(
 ) -> Result<Response, ShowErrorPage> {
     let ctx = own_event(&state, &desk, &id).await?;
     let format = if xlsx { Format::Xlsx } else { Format::Csv };
-    attendee_list_file(
-        &state,
+    let file = downloads::attendee_list(
+        &state.db,
         &desk.organiser,
         &ctx,
         None,
         format,
         export::Delimiter::Semicolon,
+        state.clock.now(),
     )
-    .await
-    .map_err(|e| ShowErrorPage { status: e.status })
+    .await?;
+    Ok(file_download(file))
 }
 
 pub(super) async fn download_csv(
