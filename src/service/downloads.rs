@@ -41,7 +41,7 @@ pub struct File {
 
 /// The statistics as asked: the table itself (JSON) or a file.
 pub enum StatsAnswer {
-    Table(Participation),
+    Table(Box<Participation>),
     File(File),
 }
 
@@ -309,7 +309,7 @@ impl Prepared {
             }))
         };
         match request.format {
-            Format::Json => Ok(StatsAnswer::Table(table)),
+            Format::Json => Ok(StatsAnswer::Table(Box::new(table))),
             Format::Csv => {
                 let sheet = match request.table {
                     CsvTable::Municipalities => participation::municipalities(&table),
