@@ -52,30 +52,42 @@ pub fn moment(at: DateTime<Utc>, tz: Tz, lang: Language) -> String {
     }
 }
 
+/// Month names in Norwegian (bokmål), lower case as in running text.
+pub const MONTHS_NB: [&str; 12] = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+];
+
+/// "mars 2026" / "March 2026".
+pub fn month_year(month: chrono::NaiveDate, lang: crate::domain::Language) -> String {
+    match lang {
+        crate::domain::Language::Nb => {
+            format!("{} {}", MONTHS_NB[month.month0() as usize], month.year())
+        }
+        crate::domain::Language::En => month.format("%B %Y").to_string(),
+    }
+}
+
 /// A date the Norwegian way: "torsdag 12. mars 2026".
 pub fn date_nb(t: &DateTime<Tz>) -> String {
     const DAYS: [&str; 7] = [
         "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
     ];
-    const MONTHS: [&str; 12] = [
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ];
     format!(
         "{} {}. {} {}",
         DAYS[t.weekday().num_days_from_monday() as usize],
         t.day(),
-        MONTHS[t.month0() as usize],
+        MONTHS_NB[t.month0() as usize],
         t.year()
     )
 }

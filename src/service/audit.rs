@@ -37,6 +37,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, for reading the stored names back.
+    pub const ALL: [Action; 11] = [
+        Action::AttendeeListDownload,
+        Action::StatisticsDownload,
+        Action::ParticipantExport,
+        Action::ParticipantErasure,
+        Action::SignIn,
+        Action::SignInRefused,
+        Action::PasswordSet,
+        Action::TokenCreated,
+        Action::TokenRevoked,
+        Action::OrganiserDisabled,
+        Action::OrganiserEnabled,
+    ];
+
+    /// The action a stored name names.
+    pub fn from_stored(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +75,33 @@ impl Action {
     }
 }
 
+/// The stored actor of what a participant did through their link.
+const PARTICIPANT: &str = "participant";
+/// The stored actor of what was done at the server's command line.
+const COMMAND_LINE: &str = "command line";
+/// The stored subject of a sign-in: the desk.
+pub const DESK: &str = "desk";
+
+/// Who or what an entry names, read back: one of the words the log stores for who and
+/// where, or a name (an organiser's address, an event's title) as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named<'a> {
+    Participant,
+    CommandLine,
+    Desk,
+    As(&'a str),
+}
+
+/// What a stored actor or subject names.
+pub fn named(stored: &str) -> Named<'_> {
+    match stored {
+        PARTICIPANT => Named::Participant,
+        COMMAND_LINE => Named::CommandLine,
+        DESK => Named::Desk,
+        other => Named::As(other),
+    }
+}
+
 /// Writes an entry, made `at`. A failure is logged, never fatal to what was audited (it
 /// already happened).
 pub async fn record(
@@ -68,8 +115,8 @@ pub async fn record(
 ) {
     let (organiser_id, actor) = match who {
         Who::Organiser(o) => (Some(o.id), o.email.clone()),
-        Who::Participant => (None, "participant".to_string()),
-        Who::CommandLine => (None, "command line".to_string()),
+        Who::Participant => (None, PARTICIPANT.to_string()),
+        Who::CommandLine => (None, COMMAND_LINE.to_string()),
     };
     let entry = audit_entry::Model {
         id: Uuid::now_v7(),

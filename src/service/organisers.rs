@@ -343,7 +343,7 @@ pub async fn sign_in(
                 None,
                 Who::Organiser(o),
                 Action::SignInRefused,
-                "desk",
+                audit::DESK,
                 None,
                 now,
             )
@@ -372,7 +372,7 @@ pub async fn sign_in(
         None,
         Who::Organiser(&organiser),
         Action::SignIn,
-        "desk",
+        audit::DESK,
         None,
         now,
     )

@@ -165,24 +165,17 @@ struct Locked {
     counts: CountChange,
 }
 
-/// Applies a batch of sign-ups in arrival order in `tx`, each by the same rules as alone
-/// (`domain::SignupWindow`, `domain::Seats`), with few statements for the whole batch:
-/// every event is locked and read once, existing registrations, earlier sendings of the
-/// same forms and network memberships are looked up for all at once, and the new rows
-/// are written together.
-async fn apply_signups(
+/// Each event of the batch, locked for the batch's transaction, with what its sign-ups
+/// are checked against: addresses already registered, members, holds per origin (`None`:
+/// no such event).
+async fn lock_events(
     tx: &DatabaseTransaction,
-    mailer: &Mailer,
     check: MailCheck,
-    jobs: Vec<SignupJob>,
-) -> Result<Vec<Result<SignedUp, RegistrationError>>, DbErr> {
-    let key = mailer.links().key();
-    let origins: Vec<Option<String>> = jobs
-        .iter()
-        .map(|j| j.input.network.map(|n| key.origin_tag(n)))
-        .collect();
+    jobs: &[SignupJob],
+    origins: &[Option<String>],
+) -> Result<HashMap<Uuid, Option<Locked>>, DbErr> {
     let mut events: HashMap<Uuid, Option<Locked>> = HashMap::new();
-    for job in &jobs {
+    for job in jobs {
         if events.contains_key(&job.event_id) {
             continue;
         }
@@ -204,7 +197,7 @@ async fn apply_signups(
                 let from_origin = if check.free_signups(event.capacity).is_some() {
                     let mut tags: Vec<String> = jobs
                         .iter()
-                        .zip(&origins)
+                        .zip(origins)
                         .filter(|(j, _)| j.event_id == event.id)
                         .filter_map(|(_, o)| o.clone())
                         .collect();
@@ -225,20 +218,82 @@ async fn apply_signups(
         };
         events.insert(job.event_id, locked);
     }
-    let submissions: Vec<Uuid> = jobs.iter().filter_map(|j| j.input.submission).collect();
-    // Forms sent before: their registration, and its place in line if this batch made it
-    // (a stored one's place is looked up when needed).
-    let mut sent_before: HashMap<Uuid, (registration::Model, Option<u64>)> =
-        if submissions.is_empty() {
-            HashMap::new()
-        } else {
-            db::registrations::find_by_submissions(tx, &submissions)
-                .await?
-                .into_iter()
-                .filter_map(|r| Some((r.submission_id?, (r, None))))
-                .collect()
-        };
+    Ok(events)
+}
 
+/// Forms of the batch sent before: their registration, and its place in line if this
+/// batch made it (a stored one's place is looked up when needed).
+async fn forms_sent_before(
+    tx: &DatabaseTransaction,
+    jobs: &[SignupJob],
+) -> Result<HashMap<Uuid, (registration::Model, Option<u64>)>, DbErr> {
+    let submissions: Vec<Uuid> = jobs.iter().filter_map(|j| j.input.submission).collect();
+    if submissions.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(db::registrations::find_by_submissions(tx, &submissions)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.submission_id?, (r, None))))
+        .collect())
+}
+
+/// A new registration as the sign-up decided it.
+#[allow(clippy::too_many_arguments)]
+fn new_registration(
+    event_id: Uuid,
+    input: SignupInput,
+    email_normalized: String,
+    status: RegistrationStatus,
+    waitlist_order: Option<i64>,
+    origin: Option<String>,
+    confirm_by: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> registration::Model {
+    registration::Model {
+        id: Uuid::now_v7(),
+        event_id,
+        name: input.name,
+        email: input.email.as_str().to_string(),
+        email_normalized,
+        municipality: input.municipality,
+        workplace: input.workplace,
+        role: input.role,
+        share_contact: input.share_contact,
+        share_contact_confirmed_at: None,
+        language: input.language,
+        status,
+        waitlist_order,
+        attended: None,
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+        promoted_at: None,
+        submission_id: input.submission,
+        anonymised_at: None,
+        origin,
+        confirm_by,
+    }
+}
+
+/// Applies a batch of sign-ups in arrival order in `tx`, each by the same rules as alone
+/// (`domain::SignupWindow`, `domain::Seats`), with few statements for the whole batch:
+/// every event is locked and read once, existing registrations, earlier sendings of the
+/// same forms and network memberships are looked up for all at once, and the new rows
+/// are written together.
+async fn apply_signups(
+    tx: &DatabaseTransaction,
+    mailer: &Mailer,
+    check: MailCheck,
+    jobs: Vec<SignupJob>,
+) -> Result<Vec<Result<SignedUp, RegistrationError>>, DbErr> {
+    let key = mailer.links().key();
+    let origins: Vec<Option<String>> = jobs
+        .iter()
+        .map(|j| j.input.network.map(|n| key.origin_tag(n)))
+        .collect();
+    let mut events = lock_events(tx, check, &jobs, &origins).await?;
+    let mut sent_before = forms_sent_before(tx, &jobs).await?;
     let mut answers = Vec::with_capacity(jobs.len());
     let mut new_registrations = Vec::new();
     let mut letters = Vec::new();
@@ -309,31 +364,17 @@ async fn apply_signups(
             *earlier += 1;
             by
         });
-        let input = job.input;
-        let registration = registration::Model {
-            id: Uuid::now_v7(),
-            event_id: job.event_id,
-            name: input.name,
-            email: input.email.as_str().to_string(),
-            email_normalized: email_key.clone(),
-            municipality: input.municipality,
-            workplace: input.workplace,
-            role: input.role,
-            share_contact: input.share_contact,
-            share_contact_confirmed_at: None,
-            language: input.language,
+        let submission = job.input.submission;
+        let registration = new_registration(
+            job.event_id,
+            job.input,
+            email_key.clone(),
             status,
-            waitlist_order: ticket,
-            attended: None,
-            created_at: job.now,
-            updated_at: job.now,
-            cancelled_at: None,
-            promoted_at: None,
-            submission_id: input.submission,
-            anonymised_at: None,
+            ticket,
             origin,
             confirm_by,
-        };
+            job.now,
+        );
         let kind = match status {
             RegistrationStatus::Confirmed => MailKind::Confirmation,
             _ => MailKind::Waitlisted,
@@ -344,7 +385,7 @@ async fn apply_signups(
         };
         letters.push(mailer.letter(&locked.ctx, &registration, &notice, job.now)?);
         locked.taken.insert(email_key);
-        if let Some(submission) = input.submission {
+        if let Some(submission) = submission {
             sent_before.insert(submission, (registration.clone(), position));
         }
         new_registrations.push(registration.clone());

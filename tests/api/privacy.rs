@@ -183,6 +183,9 @@ async fn retention_keeps_the_statistics_to_the_last_number(engine: Engine) {
 
     // The command line does the same by hand (SQLite: the file is at hand).
     if engine == Engine::Sqlite {
+        // The app's own daily round (retention included) is claimed for its day first, so
+        // it cannot take Kari's registration before the command line does.
+        app.tick().await;
         let coming = app.event(json!({"capacity": 5})).await;
         let (_, other) = app.sign_up(&coming, "Kari", "kari@example.no").await;
         assert_eq!(app.cancel(&other).await.0, 200);

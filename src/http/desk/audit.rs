@@ -11,7 +11,7 @@ use super::tokens::when;
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
-use crate::service::audit;
+use crate::service::audit::{self, Action, Named};
 
 /// How many entries the page shows (the API gives up to [`audit::MAX_ENTRIES`]).
 const PAGE_ENTRIES: u64 = 200;
@@ -43,18 +43,21 @@ async fn audit_page(
         .map(|e| {
             // The log stores plain machine words for who and where; the page says them in
             // the reader's language.
-            let said = |value: String, key: &str| match value.as_str() {
-                "participant" | "command line" | "desk" => {
-                    t(&format!("{key}_{}", value.replace(' ', "_")))
-                }
-                _ => value,
+            let said = |stored: &str| match audit::named(stored) {
+                Named::Participant => t("audit_actor_participant"),
+                Named::CommandLine => t("audit_actor_command_line"),
+                Named::Desk => t("audit_subject_desk"),
+                Named::As(name) => name.to_string(),
             };
             EntryRow {
                 at: when(e.at, tz),
-                action: t(&format!("audit_{}", e.action.replace('.', "_"))),
+                action: Action::from_stored(&e.action).map_or_else(
+                    || e.action.clone(),
+                    |a| t(&format!("audit_{}", a.as_str().replace('.', "_"))),
+                ),
                 amount: e.amount.map(|n| n.to_string()).unwrap_or_default(),
-                actor: said(e.actor, "audit_actor"),
-                subject: said(e.subject, "audit_subject"),
+                actor: said(&e.actor),
+                subject: said(&e.subject),
             }
         })
         .collect();

@@ -20,7 +20,7 @@ use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Fiel
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
-use crate::service::downloads::{self, DownloadError, Format, StatsQuery};
+use crate::service::downloads::{self, DownloadError, Format, Prepared, StatsQuery};
 use crate::service::municipalities;
 
 /// Statistics and municipality routes of the desk.
@@ -122,17 +122,9 @@ fn query_string(q: &StatsQuery) -> String {
         .finish()
 }
 
-/// The participation table for the chosen period and filters.
-async fn stats_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    desk: Desk,
-    Query(mut q): Query<StatsQuery>,
-) -> Result<Response, ShowErrorPage> {
-    let l = lang.language;
-    let t = |k: &str| state.pages.text(l, k);
-    let org = desk.organiser.organisation_id;
-    // Empty form fields mean "not given".
+/// The query as the filter form sends it: empty fields are "not given", no period is this
+/// year, and the page always shows the table (not a file).
+fn form_query(mut q: StatsQuery, this_year: i32) -> StatsQuery {
     for v in [
         &mut q.year,
         &mut q.from,
@@ -146,12 +138,24 @@ async fn stats_page(
         }
     }
     if q.year.is_none() && q.from.is_none() && q.to.is_none() {
-        q.year = Some(state.clock.now().year().to_string());
+        q.year = Some(this_year.to_string());
     }
     q.format = None;
+    q
+}
+
+/// The filter form: period, network, kind and event, as chosen.
+async fn filter_fields(
+    state: &AppState,
+    l: Language,
+    org: uuid::Uuid,
+    q: &StatsQuery,
+    this_year: i32,
+    errors: &[ErrorLink],
+) -> Result<Vec<Field>, ShowErrorPage> {
+    let t = |k: &str| state.pages.text(l, k);
     let networks = db::networks::list(&state.db.conn, Some(org)).await?;
     let events = db::events::of_organisation(&state.db.conn, org, 0, 1000).await?;
-    let this_year = state.clock.now().year();
     let mut year_choices = vec![(String::new(), t("desk_stats_period_dates"))];
     year_choices.extend(
         (this_year - 5..=this_year + 1)
@@ -169,8 +173,142 @@ async fn stats_page(
     let mut event_choices = vec![(String::new(), t("filter_all"))];
     event_choices.extend(events.iter().map(|e| (e.id.to_string(), e.title.clone())));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    let mut errors = vec![];
+    let date = |name: &str, label: &str, value: Option<&str>| {
+        let mut f = Field::text(name, t(label), value)
+            .of_type("date")
+            .optional();
+        f.short = true;
+        f
+    };
+    Ok(vec![
+        Field::text("year", t("desk_stats_year"), None)
+            .choices(year_choices, &v(&q.year))
+            .done(errors),
+        date("from", "desk_stats_from", q.from.as_deref())
+            .hint(t("desk_stats_from_hint"))
+            .done(errors),
+        date("to", "desk_stats_to", q.to.as_deref()).done(errors),
+        Field::text("network", t("filter_network"), None)
+            .choices(network_choices, &v(&q.network))
+            .done(errors),
+        Field::text("kind", t("filter_kind"), None)
+            .choices(kind_choices, &v(&q.kind))
+            .done(errors),
+        Field::text("event", t("desk_stats_event"), None)
+            .choices(event_choices, &v(&q.event))
+            .done(errors),
+    ])
+}
+
+/// The tables of a counted query, with the links to its downloads.
+fn tables_view(
+    state: &AppState,
+    l: Language,
+    p: &Prepared,
+    query: &str,
+    heading: String,
+    filters: Vec<Field>,
+) -> StatsView {
+    let t = |k: &str| state.pages.text(l, k);
+    let tbl = &p.table;
+    let row = |name: &str,
+               region: Option<&str>,
+               population: Option<i64>,
+               c: &crate::service::stats::Counts,
+               per: Option<f64>| Row {
+        name: name.to_string(),
+        region: region.unwrap_or_default().to_string(),
+        population: number(population, l),
+        registered: c.registered,
+        attended: c.attended,
+        participants: c.participants,
+        per_1000: decimal(per, l),
+    };
+    let tz = p.tz;
+    StatsView {
+        filters,
+        rows: tbl
+            .municipalities
+            .iter()
+            .map(|m| {
+                row(
+                    &m.name,
+                    m.region.as_deref(),
+                    m.population,
+                    &m.counts,
+                    m.per_1000_inhabitants,
+                )
+            })
+            .collect(),
+        others: row(
+            &t("desk_stats_others"),
+            None,
+            None,
+            &tbl.others.counts,
+            None,
+        ),
+        total: row(
+            &t("desk_stats_total"),
+            None,
+            tbl.totals.population,
+            &tbl.totals.counts,
+            tbl.totals.per_1000_inhabitants,
+        ),
+        municipalities_with: tbl.totals.municipalities_with_participants,
+        events_count: tbl.totals.events,
+        regions: tbl
+            .regions
+            .iter()
+            .map(|r| {
+                row(
+                    &r.region,
+                    None,
+                    r.population,
+                    &r.counts,
+                    r.per_1000_inhabitants,
+                )
+            })
+            .collect(),
+        events: tbl
+            .events
+            .iter()
+            .map(|e| EventRowView {
+                title: e.title.clone(),
+                kind: kind_label(e.kind, l).to_string(),
+                date: e
+                    .starts_at
+                    .with_timezone(&tz)
+                    .format("%d.%m.%Y")
+                    .to_string(),
+                municipalities: e.municipalities,
+                from_list: e.participants_from_municipalities,
+                others: e.participants_others,
+                participants: e.counts.participants,
+                recorded: t(if e.attendance_recorded { "yes" } else { "no" }),
+            })
+            .collect(),
+        chart_url: format!("/admin/stats/participation.svg?{query}"),
+        xlsx_url: format!("/admin/stats/participation.xlsx?{query}"),
+        csv_url: format!("/admin/stats/participation.csv?{query}"),
+        svg_url: format!("/admin/stats/participation.svg?{query}"),
+        heading,
+        has_reference: !tbl.municipalities.is_empty(),
+    }
+}
+
+/// The participation table for the chosen period and filters.
+async fn stats_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, ShowErrorPage> {
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let org = desk.organiser.organisation_id;
     let now = state.clock.now();
+    let q = form_query(q, now.year());
+    let mut errors = vec![];
     let prepared =
         match downloads::prepare(&state.db, org, q.clone(), Some(Format::Json), now).await {
             Ok(p) => Some(p),
@@ -190,135 +328,23 @@ async fn stats_page(
             }
             Err(e) => return Err(e.into()),
         };
-    let filters = vec![
-        Field::text("year", t("desk_stats_year"), None)
-            .choices(year_choices, &v(&q.year))
-            .done(&errors),
-        {
-            let mut f = Field::text("from", t("desk_stats_from"), q.from.as_deref())
-                .of_type("date")
-                .optional()
-                .hint(t("desk_stats_from_hint"));
-            f.short = true;
-            f.done(&errors)
-        },
-        {
-            let mut f = Field::text("to", t("desk_stats_to"), q.to.as_deref())
-                .of_type("date")
-                .optional();
-            f.short = true;
-            f.done(&errors)
-        },
-        Field::text("network", t("filter_network"), None)
-            .choices(network_choices, &v(&q.network))
-            .done(&errors),
-        Field::text("kind", t("filter_kind"), None)
-            .choices(kind_choices, &v(&q.kind))
-            .done(&errors),
-        Field::text("event", t("desk_stats_event"), None)
-            .choices(event_choices, &v(&q.event))
-            .done(&errors),
-    ];
-    let query = query_string(&q);
+    let filters = filter_fields(&state, l, org, &q, now.year(), &errors).await?;
     let heading = match (&q.year, &q.from, &q.to) {
         (Some(y), None, None) => t("desk_stats_heading_year").replace("{year}", y),
         _ => t("desk_stats_heading_period")
             .replace("{from}", q.from.as_deref().unwrap_or("…"))
             .replace("{to}", q.to.as_deref().unwrap_or("…")),
     };
-    let view = prepared.map(|p| {
-        let tbl = &p.table;
-        let row = |name: &str,
-                   region: Option<&str>,
-                   population: Option<i64>,
-                   c: &crate::service::stats::Counts,
-                   per: Option<f64>| Row {
-            name: name.to_string(),
-            region: region.unwrap_or_default().to_string(),
-            population: number(population, l),
-            registered: c.registered,
-            attended: c.attended,
-            participants: c.participants,
-            per_1000: decimal(per, l),
-        };
-        let tz = p.tz;
-        StatsView {
-            filters: filters.clone(),
-            rows: tbl
-                .municipalities
-                .iter()
-                .map(|m| {
-                    row(
-                        &m.name,
-                        m.region.as_deref(),
-                        m.population,
-                        &m.counts,
-                        m.per_1000_inhabitants,
-                    )
-                })
-                .collect(),
-            others: row(
-                &t("desk_stats_others"),
-                None,
-                None,
-                &tbl.others.counts,
-                None,
-            ),
-            total: row(
-                &t("desk_stats_total"),
-                None,
-                tbl.totals.population,
-                &tbl.totals.counts,
-                tbl.totals.per_1000_inhabitants,
-            ),
-            municipalities_with: tbl.totals.municipalities_with_participants,
-            events_count: tbl.totals.events,
-            regions: tbl
-                .regions
-                .iter()
-                .map(|r| {
-                    row(
-                        &r.region,
-                        None,
-                        r.population,
-                        &r.counts,
-                        r.per_1000_inhabitants,
-                    )
-                })
-                .collect(),
-            events: tbl
-                .events
-                .iter()
-                .map(|e| EventRowView {
-                    title: e.title.clone(),
-                    kind: kind_label(e.kind, l).to_string(),
-                    date: e
-                        .starts_at
-                        .with_timezone(&tz)
-                        .format("%d.%m.%Y")
-                        .to_string(),
-                    municipalities: e.municipalities,
-                    from_list: e.participants_from_municipalities,
-                    others: e.participants_others,
-                    participants: e.counts.participants,
-                    recorded: t(if e.attendance_recorded { "yes" } else { "no" }),
-                })
-                .collect(),
-            chart_url: format!("/admin/stats/participation.svg?{query}"),
-            xlsx_url: format!("/admin/stats/participation.xlsx?{query}"),
-            csv_url: format!("/admin/stats/participation.csv?{query}"),
-            svg_url: format!("/admin/stats/participation.svg?{query}"),
-            heading: heading.clone(),
-            has_reference: !tbl.municipalities.is_empty(),
-        }
-    });
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    let data = match view {
-        Some(v) => serde_json::to_value(v).unwrap_or_default(),
+    let data = match prepared {
+        Some(p) => {
+            let view = tables_view(&state, l, &p, &query_string(&q), heading, filters);
+            serde_json::to_value(view).unwrap_or_default()
+        }
         None => serde_json::json!({ "filters": filters, "heading": heading }),
     };
     Ok(desk_page(&desk, "admin/stats", t("desk_stats_title"))

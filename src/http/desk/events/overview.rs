@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{own_event, status_label};
 use crate::db;
 use crate::db::entities::registration;
+use crate::db::events::EventContext;
 use crate::domain::access::{self, EventActions};
 use crate::domain::period;
 use crate::domain::{Language, RegistrationStatus};
@@ -18,7 +19,7 @@ use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
-use crate::service::attendance::{self};
+use crate::service::attendance;
 use crate::service::registration::waitlist_positions;
 
 #[derive(Serialize)]
@@ -140,53 +141,8 @@ pub(super) async fn event_desk(
         .filter(|r| r.status == RegistrationStatus::Cancelled)
         .map(row)
         .collect();
-    let summary = attendance::summary(&state.db, e).await?;
-    let sessions = summary
-        .sessions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| SessionSummary {
-            number: i + 1,
-            when: time_span(s.starts_at, s.ends_at, tz, l),
-            sheet_url: format!("/admin/events/{}/attendance?session={}", e.id, s.session_id),
-            registered: s.count.registered,
-            attended: s.count.attended,
-            no_shows: s.count.no_shows,
-            not_recorded: s.count.not_recorded,
-        })
-        .collect();
-    let total = SessionSummary {
-        number: 0,
-        when: t("desk_attendance_total"),
-        sheet_url: format!("/admin/events/{}/attendance", e.id),
-        registered: summary.total.registered,
-        attended: summary.total.attended,
-        no_shows: summary.total.no_shows,
-        not_recorded: summary.total.not_recorded,
-    };
-    let mails = db::outbox::for_event(&state.db.conn, e.id)
-        .await?
-        .into_iter()
-        .rev()
-        .take(200)
-        .map(|m| {
-            use crate::db::entities::outbox::MailStatus;
-            let (status, status_class) = match m.status {
-                MailStatus::Pending => (t("desk_mail_pending"), "waiting"),
-                MailStatus::Sent => (t("desk_mail_sent"), "open"),
-                MailStatus::Failed => (t("desk_mail_failed"), "full"),
-            };
-            MailRow {
-                kind: t(&format!("desk_mail_kind_{}", m.kind.as_str())),
-                recipient: m.recipient,
-                status,
-                status_class,
-                attempts: m.attempts,
-                last_error: m.last_error,
-                time: moment(m.sent_at.unwrap_or(m.created_at)),
-            }
-        })
-        .collect();
+    let (sessions, total) = attendance_rows(&state, l, &ctx).await?;
+    let mails = mail_rows(&state, l, e.id, tz).await?;
     let mut capacity_field = Field::text(
         "capacity",
         t("desk_raise_capacity"),
@@ -227,4 +183,74 @@ pub(super) async fn event_desk(
         .with(view)
         .nav("events");
     Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
+}
+
+/// Attendance per session and in all, with the links to each session's sheet.
+async fn attendance_rows(
+    state: &AppState,
+    l: Language,
+    ctx: &EventContext,
+) -> Result<(Vec<SessionSummary>, SessionSummary), ShowErrorPage> {
+    let t = |k: &str| state.pages.text(l, k);
+    let tz = period::zone(&ctx.organisation.time_zone);
+    let e = &ctx.event;
+    let summary = attendance::summary(&state.db, e).await?;
+    let sessions = summary
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SessionSummary {
+            number: i + 1,
+            when: time_span(s.starts_at, s.ends_at, tz, l),
+            sheet_url: format!("/admin/events/{}/attendance?session={}", e.id, s.session_id),
+            registered: s.count.registered,
+            attended: s.count.attended,
+            no_shows: s.count.no_shows,
+            not_recorded: s.count.not_recorded,
+        })
+        .collect();
+    let total = SessionSummary {
+        number: 0,
+        when: t("desk_attendance_total"),
+        sheet_url: format!("/admin/events/{}/attendance", e.id),
+        registered: summary.total.registered,
+        attended: summary.total.attended,
+        no_shows: summary.total.no_shows,
+        not_recorded: summary.total.not_recorded,
+    };
+    Ok((sessions, total))
+}
+
+/// The event's latest 200 mails, newest first, with where each one is.
+async fn mail_rows(
+    state: &AppState,
+    l: Language,
+    event_id: Uuid,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<MailRow>, ShowErrorPage> {
+    let t = |k: &str| state.pages.text(l, k);
+    let moment = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string();
+    Ok(db::outbox::for_event(&state.db.conn, event_id)
+        .await?
+        .into_iter()
+        .rev()
+        .take(200)
+        .map(|m| {
+            use crate::db::entities::outbox::MailStatus;
+            let (status, status_class) = match m.status {
+                MailStatus::Pending => (t("desk_mail_pending"), "waiting"),
+                MailStatus::Sent => (t("desk_mail_sent"), "open"),
+                MailStatus::Failed => (t("desk_mail_failed"), "full"),
+            };
+            MailRow {
+                kind: t(&format!("desk_mail_kind_{}", m.kind.as_str())),
+                recipient: m.recipient,
+                status,
+                status_class,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                time: moment(m.sent_at.unwrap_or(m.created_at)),
+            }
+        })
+        .collect())
 }

@@ -2,7 +2,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -134,11 +133,15 @@ pub(super) async fn render_event(
     let window = match (e.registration_opens_at, e.registration_closes_at) {
         (Some(o), Some(c)) => Some(
             t("window_between")
-                .replace("{opens}", &moment(o, tz, l))
-                .replace("{closes}", &moment(c, tz, l)),
+                .replace("{opens}", &crate::format::moment(o, tz, l))
+                .replace("{closes}", &crate::format::moment(c, tz, l)),
         ),
-        (Some(o), None) => Some(t("window_opens").replace("{opens}", &moment(o, tz, l))),
-        (None, Some(c)) => Some(t("window_closes").replace("{closes}", &moment(c, tz, l))),
+        (Some(o), None) => {
+            Some(t("window_opens").replace("{opens}", &crate::format::moment(o, tz, l)))
+        }
+        (None, Some(c)) => {
+            Some(t("window_closes").replace("{closes}", &crate::format::moment(c, tz, l)))
+        }
         (None, None) => None,
     };
     let takes_signups = state_now.takes_signups();
@@ -187,23 +190,6 @@ pub(super) async fn render_event(
         .errors(errors)
         .status(status)
         .render(pages, lang))
-}
-
-/// "12. mars 2026 kl. 09.00" in the zone.
-pub(super) fn moment(t: chrono::DateTime<Utc>, tz: chrono_tz::Tz, lang: Language) -> String {
-    let local = t.with_timezone(&tz);
-    match lang {
-        Language::Nb => format!(
-            "{} kl. {}",
-            crate::format::date_nb(&local),
-            local.format("%H.%M")
-        ),
-        Language::En => format!(
-            "{}, {}",
-            crate::format::date_en(&local),
-            local.format("%H:%M")
-        ),
-    }
 }
 
 pub(super) fn sessions_view(

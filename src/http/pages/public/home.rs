@@ -9,7 +9,7 @@ use crate::db;
 use crate::db::events::EventFilter;
 use crate::domain::period::{self, start_of_local_day};
 use crate::domain::visibility::{self, Viewer};
-use crate::domain::{EventKind, Language};
+use crate::domain::EventKind;
 use crate::format::kind_label;
 use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
@@ -49,27 +49,6 @@ pub(super) fn filter_query(network: &str, kind: &str, month: &str) -> String {
                 .filter(|(_, v)| !v.is_empty()),
         )
         .finish()
-}
-
-pub(super) fn month_label(month: NaiveDate, lang: Language) -> String {
-    const NB: [&str; 12] = [
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ];
-    match lang {
-        Language::Nb => format!("{} {}", NB[month.month0() as usize], month.year()),
-        Language::En => month.format("%B %Y").to_string(),
-    }
 }
 
 /// Upcoming published events, soonest first, with filters and pages.
@@ -140,11 +119,12 @@ pub(super) async fn home(
             .map(|k| (k.as_str().to_string(), capitalised(kind_label(*k, l)))),
     );
     let mut month_choices = vec![(String::new(), pages.text(l, "filter_all_months"))];
-    month_choices.extend(
-        months
-            .iter()
-            .map(|m| (m.format("%Y-%m").to_string(), month_label(*m, l))),
-    );
+    month_choices.extend(months.iter().map(|m| {
+        (
+            m.format("%Y-%m").to_string(),
+            crate::format::month_year(*m, l),
+        )
+    }));
     let (network_value, kind_value, month_value) = (
         network.map(|n| n.slug.clone()).unwrap_or_default(),
         kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
