@@ -13,7 +13,7 @@ use crate::service::{organisers, privacy, registration, reminders};
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
-    let tick = state.settings.scheduler_tick;
+    let tick = state.settings.scheduler.tick;
     scheduler
         .add(Job::new_repeated_async(tick, move |_id, _lock| {
             let state = state.clone();
@@ -21,7 +21,7 @@ pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
                 if let Err(e) = reminders::queue_due(
                     &state.db,
                     &state.mailer,
-                    &state.settings.reminder_offsets,
+                    &state.settings.scheduler.reminder_offsets,
                     Utc::now(),
                 )
                 .await
@@ -65,8 +65,8 @@ async fn daily(state: &AppState) {
     }
     match privacy::run_retention(
         &state.db,
-        state.settings.retention_months,
-        state.settings.retention_cancelled_days,
+        state.settings.retention.months,
+        state.settings.retention.cancelled_days,
         now,
         false,
     )

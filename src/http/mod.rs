@@ -154,7 +154,7 @@ async fn bounded(
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limits = &state.settings.http;
+    let limits = &state.settings.http.limits;
     // The API answers in its error format; pages get their error page (`error_pages`).
     let refuse = |api: bool, status: StatusCode, code: &'static str, message: &str| {
         if api {

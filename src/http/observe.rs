@@ -64,7 +64,13 @@ pub async fn count(request: Request, next: Next) -> Response {
 /// `GET /metrics`: Prometheus text for the holder of `SAMLING_METRICS_TOKEN`; 404 while
 /// that setting is empty (the endpoint does not exist), 401 for a wrong token.
 pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let Some(expected) = state.settings.metrics_token.as_deref() else {
+    let Some(expected) = state
+        .settings
+        .keys
+        .metrics_token
+        .as_ref()
+        .map(|t| t.expose().as_str())
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let given = headers

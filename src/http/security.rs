@@ -32,7 +32,7 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         .or_insert(HeaderValue::from_static("no-store"));
     h.entry(header::REFERRER_POLICY)
         .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
-    if state.settings.base_url.starts_with("https://") {
+    if state.settings.http.base_url.is_https() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

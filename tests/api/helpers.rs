@@ -114,11 +114,12 @@ impl TestApp {
             Engine::Postgres => fresh_postgres_database().await?,
         };
         let mut settings = Settings::defaults_with_database(&database_url);
-        settings.bind = "127.0.0.1:0".parse().unwrap();
-        settings.database_max_connections = 10;
-        settings.smtp_url = smtp_url;
-        settings.outbox_dir = dir.path().join("outbox");
-        settings.scheduler_tick = std::time::Duration::from_secs(1);
+        settings.http.bind = "127.0.0.1:0".parse().unwrap();
+        settings.database.max_connections = 10;
+        settings.mail.smtp_url =
+            smtp_url.map(|u| samling::config::Secret::url(url::Url::parse(&u).expect("smtp url")));
+        settings.mail.outbox_dir = dir.path().join("outbox");
+        settings.scheduler.tick = std::time::Duration::from_secs(1);
         // Tests about something else must not trip the abuse limits (tests about the
         // limits set them back).
         settings.rate_limits = samling::config::RateLimits::off();
@@ -126,11 +127,12 @@ impl TestApp {
         // confirming from the mail (tests about that set it back).
         settings.signup_check.share_percent = 0;
         adjust(&mut settings);
-        let outbox_dir = settings.outbox_dir.clone();
+        let outbox_dir = settings.mail.outbox_dir.clone();
         let mailbox = settings
+            .mail
             .smtp_url
-            .as_deref()
-            .and_then(|u| u.rsplit(':').next()?.parse::<u16>().ok())
+            .as_ref()
+            .and_then(|u| u.expose().port())
             .and_then(|port| MAILBOXES.lock().unwrap().get(&port).cloned());
         let app = Application::build(settings).await.expect("app builds");
         let port = app.port();

@@ -147,7 +147,7 @@ async fn sign_in(
     headers: axum::http::HeaderMap,
     PageForm(form): PageForm<SignInForm>,
 ) -> Result<Response, ShowErrorPage> {
-    if !crate::http::security::same_origin_post(&headers, &state.settings.base_url) {
+    if !crate::http::security::same_origin_post(&headers, state.settings.http.base_url.as_str()) {
         return Err(ShowErrorPage {
             status: StatusCode::FORBIDDEN,
         });
@@ -195,7 +195,7 @@ async fn sign_in(
         Ok(Some(session)) => {
             state.limits.sign_in_succeeded(&account, client);
             let mut response = see_other("/admin");
-            let secure = state.settings.base_url.starts_with("https://");
+            let secure = state.settings.http.base_url.is_https();
             response.headers_mut().insert(
                 header::SET_COOKIE,
                 auth::session_set_cookie(&session.cookie, secure),
@@ -242,7 +242,7 @@ async fn sign_out(
         organisers::sign_out(&state.db, &cookie).await?;
     }
     let mut response = see_other("/admin?done=signed_out");
-    let secure = state.settings.base_url.starts_with("https://");
+    let secure = state.settings.http.base_url.is_https();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, auth::session_clear_cookie(secure));
