@@ -18,7 +18,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::limits::ClientAddr;
 use super::pages::forms::{ErrorLink, Field, PageForm};
@@ -249,12 +248,6 @@ async fn sign_out(
     Ok(response)
 }
 
-/// A page that answers 404 for everything not the organiser's (another organisation's
-/// events and networks look exactly like missing ones).
-pub fn not_found() -> ShowErrorPage {
-    ShowErrorPage::not_found()
-}
-
 /// `Some(text)` for a non-empty trimmed form value.
 pub fn filled(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -264,14 +257,4 @@ pub fn filled(value: &Option<String>) -> Option<&str> {
 pub fn done(path: &str, what: &str) -> Response {
     let sep = if path.contains('?') { '&' } else { '?' };
     see_other(&format!("{path}{sep}done={what}"))
-}
-
-/// Placeholder data for templates that need only the common keys.
-pub fn empty() -> serde_json::Value {
-    json!({})
-}
-
-/// A page answer for a signed-out visitor on the sign-in page (after sign-out).
-pub fn into_response(page: Page, state: &AppState, lang: &Lang) -> Response {
-    page.render(&state.pages, lang).into_response()
 }
