@@ -42,7 +42,7 @@ impl Application {
             .context("cannot apply database migrations")?;
         let link_secret = match &settings.keys.secret_key {
             Some(key) => key.expose().clone(),
-            None => db::reminders::get_or_create_secret(&db.conn, "link_key", links::new_secret)
+            None => db::secrets::get_or_create_secret(&db.conn, "link_key", links::new_secret)
                 .await
                 .context("cannot read the link key")?,
         };

@@ -50,7 +50,7 @@ async fn daily(state: &AppState) {
     let name = format!("daily:{}", now.format("%Y-%m-%d"));
     let claimed = async {
         let tx = state.db.begin_write().await?;
-        let claimed = db::reminders::claim_job(&*tx, &name, now).await?;
+        let claimed = db::jobs::claim_job(&*tx, &name, now).await?;
         tx.commit().await?;
         Ok::<_, sea_orm::DbErr>(claimed)
     }
