@@ -1,5 +1,6 @@
 //! HTTP: the JSON API, the participant pages and the operations endpoints.
 pub mod api;
+pub mod cookies;
 pub mod desk;
 pub mod error;
 pub mod extract;
