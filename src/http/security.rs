@@ -41,6 +41,16 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     response
 }
 
+/// Marks a personal answer (a participant's page or file: its URL holds their token):
+/// caches never keep it (`no-store`) and the browser sends its URL nowhere (`no-referrer`).
+pub fn keep_private(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+}
+
 /// The origin (`scheme://host[:port]`) of a URL, lower-cased, or `None` for one without a
 /// host (`null`, `about:blank`, garbage).
 fn origin_of(url: &str) -> Option<String> {

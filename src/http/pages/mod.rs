@@ -263,11 +263,7 @@ impl Page {
             HeaderValue::from_static(lang.language.as_str()),
         );
         if self.private {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
+            crate::http::security::keep_private(headers);
         } else {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }

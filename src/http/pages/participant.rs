@@ -432,11 +432,7 @@ async fn calendar_file(
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    crate::http::security::keep_private(headers);
     Ok(response)
 }
 
@@ -476,11 +472,7 @@ async fn data_download(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"samling-data.json\""),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    crate::http::security::keep_private(headers);
     Ok(response)
 }
 
