@@ -53,32 +53,24 @@ async fn same_origin_referrer(mut response: Response) -> Response {
     response
 }
 
-/// The status message after a redirect (`?done=…`), as a key of the texts.
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    pub done: Option<String>,
-}
-
-impl Done {
-    /// The notice to show, if the key is one of ours.
-    pub fn notice(&self, state: &AppState, lang: &Lang) -> Option<String> {
-        let key = format!("done_{}", self.done.as_deref()?);
-        let text = state.pages.text(lang.language, &key);
-        (text != key).then_some(text)
-    }
-}
+pub use crate::http::pages::Done;
 
 /// A desk page for `desk`.
 pub fn desk_page(desk: &Desk, template: &'static str, title: impl Into<String>) -> Page {
     Page::new(template, title).desk(&desk.organiser.name, desk.organiser.is_admin, &desk.csrf)
 }
 
-/// Adds the `?done=` notice to a page.
+/// Adds the `?done=` notice to a page: the text `done_{key}`, if the key is one of ours.
 pub fn with_done(page: Page, done: &Done, state: &AppState, lang: &Lang) -> Page {
-    match done.notice(state, lang) {
-        Some(text) => page.notice(text, Some("success")),
-        None => page,
+    let Some(what) = done.done.as_deref() else {
+        return page;
+    };
+    let key = format!("done_{what}");
+    let text = state.pages.text(lang.language, &key);
+    if text == key {
+        return page;
     }
+    page.notice(text, Some("success"))
 }
 
 async fn home(

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use handlebars::Handlebars;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::AppState;
@@ -130,6 +130,13 @@ pub struct Notice {
     pub text: String,
     /// `success`, `warning` or none.
     pub kind: Option<&'static str>,
+}
+
+/// What the last POST did (`?done=…` on its redirect), for a notice shown once: the
+/// participant's page and the desk read it alike.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
 }
 
 /// A page to show: its template, title and data, and how to answer.

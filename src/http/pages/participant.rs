@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::lang::Lang;
 use super::public::{Subscribe, ROLES};
 use super::views;
-use super::{see_other, Page, ShowErrorPage};
+use super::{see_other, Done, Page, ShowErrorPage};
 use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
 use crate::db::entities::registration;
 use crate::db::events::EventContext;
@@ -39,12 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}/calendar.ics", get(calendar_file))
         .route("/r/{token}/data.json", get(data_download))
         .route("/r/{token}/erase", get(confirm_erase).post(erase))
-}
-
-/// What the last POST did, shown once after its redirect.
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
 }
 
 async fn open(
