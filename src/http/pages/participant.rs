@@ -15,7 +15,7 @@ use super::lang::Lang;
 use super::public::{Subscribe, ROLES};
 use super::views;
 use super::{see_other, Done, Page, ShowErrorPage};
-use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
+use crate::calendar;
 use crate::db::entities::registration;
 use crate::db::events::EventContext;
 use crate::db::{self};
@@ -378,43 +378,16 @@ async fn calendar_file(
         return Ok(erased_page(&state, &lang, StatusCode::GONE));
     }
     let e = &ctx.event;
-    let may_join = participant_sees_join_link(reg.status, e.status);
-    let page = state.mailer.links().event_url(e.id);
-    let categories = vec![kind_label(e.kind, Language::Nb).to_string()];
-    let options = EntryOptions {
-        page_url: &page,
-        sequence: e.sequence,
-        dtstamp: e.updated_at,
-        categories: &categories,
-        waitlisted: reg.status == RegistrationStatus::Waitlisted,
-    };
-    let event = EntryEvent {
-        id: e.id,
-        title: &e.title,
-        description: e.description.as_deref(),
-        cancelled: e.status == EventStatus::Cancelled,
-    };
-    let entries = ctx
-        .sessions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            calendar::entry(
-                &event,
-                &EntrySession {
-                    id: s.id,
-                    starts_at: s.starts_at,
-                    ends_at: s.ends_at,
-                    location: s.location.as_deref(),
-                    online: s.online_url.is_some(),
-                    join_link: s.online_url.as_deref().filter(|_| may_join),
-                    number: i + 1,
-                    of: ctx.sessions.len(),
-                },
-                &options,
-            )
-        })
-        .collect();
+    let entries = calendar::event_entries(
+        e,
+        &ctx.sessions,
+        &state.mailer.links().event_url(e.id),
+        None,
+        calendar::Reader {
+            waitlisted: reg.status == RegistrationStatus::Waitlisted,
+            may_join: participant_sees_join_link(reg.status, e.status),
+        },
+    );
     let body = calendar::download(&e.title, entries);
     let disposition = crate::export::content_disposition("attachment", &e.title, "ics");
     let mut response = body.into_response();
