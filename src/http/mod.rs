@@ -1,4 +1,6 @@
-//! HTTP: the JSON API, the participant pages and the operations endpoints.
+//! HTTP: the JSON API (`api`), the public and participants' pages (`pages`), the organisers'
+//! desk (`desk`), the calendar feeds (`feeds`) and the operations endpoints (`/healthz`,
+//! `/readyz`, and `/metrics` in `observe`), all behind the same limits and security headers.
 pub mod api;
 pub mod cookies;
 pub mod desk;

@@ -1,7 +1,7 @@
 //! Server-rendered pages: handlebars templates from `templates/` (compiled in), texts in
 //! Norwegian bokmål and English, GOV.UK-style forms, error pages in the same layout. Every
-//! flow works without JavaScript; nothing here decides a rule (that is `domain/`) or writes
-//! (that is `service/`).
+//! flow works without JavaScript. A page reads its form, asks `service/` to act and
+//! `domain/` what is allowed, and draws the answer: rules and writes do not belong here.
 pub mod forms;
 pub mod lang;
 mod participant;
