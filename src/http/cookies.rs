@@ -32,7 +32,7 @@ mod tests {
     #[test]
     fn reads_every_value_of_one_name() {
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, "a=1; b = 2 ;c=3".parse().unwrap());
+        headers.append(header::COOKIE, "a=1; b= 2 ;c=3".parse().unwrap());
         headers.append(header::COOKIE, "b=4".parse().unwrap());
         assert_eq!(values(&headers, "b").collect::<Vec<_>>(), ["2", "4"]);
         assert_eq!(values(&headers, "d").next(), None);
