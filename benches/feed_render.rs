@@ -18,14 +18,21 @@ async fn main() {
     let bench = common::start().await;
     let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
-    let tx = state.db.begin_write().await.unwrap();
-    let org = db::organisations::get_or_create(&*tx, "feed-bench", "Feed bench")
-        .await
-        .unwrap();
-    let network = db::networks::insert(&*tx, org.id, "feed-bench-network", "Stort nettverk", None)
-        .await
-        .unwrap();
     let now = Utc::now();
+    let tx = state.db.begin_write().await.unwrap();
+    let org = db::organisations::get_or_create(&*tx, "feed-bench", "Feed bench", now)
+        .await
+        .unwrap();
+    let network = db::networks::insert(
+        &*tx,
+        org.id,
+        "feed-bench-network",
+        "Stort nettverk",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     for i in 0..count {
         let id = Uuid::now_v7();
         let start = now + chrono::Duration::hours(i as i64 * 5);

@@ -33,18 +33,18 @@ async fn main() {
 
     let loading = Instant::now();
     let token = links::new_api_token();
+    let now = Utc::now();
     let tx = state.db.begin_write().await.unwrap();
-    let org = db::organisations::get_or_create(&*tx, "bench-org", "Bench")
+    let org = db::organisations::get_or_create(&*tx, "bench-org", "Bench", now)
         .await
         .unwrap();
     let organiser =
-        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
+        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false, now)
             .await
             .unwrap();
-    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None, false)
+    db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None, false, now)
         .await
         .unwrap();
-    let now = Utc::now();
     let mut registrations = Vec::new();
     let mut feeds = Vec::new();
     for e in 0..history.div_ceil(PER_EVENT) {

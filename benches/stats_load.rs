@@ -46,8 +46,9 @@ async fn main() {
     let bench = common::start().await;
     let (engine, port, state) = (bench.engine, bench.port, &bench.state);
 
+    let now = Utc::now();
     let tx = state.db.begin_write().await.unwrap();
-    let org = db::organisations::get_or_create(&*tx, "stats-bench", "Stats bench")
+    let org = db::organisations::get_or_create(&*tx, "stats-bench", "Stats bench", now)
         .await
         .unwrap();
     let reference: Vec<db::organisations::MunicipalityRow> = MUNICIPALITIES
@@ -64,7 +65,7 @@ async fn main() {
         .unwrap();
     let token = samling::links::new_api_token();
     let organiser =
-        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false)
+        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false, now)
             .await
             .unwrap();
     db::organisations::add_token(
@@ -73,10 +74,10 @@ async fn main() {
         &samling::links::hash(&token),
         None,
         false,
+        now,
     )
     .await
     .unwrap();
-    let now = Utc::now();
     let year_start = now - chrono::Duration::days(365);
     let mut batch = Vec::new();
     for e in 0..events {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::http::{self, AppState, Shared};
@@ -23,7 +24,16 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates and binds (port 0 picks a free port, for tests).
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// Like [`build`](Application::build), with "now" read from `clock` (tests pass a
+    /// settable one).
+    pub async fn build_with_clock(
+        mut settings: Settings,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
         let fd_limit = http::server::raise_fd_limit();
         if settings.http.limits.max_connections == 0 {
             settings.http.limits.max_connections =
@@ -65,6 +75,7 @@ impl Application {
                 limits: Arc::new(crate::http::limits::Limits::new(&settings.rate_limits)),
                 password_checks: crate::service::organisers::PasswordChecks::per_core(),
                 feeds: Arc::default(),
+                clock,
                 settings: Arc::new(settings),
                 pages: Arc::new(crate::http::pages::Pages::load().map_err(|e| anyhow::anyhow!(e))?),
             }),
@@ -144,6 +155,7 @@ async fn delivery_worker(
                 retry_base: state.settings.mail.retry,
                 lease: state.settings.mail.lease,
             },
+            &state.clock,
             &stopping,
         )
         .await

@@ -104,7 +104,7 @@ async fn create_event(
     waitlist: bool,
     network: Option<&str>,
 ) -> anyhow::Result<String> {
-    let start = chrono::Utc::now() + chrono::Duration::days(7);
+    let start = crate::clock::Clock::system().now() + chrono::Duration::days(7);
     let mut body = json!({
         "title": title, "kind": "gathering", "status": "published", "capacity": seats,
         "waitlist": waitlist,

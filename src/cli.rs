@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, Application};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::{Email, Slug};
@@ -256,19 +257,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 anyhow::bail!("--name: must be 1 to 200 characters on one line");
             }
             let db = open(&settings).await?;
-            let tx = db.begin_write().await?;
-            let org = db::organisations::get_or_create(
-                &*tx,
-                slug.as_str(),
-                organisation_name.as_deref().unwrap_or(slug.as_str()),
+            let now = Clock::system().now();
+            let (org, organiser) = organisers::add_organiser(
+                &db,
+                &slug,
+                organisation_name.as_deref(),
+                &email,
+                name,
+                admin,
+                now,
             )
             .await?;
-            let organiser =
-                db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin)
-                    .await?;
-            tx.commit().await?;
             let (token, _) =
-                organisers::create_token(&db, Who::CommandLine, &organiser, None).await?;
+                organisers::create_token(&db, Who::CommandLine, &organiser, None, now).await?;
             println!(
                 "organiser {} of {} is ready; API token (shown once):",
                 organiser.email, org.slug
@@ -285,7 +286,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             })?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let db = open(&settings).await?;
-            let reset = organisers::set_password(&db, &email, password)
+            let reset = organisers::set_password(&db, &email, password, Clock::system().now())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -335,7 +336,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             command: OrganiserCommand::RevokeToken { id },
         } => {
             let db = open(&settings).await?;
-            match organisers::revoke_token(&db, Who::CommandLine, id).await {
+            match organisers::revoke_token(&db, Who::CommandLine, id, Clock::system().now()).await {
                 Ok(()) => {}
                 Err(organisers::AccountError::NotFound) => {
                     anyhow::bail!("no token has the id {id}")
@@ -355,7 +356,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     anyhow::anyhow!(
                         "{} was not imported (nothing changed):\n  {}",
                         file.display(),
-                        errors.join("\n  ")
+                        errors
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("\n  ")
                     )
                 })?;
             let db = open(&settings).await?;
@@ -381,7 +386,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &db,
                 settings.retention.months,
                 settings.retention.cancelled_days,
-                chrono::Utc::now(),
+                Clock::system().now(),
                 dry_run,
             )
             .await?;
@@ -404,7 +409,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Bench { command } => bench(command).await,
         Command::Demo => {
             let db = open(&settings).await?;
-            let summary = crate::demo::load(&db).await?;
+            let summary = crate::demo::load(&db, Clock::system().now()).await?;
             println!("{summary}");
             Ok(())
         }
@@ -552,7 +557,7 @@ async fn disable_organiser(settings: &Settings, email: &str, disable: bool) -> a
         Who::CommandLine,
         &accounts,
         disable,
-        chrono::Utc::now(),
+        Clock::system().now(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,6 +1,6 @@
 //! `samling demo`: a small, realistic centre to click around in. Every piece is looked up
 //! before it is created (events by a fixed id), so running it twice changes nothing.
-use chrono::{Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use uuid::Uuid;
 
 use crate::db::entities::{event, event_session};
@@ -115,13 +115,14 @@ const NETWORKS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// Loads the demo and says what it did.
-pub async fn load(db: &Db) -> anyhow::Result<String> {
+/// Loads the demo (its events in the weeks after `now`) and says what it did.
+pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<String> {
     let tx = db.begin_write().await?;
     let org = db::organisations::get_or_create(
         &*tx,
         ORG_SLUG,
         "Utviklingssenter for sykehjem og hjemmetjenester i Vestfold",
+        now,
     )
     .await?;
     let municipalities: Vec<MunicipalityRow> = VESTFOLD
@@ -139,13 +140,14 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         let n = match db::networks::find_by_slug(&*tx, slug).await? {
             Some(n) => n,
             None => {
-                db::networks::insert(&*tx, org.id, slug, name, Some(description.into())).await?
+                db::networks::insert(&*tx, org.id, slug, name, Some(description.into()), now)
+                    .await?
             }
         };
         networks.insert(slug, n.id);
     }
     let mut created = 0;
-    let today = Utc::now().with_timezone(&DEFAULT_ZONE).date_naive();
+    let today = now.with_timezone(&DEFAULT_ZONE).date_naive();
     for d in EVENTS {
         let id = Uuid::new_v5(
             &Uuid::NAMESPACE_URL,
@@ -174,7 +176,6 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
                 }
             })
             .collect();
-        let now = Utc::now();
         let first = sessions.iter().map(|s| s.starts_at).min().unwrap_or(now);
         let last = sessions.iter().map(|s| s.ends_at).max().unwrap_or(now);
         db::events::insert(

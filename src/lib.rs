@@ -6,6 +6,7 @@ pub mod app;
 pub mod bench;
 pub mod calendar;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;

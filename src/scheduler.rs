@@ -3,7 +3,7 @@
 //! retries whose back-off has passed); mail queued by a request wakes the worker at once.
 //! Once a day (the first tick after midnight UTC that claims the day's run, so once in
 //! total however many processes share the database): retention, and expired desk sessions.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db;
@@ -13,40 +13,43 @@ use crate::service::{organisers, privacy, registration, reminders};
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
-    let tick = state.settings.scheduler.tick;
+    let every = state.settings.scheduler.tick;
     scheduler
-        .add(Job::new_repeated_async(tick, move |_id, _lock| {
+        .add(Job::new_repeated_async(every, move |_id, _lock| {
             let state = state.clone();
-            Box::pin(async move {
-                if let Err(e) = reminders::queue_due(
-                    &state.db,
-                    &state.mailer,
-                    &state.settings.scheduler.reminder_offsets,
-                    Utc::now(),
-                )
-                .await
-                {
-                    tracing::error!(error = %e, "reminder round failed");
-                }
-                match registration::release_unconfirmed(&state.db, &state.mailer, Utc::now()).await
-                {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(released = n, "unconfirmed places released"),
-                    Err(e) => tracing::error!(error = %e, "releasing unconfirmed places failed"),
-                }
-                state.mailer.wake();
-                state.limits.forget_idle();
-                daily(&state).await;
-            })
+            Box::pin(async move { tick(&state).await })
         })?)
         .await?;
     scheduler.start().await?;
     Ok(scheduler)
 }
 
+/// One round of the periodic work at the state's clock's "now" (public so that tests can
+/// run it at a time they set instead of waiting for the next one).
+pub async fn tick(state: &AppState) {
+    let now = state.clock.now();
+    if let Err(e) = reminders::queue_due(
+        &state.db,
+        &state.mailer,
+        &state.settings.scheduler.reminder_offsets,
+        now,
+    )
+    .await
+    {
+        tracing::error!(error = %e, "reminder round failed");
+    }
+    match registration::release_unconfirmed(&state.db, &state.mailer, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(released = n, "unconfirmed places released"),
+        Err(e) => tracing::error!(error = %e, "releasing unconfirmed places failed"),
+    }
+    state.mailer.wake();
+    state.limits.forget_idle();
+    daily(state, now).await;
+}
+
 /// The day's housekeeping, if this process claims it.
-async fn daily(state: &AppState) {
-    let now = Utc::now();
+async fn daily(state: &AppState, now: DateTime<Utc>) {
     let name = format!("daily:{}", now.format("%Y-%m-%d"));
     let claimed = async {
         let tx = state.db.begin_write().await?;

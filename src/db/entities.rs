@@ -380,8 +380,12 @@ pub mod organiser_session {
 /// sign-ins, API tokens.
 pub mod audit_entry {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+    /// One entry of the audit log.
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, utoipa::ToSchema,
+    )]
     #[sea_orm(table_name = "audit_log")]
+    #[schema(as = AuditEntry)]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
@@ -396,6 +400,7 @@ pub mod audit_entry {
         pub subject: String,
         /// How much: rows downloaded, registrations erased.
         pub amount: Option<i64>,
+        #[schema(value_type = chrono::DateTime<chrono::Utc>)]
         pub at: DateTimeUtc,
     }
     no_relations!();

@@ -19,17 +19,19 @@ pub struct EventFilter {
     pub network_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
     pub kind: Option<EventKind>,
-    /// Events starting at or after this instant; default: events not yet ended.
+    /// Events starting at or after this instant; default: events not yet ended at `now`.
     pub from: Option<DateTime<Utc>>,
     /// Events starting before this instant.
     pub to: Option<DateTime<Utc>>,
     pub offset: u64,
     pub limit: u64,
+    /// The time the listing is made at.
+    pub now: DateTime<Utc>,
 }
 
 impl EventFilter {
-    /// Upcoming events under `rule`, at most `limit`.
-    pub fn upcoming(rule: ListRule, limit: u64) -> EventFilter {
+    /// Events upcoming at `now` under `rule`, at most `limit`.
+    pub fn upcoming(rule: ListRule, limit: u64, now: DateTime<Utc>) -> EventFilter {
         EventFilter {
             rule,
             network_id: None,
@@ -39,6 +41,7 @@ impl EventFilter {
             to: None,
             offset: 0,
             limit,
+            now,
         }
     }
 }
@@ -133,7 +136,7 @@ fn listing_condition(filter: &EventFilter) -> Condition {
     }
     condition = match filter.from {
         Some(from) => condition.add(event::Column::StartsAt.gte(from)),
-        None => condition.add(event::Column::EndsAt.gte(Utc::now())),
+        None => condition.add(event::Column::EndsAt.gte(filter.now)),
     };
     if let Some(to) = filter.to {
         condition = condition.add(event::Column::StartsAt.lt(to));

@@ -1,5 +1,5 @@
 //! Networks and their members.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -56,8 +56,8 @@ pub async fn insert(
     slug: &str,
     name: &str,
     description: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<network::Model, DbErr> {
-    let now = Utc::now();
     network::ActiveModel {
         id: Set(Uuid::now_v7()),
         organisation_id: Set(organisation_id),
@@ -131,9 +131,9 @@ pub async fn add_members(
     db: &impl ConnectionTrait,
     network_id: Uuid,
     members: &[NewMember],
+    now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let mut added = 0;
-    let now = Utc::now();
     for chunk in members.chunks(500) {
         let res = network_member::Entity::insert_many(chunk.iter().map(|m| {
             network_member::ActiveModel {

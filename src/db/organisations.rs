@@ -1,5 +1,5 @@
 //! Organisations, organisers, API tokens and municipality reference data.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -50,6 +50,7 @@ pub async fn get_or_create(
     db: &impl ConnectionTrait,
     slug: &str,
     name: &str,
+    now: DateTime<Utc>,
 ) -> Result<organisation::Model, DbErr> {
     if let Some(existing) = find_by_slug(db, slug).await? {
         return Ok(existing);
@@ -59,7 +60,7 @@ pub async fn get_or_create(
         slug: Set(slug.to_string()),
         name: Set(name.to_string()),
         time_zone: Set(crate::domain::period::DEFAULT_ZONE.name().to_string()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     }
     .insert(db)
     .await
@@ -72,6 +73,7 @@ pub async fn upsert_organiser(
     email: &str,
     name: &str,
     is_admin: bool,
+    now: DateTime<Utc>,
 ) -> Result<organiser::Model, DbErr> {
     let existing = organiser::Entity::find()
         .filter(organiser::Column::OrganisationId.eq(organisation_id))
@@ -92,7 +94,7 @@ pub async fn upsert_organiser(
                 email: Set(email.to_string()),
                 name: Set(name.to_string()),
                 is_admin: Set(is_admin),
-                created_at: Set(Utc::now()),
+                created_at: Set(now),
                 password_hash: Set(None),
                 password_changed_at: Set(None),
                 disabled_at: Set(None),
@@ -111,12 +113,13 @@ pub async fn add_token(
     token_hash: &str,
     label: Option<String>,
     made_at_desk: bool,
+    now: DateTime<Utc>,
 ) -> Result<api_token::Model, DbErr> {
     api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(organiser_id),
         token_hash: Set(token_hash.to_string()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         label: Set(label),
         last_used_at: Set(None),
         made_at_desk: Set(made_at_desk),

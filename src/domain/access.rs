@@ -2,7 +2,10 @@
 //! attendance; administrators also manage the organisation's organisers, its municipality
 //! reference list, and other organisers' API tokens, and read the audit log. A disabled
 //! account does nothing at all.
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+use super::EventStatus;
 
 /// The organiser acting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,51 @@ pub fn revoked_on_password_reset(made_at_desk: bool) -> bool {
 /// Whether `actor` may read the organisation's audit log (who downloaded what).
 pub fn may_read_audit_log(actor: Actor) -> bool {
     actor.is_admin
+}
+
+/// What an organiser may do with one of the organisation's events at the desk, given its
+/// status: the desk offers these buttons and no others (the service refuses the rest too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct EventActions {
+    /// Change the event's details and sessions (not once it is cancelled).
+    pub edit: bool,
+    /// Publish a draft.
+    pub publish: bool,
+    /// Cancel the event.
+    pub cancel: bool,
+    /// Change the capacity.
+    pub change_capacity: bool,
+}
+
+/// The actions of an event with `status` (see [`EventActions`]).
+pub fn event_actions(status: EventStatus) -> EventActions {
+    let live = status != EventStatus::Cancelled;
+    EventActions {
+        edit: live,
+        publish: status == EventStatus::Draft,
+        cancel: live,
+        change_capacity: live,
+    }
+}
+
+/// How the desk names an event's state: a published event whose last session has ended
+/// is past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskState {
+    Draft,
+    Published,
+    Past,
+    Cancelled,
+}
+
+/// The desk state of an event with `status` that ends at `ends_at`, at `now`.
+pub fn desk_state(status: EventStatus, ends_at: DateTime<Utc>, now: DateTime<Utc>) -> DeskState {
+    match status {
+        EventStatus::Draft => DeskState::Draft,
+        EventStatus::Published if ends_at < now => DeskState::Past,
+        EventStatus::Published => DeskState::Published,
+        EventStatus::Cancelled => DeskState::Cancelled,
+    }
 }
 
 #[cfg(test)]

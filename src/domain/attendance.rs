@@ -20,8 +20,9 @@ pub fn summarize_attendance(marks: impl IntoIterator<Item = bool>) -> Option<boo
         .fold(None, |acc, came| Some(acc.unwrap_or(false) || came))
 }
 
-/// Attendance of a group of confirmed registrations (one session, or a whole event).
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+/// Attendance of a group of confirmed registrations (one session, or a whole event):
+/// registered, attended, no-shows and not recorded.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AttendanceCount {
     /// Confirmed registrations.
     pub registered: u64,

@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn active_registrations_until_the_start() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let later = now + Duration::hours(1);
         use EventStatus::Published;
         use RegistrationStatus::{Confirmed, Waitlisted};

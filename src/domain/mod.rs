@@ -14,6 +14,8 @@
 //! - `passwords`: what an organiser's password must be, how long a desk session lasts;
 //! - `attendance`: what the per-session marks add up to;
 //! - `contacts`: who sees whose contact details;
+//! - `roles`: the roles a participant can give;
+//! - `problems`: what is wrong with a field, as a type (worded by the API and the pages);
 //! - `types`: validated values (Email, Slug, statuses, languages).
 pub mod access;
 pub mod attendance;
@@ -22,7 +24,9 @@ pub mod contacts;
 pub mod notices;
 pub mod passwords;
 pub mod period;
+pub mod problems;
 pub mod retention;
+pub mod roles;
 pub mod signup;
 mod types;
 pub mod visibility;

@@ -89,6 +89,15 @@ impl MailKind {
     }
 }
 
+/// Whether `viewer` sees the join links of an event of `organisation_id` in the API's event
+/// answers: only the event's own organisers (participants get theirs from their link).
+pub fn viewer_sees_join_links(
+    viewer: super::visibility::Viewer,
+    organisation_id: uuid::Uuid,
+) -> bool {
+    viewer == super::visibility::Viewer::Organiser { organisation_id }
+}
+
 /// Whether a participant may see an online session's join link (on their page, in their
 /// personal feed, in mail): only while holding a seat, and not once the event is cancelled.
 /// (An event's own organisers always see it.)
@@ -343,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_change_to_session_three_touches_session_three() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
         let old: Vec<_> = ids
             .iter()
@@ -402,7 +411,7 @@ mod tests {
 
     #[test]
     fn reminders_for_seats_held_before_the_round() {
-        let due = Utc::now();
+        let due = crate::clock::test_now();
         use RegistrationStatus::*;
         assert!(gets_reminder(Confirmed, due - Duration::days(1), due));
         assert!(!gets_reminder(Confirmed, due + Duration::minutes(1), due));

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::FieldErrors;
+use super::{FieldErrors, Problem};
 
 /// The zone of an organisation that has not chosen one (and of one whose stored zone name is
 /// not known): every first user is Norwegian.
@@ -58,7 +58,7 @@ impl ReportingPeriod {
             raw.and_then(|raw| match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
                 Ok(d) if REPORT_YEARS.contains(&chrono::Datelike::year(&d)) => Some(d),
                 _ => {
-                    errors.insert(field.into(), "must be a date like 2025-01-31".into());
+                    errors.insert(field, Problem::NotADate);
                     None
                 }
             })
@@ -76,12 +76,12 @@ impl ReportingPeriod {
                     period.year = (from_text.is_none() && to_text.is_none()).then_some(y);
                 }
                 None => {
-                    errors.insert("year".into(), "must be a year like 2025".into());
+                    errors.insert("year", Problem::NotAYear);
                 }
             }
         }
         if period.from.zip(period.to).is_some_and(|(f, t)| f > t) {
-            errors.insert("to".into(), "must not be before from".into());
+            errors.insert("to", Problem::BeforeStart);
         }
         period
     }
@@ -126,10 +126,10 @@ mod tests {
     fn bad_periods_name_their_field() {
         let mut errors = FieldErrors::new();
         ReportingPeriod::parse(Some("twenty"), Some("2025-13-01"), None, &mut errors);
-        assert!(errors.contains_key("year") && errors.contains_key("from"));
+        assert!(errors.contains("year") && errors.contains("from"));
         let mut errors = FieldErrors::new();
         ReportingPeriod::parse(None, Some("2025-03-01"), Some("2025-02-01"), &mut errors);
-        assert!(errors.contains_key("to"));
+        assert!(errors.contains("to"));
         let mut errors = FieldErrors::new();
         let p = ReportingPeriod::parse(Some("2025"), Some("2025-03-01"), None, &mut errors);
         assert_eq!(

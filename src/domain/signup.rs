@@ -162,6 +162,18 @@ pub fn seats_left(capacity: Option<i32>, confirmed: i32) -> Option<i32> {
 
 /// How many from the waiting list fill free seats (after a cancellation or a capacity
 /// change): as many as fit, never negative. Lowering the capacity demotes nobody.
+/// Largest capacity an event may have.
+pub const MAX_CAPACITY: i64 = 1_000_000;
+
+/// A capacity as asked (a whole number from 0 to [`MAX_CAPACITY`]).
+pub fn capacity(asked: i64) -> Result<i32, super::Problem> {
+    if (0..=MAX_CAPACITY).contains(&asked) {
+        Ok(asked as i32)
+    } else {
+        Err(super::Problem::Capacity { max: MAX_CAPACITY })
+    }
+}
+
 pub fn seats_to_fill(capacity: Option<i32>, confirmed: i32, waitlisted: i32) -> i32 {
     match capacity {
         None => waitlisted.max(0),
@@ -237,7 +249,7 @@ mod tests {
             ..check
         };
         assert_eq!(off.free_signups(Some(70)), None);
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let start = now + chrono::Duration::days(30);
         assert_eq!(check.confirm_by(Some(70), 6, now, start), None);
         assert_eq!(
@@ -273,7 +285,7 @@ mod tests {
 
     #[test]
     fn window_rules() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         assert_eq!(window(EventStatus::Published, now).check(now), Ok(()));
         assert_eq!(
             window(EventStatus::Draft, now).check(now),
@@ -334,7 +346,7 @@ mod tests {
 
     #[test]
     fn what_the_public_is_told() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let open = window(EventStatus::Published, now);
         let seats = |capacity, confirmed, waitlist_enabled, waitlisted| Seats {
             capacity,

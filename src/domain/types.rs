@@ -1,12 +1,10 @@
 //! Types that can only hold valid values ("parse, don't validate").
-use std::collections::BTreeMap;
 use std::fmt;
 
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
-/// Field name → what is wrong with it; sent to clients as the `fields` map of a 400.
-pub type FieldErrors = BTreeMap<String, String>;
+pub use super::problems::{FieldErrors, Problem};
 
 /// A mail address, trimmed; compared case-insensitively through [`Email::normalized`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,22 +16,20 @@ impl Email {
 
     /// Accepts an address a mail server would accept; rejects anything that could smuggle
     /// header lines or spaces.
-    pub fn parse(raw: &str) -> Result<Email, String> {
+    pub fn parse(raw: &str) -> Result<Email, Problem> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err("is required".into());
+            return Err(Problem::Required);
         }
         if s.len() > Self::MAX_LEN {
-            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+            return Err(Problem::TooLong { max: Self::MAX_LEN });
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("must not contain spaces or line breaks".into());
+            return Err(Problem::Spaces);
         }
-        let address: lettre::Address = s
-            .parse()
-            .map_err(|_| "is not a valid email address".to_string())?;
+        let address: lettre::Address = s.parse().map_err(|_| Problem::NotAnEmail)?;
         if !address.domain().contains('.') && address.domain() != "localhost" {
-            return Err("is not a valid email address".into());
+            return Err(Problem::NotAnEmail);
         }
         Ok(Email(s.to_string()))
     }
@@ -69,16 +65,16 @@ pub struct Slug(String);
 
 impl Slug {
     /// Checks length (2–64) and characters.
-    pub fn parse(raw: &str) -> Result<Slug, String> {
+    pub fn parse(raw: &str) -> Result<Slug, Problem> {
         let s = raw.trim();
         if s.len() < 2 || s.len() > 64 {
-            return Err("must be 2 to 64 characters".into());
+            return Err(Problem::SlugLength);
         }
         let ok_chars = s
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok_chars || s.starts_with('-') || s.ends_with('-') {
-            return Err("may hold only a-z, 0-9 and inner dashes".into());
+            return Err(Problem::SlugCharacters);
         }
         Ok(Slug(s.to_string()))
     }
@@ -173,7 +169,7 @@ pub fn required_text(
 ) -> String {
     match value.map(str::trim) {
         None | Some("") => {
-            errors.insert(field.into(), "is required".into());
+            errors.insert(field, Problem::Required);
             String::new()
         }
         Some(v) => {
@@ -204,24 +200,21 @@ pub fn optional_long_text(
 ) -> Option<String> {
     let v = value.map(str::trim).filter(|v| !v.is_empty())?;
     if v.chars().count() > max {
-        errors.insert(field.into(), format!("must be at most {max} characters"));
+        errors.insert(field, Problem::TooLong { max });
     } else if v
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        errors.insert(field.into(), "must not contain control characters".into());
+        errors.insert(field, Problem::ControlCharacters);
     }
     Some(v.to_string())
 }
 
 fn check_text(errors: &mut FieldErrors, field: &str, v: &str, max: usize) {
     if v.chars().count() > max {
-        errors.insert(field.into(), format!("must be at most {max} characters"));
+        errors.insert(field, Problem::TooLong { max });
     } else if v.chars().any(char::is_control) {
-        errors.insert(
-            field.into(),
-            "must not contain line breaks or control characters".into(),
-        );
+        errors.insert(field, Problem::LineBreaks);
     }
 }
 
@@ -231,7 +224,7 @@ pub fn optional_url(errors: &mut FieldErrors, field: &str, value: Option<&str>) 
     match url::Url::parse(&v) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Some(v),
         _ => {
-            errors.insert(field.into(), "must be an http(s) URL".into());
+            errors.insert(field, Problem::NotAUrl);
             None
         }
     }

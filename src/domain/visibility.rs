@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn feeds_keep_recent_cancellations_for_a_while() {
-        let now = Utc::now();
+        let now = crate::clock::test_now();
         let soon = now + Duration::days(3);
         assert!(feed_shows(EventStatus::Published, None, soon, now));
         assert!(!feed_shows(EventStatus::Draft, None, soon, now));

@@ -45,8 +45,10 @@ pub struct Table {
     pub totals: Option<Vec<Cell>>,
 }
 
-/// The CSV field separator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The CSV field separator: `semicolon` with decimal commas (what Excel opens as columns in
+/// a Norwegian locale), or `comma` (RFC 4180) with decimal points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Delimiter {
     /// `;` with decimal commas: what Excel opens correctly in a Norwegian locale.
     #[default]

@@ -5,8 +5,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, Problem};
 use crate::service::attendance::AttendanceError;
+use crate::service::downloads::DownloadError;
 use crate::service::events::EventError;
 use crate::service::networks::NetworkError;
 use crate::service::registration::RegistrationError;
@@ -32,11 +33,8 @@ impl ApiError {
     }
 
     /// 400 about one field.
-    pub fn invalid_field(field: &str, problem: &str) -> ApiError {
-        ApiError::invalid(FieldErrors::from([(
-            field.to_string(),
-            problem.to_string(),
-        )]))
+    pub fn invalid_field(field: &str, problem: Problem) -> ApiError {
+        ApiError::invalid(FieldErrors::one(field, problem))
     }
 
     /// Any other status with a code and message.
@@ -119,6 +117,17 @@ impl From<RegistrationError> for ApiError {
     }
 }
 
+impl From<DownloadError> for ApiError {
+    fn from(e: DownloadError) -> Self {
+        match e {
+            DownloadError::Invalid(fields) => ApiError::invalid(fields),
+            DownloadError::NotFound => ApiError::not_found(),
+            DownloadError::Db(e) => e.into(),
+            DownloadError::File(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<EventError> for ApiError {
     fn from(e: EventError) -> Self {
         match e {
@@ -139,14 +148,12 @@ impl From<AttendanceError> for ApiError {
         let message = e.to_string();
         match e {
             AttendanceError::UnknownSession => {
-                ApiError::invalid_field("session", "is not a session of this event")
+                ApiError::invalid_field("session", Problem::UnknownSession)
             }
             AttendanceError::UnknownRegistrations(_) => {
-                ApiError::invalid_field("registrations", &message)
+                ApiError::invalid_field("registrations", Problem::UnknownRegistrations(message))
             }
-            AttendanceError::Empty => {
-                ApiError::invalid_field("registrations", "must list at least one registration id")
-            }
+            AttendanceError::Empty => ApiError::invalid_field("registrations", Problem::EmptyList),
             AttendanceError::NotConfirmed(_) => {
                 ApiError::new(StatusCode::CONFLICT, "not_confirmed", message)
             }

@@ -15,7 +15,7 @@ use crate::db::entities::{network, organiser};
 use crate::db::events::EventContext;
 use crate::db::{self};
 use crate::domain::visibility::Viewer;
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, Problem};
 use crate::links;
 
 /// A JSON body. Wrong content type → 415, too large → 413, malformed → 400, a field of the
@@ -79,13 +79,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data if path != "." => ApiError::invalid(
-                FieldErrors::from([(path, clean_serde_message(&inner.to_string()))]),
-            ),
-            serde_json::error::Category::Data => ApiError::invalid(FieldErrors::from([(
-                "body".to_string(),
-                clean_serde_message(&inner.to_string()),
-            )])),
+            serde_json::error::Category::Data if path != "." => {
+                ApiError::invalid(FieldErrors::one(
+                    path,
+                    Problem::Unreadable(clean_serde_message(&inner.to_string())),
+                ))
+            }
+            serde_json::error::Category::Data => ApiError::invalid(FieldErrors::one(
+                "body",
+                Problem::Unreadable(clean_serde_message(&inner.to_string())),
+            )),
             _ => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_input",
@@ -145,7 +148,7 @@ async fn organiser_from(
             .await?
             .filter(|(o, _)| crate::domain::access::is_active(o.disabled_at.is_some()))
             .ok_or_else(ApiError::unauthorized)?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     if token
         .last_used_at
         .is_none_or(|t| now - t > chrono::Duration::minutes(1))
@@ -217,9 +220,8 @@ where
         let Organiser(organiser) = Organiser::from_request_parts(parts, state).await?;
         let id = parse_id(&path_param(parts, "id").await?)?;
         let state = AppState::from_ref(state);
-        let ctx = db::events::context(&state.db.conn, id)
+        let ctx = crate::service::events::of_organisation(&state.db, organiser.organisation_id, id)
             .await?
-            .filter(|c| c.event.organisation_id == organiser.organisation_id)
             .ok_or_else(ApiError::not_found)?;
         Ok(OwnEvent { organiser, ctx })
     }
@@ -242,10 +244,10 @@ where
         let Organiser(organiser) = Organiser::from_request_parts(parts, state).await?;
         let slug = path_param(parts, "slug").await?;
         let state = AppState::from_ref(state);
-        let network = db::networks::find_by_slug(&state.db.conn, &slug)
-            .await?
-            .filter(|n| n.organisation_id == organiser.organisation_id)
-            .ok_or_else(ApiError::not_found)?;
+        let network =
+            crate::service::networks::of_organisation(&state.db, organiser.organisation_id, &slug)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
         Ok(OwnNetwork { organiser, network })
     }
 }

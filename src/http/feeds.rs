@@ -286,7 +286,7 @@ async fn remembered(
     let generation = state.feeds.generation(&state.db.conn).await?;
     let answer = state
         .feeds
-        .fresh(key, generation, Utc::now())
+        .fresh(key, generation, state.clock.now())
         .and_then(|v| v.answer(headers));
     Ok((answer, generation))
 }
@@ -304,7 +304,7 @@ fn put(h: &mut HeaderMap, name: header::HeaderName, value: &str) {
 
 impl Feed {
     async fn respond(self, state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
-        let now = Utc::now();
+        let now = state.clock.now();
         // The generation was read first: a change committed while this request works moves
         // it, so what is remembered below can only be older than the database, never newer.
         let generation = self.generation;

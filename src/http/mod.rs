@@ -49,6 +49,8 @@ pub struct Shared {
     pub password_checks: crate::service::organisers::PasswordChecks,
     /// Public feeds this process answered lately (valid across processes: see `feeds`).
     pub feeds: Arc<feeds::FeedCache>,
+    /// "Now" for handlers and background work (settable in tests).
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {

@@ -88,7 +88,7 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
     let (in_use, idle) = state.db.pool();
     crate::metrics::snapshot(
         pending,
-        oldest.and_then(|t| (chrono::Utc::now() - t).to_std().ok()),
+        oldest.and_then(|t| (state.clock.now() - t).to_std().ok()),
         in_use,
         idle,
     );

@@ -2,11 +2,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::{MailFacts, Mailer, RenderedMail};
+use crate::clock::Clock;
 use crate::db::{self, entities::outbox, Db};
 use crate::domain::notices;
 
@@ -93,17 +94,19 @@ enum Outcome {
 /// Sends every due mail (in batches) and returns what happened. Safe to run in several
 /// processes at once: each mail is claimed by exactly one of them. When `stopping` turns
 /// true it finishes the mail in hand, gives back its other claims (another process, or the
-/// next start, sends them at once rather than after the lease) and returns.
+/// next start, sends them at once rather than after the lease) and returns. What is due,
+/// and when a retry falls due, is measured by `clock`.
 pub async fn deliver_due(
     db: &Db,
     mailer: &Mailer,
     transport: &Transport,
     rules: DeliveryRules,
+    clock: &Clock,
     stopping: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<DeliveryReport, sea_orm::DbErr> {
     let mut report = DeliveryReport::default();
     loop {
-        let batch = claim(db, rules, transport.batch()).await?;
+        let batch = claim(db, rules, transport.batch(), clock.now()).await?;
         if batch.is_empty() {
             return Ok(report);
         }
@@ -111,8 +114,8 @@ pub async fn deliver_due(
         let smtp = match transport {
             Transport::Files(dir) => {
                 // Written in a moment as a whole: a stop waits for the batch.
-                let outcomes = write_files(dir, mailer, rules, batch, feeds).await;
-                record(db, &outcomes, &mut report).await?;
+                let outcomes = write_files(dir, mailer, rules, batch, feeds, clock).await;
+                record(db, &outcomes, &mut report, clock.now()).await?;
                 continue;
             }
             Transport::Smtp(smtp) => smtp,
@@ -123,10 +126,11 @@ pub async fn deliver_due(
                 stopped_at = Some(i);
                 break;
             }
-            let outcome = deliver_one(mailer, smtp, rules, mail, facts.as_ref(), &feeds).await;
+            let outcome =
+                deliver_one(mailer, smtp, rules, mail, facts.as_ref(), &feeds, clock).await;
             // Recorded mail by mail: a crash or a failed commit sends again at most the
             // one in hand.
-            record(db, &[(mail.id, outcome)], &mut report).await?;
+            record(db, &[(mail.id, outcome)], &mut report, clock.now()).await?;
         }
         if let Some(i) = stopped_at {
             let rest: Vec<uuid::Uuid> = batch[i..].iter().map(|(m, _)| m.id).collect();
@@ -138,16 +142,17 @@ pub async fn deliver_due(
     }
 }
 
-/// Claims up to `limit` due mails, with the facts each is rendered from.
+/// Claims up to `limit` mails due at `now`, with the facts each is rendered from.
 async fn claim(
     db: &Db,
     rules: DeliveryRules,
     limit: u64,
+    now: DateTime<Utc>,
 ) -> Result<Vec<(outbox::Model, Option<MailFacts>)>, sea_orm::DbErr> {
     let tx = db.begin_write().await?;
     let batch = db::outbox::claim_due(
         &*tx,
-        Utc::now(),
+        now,
         chrono::Duration::from_std(rules.lease).unwrap_or(chrono::Duration::minutes(10)),
         limit,
     )
@@ -192,36 +197,39 @@ struct Prepared {
     follow_ups: Vec<outbox::Model>,
 }
 
-/// Renders one mail (CPU work: callers keep it off the async runtime where they can).
+/// Renders one mail at `now` (CPU work: callers keep it off the async runtime where they
+/// can).
 fn prepare(
     mailer: &Mailer,
     mail: &outbox::Model,
     facts: Option<&MailFacts>,
     feeds: &Feeds,
+    now: DateTime<Utc>,
 ) -> Result<Prepared, String> {
     let facts = facts.ok_or_else(|| "the mail's contents are missing".to_string())?;
     let feed = feeds
         .get(&facts.email_normalized)
         .map(|f| f.link_id.as_str());
     let rendered = mailer
-        .render(mail.kind, facts, feed)
+        .render(mail.kind, facts, feed, now)
         .map_err(|e| format!("cannot render: {e}"))?;
-    let message = build_message(mail, &mailer.from, &rendered)
+    let message = build_message(mail, &mailer.from, &rendered, now)
         .map_err(|e| format!("cannot build message: {e}"))?;
     Ok(Prepared {
         subject: rendered.subject,
         message,
         follow_ups: (1..facts.calendar.len())
-            .map(|i| mailer.follow_up(mail, facts, i))
+            .map(|i| mailer.follow_up(mail, facts, i, now))
             .collect(),
     })
 }
 
-/// What a delivery attempt comes to: sent, another try later, or given up.
+/// What a delivery attempt at `now` comes to: sent, another try later, or given up.
 fn settle(
     rules: DeliveryRules,
     mail: &outbox::Model,
     sent: Result<(String, Vec<outbox::Model>), String>,
+    now: DateTime<Utc>,
 ) -> Outcome {
     // The claim counted this attempt in the database; `mail` is the row as read before.
     let attempt = mail.attempts + 1;
@@ -231,7 +239,7 @@ fn settle(
             follow_ups,
         },
         Err(error) if attempt < rules.max_attempts as i32 => {
-            let at = Utc::now() + backoff(rules.retry_base, attempt);
+            let at = now + backoff(rules.retry_base, attempt);
             tracing::warn!(mail = %mail.id, kind = %mail.kind.as_str(), attempt, error = %mask_addresses(&error), retry_at = %at, "mail delivery failed; will retry");
             Outcome::Retry { error, at }
         }
@@ -250,13 +258,14 @@ async fn deliver_one(
     mail: &outbox::Model,
     facts: Option<&MailFacts>,
     feeds: &Feeds,
+    clock: &Clock,
 ) -> Outcome {
     if !recipient_deliverable(&mail.recipient) {
         return Outcome::Failed {
             error: UNDELIVERABLE.into(),
         };
     }
-    let sent = match prepare(mailer, mail, facts, feeds) {
+    let sent = match prepare(mailer, mail, facts, feeds, clock.now()) {
         Ok(p) => smtp
             .send(p.message)
             .await
@@ -264,7 +273,7 @@ async fn deliver_one(
             .map_err(|e| e.to_string()),
         Err(e) => Err(e),
     };
-    settle(rules, mail, sent)
+    settle(rules, mail, sent, clock.now())
 }
 
 /// Renders and writes a whole batch as `.eml` files on one blocking thread (one hand-off
@@ -276,9 +285,11 @@ async fn write_files(
     rules: DeliveryRules,
     batch: Vec<(outbox::Model, Option<MailFacts>)>,
     feeds: Feeds,
+    clock: &Clock,
 ) -> Vec<(uuid::Uuid, Outcome)> {
     let dir = dir.to_path_buf();
     let mailer = mailer.clone();
+    let at = clock.clone();
     let ids: Vec<uuid::Uuid> = batch.iter().map(|(m, _)| m.id).collect();
     let written = tokio::task::spawn_blocking(move || {
         let folder = std::fs::create_dir_all(&dir).map_err(|e| e.to_string());
@@ -290,20 +301,21 @@ async fn write_files(
                     return (mail.id, Outcome::Failed { error });
                 }
                 let sent = folder.clone().and_then(|()| {
-                    let p = prepare(&mailer, mail, facts.as_ref(), &feeds)?;
+                    let p = prepare(&mailer, mail, facts.as_ref(), &feeds, at.now())?;
                     std::fs::write(dir.join(format!("{}.eml", mail.id)), p.message.formatted())
                         .map_err(|e| e.to_string())?;
                     Ok((p.subject, p.follow_ups))
                 });
-                (mail.id, settle(rules, mail, sent))
+                (mail.id, settle(rules, mail, sent, at.now()))
             })
             .collect::<Vec<_>>()
     })
     .await;
+    let now = clock.now();
     written.unwrap_or_else(|e| {
         // The thread panicked: every mail of the batch is tried again later.
         let error = format!("the mail writer stopped: {e}");
-        let at = Utc::now() + backoff(rules.retry_base, 1);
+        let at = now + backoff(rules.retry_base, 1);
         ids.into_iter()
             .map(|id| {
                 let error = error.clone();
@@ -313,17 +325,17 @@ async fn write_files(
     })
 }
 
-/// Records a batch's outcomes in one transaction.
+/// Records a batch's outcomes in one transaction (the sent ones as sent at `now`).
 async fn record(
     db: &Db,
     outcomes: &[(uuid::Uuid, Outcome)],
     report: &mut DeliveryReport,
+    now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     if outcomes.is_empty() {
         return Ok(());
     }
     let tx = db.begin_write().await?;
-    let now = Utc::now();
     let mut follow_ups = Vec::new();
     for (id, outcome) in outcomes {
         match outcome {
@@ -407,6 +419,7 @@ fn build_message(
     mail: &outbox::Model,
     from: &Mailbox,
     rendered: &RenderedMail,
+    now: DateTime<Utc>,
 ) -> Result<Message, String> {
     let to: Mailbox = mail
         .recipient
@@ -444,7 +457,7 @@ fn build_message(
         .to(to)
         .subject(rendered.subject.clone())
         .message_id(Some(mail.message_id.clone()))
-        .date_now()
+        .date(now.into())
         .multipart(body)
         .map_err(|e| e.to_string())
 }

@@ -14,6 +14,7 @@ pub use delivery::{deliver_due, DeliveryReport, DeliveryRules, Transport};
 pub use facts::{MailFacts, Notice};
 pub use templates::Templates;
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lettre::message::Mailbox;
 use sea_orm::DbErr;
@@ -139,13 +140,15 @@ impl Mailer {
         self.queued.notified().await;
     }
 
-    /// The outbox row of a mail to `reg` about the event in `ctx`. Only facts are captured
-    /// here (cheap, fine inside a transaction); rendering waits for the delivery worker.
+    /// The outbox row of a mail to `reg` about the event in `ctx`, queued at `now`. Only
+    /// facts are captured here (cheap, fine inside a transaction); rendering waits for the
+    /// delivery worker.
     pub fn letter(
         &self,
         ctx: &EventContext,
         reg: &registration::Model,
         notice: &Notice<'_>,
+        now: DateTime<Utc>,
     ) -> Result<outbox::Model, DbErr> {
         let facts = facts::facts(ctx, reg, notice);
         let recipient = recipient(&reg.name, &reg.email)
@@ -155,12 +158,19 @@ impl Mailer {
             &facts,
             &recipient.to_string(),
             self.from.email.domain(),
-            chrono::Utc::now(),
+            now,
         ))
     }
 
-    /// A calendar-only follow-up of a sent mail: the same facts with one calendar message.
-    fn follow_up(&self, sent: &outbox::Model, facts: &MailFacts, index: usize) -> outbox::Model {
+    /// A calendar-only follow-up of a sent mail, queued at `now`: the same facts with one
+    /// calendar message.
+    fn follow_up(
+        &self,
+        sent: &outbox::Model,
+        facts: &MailFacts,
+        index: usize,
+        now: DateTime<Utc>,
+    ) -> outbox::Model {
         let mut one = facts.clone();
         one.calendar = vec![facts.calendar[index].clone()];
         let mut row = facts::outbox_row(
@@ -168,19 +178,20 @@ impl Mailer {
             &one,
             &sent.recipient,
             self.from.email.domain(),
-            chrono::Utc::now(),
+            now,
         );
         row.event_id = sent.event_id;
         row
     }
 
-    /// Renders a mail of `kind` from its facts; `feed_link_id` is the participant's
-    /// personal feed as it is now.
+    /// Renders a mail of `kind` from its facts at `now` (the calendar's DTSTAMP);
+    /// `feed_link_id` is the participant's personal feed as it is now.
     pub fn render(
         &self,
         kind: MailKind,
         facts: &MailFacts,
         feed_link_id: Option<&str>,
+        now: DateTime<Utc>,
     ) -> Result<RenderedMail, TemplateError> {
         let tz = period::zone(&facts.time_zone);
         let lang = facts.language;
@@ -234,7 +245,7 @@ impl Mailer {
                 &EntryOptions {
                     page_url: &page,
                     sequence: c.sequence,
-                    dtstamp: chrono::Utc::now(),
+                    dtstamp: now,
                     categories: &[],
                     waitlisted: false,
                 },
@@ -281,8 +292,8 @@ mod tests {
     fn facts(lang: Language) -> MailFacts {
         let session = SessionFacts {
             id: uuid::Uuid::now_v7(),
-            starts_at: chrono::Utc::now(),
-            ends_at: chrono::Utc::now() + chrono::Duration::hours(1),
+            starts_at: crate::clock::test_now(),
+            ends_at: crate::clock::test_now() + chrono::Duration::hours(1),
             location: None,
             online: true,
             join_link: Some("https://example.org/join".into()),
@@ -327,7 +338,7 @@ mod tests {
         for kind in MailKind::ALL {
             for lang in [Language::Nb, Language::En] {
                 let r = mailer
-                    .render(kind, &facts(lang), Some(&link))
+                    .render(kind, &facts(lang), Some(&link), crate::clock::test_now())
                     .unwrap_or_else(|e| panic!("{kind:?} {lang:?}: {e}"));
                 assert!(
                     !r.subject.is_empty()

@@ -173,8 +173,8 @@ pub async fn forget_removed_sessions(
     Ok(())
 }
 
-/// One session's line of the summary.
-#[derive(Debug, Clone, Serialize)]
+/// One session's line of the attendance summary.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionAttendance {
     pub session_id: Uuid,
     pub starts_at: DateTime<Utc>,
@@ -184,7 +184,7 @@ pub struct SessionAttendance {
 }
 
 /// An event's attendance: per session and in total (by the registration summary).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttendanceSummary {
     pub event_id: Uuid,
     pub sessions: Vec<SessionAttendance>,

@@ -2,7 +2,7 @@
 //! participant's data, signed in (or failed to), set a password, or created or revoked an
 //! API token, when, and how much. Administrators of the organisation read it; it is kept
 //! as long as the personal data itself (`domain::retention`).
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -55,8 +55,8 @@ impl Action {
     }
 }
 
-/// Writes an entry. A failure is logged, never fatal to what was audited (it already
-/// happened).
+/// Writes an entry, made `at`. A failure is logged, never fatal to what was audited (it
+/// already happened).
 pub async fn record(
     db: &Db,
     organisation_id: Option<Uuid>,
@@ -64,6 +64,7 @@ pub async fn record(
     action: Action,
     subject: &str,
     amount: Option<i64>,
+    at: DateTime<Utc>,
 ) {
     let (organiser_id, actor) = match who {
         Who::Organiser(o) => (Some(o.id), o.email.clone()),
@@ -81,7 +82,7 @@ pub async fn record(
         action: action.as_str().to_string(),
         subject: subject.chars().take(500).collect(),
         amount,
-        at: Utc::now(),
+        at,
     };
     let result = async {
         let tx = db.begin_write().await?;

@@ -13,12 +13,15 @@ use crate::db::entities::{event, event_session};
 use crate::db::events::EventContext;
 use crate::db::{self, Db};
 use crate::domain::notices::{self, diff_sessions, SessionShape};
-use crate::domain::{self, visibility, EventKind, EventStatus, FieldErrors, MailKind};
+use crate::domain::{self, visibility, EventKind, EventStatus, FieldErrors, MailKind, Problem};
 use crate::mail::{Mailer, Notice};
 use crate::service::registration;
 
 /// Most sessions one event may have (a year-long programme has a dozen).
 pub const MAX_SESSIONS: usize = 100;
+
+/// Longest reason an organiser may give for cancelling (it goes into every mail).
+pub const MAX_CANCEL_REASON: usize = 2000;
 
 /// Distinguishes "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
 fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
@@ -27,38 +30,66 @@ fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A session as sent by a client.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A session as sent by a client. A session sent with the `id` of one of the event's
+/// sessions keeps its identity (and calendar entry); one without gets a new one.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionBody {
     pub id: Option<Uuid>,
+    #[schema(required, value_type = DateTime<Utc>)]
     pub starts_at: Option<DateTime<FixedOffset>>,
+    /// After `starts_at`.
+    #[schema(required, value_type = DateTime<Utc>)]
     pub ends_at: Option<DateTime<FixedOffset>>,
+    /// Where, for people who come in person.
+    #[schema(max_length = 500)]
     pub location: Option<String>,
+    /// The join link of an online session (shown only to the organisers and, by mail and
+    /// personal feed, to confirmed participants).
+    #[schema(format = "uri")]
     pub online_url: Option<String>,
 }
 
-/// An event as sent by a client, for create (`POST`) and change (`PATCH`).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// An event as sent by a client: a change (`PATCH`), in which absent fields stay as they
+/// are, `null` clears an optional one and `sessions` replaces the list; or a new event
+/// (`POST`), which must have `title`, `kind` and `sessions`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EventChange, example = json!({"capacity": 80, "status": "published"}))]
 pub struct EventBody {
+    /// Slug of a network of the organiser's organisation.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub network: Option<Option<String>>,
+    #[schema(pattern = "\\S", max_length = 200)]
     pub title: Option<String>,
     pub kind: Option<EventKind>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
+    /// Who it is for.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub audience: Option<Option<String>>,
+    /// One sign-up covers them all.
+    #[schema(min_items = 1, max_items = 100)]
     pub sessions: Option<Vec<SessionBody>>,
+    /// Seats; null or absent (when creating): unlimited.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
     pub capacity: Option<Option<i64>>,
+    /// Whether a full event takes sign-ups to a waiting list (default true).
     pub waitlist: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub registration_opens_at: Option<Option<DateTime<FixedOffset>>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub registration_closes_at: Option<Option<DateTime<FixedOffset>>>,
+    /// Only members of the event's network may sign up (needs a `network`).
     pub members_only: Option<bool>,
+    /// `draft` (the default of a new event) or `published`; cancel with
+    /// `POST /events/{id}/cancel`.
     pub status: Option<EventStatus>,
 }
 
@@ -135,7 +166,7 @@ impl EventChange {
             ));
         }
         if creating && body.kind.is_none() {
-            errors.insert("kind".into(), "is required".into());
+            errors.insert("kind", Problem::Required);
         }
         if let Some(description) = body.description {
             change.description = Some(domain::optional_long_text(
@@ -160,10 +191,7 @@ impl EventChange {
                     Some(slug) => match db::networks::find_by_slug(&db.conn, slug).await? {
                         Some(n) if n.organisation_id == organisation_id => Some(n.id),
                         _ => {
-                            errors.insert(
-                                "network".into(),
-                                "no such network in your organisation".into(),
-                            );
+                            errors.insert("network", Problem::NoSuchNetwork);
                             None
                         }
                     },
@@ -171,30 +199,24 @@ impl EventChange {
             );
         }
         if let Some(capacity) = body.capacity {
-            change.capacity = Some(match capacity {
+            change.capacity = Some(match capacity.map(domain::signup::capacity) {
                 None => None,
-                Some(c) if (0..=1_000_000).contains(&c) => Some(c as i32),
-                Some(_) => {
-                    errors.insert(
-                        "capacity".into(),
-                        "must be a whole number from 0 to 1000000, or null".into(),
-                    );
+                Some(Ok(c)) => Some(c),
+                Some(Err(problem)) => {
+                    errors.insert("capacity", problem);
                     None
                 }
             });
         }
         match body.status {
             Some(EventStatus::Cancelled) => {
-                errors.insert(
-                    "status".into(),
-                    "use POST /events/{id}/cancel to cancel".into(),
-                );
+                errors.insert("status", Problem::UseCancel);
             }
             status => change.status = status,
         }
         change.sessions = match body.sessions {
             None if creating => {
-                errors.insert("sessions".into(), "at least one session is required".into());
+                errors.insert("sessions", Problem::NoSessions);
                 None
             }
             None => None,
@@ -250,17 +272,11 @@ impl EventChange {
         }
         if let (Some(o), Some(c)) = (event.registration_opens_at, event.registration_closes_at) {
             if c <= o {
-                errors.insert(
-                    "registration_closes_at".into(),
-                    "must be after registration_opens_at".into(),
-                );
+                errors.insert("registration_closes_at", Problem::ClosesBeforeOpens);
             }
         }
         if event.members_only && event.network_id.is_none() {
-            errors.insert(
-                "members_only".into(),
-                "a members-only event needs a network".into(),
-            );
+            errors.insert("members_only", Problem::MembersOnlyNeedsNetwork);
         }
         let sessions = self.sessions.as_ref().map(|list| {
             list.iter()
@@ -271,7 +287,7 @@ impl EventChange {
                         Some(_) => {
                             errors.insert(
                                 format!("sessions[{i}].id"),
-                                "not a session of this event".into(),
+                                Problem::NotASessionOfThisEvent,
                             );
                             Uuid::nil()
                         }
@@ -308,13 +324,10 @@ impl EventChange {
 
 fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<SessionInput> {
     if list.is_empty() {
-        errors.insert("sessions".into(), "at least one session is required".into());
+        errors.insert("sessions", Problem::NoSessions);
     }
     if list.len() > MAX_SESSIONS {
-        errors.insert(
-            "sessions".into(),
-            format!("at most {MAX_SESSIONS} sessions"),
-        );
+        errors.insert("sessions", Problem::TooManySessions { max: MAX_SESSIONS });
     }
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -323,14 +336,14 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
         let starts = s.starts_at.map(|t| t.with_timezone(&Utc));
         let ends = s.ends_at.map(|t| t.with_timezone(&Utc));
         if starts.is_none() {
-            errors.insert(field("starts_at"), "is required".into());
+            errors.insert(field("starts_at"), Problem::Required);
         }
         if ends.is_none() {
-            errors.insert(field("ends_at"), "is required".into());
+            errors.insert(field("ends_at"), Problem::Required);
         }
         if let (Some(a), Some(b)) = (starts, ends) {
             if b <= a {
-                errors.insert(field("ends_at"), "must be after starts_at".into());
+                errors.insert(field("ends_at"), Problem::EndsBeforeStart);
             }
         }
         let location =
@@ -339,7 +352,7 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
             domain::optional_url(errors, &field("online_url"), s.online_url.as_deref());
         if let Some(id) = s.id {
             if !seen.insert(id) {
-                errors.insert(field("id"), "appears twice".into());
+                errors.insert(field("id"), Problem::AppearsTwice);
             }
         }
         out.push(SessionInput {
@@ -366,14 +379,27 @@ fn shapes(sessions: &[event_session::Model]) -> Vec<SessionShape<'_>> {
         .collect()
 }
 
+/// The event `id` of the organisation `organisation_id`, with its context. Another
+/// organisation's event is `None`, exactly like a missing one (callers answer 404), so
+/// nobody learns which ids exist elsewhere.
+pub async fn of_organisation(
+    db: &Db,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<EventContext>, sea_orm::DbErr> {
+    Ok(db::events::context(&db.conn, id)
+        .await?
+        .filter(|c| c.event.organisation_id == organisation_id))
+}
+
 /// Creates an event in the organiser's organisation (a draft unless `status` says otherwise).
 pub async fn create(
     db: &Db,
     organisation_id: Uuid,
     body: EventBody,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let change = EventChange::check(db, organisation_id, body, true).await?;
-    let now = Utc::now();
     let mut event = db::events::new_event(organisation_id, now);
     let sessions = change
         .apply(&mut event, &[])
@@ -396,6 +422,7 @@ pub async fn update(
     organisation_id: Uuid,
     event_id: Uuid,
     body: EventBody,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
     let change = EventChange::check(db, organisation_id, body, false).await?;
     let tx = db.begin_write().await?;
@@ -410,17 +437,16 @@ pub async fn update(
         && locked.status == EventStatus::Published
         && !visibility::may_return_to_draft(locked.confirmed_count, locked.waitlist_count)
     {
-        return Err(EventError::Invalid(FieldErrors::from([(
-            "status".to_string(),
-            "people are registered; cancel the event instead of making it a draft".to_string(),
-        )])));
+        return Err(EventError::Invalid(FieldErrors::one(
+            "status",
+            Problem::PeopleRegistered,
+        )));
     }
     let old_sessions = db::events::sessions(&*tx, event_id).await?;
     let mut changed = locked.clone();
     let new_sessions = change
         .apply(&mut changed, &old_sessions)
         .map_err(EventError::Invalid)?;
-    let now = Utc::now();
     let diff = new_sessions
         .as_ref()
         .map(|new| diff_sessions(&shapes(&old_sessions), &shapes(new)));
@@ -457,7 +483,7 @@ pub async fn update(
                         removed: &removed,
                         ..Notice::new(MailKind::EventChanged, &reg, &ctx)
                     };
-                    letters.push(mailer.letter(&ctx, &reg, &notice)?);
+                    letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
                 }
             }
         }
@@ -480,8 +506,14 @@ pub async fn cancel(
     mailer: &Mailer,
     organisation_id: Uuid,
     event_id: Uuid,
-    reason: Option<String>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
+    let mut errors = FieldErrors::new();
+    let reason = domain::optional_long_text(&mut errors, "reason", reason, MAX_CANCEL_REASON);
+    if !errors.is_empty() {
+        return Err(EventError::Invalid(errors));
+    }
     let tx = db.begin_write().await?;
     let mut event = db::events::find_for_update(&*tx, event_id)
         .await?
@@ -491,7 +523,6 @@ pub async fn cancel(
         let ctx = db::events::context_of(&*tx, event).await?;
         return Ok(ctx);
     }
-    let now = Utc::now();
     event.status = EventStatus::Cancelled;
     event.cancel_reason = reason;
     event.cancelled_at = Some(now);
@@ -506,6 +537,7 @@ pub async fn cancel(
                 &ctx,
                 &reg,
                 &Notice::new(MailKind::EventCancelled, &reg, &ctx),
+                now,
             )?);
         }
     }

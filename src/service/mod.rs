@@ -3,6 +3,7 @@
 //! queues the mails the change causes in the same transaction.
 pub mod attendance;
 pub mod audit;
+pub mod downloads;
 pub mod events;
 pub mod municipalities;
 pub mod networks;
@@ -11,4 +12,5 @@ pub mod participants;
 pub mod privacy;
 pub mod registration;
 pub mod reminders;
+pub mod signup_input;
 pub mod stats;

@@ -11,6 +11,7 @@ use crate::db::entities::municipality;
 use crate::db::organisations::MunicipalityRow;
 use crate::db::{self, Db};
 use crate::domain::match_key;
+use crate::domain::problems::{LineFault, LineProblem};
 
 /// One line of a reference file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub struct ReferenceRow {
 }
 
 /// What an import changed.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportReport {
     pub added: u32,
     pub updated: u32,
@@ -53,7 +54,7 @@ fn windows_1252(b: u8) -> char {
 /// Parses `name;population;region` lines (a header line is recognised and skipped; `,` or
 /// tab work too when the file has no `;`). Every problem is reported with its line number,
 /// and nothing is returned unless the whole file is good.
-pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<String>> {
+pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<LineProblem>> {
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = if first_line.contains(';') {
         b';'
@@ -75,7 +76,10 @@ pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<String>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(format!("line {line}: {e}"));
+                errors.push(LineProblem {
+                    line,
+                    problem: LineFault::Unreadable(e.to_string()),
+                });
                 continue;
             }
         };
@@ -88,35 +92,47 @@ pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<String>> {
         }
         let name = field(0);
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            errors.push(format!("line {line}: the name must be 1 to 200 characters"));
+            errors.push(LineProblem {
+                line,
+                problem: LineFault::Name,
+            });
             continue;
         }
         if !seen.insert(match_key(name)) {
-            errors.push(format!("line {line}: {name} appears twice"));
+            errors.push(LineProblem {
+                line,
+                problem: LineFault::AppearsTwice { name: name.into() },
+            });
             continue;
         }
         let population = match parse_population(field(1)) {
             Ok(p) => p,
             Err(()) => {
-                errors.push(format!(
-                    "line {line}: population {:?} of {name} is not a whole number",
-                    field(1)
-                ));
+                errors.push(LineProblem {
+                    line,
+                    problem: LineFault::Population {
+                        value: field(1).into(),
+                        name: name.into(),
+                    },
+                });
                 continue;
             }
         };
         let region = Some(field(2)).filter(|r| !r.is_empty());
         if region.is_some_and(|r| r.chars().count() > 200 || r.chars().any(char::is_control)) {
-            errors.push(format!(
-                "line {line}: the region must be at most 200 characters"
-            ));
+            errors.push(LineProblem {
+                line,
+                problem: LineFault::Region,
+            });
             continue;
         }
         if record.len() > 3 && record.iter().skip(3).any(|f| !f.trim().is_empty()) {
-            errors.push(format!(
-                "line {line}: expected name;population;region, found {} fields",
-                record.len()
-            ));
+            errors.push(LineProblem {
+                line,
+                problem: LineFault::Fields {
+                    found: record.len(),
+                },
+            });
             continue;
         }
         rows.push(ReferenceRow {
@@ -126,7 +142,10 @@ pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<String>> {
         });
     }
     if errors.is_empty() && rows.is_empty() {
-        errors.push("the file lists no municipalities".into());
+        errors.push(LineProblem {
+            line: 0,
+            problem: LineFault::NoRows,
+        });
     }
     if errors.is_empty() {
         Ok(rows)
@@ -236,25 +255,16 @@ mod tests {
     #[test]
     fn every_bad_line_is_named() {
         let errors = parse("Asker;lots\nAsker;1\n;5\nNes;1.2\nAsker;2\nX;1;r;extra\n").unwrap_err();
-        assert!(errors[0].starts_with("line 1:"), "{errors:?}");
-        assert!(
-            errors.iter().any(|e| e.starts_with("line 3:")),
-            "{errors:?}"
-        );
-        assert!(
-            errors.iter().any(|e| e.starts_with("line 4:")),
-            "{errors:?}"
-        );
+        assert_eq!(errors[0].line, 1, "{errors:?}");
+        assert!(errors.iter().any(|e| e.line == 3), "{errors:?}");
+        assert!(errors.iter().any(|e| e.line == 4), "{errors:?}");
         assert!(
             errors
                 .iter()
-                .any(|e| e.contains("line 5: Asker appears twice")),
+                .any(|e| e.to_string().contains("line 5: Asker appears twice")),
             "{errors:?}"
         );
-        assert!(
-            errors.iter().any(|e| e.starts_with("line 6:")),
-            "{errors:?}"
-        );
+        assert!(errors.iter().any(|e| e.line == 6), "{errors:?}");
         assert!(parse("\n\n").is_err());
     }
 

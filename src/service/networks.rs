@@ -1,5 +1,6 @@
 //! Networks and their members: create a network, add members one at a time or as a
 //! pasted list (all or nothing), remove them.
+use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
 
 use crate::db::entities::{network, network_member};
@@ -26,16 +27,29 @@ pub struct NewNetwork {
     pub description: Option<String>,
 }
 
+/// The network `slug` of the organisation `organisation_id`; another organisation's is
+/// `None`, exactly like a missing one (callers answer 404).
+pub async fn of_organisation(
+    db: &Db,
+    organisation_id: uuid::Uuid,
+    slug: &str,
+) -> Result<Option<network::Model>, DbErr> {
+    Ok(db::networks::find_by_slug(&db.conn, slug)
+        .await?
+        .filter(|n| n.organisation_id == organisation_id))
+}
+
 /// Creates a network in `organisation_id`; slugs are unique across the service (they name
 /// public feeds).
 pub async fn create(
     db: &Db,
     organisation_id: uuid::Uuid,
     input: NewNetwork,
+    now: DateTime<Utc>,
 ) -> Result<network::Model, NetworkError> {
     let mut errors = FieldErrors::new();
     let slug = Slug::parse(input.slug.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("slug".into(), e))
+        .map_err(|e| errors.insert("slug", e))
         .ok();
     let name = domain::required_text(&mut errors, "name", input.name.as_deref(), 200);
     let description = domain::optional_long_text(
@@ -54,6 +68,7 @@ pub async fn create(
         slug.as_str(),
         &name,
         description,
+        now,
     )
     .await
     {
@@ -75,7 +90,7 @@ pub struct MemberInput {
 
 fn check_member(input: &MemberInput, errors: &mut FieldErrors) -> Option<NewMember> {
     let email = Email::parse(input.email.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("email".into(), e))
+        .map_err(|e| errors.insert("email", e))
         .ok();
     let name = domain::optional_text(errors, "name", input.name.as_deref(), 200);
     let municipality =
@@ -93,6 +108,7 @@ pub async fn add_member(
     db: &Db,
     network: &network::Model,
     input: MemberInput,
+    now: DateTime<Utc>,
 ) -> Result<(network_member::Model, bool), NetworkError> {
     let mut errors = FieldErrors::new();
     let member = check_member(&input, &mut errors);
@@ -100,7 +116,8 @@ pub async fn add_member(
         return Err(NetworkError::Invalid(errors));
     };
     let tx = db.begin_write().await?;
-    let added = db::networks::add_members(&*tx, network.id, std::slice::from_ref(&member)).await?;
+    let added =
+        db::networks::add_members(&*tx, network.id, std::slice::from_ref(&member), now).await?;
     let saved = db::networks::member(&*tx, network.id, &member.email_normalized)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("member just added".into()))?;
@@ -137,6 +154,7 @@ pub async fn add_members_from_text(
     db: &Db,
     network: &network::Model,
     text: &str,
+    now: DateTime<Utc>,
 ) -> Result<BulkReport, Result<Vec<PasteProblem>, DbErr>> {
     let mut members = Vec::new();
     let mut problems = Vec::new();
@@ -176,7 +194,7 @@ pub async fn add_members_from_text(
         return Err(Ok(problems));
     }
     let tx = db.begin_write().await.map_err(Err)?;
-    let added = db::networks::add_members(&*tx, network.id, &members)
+    let added = db::networks::add_members(&*tx, network.id, &members, now)
         .await
         .map_err(Err)?;
     tx.commit().await.map_err(Err)?;

@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-use crate::db::entities::{api_token, organiser, organiser_session};
+use crate::db::entities::{api_token, organisation, organiser, organiser_session};
 use crate::db::{self, Db};
 use crate::domain::access::{self, Actor};
-use crate::domain::normalize_email;
 use crate::domain::passwords::{self, WeakPassword, SESSION_IDLE, SESSION_LIFETIME};
+use crate::domain::{normalize_email, Email, Slug};
 use crate::links;
 use crate::service::audit::{self, Action, Who};
 
@@ -137,6 +137,33 @@ pub struct PasswordReset {
     pub tokens_revoked: usize,
 }
 
+/// Adds an organiser to the organisation `slug` (made, named `organisation_name` or its
+/// slug, if it is new), or updates the one with that address: one transaction, so an
+/// organisation is never left without the organiser it was made for.
+pub async fn add_organiser(
+    db: &Db,
+    slug: &Slug,
+    organisation_name: Option<&str>,
+    email: &Email,
+    name: &str,
+    admin: bool,
+    now: DateTime<Utc>,
+) -> Result<(organisation::Model, organiser::Model), DbErr> {
+    let tx = db.begin_write().await?;
+    let org = db::organisations::get_or_create(
+        &*tx,
+        slug.as_str(),
+        organisation_name.unwrap_or(slug.as_str()),
+        now,
+    )
+    .await?;
+    let organiser =
+        db::organisations::upsert_organiser(&*tx, org.id, &email.normalized(), name, admin, now)
+            .await?;
+    tx.commit().await?;
+    Ok((org, organiser))
+}
+
 /// Sets the password of the organiser(s) with `email` (every organisation they belong to),
 /// ends their sessions and revokes the API tokens made at the desk: a reset is what follows
 /// a leaked password, and whoever held the session may have made a token to keep.
@@ -144,6 +171,7 @@ pub async fn set_password(
     db: &Db,
     email: &str,
     password: String,
+    now: DateTime<Utc>,
 ) -> Result<PasswordReset, AccountError> {
     passwords::check_new_password(&password)?;
     let accounts =
@@ -155,7 +183,6 @@ pub async fn set_password(
         .await
         .map_err(|e| AccountError::Hashing(e.to_string()))?
         .map_err(AccountError::Hashing)?;
-    let now = Utc::now();
     let tx = db.begin_write().await?;
     let mut revoked = Vec::new();
     for o in &accounts {
@@ -176,6 +203,7 @@ pub async fn set_password(
             Action::PasswordSet,
             &o.email,
             None,
+            now,
         )
         .await;
     }
@@ -187,6 +215,7 @@ pub async fn set_password(
             Action::TokenRevoked,
             &token_subject(o, token),
             None,
+            now,
         )
         .await;
     }
@@ -244,6 +273,7 @@ pub async fn set_disabled(
             },
             &target.email,
             None,
+            now,
         )
         .await;
     }
@@ -315,6 +345,7 @@ pub async fn sign_in(
                 Action::SignInRefused,
                 "desk",
                 None,
+                now,
             )
             .await;
         }
@@ -343,6 +374,7 @@ pub async fn sign_in(
         Action::SignIn,
         "desk",
         None,
+        now,
     )
     .await;
     Ok(Some(NewSession { organiser, cookie }))
@@ -401,12 +433,14 @@ pub async fn create_token(
     by: Who<'_>,
     owner: &organiser::Model,
     label: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<(String, api_token::Model), DbErr> {
     let token = links::new_api_token();
     let tx = db.begin_write().await?;
     let at_desk = matches!(by, Who::Organiser(_));
     let saved =
-        db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label, at_desk).await?;
+        db::organisations::add_token(&*tx, owner.id, &links::hash(&token), label, at_desk, now)
+            .await?;
     tx.commit().await?;
     audit::record(
         db,
@@ -415,6 +449,7 @@ pub async fn create_token(
         Action::TokenCreated,
         &token_subject(owner, &saved),
         None,
+        now,
     )
     .await;
     Ok((token, saved))
@@ -432,7 +467,12 @@ fn token_subject(owner: &organiser::Model, token: &api_token::Model) -> String {
 
 /// Revokes a token, if `by` may manage its owner's tokens (the command line may revoke
 /// any; otherwise: not found). It answers 401 at once.
-pub async fn revoke_token(db: &Db, by: Who<'_>, token_id: Uuid) -> Result<(), AccountError> {
+pub async fn revoke_token(
+    db: &Db,
+    by: Who<'_>,
+    token_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
     let token = db::organisations::token(&db.conn, token_id)
         .await?
         .ok_or(AccountError::NotFound)?;
@@ -459,6 +499,7 @@ pub async fn revoke_token(db: &Db, by: Who<'_>, token_id: Uuid) -> Result<(), Ac
         Action::TokenRevoked,
         &token_subject(&owner, &token),
         None,
+        now,
     )
     .await;
     Ok(())

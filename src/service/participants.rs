@@ -13,16 +13,32 @@ use crate::domain::{contacts, MailKind};
 use crate::links::{self, LinkKey};
 use crate::mail::{Mailer, Notice};
 
-/// The registration a manage token opens, with its event.
+/// What a manage token opens.
+pub enum Opened {
+    /// The registration, with its event.
+    Live(Box<(registration::Model, EventContext)>),
+    /// The registration of an address whose data has been erased: nothing of it is
+    /// shown or done any more (the API and the pages answer 410 Gone).
+    Erased,
+}
+
+/// The registration a manage token opens (`None`: no such token).
 pub async fn open_registration(
     db: &Db,
     key: &LinkKey,
     token: &str,
-) -> Result<Option<(registration::Model, EventContext)>, DbErr> {
-    match key.registration_of(token) {
-        Some(id) => crate::service::registration::with_event(db, id).await,
-        None => Ok(None),
-    }
+) -> Result<Option<Opened>, DbErr> {
+    let found = match key.registration_of(token) {
+        Some(id) => crate::service::registration::with_event(db, id).await?,
+        None => None,
+    };
+    Ok(found.map(|(reg, ctx)| {
+        if reg.anonymised_at.is_some() {
+            Opened::Erased
+        } else {
+            Opened::Live(Box::new((reg, ctx)))
+        }
+    }))
 }
 
 /// The personal feed a feed token opens.
@@ -68,7 +84,7 @@ pub async fn replace_feed_link(
         now,
     )
     .await?;
-    let letter = mailer.letter(ctx, reg, &Notice::new(MailKind::FeedLink, reg, ctx))?;
+    let letter = mailer.letter(ctx, reg, &Notice::new(MailKind::FeedLink, reg, ctx), now)?;
     db::outbox::insert_many(&*tx, vec![letter]).await?;
     tx.commit().await?;
     mailer.wake();

@@ -7,6 +7,7 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::entities::outbox::MailStatus;
 use crate::db::entities::registration;
 use crate::db::{self, Db};
 use crate::domain::retention::{self, Cutoffs};
@@ -73,27 +74,28 @@ fn count_for(counts: &mut Vec<(Uuid, i64)>, organisation: Uuid) {
 }
 
 /// One session as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionData {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub location: Option<String>,
-    /// Whether they were marked as having come (absent: not recorded).
+    /// Whether they were marked as having come (null: not recorded).
     pub attended: Option<bool>,
 }
 
 /// One mail as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MailData {
     pub kind: String,
     pub subject: String,
-    pub status: String,
+    /// `pending`, `sent` or `failed`.
+    pub status: MailStatus,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// One registration as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegistrationData {
     pub event: String,
     pub organiser: String,
@@ -115,7 +117,7 @@ pub struct RegistrationData {
 
 /// A network membership of the address (an organiser added it; members-only events let it
 /// sign up), as a participant's data shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MembershipData {
     pub network: String,
     pub organiser: String,
@@ -125,8 +127,8 @@ pub struct MembershipData {
     pub added_at: DateTime<Utc>,
 }
 
-/// Everything held about one address.
-#[derive(Debug, Serialize)]
+/// Everything held about one address (GDPR art. 15 and 20).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ParticipantData {
     pub email: String,
     pub exported_at: DateTime<Utc>,
@@ -136,8 +138,12 @@ pub struct ParticipantData {
     pub network_memberships: Vec<MembershipData>,
 }
 
-/// Everything held about the address `email_normalized`.
-pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, DbErr> {
+/// Everything held about the address `email_normalized`, as exported `now`.
+pub async fn export(
+    db: &Db,
+    email_normalized: &str,
+    now: DateTime<Utc>,
+) -> Result<ParticipantData, DbErr> {
     let regs = db::registrations::of_address(&db.conn, email_normalized).await?;
     let ids: Vec<Uuid> = regs.iter().map(|r| r.id).collect();
     let mails = db::outbox::for_registrations(&db.conn, &ids).await?;
@@ -181,7 +187,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
                 .map(|m| MailData {
                     kind: m.kind.as_str().to_string(),
                     subject: m.subject.clone(),
-                    status: format!("{:?}", m.status).to_lowercase(),
+                    status: m.status,
                     created_at: m.created_at,
                     sent_at: m.sent_at,
                 })
@@ -216,6 +222,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
             Action::ParticipantExport,
             "registrations of one address",
             Some(registrations),
+            now,
         )
         .await;
     }
@@ -224,7 +231,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
         .remove(email_normalized);
     Ok(ParticipantData {
         email: email_normalized.to_string(),
-        exported_at: Utc::now(),
+        exported_at: now,
         personal_calendar_since: feed.map(|f| f.created_at),
         registrations: out,
         network_memberships,
@@ -232,7 +239,7 @@ pub async fn export(db: &Db, email_normalized: &str) -> Result<ParticipantData, 
 }
 
 /// What an erasure did.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErasureReport {
     /// Registrations to coming events, cancelled first (their seats went to the waiting list).
     pub cancelled: u64,
@@ -286,6 +293,7 @@ pub async fn erase(
             Action::ParticipantErasure,
             "registrations of one address",
             Some(registrations),
+            now,
         )
         .await;
     }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
-use crate::db::entities::{outbox, registration};
+use crate::db::entities::{event, outbox, registration};
 use crate::db::events::{CountChange, EventContext};
 use crate::db::group_commit::{Apply, GroupCommit};
 use crate::db::{self, Db};
@@ -342,7 +342,7 @@ async fn apply_signups(
             waitlist_position: position,
             ..Notice::new(kind, &registration, &locked.ctx)
         };
-        letters.push(mailer.letter(&locked.ctx, &registration, &notice)?);
+        letters.push(mailer.letter(&locked.ctx, &registration, &notice, job.now)?);
         locked.taken.insert(email_key);
         if let Some(submission) = input.submission {
             sent_before.insert(submission, (registration.clone(), position));
@@ -492,7 +492,7 @@ async fn cancel_for(
     };
     let mut letters = Vec::new();
     if tell {
-        letters.push(mailer.letter(&ctx, &reg, &notice)?);
+        letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
     }
     let promoted = if held_seat {
         fill_free_seats(&*tx, mailer, &ctx, now, &mut letters).await?
@@ -584,6 +584,24 @@ pub async fn release_unconfirmed(
     }
 }
 
+/// Who gets a seat if `event` has `capacity`: the first of the waiting list, as many as
+/// the free seats (none unless the event is published). Filling seats and the desk's
+/// preview of a new capacity both ask this.
+pub async fn moving_up(
+    conn: &impl ConnectionTrait,
+    event: &event::Model,
+    capacity: Option<i32>,
+) -> Result<Vec<registration::Model>, DbErr> {
+    if event.status != EventStatus::Published {
+        return Ok(vec![]);
+    }
+    let n = seats_to_fill(capacity, event.confirmed_count, event.waitlist_count);
+    if n <= 0 {
+        return Ok(vec![]);
+    }
+    db::registrations::first_waitlisted(conn, event.id, n as u64).await
+}
+
 /// Gives free seats to the waiting list, first come first served, and adds a promotion
 /// mail for each to `letters`. Call inside the transaction that holds the event lock, after
 /// the change that freed seats; `ctx` is the event's context in that transaction (the
@@ -598,14 +616,10 @@ pub async fn fill_free_seats(
     let Some(event) = db::events::find(tx, ctx.event.id).await? else {
         return Ok(vec![]);
     };
-    if event.status != EventStatus::Published {
+    let lucky = moving_up(tx, &event, event.capacity).await?;
+    if lucky.is_empty() {
         return Ok(vec![]);
     }
-    let n = seats_to_fill(event.capacity, event.confirmed_count, event.waitlist_count);
-    if n <= 0 {
-        return Ok(vec![]);
-    }
-    let lucky = db::registrations::first_waitlisted(tx, event.id, n as u64).await?;
     let ids: Vec<Uuid> = lucky.iter().map(|r| r.id).collect();
     let moved = db::registrations::change_status(
         tx,
@@ -620,7 +634,7 @@ pub async fn fill_free_seats(
     for mut reg in lucky {
         reg.status = RegistrationStatus::Confirmed;
         reg.promoted_at = Some(now);
-        letters.push(mailer.letter(ctx, &reg, &Notice::new(MailKind::Promoted, &reg, ctx))?);
+        letters.push(mailer.letter(ctx, &reg, &Notice::new(MailKind::Promoted, &reg, ctx), now)?);
     }
     crate::metrics::promotions(ids.len());
     let moved = ids.len() as i32;

@@ -47,6 +47,7 @@ pub async fn queue_due(
                             &ctx,
                             &reg,
                             &Notice::new(MailKind::Reminder, &reg, &ctx),
+                            now,
                         )?);
                     }
                 }

@@ -23,8 +23,9 @@ use crate::db::stats::{CountedEvent, MunicipalityCount, StatsScope};
 use crate::db::{self, Db};
 use crate::domain::{match_key, EventKind};
 
-/// Registered, attended and participants of a group.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+/// Registered (confirmed sign-ups for events that have begun), attended, and participants
+/// (attended where attendance was recorded for the event, registered where it was not).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Counts {
     pub registered: u64,
     pub attended: u64,
@@ -39,8 +40,9 @@ impl Counts {
     }
 }
 
-/// One municipality of the reference list (or the "others" row, without population).
-#[derive(Debug, Clone, Serialize)]
+/// One municipality of the reference list, or the row for participants from elsewhere
+/// (without population).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MunicipalityRow {
     pub name: String,
     pub region: Option<String>,
@@ -52,7 +54,7 @@ pub struct MunicipalityRow {
 }
 
 /// Subtotal of the reference municipalities of one region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RegionRow {
     pub region: String,
     pub municipalities: u64,
@@ -64,7 +66,7 @@ pub struct RegionRow {
 }
 
 /// One event's line: "Gathering 1: 15 municipalities, 63 participants (100/41)".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub id: Uuid,
     pub title: String,
@@ -80,7 +82,7 @@ pub struct EventRow {
 }
 
 /// Totals over every row.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     #[serde(flatten)]
     pub counts: Counts,
@@ -94,8 +96,9 @@ pub struct Totals {
     pub per_1000_inhabitants: Option<f64>,
 }
 
-/// The whole table.
-#[derive(Debug, Clone, Serialize)]
+/// Participation statistics: one row per municipality of the organisation's reference
+/// list (including those with none), one for everyone else, totals, regions and events.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Participation {
     pub municipalities: Vec<MunicipalityRow>,
     pub others: MunicipalityRow,
@@ -338,13 +341,13 @@ mod tests {
                 id: marked,
                 title: "A".into(),
                 kind: EventKind::Gathering,
-                starts_at: Utc::now(),
+                starts_at: crate::clock::test_now(),
             },
             CountedEvent {
                 id: unmarked,
                 title: "B".into(),
                 kind: EventKind::Webinar,
-                starts_at: Utc::now(),
+                starts_at: crate::clock::test_now(),
             },
         ];
         let counts = [

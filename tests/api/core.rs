@@ -139,7 +139,8 @@ async fn every_session_reaches_the_calendar_from_mail(engine: Engine) {
         ics.events[0].start,
         chrono::DateTime::parse_from_rfc3339("2031-03-12T10:00:00+01:00").unwrap()
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Everything the change queued has gone out: nothing more is on its way.
+    app.mail_settled().await;
     assert_eq!(
         smtp.received().len(),
         4,
@@ -241,8 +242,9 @@ async fn last_modified_moves_when_entries_leave(engine: Engine) {
         304
     );
 
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    // The event moves to another network; the registration is cancelled.
+    // A second later (Last-Modified counts whole seconds), the event moves to another
+    // network; the registration is cancelled.
+    app.advance(chrono::Duration::seconds(1));
     let (status, _) = app
         .patch(&format!("/events/{event}"), json!({"network": "nett-b"}))
         .await;

@@ -60,7 +60,7 @@ async fn attendee_lists_open_safely_in_excel(engine: Engine) {
     signed_up(
         &app,
         &event,
-        json!({"name": FORMULA, "email": "x@example.no", "role": "+sykepleier"}),
+        json!({"name": FORMULA, "email": "x@example.no", "workplace": "+sykepleier"}),
     )
     .await;
     signed_up(
@@ -123,7 +123,7 @@ async fn attendee_lists_open_safely_in_excel(engine: Engine) {
         format!("'{FORMULA}"),
         "a formula is shown as text"
     );
-    assert_eq!(rows[1][4], "'+sykepleier");
+    assert_eq!(rows[1][3], "'+sykepleier");
     assert_eq!(rows[1][5], "bekreftet");
     assert_eq!(rows[2][0], "Åse Ødegård");
     assert_eq!(rows[2][2], "Bærum");

@@ -412,8 +412,8 @@ async fn rush_from(
     futures::future::join_all(calls).await
 }
 
-/// How long an unconfirmed place is held in these tests.
-const HOLD: Duration = Duration::from_secs(4);
+/// How long an unconfirmed place is held in these tests (the app's clock is moved past it).
+const HOLD: Duration = Duration::from_secs(2 * 3600);
 
 async fn squatting_app(engine: Engine) -> Option<TestApp> {
     TestApp::spawn_with(engine, None, |s| {
@@ -427,8 +427,14 @@ async fn squatting_app(engine: Engine) -> Option<TestApp> {
     .await
 }
 
-/// Waits until the event's counters are `confirmed`/`waitlisted` (the release runs on the
-/// scheduler's tick), at most 30 s.
+/// Moves the app's clock past the hold and runs the scheduler's tick, which releases the
+/// places still unconfirmed.
+async fn after_the_hold(app: &TestApp) {
+    app.advance(chrono::Duration::from_std(HOLD).unwrap() + chrono::Duration::minutes(1));
+    app.tick().await;
+}
+
+/// Waits until the event's counters are `confirmed`/`waitlisted`, at most 30 s.
 async fn wait_for_counts(app: &TestApp, event: &str, confirmed: i64, waitlisted: i64) -> Value {
     let started = Instant::now();
     loop {
@@ -469,7 +475,7 @@ async fn invented_addresses_hold_nothing_beyond_their_share_after_the_hold() {
             real[0].get("confirm_by").is_none(),
             "a first sign-up from elsewhere is not held"
         );
-        tokio::time::sleep(HOLD).await;
+        after_the_hold(&app).await;
         wait_for_counts(&app, &event, 8, 0).await;
         let regs = app.registrations(&event).await;
         let active: Vec<&Value> = regs.iter().filter(|r| r["status"] != "cancelled").collect();
@@ -546,7 +552,7 @@ async fn a_municipality_behind_one_address_keeps_every_confirmed_seat() {
             }
         });
         futures::future::join_all(confirms).await;
-        tokio::time::sleep(HOLD + Duration::from_secs(2)).await;
+        after_the_hold(&app).await;
         wait_for_counts(&app, &event, 200, 0).await;
         let regs = app.registrations(&event).await;
         assert_eq!(

@@ -5,9 +5,11 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use reqwest::{header, redirect, StatusCode};
 use samling::app::Application;
+use samling::clock::Clock;
 use samling::config::Settings;
 use samling::db::entities::outbox;
 use samling::db::{self, Db};
+use samling::http::AppState;
 use samling::links;
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
@@ -35,6 +37,11 @@ pub struct TestApp {
     pub outbox_dir: std::path::PathBuf,
     /// Where this app's mail arrives when it sends through a test SMTP server.
     pub mailbox: Option<Mailbox>,
+    /// The app's "now": settable for an app of this process (`advance` it instead of
+    /// sleeping), the system clock for one attached to another process.
+    pub clock: Clock,
+    /// The app's state, for running its periodic work at once (`None` when attached).
+    state: Option<AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -165,9 +172,13 @@ impl TestApp {
             .as_ref()
             .and_then(|u| u.expose().port())
             .and_then(|port| MAILBOXES.lock().unwrap().get(&port).cloned());
-        let app = Application::build(settings).await.expect("app builds");
+        let clock = Clock::settable();
+        let app = Application::build_with_clock(settings, clock.clone())
+            .await
+            .expect("app builds");
         let port = app.port();
         let db = app.state().db.clone();
+        let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let test_app = TestApp {
             base: format!("http://127.0.0.1:{port}"),
@@ -180,48 +191,51 @@ impl TestApp {
             database_url,
             outbox_dir,
             mailbox,
+            clock,
+            state: Some(state),
             _dir: dir,
         };
         let token = test_app.admin_token("centre").await;
         Some(TestApp { token, ..test_app })
     }
 
-    /// Moves every session of `event` (and the event's start and end) by `by`, straight in
-    /// the database: no mail, no new SEQUENCE. For tests that need a session to have taken
-    /// place (attendance) and then the event back where it was.
-    pub async fn shift_sessions(&self, event: &str, by: chrono::Duration) {
-        use samling::db::entities::{event as ev, event_session};
-        use sea_orm::sea_query::Expr;
-        let id: uuid::Uuid = event.parse().expect("an event id");
-        let sessions = event_session::Entity::find()
-            .filter(event_session::Column::EventId.eq(id))
-            .all(&self.db.conn)
-            .await
-            .unwrap();
-        for s in sessions {
-            event_session::Entity::update_many()
-                .col_expr(
-                    event_session::Column::StartsAt,
-                    Expr::value(s.starts_at + by),
-                )
-                .col_expr(event_session::Column::EndsAt, Expr::value(s.ends_at + by))
-                .filter(event_session::Column::Id.eq(s.id))
-                .exec(&self.db.conn)
+    /// The app's "now".
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Moves the app's clock on by `by` (what would have taken that long to wait for).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Runs the scheduler's periodic work (reminders, releasing unconfirmed places, waking
+    /// the mail worker, the daily housekeeping) now, at the app's clock, rather than
+    /// waiting for its next tick.
+    pub async fn tick(&self) {
+        let state = self.state.as_ref().expect("an app of this process");
+        samling::scheduler::tick(state).await;
+    }
+
+    /// Waits (up to 20 s) until no mail in the outbox waits to be sent (each is sent or
+    /// given up), waking the mail worker first. Mail is queued in the same transaction as
+    /// the change that causes it, so after this every mail a change so far caused has gone.
+    pub async fn mail_settled(&self) {
+        if let Some(state) = &self.state {
+            state.mailer.wake();
+        }
+        for _ in 0..400 {
+            let waiting = outbox::Entity::find()
+                .filter(outbox::Column::Status.eq(outbox::MailStatus::Pending))
+                .all(&self.db.conn)
                 .await
                 .unwrap();
+            if waiting.is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        let e = ev::Entity::find_by_id(id)
-            .one(&self.db.conn)
-            .await
-            .unwrap()
-            .expect("the event");
-        ev::Entity::update_many()
-            .col_expr(ev::Column::StartsAt, Expr::value(e.starts_at + by))
-            .col_expr(ev::Column::EndsAt, Expr::value(e.ends_at + by))
-            .filter(ev::Column::Id.eq(id))
-            .exec(&self.db.conn)
-            .await
-            .unwrap();
+        panic!("mail still waits to be sent after 20 s");
     }
 
     /// A token for a new organiser of organisation `slug` (created if needed).
@@ -237,17 +251,31 @@ impl TestApp {
     /// A new organiser of `slug` (created if needed): their address and a token.
     pub async fn new_organiser(&self, slug: &str, admin: bool) -> (String, String) {
         let tx = self.db.begin_write().await.unwrap();
-        let org = db::organisations::get_or_create(&*tx, slug, slug)
+        let org = db::organisations::get_or_create(&*tx, slug, slug, self.clock.now())
             .await
             .unwrap();
         let email = format!("{}@{slug}.example.org", uuid::Uuid::new_v4().simple());
-        let organiser = db::organisations::upsert_organiser(&*tx, org.id, &email, "Org", admin)
-            .await
-            .unwrap();
+        let organiser = db::organisations::upsert_organiser(
+            &*tx,
+            org.id,
+            &email,
+            "Org",
+            admin,
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
         let token = links::new_api_token();
-        db::organisations::add_token(&*tx, organiser.id, &links::hash(&token), None, false)
-            .await
-            .unwrap();
+        db::organisations::add_token(
+            &*tx,
+            organiser.id,
+            &links::hash(&token),
+            None,
+            false,
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         (email, token)
     }
@@ -304,7 +332,7 @@ impl TestApp {
 
     /// Creates a published event starting in a week with the given extra fields.
     pub async fn event(&self, extra: Value) -> String {
-        let start = chrono::Utc::now() + chrono::Duration::days(7);
+        let start = self.now() + chrono::Duration::days(7);
         let mut body = json!({
             "title": "Fagdag rehabilitering",
             "kind": "gathering",
@@ -851,6 +879,8 @@ impl TestApp {
             database_url: database_url.to_string(),
             outbox_dir: dir.path().join("outbox"),
             mailbox: None,
+            clock: Clock::system(),
+            state: None,
             _dir: dir,
         };
         let token = app.admin_token("centre").await;
@@ -930,7 +960,7 @@ pub fn csrf_in(html: &str) -> String {
 /// A new organiser of `slug` with a password: their address.
 pub async fn organiser(app: &TestApp, slug: &str, admin: bool) -> String {
     let (email, _) = app.new_organiser(slug, admin).await;
-    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into())
+    samling::service::organisers::set_password(&app.db, &email, PASSWORD.into(), app.clock.now())
         .await
         .unwrap();
     email

@@ -104,6 +104,11 @@ async fn bad_input_is_refused_cleanly(engine: Engine) {
             json!({"name": "A", "email": "a@example.no", "workplace": "w".repeat(201)}),
             "workplace",
         ),
+        // The API takes the roles the sign-up page offers, and nothing else.
+        (
+            json!({"name": "A", "email": "a@example.no", "role": "Sykepleier"}),
+            "role",
+        ),
     ];
     for (body, field) in signup_cases {
         let (status, answer) = app
@@ -120,6 +125,16 @@ async fn bad_input_is_refused_cleanly(engine: Engine) {
             "{body} should name {field}: {answer}"
         );
     }
+    let (status, answer) = app
+        .post(
+            &format!("/events/{event}/registrations"),
+            json!({"name": "A", "email": "a@example.no", "role": "Sykepleier"}),
+        )
+        .await;
+    assert_eq!(
+        answer["error"]["fields"]["role"], "must be Helsepersonell, Fagleder, Leder or Annet",
+        "{status} {answer}"
+    );
     let path = format!("/events/{event}/registrations");
     let (status, answer) = raw(
         &app,
@@ -161,4 +176,15 @@ async fn bad_input_is_refused_cleanly(engine: Engine) {
     assert!(app.registrations(&event).await.is_empty());
     let (_, events) = app.get("/events").await;
     assert_eq!(events.as_array().unwrap().len(), 1);
+    let (status, answer) = app
+        .post(
+            &format!("/events/{event}/registrations"),
+            json!({"name": "A", "email": "role@example.no", "role": "professional LEAD"}),
+        )
+        .await;
+    assert_eq!(
+        status, 201,
+        "after all that, a role by its English label, case ignored: {answer}"
+    );
+    assert_eq!(app.registrations(&event).await[0]["role"], "Fagleder");
 }

@@ -166,7 +166,9 @@ async fn every_message_once_with_calendar(engine: Engine) {
     with_subject(&to(&mails, "erin@example.org"), "Registration confirmed");
 
     // Nothing is sent twice, even after more ticks.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    app.tick().await;
+    app.tick().await;
+    app.mail_settled().await;
     let mails = smtp.received();
     assert_eq!(
         mails.len(),
@@ -192,7 +194,7 @@ async fn reminders_once_per_offset(engine: Engine) {
     else {
         return;
     };
-    let start = chrono::Utc::now() + chrono::Duration::seconds(64);
+    let start = app.now() + chrono::Duration::days(2);
     let join = "https://teams.example.org/join/xyz";
     let (_, event) = app
         .post(
@@ -207,8 +209,15 @@ async fn reminders_once_per_offset(engine: Engine) {
     let (_, c) = app.sign_up(id, "Cato", "cato@example.no").await;
     assert_eq!(app.cancel(&c).await.0, 200);
     smtp.wait_for(4).await; // three confirmations and one cancellation
-                            // The reminder falls due 4 s from the start of the test; give it a few ticks more.
-    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    app.tick().await;
+    app.mail_settled().await;
+    assert_eq!(smtp.received().len(), 4, "no reminder a day early");
+    // A day on, the reminder has fallen due; give it a few ticks more.
+    app.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
+    for _ in 0..3 {
+        app.tick().await;
+    }
+    app.mail_settled().await;
     let mails = smtp.received();
     let reminders: Vec<_> = mails
         .iter()
@@ -228,7 +237,10 @@ async fn reminders_once_per_offset(engine: Engine) {
     );
     // Someone signing up after the offset has passed gets no reminder for it.
     app.sign_up(id, "Dina", "dina@example.no").await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    for _ in 0..3 {
+        app.tick().await;
+    }
+    app.mail_settled().await;
     let late: Vec<_> = smtp
         .received()
         .into_iter()
@@ -256,17 +268,33 @@ async fn smtp_outage_loses_nothing(engine: Engine) {
         let (status, _) = app.sign_up(&event, "P", &format!("p{i}@example.no")).await;
         assert_eq!(status, 201, "sign-ups work while mail is down");
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let (_, mails) = app.get(&format!("/events/{event}/mails")).await;
-    let mails = mails.as_array().unwrap().clone();
+    // Each mail is tried at once, and waits for its retry a minute on.
+    let tried = |m: &serde_json::Value| {
+        m["status"] == "pending"
+            && m["attempts"].as_i64().unwrap() >= 1
+            && m["last_error"].is_string()
+    };
+    let mut mails = Vec::new();
+    for _ in 0..400 {
+        let (_, listed) = app.get(&format!("/events/{event}/mails")).await;
+        mails = listed.as_array().unwrap().clone();
+        if mails.len() == 5 && mails.iter().all(tried) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(mails.len(), 5);
-    assert!(mails.iter().all(|m| m["status"] == "pending"
-        && m["attempts"].as_i64().unwrap() >= 1
-        && m["last_error"].is_string()));
+    assert!(mails.iter().all(tried), "{mails:?}");
     smtp.restart();
+    app.advance(chrono::Duration::minutes(2));
+    app.tick().await;
     let received = smtp.wait_for(5).await;
     assert_eq!(received.len(), 5);
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // Every mail is sent, and past every back-off and lease nothing goes out again.
+    app.mail_settled().await;
+    app.advance(chrono::Duration::hours(2));
+    app.tick().await;
+    app.mail_settled().await;
     let received = smtp.received();
     assert_eq!(received.len(), 5, "each mail exactly once");
     let mut ids: Vec<String> = received.iter().map(|m| m.message_id()).collect();
@@ -338,15 +366,26 @@ async fn undeliverable_mail_is_marked_failed() {
         if last["status"] == "failed" {
             break;
         }
+        if last["attempts"] == 1 && last["last_error"].is_string() {
+            // The first attempt failed: its retry falls due a minute on.
+            app.advance(chrono::Duration::minutes(2));
+            app.tick().await;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(last["status"], "failed", "{last}");
     assert_eq!(last["attempts"], 2);
     assert!(last["last_error"].as_str().is_some_and(|e| !e.is_empty()));
     smtp.restart();
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    // Past any back-off, the worker's next round (which sends a new mail) leaves it be.
+    app.advance(chrono::Duration::hours(2));
+    app.tick().await;
+    assert_eq!(app.sign_up(&event, "Q", "q@example.no").await.0, 201);
+    app.mail_settled().await;
+    let received = smtp.received();
     assert!(
-        smtp.received().is_empty(),
+        received.iter().all(|m| m.to == ["q@example.no"]),
         "a failed mail is not retried for ever"
     );
+    assert_eq!(received.len(), 1, "the new mail went out");
 }

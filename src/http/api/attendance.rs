@@ -2,19 +2,17 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::registrations::RegistrationView;
+use crate::domain::Problem;
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::AppState;
 use crate::service::attendance::{self, AttendanceSummary};
 
-use super::openapi::{
-    AttendanceSummaryDoc, InvalidInput, NotConfirmed, NotFound, UnsupportedMediaType,
-};
+use super::schema::{InvalidInput, NotConfirmed, NotFound, UnsupportedMediaType};
 
 /// `POST /events/{id}/registrations/{rid}/attendance` body.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -29,7 +27,7 @@ pub struct AttendanceBody {
 }
 
 fn required_attended(attended: Option<bool>) -> Result<bool, ApiError> {
-    attended.ok_or_else(|| ApiError::invalid_field("attended", "is required (true or false)"))
+    attended.ok_or_else(|| ApiError::invalid_field("attended", Problem::RequiredBoolean))
 }
 
 /// Records whether one participant (a confirmed registration) came, to one session or to
@@ -63,13 +61,20 @@ pub async fn record_one(
     let event = &own.ctx.event;
     let rid = parse_id(&rid)?;
     let attended = required_attended(body.attended)?;
-    let saved = attendance::record(&state.db, event, &[rid], body.session, attended, Utc::now())
-        .await
-        .map_err(|e| match e {
-            // A wrong id in the path names nothing.
-            attendance::AttendanceError::UnknownRegistrations(_) => ApiError::not_found(),
-            e => e.into(),
-        })?;
+    let saved = attendance::record(
+        &state.db,
+        event,
+        &[rid],
+        body.session,
+        attended,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        // A wrong id in the path names nothing.
+        attendance::AttendanceError::UnknownRegistrations(_) => ApiError::not_found(),
+        e => e.into(),
+    })?;
     let reg = saved.into_iter().next().ok_or_else(ApiError::not_found)?;
     Ok(Json(RegistrationView::new(reg, None)))
 }
@@ -100,7 +105,7 @@ pub struct BulkAttendanceBody {
     params(("id" = Uuid, Path, description = "The event's id")),
     request_body = BulkAttendanceBody,
     responses(
-        (status = 200, description = "The event's attendance summary", body = AttendanceSummaryDoc),
+        (status = 200, description = "The event's attendance summary", body = AttendanceSummary),
         (status = 400, response = InvalidInput),
         (status = 404, response = NotFound),
         (status = 409, response = NotConfirmed),
@@ -115,7 +120,15 @@ pub async fn record_many(
     let event = own.ctx.event;
     let attended = required_attended(body.attended)?;
     let ids = body.registrations.unwrap_or_default();
-    attendance::record(&state.db, &event, &ids, body.session, attended, Utc::now()).await?;
+    attendance::record(
+        &state.db,
+        &event,
+        &ids,
+        body.session,
+        attended,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(attendance::summary(&state.db, &event).await?))
 }
 
@@ -128,7 +141,7 @@ pub async fn record_many(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The event's id")),
     responses(
-        (status = 200, description = "The event's attendance summary", body = AttendanceSummaryDoc),
+        (status = 200, description = "The event's attendance summary", body = AttendanceSummary),
         (status = 404, response = NotFound),
     ),
 )]

@@ -6,12 +6,13 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::db::entities::audit_entry;
+use crate::domain::Problem;
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
 use crate::service::{audit, organisers};
 
-use super::openapi::{AdminOnly, AuditEntryDoc, InvalidInput};
+use super::schema::{AdminOnly, InvalidInput};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -31,7 +32,7 @@ pub struct AuditQuery {
     security(("bearer" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, description = "The latest entries, newest first", body = Vec<AuditEntryDoc>),
+        (status = 200, description = "The latest entries, newest first", body = Vec<audit_entry::Model>),
         (status = 400, response = InvalidInput),
         (status = 403, response = AdminOnly),
     ),
@@ -48,7 +49,10 @@ pub async fn list(
         Some(_) => {
             return Err(ApiError::invalid_field(
                 "limit",
-                "must be a number from 1 to 1000",
+                Problem::NumberRange {
+                    min: 1,
+                    max: audit::MAX_ENTRIES as i64,
+                },
             ))
         }
     };

@@ -7,21 +7,21 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::openapi::{schema::Schema, RefOr};
 use uuid::Uuid;
 
 use crate::db::entities::{event, event_session};
 use crate::db::events::{EventContext, EventFilter};
 use crate::db::{self};
 use crate::domain::visibility::{self, Viewer};
-use crate::domain::{seats_left, EventKind, EventStatus, FieldErrors};
+use crate::domain::{seats_left, EventKind, EventStatus, FieldErrors, Problem};
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, MaybeOrganiser, Organiser, OwnEvent};
 use crate::http::AppState;
 use crate::service::events::{self as event_service, EventBody};
 
-use super::openapi::{
-    EventCancelled, EventChangeDoc, InvalidInput, NewEventDoc, NotFound, UnsupportedMediaType,
-};
+use super::schema::{without_null, EventCancelled, InvalidInput, NotFound, UnsupportedMediaType};
 
 /// A session as the API shows it. The join link is shown to the owning organiser only.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -119,12 +119,8 @@ fn view(
     sessions: Vec<event_session::Model>,
     viewer: Viewer,
 ) -> EventView {
-    // Join links only for the event's own organisers.
-    let owner = viewer
-        == Viewer::Organiser {
-            organisation_id: e.organisation_id,
-        };
-    let now = Utc::now();
+    let owner = crate::domain::notices::viewer_sees_join_links(viewer, e.organisation_id);
+    let now = state.clock.now();
     EventView {
         url: state.mailer.links().event_url(e.id),
         organisation: names
@@ -188,6 +184,54 @@ async fn single_view(
     Ok(view(state, &names, ctx.event, ctx.sessions, viewer))
 }
 
+/// The body of `POST /events` as the document shows it: an [`EventBody`] (schema
+/// `EventChange`) in which `title`, `kind` and `sessions` are required.
+pub struct NewEvent;
+
+impl NewEvent {
+    /// What creating requires of an [`EventBody`].
+    const REQUIRED: [&str; 3] = ["title", "kind", "sessions"];
+}
+
+impl utoipa::PartialSchema for NewEvent {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = EventBody::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.description = Some(
+                "A new event. `title`, `kind` and `sessions` are required; it is a draft \
+                 unless `status` is `published`."
+                    .into(),
+            );
+            for field in NewEvent::REQUIRED {
+                object.required.push(field.into());
+                if let Some(property) = object.properties.get_mut(field) {
+                    without_null(property);
+                }
+            }
+            object.example = Some(json!({
+                "network": "demensnettverket",
+                "title": "Fagdag: demens og ernæring",
+                "kind": "gathering",
+                "description": "En dag om mat og måltider for personer med demens.",
+                "sessions": [{
+                    "starts_at": "2099-03-10T09:00:00+01:00",
+                    "ends_at": "2099-03-10T15:00:00+01:00",
+                    "location": "Quality Hotel Tønsberg"
+                }],
+                "capacity": 60,
+                "status": "published"
+            }));
+        }
+        schema
+    }
+}
+
+impl utoipa::ToSchema for NewEvent {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <EventBody as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 fn organiser_viewer(me: &crate::db::entities::organiser::Model) -> Viewer {
     Viewer::Organiser {
         organisation_id: me.organisation_id,
@@ -201,7 +245,7 @@ fn organiser_viewer(me: &crate::db::entities::organiser::Model) -> Viewer {
     operation_id = "create_event",
     tag = "events",
     security(("bearer" = [])),
-    request_body = NewEventDoc,
+    request_body = NewEvent,
     responses(
         (status = 201, description = "Created", body = EventView, links(
             ("show" = (operation_id = "show_event", parameters(("id" = "$response.body#/id")))),
@@ -222,7 +266,7 @@ pub async fn create(
     Organiser(me): Organiser,
     ApiJson(body): ApiJson<EventBody>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
-    let ctx = event_service::create(&state.db, me.organisation_id, body).await?;
+    let ctx = event_service::create(&state.db, me.organisation_id, body, state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(single_view(&state, ctx, organiser_viewer(&me)).await?),
@@ -254,10 +298,7 @@ fn parse_time(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Opt
         Err(_) => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
             Ok(d) => Some(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
             Err(_) => {
-                errors.insert(
-                    field.into(),
-                    "must be an RFC 3339 time or a date (YYYY-MM-DD)".into(),
-                );
+                errors.insert(field, Problem::NotATime);
                 None
             }
         },
@@ -290,7 +331,7 @@ pub async fn list(
         None => 500,
         Some(Ok(n)) if (1..=1000).contains(&n) => n,
         Some(_) => {
-            errors.insert("limit".into(), "must be a number from 1 to 1000".into());
+            errors.insert("limit", Problem::NumberRange { min: 1, max: 1000 });
             0
         }
     };
@@ -301,7 +342,7 @@ pub async fn list(
     let mut filter = EventFilter {
         from,
         to,
-        ..EventFilter::upcoming(visibility::list_rule(viewer_is), limit)
+        ..EventFilter::upcoming(visibility::list_rule(viewer_is), limit, state.clock.now())
     };
     if let Some(slug) = q.network.as_deref().filter(|s| !s.is_empty()) {
         match db::networks::find_by_slug(&state.db.conn, slug).await? {
@@ -368,7 +409,7 @@ pub async fn show(
     tag = "events",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The event's id")),
-    request_body = EventChangeDoc,
+    request_body = EventBody,
     responses(
         (status = 200, description = "The changed event", body = EventView),
         (status = 400, response = InvalidInput),
@@ -385,7 +426,15 @@ pub async fn update(
 ) -> Result<Json<EventView>, ApiError> {
     let id = super::path(path)?;
     let id = parse_id(&id)?;
-    let ctx = event_service::update(&state.db, &state.mailer, me.organisation_id, id, body).await?;
+    let ctx = event_service::update(
+        &state.db,
+        &state.mailer,
+        me.organisation_id,
+        id,
+        body,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(single_view(&state, ctx, organiser_viewer(&me)).await?))
 }
 
@@ -427,18 +476,13 @@ pub async fn cancel(
     } else {
         crate::http::extract::parse_json(&body)?
     };
-    let mut errors = FieldErrors::new();
-    let reason =
-        crate::domain::optional_long_text(&mut errors, "reason", body.reason.as_deref(), 2000);
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
     let ctx = event_service::cancel(
         &state.db,
         &state.mailer,
         own.organiser.organisation_id,
         own.ctx.event.id,
-        reason,
+        body.reason.as_deref(),
+        state.clock.now(),
     )
     .await?;
     Ok(Json(

@@ -1,45 +1,25 @@
-//! Attendee-list downloads (CSV, XLSX) and the download plumbing the statistics share. An
-//! event of another organisation is a 404.
+//! Attendee-list downloads (CSV, XLSX) and the HTTP side of every download (headers,
+//! file name). The files are made in `service::downloads`. An event of another
+//! organisation is a 404.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::db::entities::organiser;
-use crate::db::events::EventContext;
-use crate::domain::{FieldErrors, RegistrationStatus};
-use crate::export::{self, attendee_list, Delimiter, Table};
+use crate::domain::{FieldErrors, Problem, RegistrationStatus};
+use crate::export::{self, Delimiter};
 use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
 use crate::http::AppState;
-use crate::service::audit::{self, Action, Who};
+use crate::service::downloads::{self, parse_delimiter, File, Format};
 
-use super::openapi::{InvalidInput, NotFound};
-
-/// Download formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    Xlsx,
-    Svg,
-}
-
-impl Format {
-    /// The file name extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-            Format::Svg => "svg",
-        }
-    }
-}
+use super::schema::{Binary, InvalidInput, NotFound};
 
 /// A file download: its type, an attachment name made of `stem`, and never cached.
-pub fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
+pub fn download(file: File) -> Response {
+    let File { format, stem, body } = file;
+    let stem = stem.as_str();
     let extension = format.extension();
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
@@ -67,25 +47,6 @@ pub fn download(format: Format, stem: &str, body: Vec<u8>) -> Response {
     response
 }
 
-pub fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> Delimiter {
-    match raw {
-        None | Some("semicolon") => Delimiter::Semicolon,
-        Some("comma") => Delimiter::Comma,
-        Some(_) => {
-            errors.insert("delimiter".into(), "must be semicolon or comma".into());
-            Delimiter::Semicolon
-        }
-    }
-}
-
-/// Builds a workbook off the async runtime (it is CPU work: a big list takes a while).
-pub async fn xlsx(tables: Vec<Table>) -> Result<Vec<u8>, ApiError> {
-    tokio::task::spawn_blocking(move || export::to_xlsx(&tables))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
-}
-
 /// Query of an attendee-list download.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -94,7 +55,7 @@ pub struct ListQuery {
     #[param(value_type = Option<RegistrationStatus>)]
     status: Option<String>,
     /// CSV field separator (default `semicolon`).
-    #[param(value_type = Option<super::openapi::DelimiterDoc>)]
+    #[param(value_type = Option<Delimiter>, inline)]
     delimiter: Option<String>,
 }
 
@@ -110,8 +71,8 @@ async fn attendee_list(
         Some(s) if RegistrationStatus::parse(s).is_some() => RegistrationStatus::parse(s),
         Some(_) => {
             errors.insert(
-                "status".into(),
-                "must be confirmed, waitlisted or cancelled".into(),
+                "status",
+                Problem::choice(&["confirmed", "waitlisted", "cancelled"]),
             );
             None
         }
@@ -120,41 +81,17 @@ async fn attendee_list(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    attendee_list_file(&state, &own.organiser, &own.ctx, status, format, delimiter).await
-}
-
-/// The attendee list of an event as a file (CSV or XLSX), written to the audit log with
-/// its row count; the desk's downloads use this too.
-pub async fn attendee_list_file(
-    state: &AppState,
-    by: &organiser::Model,
-    ctx: &EventContext,
-    status: Option<RegistrationStatus>,
-    format: Format,
-    delimiter: Delimiter,
-) -> Result<Response, ApiError> {
-    let (table, stem) = attendee_list::load(&state.db, ctx, status).await?;
-    let rows = table.rows.len() as i64;
-    let body = match format {
-        Format::Xlsx => xlsx(vec![table]).await?,
-        _ => export::to_csv(&table, delimiter),
-    };
-    let subject = format!(
-        "{} ({}, {})",
-        ctx.event.title,
-        format.extension(),
-        ctx.event.id
-    );
-    audit::record(
+    let file = downloads::attendee_list(
         &state.db,
-        Some(ctx.organisation.id),
-        Who::Organiser(by),
-        Action::AttendeeListDownload,
-        &subject,
-        Some(rows),
+        &own.organiser,
+        &own.ctx,
+        status,
+        format,
+        delimiter,
+        state.clock.now(),
     )
-    .await;
-    Ok(download(format, &stem, body))
+    .await?;
+    Ok(download(file))
 }
 
 /// The attendee list of an event as CSV (UTF-8 with a byte order mark), written to the
@@ -193,7 +130,7 @@ pub async fn attendee_list_csv(
     responses(
         (status = 200, description = "The attendee list (an attachment)",
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            body = inline(super::openapi::Binary), headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+            body = inline(Binary), headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
         (status = 400, response = InvalidInput),
         (status = 404, response = NotFound),
     ),

@@ -11,7 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::OwnEvent;
 use crate::http::AppState;
 
-use super::openapi::NotFound;
+use super::schema::NotFound;
 
 /// One mail as the organiser sees it (no body: that is the participant's).
 #[derive(Serialize, utoipa::ToSchema)]

@@ -9,75 +9,55 @@ pub mod municipalities;
 pub mod networks;
 pub mod openapi;
 pub mod registrations;
+pub mod schema;
 pub mod stats;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query};
+use axum::extract::{Extension, Path, Query};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
 use axum::Router;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::AppState;
 
-/// Routes of the API, relative to `/api/v1`.
+/// Routes of the API, relative to `/api/v1`, and the OpenAPI description served at
+/// `/openapi.json`: one list, each `routes!` taking the path and method of its handlers'
+/// `#[utoipa::path]`, so the document describes exactly the routes served. The methods of
+/// one path share a `routes!`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/networks", post(networks::create).get(networks::list))
-        .route("/networks/{slug}", get(networks::show))
-        .route(
-            "/networks/{slug}/members",
-            post(networks::add_member).get(networks::list_members),
-        )
-        .route(
-            "/networks/{slug}/members/{email}",
-            delete(networks::remove_member),
-        )
-        .route("/events", post(events::create).get(events::list))
-        .route("/events/{id}", get(events::show).patch(events::update))
-        .route("/events/{id}/cancel", post(events::cancel))
-        .route("/events/{id}/mails", get(mails::list_for_event))
-        .route(
-            "/events/{id}/registrations",
-            post(registrations::sign_up).get(registrations::list_for_event),
-        )
-        .route(
-            "/events/{id}/registrations/{rid}/attendance",
-            post(attendance::record_one),
-        )
-        .route(
-            "/events/{id}/attendance",
-            post(attendance::record_many).get(attendance::summary),
-        )
-        .route("/registrations/{token}/cancel", post(registrations::cancel))
-        .route(
-            "/registrations/{token}/confirm",
-            post(registrations::confirm),
-        )
-        .route("/registrations/{token}/data", get(registrations::data))
-        .route("/registrations/{token}/erase", post(registrations::erase))
-        .route(
-            "/registrations/{token}/feed-link",
-            post(registrations::replace_feed_link),
-        )
-        .route(
-            "/registrations/{token}/share-contact",
-            post(registrations::share_contact),
-        )
-        .route(
-            "/events/{id}/registrations.csv",
-            get(exports::attendee_list_csv),
-        )
-        .route(
-            "/events/{id}/registrations.xlsx",
-            get(exports::attendee_list_xlsx),
-        )
-        .route("/stats/participation", get(stats::participation_stats))
-        .route("/stats/{file}", get(stats::participation_file))
-        .route("/municipalities", get(municipalities::list))
-        .route("/audit", get(audit::list))
-        .route("/municipalities/import", post(municipalities::import))
-        .route("/openapi.json", get(openapi::serve))
+    let (router, document) = openapi::router()
+        .routes(routes!(networks::create, networks::list))
+        .routes(routes!(networks::show))
+        .routes(routes!(networks::add_member, networks::list_members))
+        .routes(routes!(networks::remove_member))
+        .routes(routes!(events::create, events::list))
+        .routes(routes!(events::show, events::update))
+        .routes(routes!(events::cancel))
+        .routes(routes!(mails::list_for_event))
+        .routes(routes!(
+            registrations::sign_up,
+            registrations::list_for_event
+        ))
+        .routes(routes!(attendance::record_one))
+        .routes(routes!(attendance::record_many, attendance::summary))
+        .routes(routes!(registrations::cancel))
+        .routes(routes!(registrations::confirm))
+        .routes(routes!(registrations::data))
+        .routes(routes!(registrations::erase))
+        .routes(routes!(registrations::replace_feed_link))
+        .routes(routes!(registrations::share_contact))
+        .routes(routes!(exports::attendee_list_csv))
+        .routes(routes!(exports::attendee_list_xlsx))
+        .routes(routes!(stats::participation_stats))
+        .routes(routes!(stats::participation_file))
+        .routes(routes!(municipalities::list))
+        .routes(routes!(audit::list))
+        .routes(routes!(municipalities::import))
+        .routes(routes!(openapi::serve))
+        .split_for_parts();
+    router
+        .layer(Extension(openapi::Document::new(document)))
         .fallback(|| async { ApiError::not_found() })
 }
 

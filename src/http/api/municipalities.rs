@@ -7,14 +7,14 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db;
-use crate::domain::access;
+use crate::domain::{access, Problem};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
 use crate::service::municipalities::{self, ImportReport};
 use crate::service::organisers;
 
-use super::openapi::{AdminOnly, ImportReportDoc, InvalidInput};
+use super::schema::{AdminOnly, InvalidInput};
 
 /// A reference municipality.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -69,7 +69,7 @@ pub async fn list(
         content((String = "text/csv"), (String = "text/plain")),
     ),
     responses(
-        (status = 200, description = "What the import changed", body = ImportReportDoc),
+        (status = 200, description = "What the import changed", body = ImportReport),
         (status = 400, response = InvalidInput),
         (status = 403, response = AdminOnly),
     ),
@@ -88,7 +88,7 @@ pub async fn import(
         ));
     }
     let rows = municipalities::parse(&municipalities::decode(&body))
-        .map_err(|errors| ApiError::invalid_field("file", &errors.join("; ")))?;
+        .map_err(|lines| ApiError::invalid_field("file", Problem::FileLines(lines)))?;
     let report = municipalities::import(&state.db, me.0.organisation_id, &rows).await?;
     Ok(Json(report))
 }

@@ -15,7 +15,7 @@ use crate::http::AppState;
 use crate::links::{webcal, Links};
 use crate::service::networks;
 
-use super::openapi::{InvalidInput, NotFound, SlugTaken, UnsupportedMediaType};
+use super::schema::{InvalidInput, NotFound, SlugTaken, UnsupportedMediaType};
 
 /// A network as the API shows it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -100,6 +100,7 @@ pub async fn create(
             name: body.name,
             description: body.description,
         },
+        state.clock.now(),
     )
     .await?;
     Ok((
@@ -217,6 +218,7 @@ pub async fn add_member(
             name: body.name,
             municipality: body.municipality,
         },
+        state.clock.now(),
     )
     .await?;
     let status = if created {

@@ -8,16 +8,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::{self, entities::registration};
-use crate::domain::{self, Email, FieldErrors, Language, RegistrationStatus};
+use crate::domain::{Language, Problem, RegistrationStatus};
 use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::limits::{network_key, ClientAddr};
 use crate::http::AppState;
+use crate::service::participants::Opened;
+use crate::service::signup_input::{check_signup, SignupFields};
 use crate::service::{participants, privacy, registration as signups};
 
-use super::openapi::{
-    CancelRefused, Erased, ErasureReportDoc, InvalidInput, MembersOnly, NotFound,
-    ParticipantDataDoc, SignupRefused, UnsupportedMediaType,
+use super::schema::{
+    CancelRefused, Erased, InvalidInput, MembersOnly, NotFound, SignupRefused, UnsupportedMediaType,
 };
 
 /// `POST /events/{id}/registrations` body (and the sign-up form's fields).
@@ -28,7 +29,7 @@ use super::openapi::{
     "email": "kari.nordmann@example.no",
     "municipality": "Tønsberg",
     "workplace": "Tønsberg kommune, hjemmetjenesten",
-    "role": "Sykepleier",
+    "role": "Helsepersonell",
     "language": "nb"
 }))]
 pub struct SignupBody {
@@ -42,7 +43,8 @@ pub struct SignupBody {
     pub municipality: Option<String>,
     #[schema(max_length = 200)]
     pub workplace: Option<String>,
-    #[schema(max_length = 100)]
+    /// One of the roles of the sign-up form, by its Norwegian or English label (case
+    /// ignored): Helsepersonell, Fagleder, Leder, Annet.
     pub role: Option<String>,
     /// Whether the participant wishes the other participants to see their name and address
     /// (default false). Only a wish: it is shared once the owner of the address confirms it
@@ -52,34 +54,17 @@ pub struct SignupBody {
     pub language: Option<Language>,
 }
 
-/// Checks a sign-up body; shared by the API and the sign-up page.
-pub fn check_signup(body: SignupBody) -> Result<signups::SignupInput, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let name = domain::required_text(&mut errors, "name", body.name.as_deref(), 200);
-    let email = Email::parse(body.email.as_deref().unwrap_or_default())
-        .map_err(|e| errors.insert("email".into(), e))
-        .ok();
-    let municipality = domain::optional_text(
-        &mut errors,
-        "municipality",
-        body.municipality.as_deref(),
-        200,
-    );
-    let workplace = domain::optional_text(&mut errors, "workplace", body.workplace.as_deref(), 200);
-    let role = domain::optional_text(&mut errors, "role", body.role.as_deref(), 100);
-    match email {
-        Some(email) if errors.is_empty() => Ok(signups::SignupInput {
-            name,
-            email,
-            municipality,
-            workplace,
-            role,
+impl From<SignupBody> for SignupFields {
+    fn from(body: SignupBody) -> SignupFields {
+        SignupFields {
+            name: body.name,
+            email: body.email,
+            municipality: body.municipality,
+            workplace: body.workplace,
+            role: body.role,
             share_contact: body.share_contact.unwrap_or(false),
             language: body.language.unwrap_or_default(),
-            submission: None,
-            network: None,
-        }),
-        _ => Err(errors),
+        }
     }
 }
 
@@ -130,9 +115,9 @@ pub async fn sign_up(
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
     let id = super::path(path)?;
     let id = parse_id(&id)?;
-    let mut input = check_signup(body).map_err(ApiError::invalid)?;
+    let mut input = check_signup(body.into()).map_err(ApiError::invalid)?;
     input.network = Some(network_key(client));
-    let done = state.signups.sign_up(id, input, Utc::now()).await?;
+    let done = state.signups.sign_up(id, input, state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(SignedUpView {
@@ -259,7 +244,7 @@ pub async fn cancel(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CancelledView>, ApiError> {
     let id = token_registration(&state, path)?;
-    let done = signups::cancel(&state.db, &state.mailer, id, Utc::now()).await?;
+    let done = signups::cancel(&state.db, &state.mailer, id, state.clock.now()).await?;
     Ok(Json(CancelledView {
         id: done.registration.id,
         status: done.registration.status,
@@ -310,7 +295,7 @@ pub async fn confirm(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ConfirmedView>, ApiError> {
     let id = token_registration(&state, path)?;
-    let changed = signups::confirm_place(&state.db, id, Utc::now()).await?;
+    let changed = signups::confirm_place(&state.db, id, state.clock.now()).await?;
     let reg = db::registrations::find(&state.db.conn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -341,7 +326,8 @@ pub async fn replace_feed_link(
 ) -> Result<StatusCode, ApiError> {
     let token = super::path(path)?;
     let (reg, ctx) = open_own_with_event(&state, &token).await?;
-    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, state.clock.now())
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -356,17 +342,15 @@ async fn open_own_with_event(
     state: &AppState,
     token: &str,
 ) -> Result<(registration::Model, crate::db::events::EventContext), ApiError> {
-    let (reg, ctx) = participants::open_registration(&state.db, state.mailer.links().key(), token)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if reg.anonymised_at.is_some() {
-        return Err(ApiError::new(
+    match participants::open_registration(&state.db, state.mailer.links().key(), token).await? {
+        None => Err(ApiError::not_found()),
+        Some(Opened::Erased) => Err(ApiError::new(
             StatusCode::GONE,
             "erased",
             "the data of this registration has been erased",
-        ));
+        )),
+        Some(Opened::Live(found)) => Ok(*found),
     }
-    Ok((reg, ctx))
 }
 
 /// Everything held about the token holder's address (GDPR art. 15 and 20).
@@ -377,7 +361,7 @@ async fn open_own_with_event(
     tag = "participant",
     params(("token" = String, Path, description = "The token of the participant's mailed link")),
     responses(
-        (status = 200, description = "Everything held about the address", body = ParticipantDataDoc),
+        (status = 200, description = "Everything held about the address", body = privacy::ParticipantData),
         (status = 404, response = NotFound),
         (status = 410, response = Erased),
     ),
@@ -389,7 +373,7 @@ pub async fn data(
     let token = super::path(path)?;
     let reg = open_own(&state, &token).await?;
     Ok(Json(
-        privacy::export(&state.db, &reg.email_normalized).await?,
+        privacy::export(&state.db, &reg.email_normalized, state.clock.now()).await?,
     ))
 }
 
@@ -402,7 +386,7 @@ pub async fn data(
     tag = "participant",
     params(("token" = String, Path, description = "The token of the participant's mailed link")),
     responses(
-        (status = 200, description = "Erased", body = ErasureReportDoc),
+        (status = 200, description = "Erased", body = privacy::ErasureReport),
         (status = 404, response = NotFound),
         (status = 410, response = Erased),
     ),
@@ -414,7 +398,7 @@ pub async fn erase(
     let token = super::path(path)?;
     let reg = open_own(&state, &token).await?;
     Ok(Json(
-        privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?,
+        privacy::erase(&state.db, &state.mailer, &reg, state.clock.now()).await?,
     ))
 }
 
@@ -462,8 +446,8 @@ pub async fn share_contact(
     let reg = open_own(&state, &token).await?;
     let share = body
         .share
-        .ok_or_else(|| ApiError::invalid_field("share", "is required (true or false)"))?;
-    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+        .ok_or_else(|| ApiError::invalid_field("share", Problem::RequiredBoolean))?;
+    participants::set_contact_sharing(&state.db, &reg, share, state.clock.now()).await?;
     Ok(Json(ShareView {
         share_contact: share,
     }))

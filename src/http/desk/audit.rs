@@ -35,6 +35,7 @@ async fn audit_page(
     AdminDesk(desk): AdminDesk,
 ) -> Result<Response, ShowErrorPage> {
     let t = |k: &str| state.pages.text(lang.language, k);
+    let tz = super::organisation_zone(&state, &desk).await?;
     let rows: Vec<EntryRow> = audit::latest(&state.db, desk.actor(), PAGE_ENTRIES)
         .await?
         .ok_or_else(ShowErrorPage::not_found)?
@@ -49,7 +50,7 @@ async fn audit_page(
                 _ => value,
             };
             EntryRow {
-                at: when(e.at),
+                at: when(e.at, tz),
                 action: t(&format!("audit_{}", e.action.replace('.', "_"))),
                 amount: e.amount.map(|n| n.to_string()).unwrap_or_default(),
                 actor: said(e.actor, "audit_actor"),

@@ -4,7 +4,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -89,7 +88,7 @@ where
         let Some(cookie) = session_cookie(&parts.headers) else {
             return Err(not_signed_in());
         };
-        match organisers::session(&state.db, &cookie, Utc::now()).await {
+        match organisers::session(&state.db, &cookie, state.clock.now()).await {
             Ok(Some((organiser, session))) => Ok(Desk {
                 organiser,
                 csrf: session.csrf_token,

@@ -16,14 +16,15 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::limits::ClientAddr;
 use super::pages::forms::{ErrorLink, Field, PageForm};
 use super::pages::lang::Lang;
+use super::pages::DeskMenu;
 use super::pages::{see_other, Page, ShowErrorPage};
 use super::AppState;
+use crate::db;
 use crate::service::organisers;
 use auth::{Desk, DeskForm};
 
@@ -55,9 +56,28 @@ async fn same_origin_referrer(mut response: Response) -> Response {
 
 pub use crate::http::pages::Done;
 
+/// The time zone of the organiser's organisation: the desk shows its times in it.
+pub async fn organisation_zone(
+    state: &AppState,
+    desk: &Desk,
+) -> Result<chrono_tz::Tz, ShowErrorPage> {
+    Ok(
+        db::organisations::find(&state.db.conn, desk.organiser.organisation_id)
+            .await?
+            .map_or(crate::domain::period::DEFAULT_ZONE, |o| {
+                crate::domain::period::zone(&o.time_zone)
+            }),
+    )
+}
+
 /// A desk page for `desk`.
 pub fn desk_page(desk: &Desk, template: &'static str, title: impl Into<String>) -> Page {
-    Page::new(template, title).desk(&desk.organiser.name, desk.organiser.is_admin, &desk.csrf)
+    let actor = crate::service::organisers::actor(&desk.organiser);
+    let may = DeskMenu {
+        organisers: crate::domain::access::may_manage_organisers(actor),
+        audit_log: crate::domain::access::may_read_audit_log(actor),
+    };
+    Page::new(template, title).desk(&desk.organiser.name, may, &desk.csrf)
 }
 
 /// Adds the `?done=` notice to a page: the text `done_{key}`, if the key is one of ours.
@@ -179,7 +199,7 @@ async fn sign_in(
         &state.password_checks,
         &email,
         password,
-        Utc::now(),
+        state.clock.now(),
     )
     .await
     {

@@ -12,6 +12,7 @@ use super::auth::{Desk, DeskForm};
 use super::{desk_page, done, with_done, Done};
 use crate::db::entities::network;
 use crate::db::{self};
+use crate::domain::Problem;
 use crate::http::pages::forms::{error_links, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
@@ -38,9 +39,8 @@ async fn own_network(
     desk: &Desk,
     slug: &str,
 ) -> Result<network::Model, ShowErrorPage> {
-    db::networks::find_by_slug(&state.db.conn, slug)
+    crate::service::networks::of_organisation(&state.db, desk.organiser.organisation_id, slug)
         .await?
-        .filter(|n| n.organisation_id == desk.organiser.organisation_id)
         .ok_or_else(ShowErrorPage::not_found)
 }
 
@@ -147,6 +147,7 @@ async fn create(
             name: form.name.clone(),
             description: form.description.clone(),
         },
+        state.clock.now(),
     )
     .await;
     let errors = match result {
@@ -156,11 +157,13 @@ async fn create(
                 "network_created",
             ))
         }
-        Err(NetworkError::Invalid(fields)) => {
-            error_links(&fields, l, &["name", "slug", "description"], |f, _| {
-                Some(state.pages.text(l, &format!("desk_error_network_{f}")))
-            })
-        }
+        Err(NetworkError::Invalid(fields)) => error_links(
+            &state.pages,
+            &fields,
+            l,
+            &["name", "slug", "description"],
+            |f, _| Some(state.pages.text(l, &format!("desk_error_network_{f}"))),
+        ),
         Err(NetworkError::SlugTaken) => vec![ErrorLink {
             field: Some("slug".into()),
             message: state.pages.text(l, "desk_error_slug_taken"),
@@ -317,6 +320,7 @@ async fn add_member(
             name: form.name.clone(),
             municipality: form.municipality.clone(),
         },
+        state.clock.now(),
     )
     .await;
     let back = format!("/admin/networks/{}", network.slug);
@@ -325,11 +329,12 @@ async fn add_member(
         Ok((_, false)) => Ok(done(&back, "member_already")),
         Err(NetworkError::Invalid(fields)) => {
             let errors = error_links(
+                &state.pages,
                 &fields,
                 l,
                 &["email", "name", "municipality"],
                 |f, p| match f {
-                    "email" if p == "is required" => {
+                    "email" if *p == Problem::Required => {
                         Some(state.pages.text(l, "error_email_required"))
                     }
                     "email" => Some(state.pages.text(l, "error_email_invalid")),
@@ -362,7 +367,9 @@ async fn paste_members(
 ) -> Result<Response, ShowErrorPage> {
     let network = own_network(&state, &desk, &slug).await?;
     let text = form.addresses.clone().unwrap_or_default();
-    match network_service::add_members_from_text(&state.db, &network, &text).await {
+    match network_service::add_members_from_text(&state.db, &network, &text, state.clock.now())
+        .await
+    {
         Ok(report) => {
             let back = format!("/admin/networks/{}", network.slug);
             let what = if report.already > 0 {

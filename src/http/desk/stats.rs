@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use serde::Serialize;
 
 use super::auth::{csrf_matches, Desk};
@@ -16,13 +16,11 @@ use crate::db::{self};
 use crate::domain::access;
 use crate::domain::{EventKind, Language};
 use crate::format::kind_label;
-use crate::http::api::exports::Format;
-use crate::http::api::stats::{prepare, StatsQuery};
-use crate::http::error::ApiError;
-use crate::http::pages::forms::{problem_text, ErrorLink, Field};
+use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
+use crate::service::downloads::{self, DownloadError, Format, StatsQuery};
 use crate::service::municipalities;
 
 /// Statistics and municipality routes of the desk.
@@ -148,12 +146,12 @@ async fn stats_page(
         }
     }
     if q.year.is_none() && q.from.is_none() && q.to.is_none() {
-        q.year = Some(Utc::now().year().to_string());
+        q.year = Some(state.clock.now().year().to_string());
     }
     q.format = None;
     let networks = db::networks::list(&state.db.conn, Some(org)).await?;
     let events = db::events::of_organisation(&state.db.conn, org, 0, 1000).await?;
-    let this_year = Utc::now().year();
+    let this_year = state.clock.now().year();
     let mut year_choices = vec![(String::new(), t("desk_stats_period_dates"))];
     year_choices.extend(
         (this_year - 5..=this_year + 1)
@@ -172,28 +170,26 @@ async fn stats_page(
     event_choices.extend(events.iter().map(|e| (e.id.to_string(), e.title.clone())));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let mut errors = vec![];
-    let prepared = match prepare(&state, org, q.clone(), Some(Format::Json)).await {
-        Ok(p) => Some(p),
-        Err(ApiError {
-            fields: Some(fields),
-            ..
-        }) => {
-            errors = fields
-                .iter()
-                .map(|(f, p)| ErrorLink {
-                    field: Some(f.clone()),
-                    message: format!(
-                        "{}: {}",
-                        t(&format!("desk_stats_{f}")),
-                        problem_text(p, l).to_lowercase()
-                    ),
-                })
-                .collect();
-            None
-        }
-        Err(e) if e.status == StatusCode::NOT_FOUND => return Err(ShowErrorPage::not_found()),
-        Err(e) => return Err(ShowErrorPage::internal(e.message)),
-    };
+    let now = state.clock.now();
+    let prepared =
+        match downloads::prepare(&state.db, org, q.clone(), Some(Format::Json), now).await {
+            Ok(p) => Some(p),
+            Err(DownloadError::Invalid(fields)) => {
+                errors = fields
+                    .iter()
+                    .map(|(f, p)| ErrorLink {
+                        field: Some(f.to_string()),
+                        message: format!(
+                            "{}: {}",
+                            t(&format!("desk_stats_{f}")),
+                            problem_text(&state.pages, p, l).to_lowercase()
+                        ),
+                    })
+                    .collect();
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
     let filters = vec![
         Field::text("year", t("desk_stats_year"), None)
             .choices(year_choices, &v(&q.year))
@@ -245,7 +241,7 @@ async fn stats_page(
             participants: c.participants,
             per_1000: decimal(per, l),
         };
-        let tz = crate::domain::period::DEFAULT_ZONE;
+        let tz = p.tz;
         StatsView {
             filters: filters.clone(),
             rows: tbl
@@ -346,13 +342,18 @@ async fn stats_file(
         "participation.svg" => Format::Svg,
         _ => return Err(ShowErrorPage::not_found()),
     };
-    let prepared = prepare(&state, desk.organiser.organisation_id, q, Some(format))
-        .await
-        .map_err(|e| ShowErrorPage { status: e.status })?;
-    prepared
-        .respond(&state, &desk.organiser)
-        .await
-        .map_err(|e| ShowErrorPage { status: e.status })
+    let now = state.clock.now();
+    let answer = downloads::prepare(
+        &state.db,
+        desk.organiser.organisation_id,
+        q,
+        Some(format),
+        now,
+    )
+    .await?
+    .answer(&state.db, &desk.organiser, now)
+    .await?;
+    Ok(crate::http::api::stats::respond(answer))
 }
 
 #[derive(Serialize)]
@@ -463,7 +464,7 @@ async fn import(
                 .into_iter()
                 .map(|p| ErrorLink {
                     field: Some("file".into()),
-                    message: p,
+                    message: line_problem_text(&state.pages, &p, lang.language),
                 })
                 .collect();
             render_municipalities(

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::{AdminDesk, Desk, DeskForm};
-use super::{desk_page, done, filled, with_done, Done};
+use super::{desk_page, done, filled, organisation_zone, with_done, Done};
 use crate::db::{self};
-use crate::domain::{access, period};
+use crate::domain::access;
 use crate::http::extract::parse_id;
 use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
@@ -54,10 +54,9 @@ struct TokensView {
     new_token: Option<String>,
 }
 
-pub(super) fn when(t: DateTime<Utc>) -> String {
-    t.with_timezone(&period::DEFAULT_ZONE)
-        .format("%d.%m.%Y %H:%M")
-        .to_string()
+/// A moment at the desk, in the organisation's zone.
+pub(super) fn when(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string()
 }
 
 async fn render(
@@ -70,14 +69,17 @@ async fn render(
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
     let actor = desk.actor();
+    let tz = organisation_zone(state, desk).await?;
     let rows = organisers::visible_tokens(&state.db, actor)
         .await?
         .into_iter()
         .map(|(owner, token)| TokenRow {
             owner: owner.name,
             label: token.label.unwrap_or_else(|| "–".into()),
-            created: when(token.created_at),
-            last_used: token.last_used_at.map_or_else(|| t("desk_never"), when),
+            created: when(token.created_at, tz),
+            last_used: token
+                .last_used_at
+                .map_or_else(|| t("desk_never"), |at| when(at, tz)),
             revoke_url: format!("/admin/tokens/{}/revoke", token.id),
         })
         .collect();
@@ -122,6 +124,7 @@ async fn create(
         Who::Organiser(&desk.organiser),
         &desk.organiser,
         label,
+        state.clock.now(),
     )
     .await?;
     render(&state, &lang, &desk, Some(token), &Done::default()).await
@@ -147,10 +150,11 @@ async fn confirm_revoke(
         .into_iter()
         .find(|(_, t)| t.id == id)
         .ok_or_else(ShowErrorPage::not_found)?;
+    let tz = organisation_zone(&state, &desk).await?;
     let view = RevokeView {
         label: token.label.unwrap_or_else(|| "–".into()),
         owner: owner.name,
-        created: when(token.created_at),
+        created: when(token.created_at, tz),
         action: format!("/admin/tokens/{id}/revoke"),
     };
     Ok(desk_page(
@@ -172,7 +176,14 @@ async fn revoke(
     DeskForm { desk, .. }: DeskForm<Empty>,
 ) -> Result<Response, ShowErrorPage> {
     let id: Uuid = parse_id(&id).map_err(|_| ShowErrorPage::not_found())?;
-    match organisers::revoke_token(&state.db, Who::Organiser(&desk.organiser), id).await {
+    match organisers::revoke_token(
+        &state.db,
+        Who::Organiser(&desk.organiser),
+        id,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(()) => Ok(done("/admin/tokens", "revoked")),
         Err(AccountError::NotFound) => Err(ShowErrorPage::not_found()),
         Err(e) => Err(ShowErrorPage::internal(e)),
@@ -186,10 +197,11 @@ struct OrganiserRow {
     admin: String,
     password: String,
     status: String,
-    disabled: bool,
     is_me: bool,
-    disable_url: String,
-    enable_url: String,
+    /// Set when the organiser at the desk may disable this account now.
+    disable_url: Option<String>,
+    /// Set when the organiser at the desk may enable this account now.
+    enable_url: Option<String>,
 }
 
 /// The organisation's organisers (administrators only).
@@ -201,28 +213,34 @@ async fn organisers_page(
 ) -> Result<Response, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
+    let me = organisers::actor(&desk.organiser);
     let rows: Vec<OrganiserRow> =
         db::organisations::organisers_of(&state.db.conn, desk.organiser.organisation_id)
             .await?
             .into_iter()
-            .map(|o| OrganiserRow {
-                status: t(if o.disabled_at.is_some() {
-                    "desk_organiser_disabled"
-                } else {
-                    "desk_organiser_active"
-                }),
-                disabled: o.disabled_at.is_some(),
-                is_me: o.id == desk.organiser.id,
-                disable_url: format!("/admin/organisers/{}/disable", o.id),
-                enable_url: format!("/admin/organisers/{}/enable", o.id),
-                admin: t(if o.is_admin { "yes" } else { "no" }),
-                password: t(if o.password_hash.is_some() {
-                    "yes"
-                } else {
-                    "no"
-                }),
-                name: o.name,
-                email: o.email,
+            .map(|o| {
+                let may = access::may_disable(me, o.id, o.organisation_id).is_ok();
+                let disabled = o.disabled_at.is_some();
+                OrganiserRow {
+                    status: t(if o.disabled_at.is_some() {
+                        "desk_organiser_disabled"
+                    } else {
+                        "desk_organiser_active"
+                    }),
+                    is_me: o.id == desk.organiser.id,
+                    disable_url: (may && !disabled)
+                        .then(|| format!("/admin/organisers/{}/disable", o.id)),
+                    enable_url: (may && disabled)
+                        .then(|| format!("/admin/organisers/{}/enable", o.id)),
+                    admin: t(if o.is_admin { "yes" } else { "no" }),
+                    password: t(if o.password_hash.is_some() {
+                        "yes"
+                    } else {
+                        "no"
+                    }),
+                    name: o.name,
+                    email: o.email,
+                }
             })
             .collect();
     let page = desk_page(&desk, "admin/organisers", t("desk_organisers_title"))
@@ -298,7 +316,7 @@ async fn change_disabled(
         .await?
         .ok_or_else(ShowErrorPage::not_found)?;
     let by = Who::Organiser(&desk.organiser);
-    match organisers::set_disabled(&state.db, by, &[target], disable, Utc::now()).await {
+    match organisers::set_disabled(&state.db, by, &[target], disable, state.clock.now()).await {
         Ok(_) if disable => Ok(done("/admin/organisers", "organiser_disabled")),
         Ok(_) => Ok(done("/admin/organisers", "organiser_enabled")),
         Err(AccountError::Oneself) => Ok(done("/admin/organisers", "disable_self")),

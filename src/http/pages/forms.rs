@@ -5,8 +5,10 @@ use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::Pages;
 use super::ShowErrorPage;
-use crate::domain::{FieldErrors, Language};
+use crate::domain::problems::{one_of, LineFault, LineProblem};
+use crate::domain::{FieldErrors, Language, Problem};
 
 /// A posted form (`application/x-www-form-urlencoded`, repeated names allowed). Anything
 /// unreadable is a 400 page, never a 500.
@@ -142,20 +144,21 @@ impl Field {
     }
 }
 
-/// The core's field problems (English, as the API gives them) in the reader's words, as
-/// error-summary links in the order the fields appear on the page (`order`).
+/// The core's field problems in the reader's words, as error-summary links in the order
+/// the fields appear on the page (`order`); `specific` words a field's problem its own way.
 pub fn error_links(
+    pages: &Pages,
     errors: &FieldErrors,
     lang: Language,
     order: &[&str],
-    specific: impl Fn(&str, &str) -> Option<String>,
+    specific: impl Fn(&str, &Problem) -> Option<String>,
 ) -> Vec<ErrorLink> {
     let mut links: Vec<(usize, ErrorLink)> = errors
         .iter()
         .map(|(field, problem)| {
             let message = specific(field, problem)
-                .unwrap_or_else(|| format!("{}: {}", field, problem_text(problem, lang)));
-            let position = order.iter().position(|f| f == field).unwrap_or(usize::MAX);
+                .unwrap_or_else(|| format!("{}: {}", field, problem_text(pages, problem, lang)));
+            let position = order.iter().position(|f| *f == field).unwrap_or(usize::MAX);
             (
                 position,
                 ErrorLink {
@@ -169,30 +172,74 @@ pub fn error_links(
     links.into_iter().map(|(_, l)| l).collect()
 }
 
-/// A problem message of the core in `lang` (the core words them in English for the API).
-pub fn problem_text(problem: &str, lang: Language) -> String {
-    if lang == Language::En {
-        return capitalise(problem);
-    }
-    if let Some(n) = problem
-        .strip_prefix("must be at most ")
-        .and_then(|r| r.strip_suffix(" characters"))
-    {
-        return format!("Kan være høyst {n} tegn");
-    }
+/// A field's problem in `lang`, as a sentence (`problem_*` texts).
+pub fn problem_text(pages: &Pages, problem: &Problem, lang: Language) -> String {
+    let t = |k: &str| pages.text(lang, k);
     match problem {
-        "is required" => "Må fylles ut".into(),
-        "must not contain line breaks or control characters" => {
-            "Kan ikke inneholde linjeskift eller kontrolltegn".into()
+        Problem::Required => t("problem_required"),
+        Problem::TooLong { max } => t("problem_too_long").replace("{max}", &max.to_string()),
+        Problem::LineBreaks => t("problem_line_breaks"),
+        Problem::ControlCharacters => t("problem_control_characters"),
+        Problem::Spaces => t("problem_spaces"),
+        Problem::NotAnEmail => t("problem_not_an_email"),
+        Problem::NotAUrl => t("problem_not_a_url"),
+        Problem::SlugLength => t("problem_slug_length"),
+        Problem::SlugCharacters => t("problem_slug_characters"),
+        Problem::NotAChoice { choices } => {
+            t("problem_not_a_choice").replace("{choices}", &one_of(choices, &t("or")))
         }
-        "must not contain control characters" => "Kan ikke inneholde kontrolltegn".into(),
-        "must not contain spaces or line breaks" => "Kan ikke inneholde mellomrom".into(),
-        "is not a valid email address" => {
-            "Skriv inn en e-postadresse i riktig format, som navn@eksempel.no".into()
+        Problem::NotADate => t("problem_not_a_date"),
+        Problem::NotAYear => t("problem_not_a_year"),
+        Problem::NotATime => t("problem_not_a_time"),
+        Problem::NotAnEventId => t("problem_not_an_event_id"),
+        Problem::NumberRange { min, max } => t("problem_number_range")
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
+        Problem::Capacity { max } => t("problem_capacity").replace("{max}", &max.to_string()),
+        Problem::BeforeStart => t("problem_before_start"),
+        Problem::EndsBeforeStart => t("problem_ends_before_start"),
+        Problem::ClosesBeforeOpens => t("problem_closes_before_opens"),
+        Problem::NoSuchNetwork => t("problem_no_such_network"),
+        Problem::MembersOnlyNeedsNetwork => t("problem_members_only_needs_network"),
+        Problem::UseCancel => t("problem_use_cancel"),
+        Problem::PeopleRegistered => t("problem_people_registered"),
+        Problem::NoSessions => t("problem_no_sessions"),
+        Problem::TooManySessions { max } => {
+            t("problem_too_many_sessions").replace("{max}", &max.to_string())
         }
-        "must be an http(s) URL" => "Må være en nettadresse som begynner med https://".into(),
-        other => capitalise(other),
+        Problem::NotASessionOfThisEvent | Problem::UnknownSession => t("problem_unknown_session"),
+        Problem::AppearsTwice => t("problem_appears_twice"),
+        Problem::RequiredBoolean => t("problem_required"),
+        Problem::EmptyList => t("problem_empty_list"),
+        Problem::FileLines(lines) => lines
+            .iter()
+            .map(|l| line_problem_text(pages, l, lang))
+            .collect::<Vec<_>>()
+            .join("; "),
+        // Only the API meets these (the pages send no JSON and no ids of their own).
+        Problem::UnknownRegistrations(message) | Problem::Unreadable(message) => {
+            capitalise(message)
+        }
     }
+}
+
+/// A wrong line of an uploaded reference list, in `lang` (`line_*` texts).
+pub fn line_problem_text(pages: &Pages, problem: &LineProblem, lang: Language) -> String {
+    let t = |k: &str| pages.text(lang, k);
+    let text = match &problem.problem {
+        LineFault::NoRows => return t("line_no_rows"),
+        LineFault::Unreadable(e) => t("line_unreadable").replace("{error}", e),
+        LineFault::Name => t("line_name"),
+        LineFault::AppearsTwice { name } => t("line_twice").replace("{name}", name),
+        LineFault::Population { value, name } => t("line_population")
+            .replace("{value}", value)
+            .replace("{name}", name),
+        LineFault::Region => t("line_region"),
+        LineFault::Fields { found } => t("line_fields").replace("{found}", &found.to_string()),
+    };
+    t("line_prefix")
+        .replace("{line}", &problem.line.to_string())
+        .replace("{problem}", &text)
 }
 
 fn capitalise(text: &str) -> String {
@@ -226,11 +273,81 @@ mod tests {
 
     #[test]
     fn problems_in_norwegian() {
-        assert_eq!(problem_text("is required", Language::Nb), "Må fylles ut");
+        let pages = Pages::load().unwrap();
         assert_eq!(
-            problem_text("must be at most 200 characters", Language::Nb),
+            problem_text(&pages, &Problem::Required, Language::Nb),
+            "Må fylles ut"
+        );
+        assert_eq!(
+            problem_text(&pages, &Problem::TooLong { max: 200 }, Language::Nb),
             "Kan være høyst 200 tegn"
         );
-        assert_eq!(problem_text("is required", Language::En), "Is required");
+        assert_eq!(
+            problem_text(&pages, &Problem::choice(&["a", "b", "c"]), Language::Nb),
+            "Må være a, b eller c"
+        );
+        assert_eq!(
+            problem_text(&pages, &Problem::Required, Language::En),
+            "Is required"
+        );
+    }
+
+    #[test]
+    fn every_problem_has_a_text_in_both_languages() {
+        let pages = Pages::load().unwrap();
+        let line = |problem| LineProblem { line: 3, problem };
+        let all = [
+            Problem::Required,
+            Problem::TooLong { max: 1 },
+            Problem::LineBreaks,
+            Problem::ControlCharacters,
+            Problem::Spaces,
+            Problem::NotAnEmail,
+            Problem::NotAUrl,
+            Problem::SlugLength,
+            Problem::SlugCharacters,
+            Problem::choice(&["a"]),
+            Problem::NotADate,
+            Problem::NotAYear,
+            Problem::NotATime,
+            Problem::NotAnEventId,
+            Problem::NumberRange { min: 1, max: 2 },
+            Problem::Capacity { max: 2 },
+            Problem::BeforeStart,
+            Problem::EndsBeforeStart,
+            Problem::ClosesBeforeOpens,
+            Problem::NoSuchNetwork,
+            Problem::MembersOnlyNeedsNetwork,
+            Problem::UseCancel,
+            Problem::PeopleRegistered,
+            Problem::NoSessions,
+            Problem::TooManySessions { max: 2 },
+            Problem::NotASessionOfThisEvent,
+            Problem::AppearsTwice,
+            Problem::RequiredBoolean,
+            Problem::UnknownSession,
+            Problem::EmptyList,
+            Problem::FileLines(vec![
+                line(LineFault::Unreadable("x".into())),
+                line(LineFault::Name),
+                line(LineFault::AppearsTwice { name: "x".into() }),
+                line(LineFault::Population {
+                    value: "x".into(),
+                    name: "y".into(),
+                }),
+                line(LineFault::Region),
+                line(LineFault::Fields { found: 4 }),
+                line(LineFault::NoRows),
+            ]),
+        ];
+        for lang in [Language::Nb, Language::En] {
+            for p in &all {
+                let text = problem_text(&pages, p, lang);
+                assert!(
+                    !text.contains("problem_") && !text.contains("line_"),
+                    "{p:?} in {lang:?}: {text}"
+                );
+            }
+        }
     }
 }

@@ -140,6 +140,13 @@ pub struct Done {
 }
 
 /// A page to show: its template, title and data, and how to answer.
+/// The desk menu's entries only some organisers may open (decided by `domain::access`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DeskMenu {
+    pub organisers: bool,
+    pub audit_log: bool,
+}
+
 pub struct Page {
     template: &'static str,
     title: String,
@@ -210,12 +217,12 @@ impl Page {
         self
     }
 
-    /// A page of the organiser desk, for the signed-in organiser (`me`: name, whether an
-    /// administrator) with the session's CSRF token for its forms.
-    pub fn desk(mut self, name: &str, is_admin: bool, csrf: &str) -> Page {
+    /// A page of the organiser desk, for the signed-in organiser (`me`: name, the menu's
+    /// pages they may open) with the session's CSRF token for its forms.
+    pub fn desk(mut self, name: &str, may: DeskMenu, csrf: &str) -> Page {
         self.admin = true;
         self.private = true;
-        self.desk = Some(json!({"name": name, "is_admin": is_admin, "csrf": csrf}));
+        self.desk = Some(json!({"name": name, "may": may, "csrf": csrf}));
         self
     }
 
@@ -325,6 +332,18 @@ impl IntoResponse for ShowErrorPage {
         let mut response = self.status.into_response();
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+impl From<crate::service::downloads::DownloadError> for ShowErrorPage {
+    fn from(e: crate::service::downloads::DownloadError) -> ShowErrorPage {
+        use crate::service::downloads::DownloadError;
+        match e {
+            DownloadError::Invalid(_) => ShowErrorPage::bad_request(),
+            DownloadError::NotFound => ShowErrorPage::not_found(),
+            DownloadError::Db(e) => e.into(),
+            DownloadError::File(e) => ShowErrorPage::internal(e),
+        }
     }
 }
 

@@ -8,24 +8,22 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
-use super::public::{Subscribe, ROLES};
 use super::views;
+use super::views::Subscribe;
 use super::{see_other, Done, Page, ShowErrorPage};
 use crate::calendar;
 use crate::db::entities::registration;
 use crate::db::events::EventContext;
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
-use crate::domain::{
-    contacts, may_cancel, period, Availability, EventStatus, Language, RegistrationStatus,
-};
+use crate::domain::roles;
+use crate::domain::{contacts, may_cancel, period, Availability, EventStatus, RegistrationStatus};
 use crate::format::{kind_label, time_span};
 use crate::http::AppState;
-use crate::service::participants;
+use crate::service::participants::{self, Opened};
 use crate::service::registration::{self as signups, RegistrationError};
 
 /// Participant pages.
@@ -41,13 +39,39 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}/erase", get(confirm_erase).post(erase))
 }
 
+/// A participant link that opens nothing: an unknown token (404), or the registration of
+/// an erased address (410, with a page that says so). Every handler here answers it alike.
+struct Closed(Response);
+
+impl IntoResponse for Closed {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<ShowErrorPage> for Closed {
+    fn from(e: ShowErrorPage) -> Closed {
+        Closed(e.into_response())
+    }
+}
+
+impl From<sea_orm::DbErr> for Closed {
+    fn from(e: sea_orm::DbErr) -> Closed {
+        ShowErrorPage::from(e).into()
+    }
+}
+
+/// The registration and event a manage token opens (see [`Closed`] for the others).
 async fn open(
     state: &AppState,
+    lang: &Lang,
     token: &str,
-) -> Result<(registration::Model, EventContext), ShowErrorPage> {
-    participants::open_registration(&state.db, state.mailer.links().key(), token)
-        .await?
-        .ok_or_else(ShowErrorPage::not_found)
+) -> Result<(registration::Model, EventContext), Closed> {
+    match participants::open_registration(&state.db, state.mailer.links().key(), token).await? {
+        None => Err(ShowErrorPage::not_found().into()),
+        Some(Opened::Erased) => Err(Closed(erased_page(state, lang, StatusCode::GONE))),
+        Some(Opened::Live(found)) => Ok(*found),
+    }
 }
 
 #[derive(Serialize)]
@@ -109,16 +133,21 @@ async fn show(
     lang: Lang,
     Path(token): Path<String>,
     Query(done): Query<Done>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, ctx) = open(&state, &token).await?;
+) -> Result<Response, Closed> {
+    let (reg, ctx) = match open(&state, &lang, &token).await {
+        // Right after the erasure (its redirect): the confirmation, not an error.
+        Err(closed)
+            if closed.0.status() == StatusCode::GONE && done.done.as_deref() == Some("erased") =>
+        {
+            return Ok(erased_page(&state, &lang, StatusCode::OK))
+        }
+        other => other?,
+    };
     let pages = &state.pages;
     let l = lang.language;
     let t = |k: &str| pages.text(l, k);
-    if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang, StatusCode::OK));
-    }
     let tz = period::zone(&ctx.organisation.time_zone);
-    let now = Utc::now();
+    let now = state.clock.now();
     let e = &ctx.event;
     let (status_text, status_class) = match reg.status {
         RegistrationStatus::Confirmed => (t("registration_confirmed"), "open"),
@@ -144,15 +173,10 @@ async fn show(
             join_link: s.online_url.clone().filter(|_| may_join),
         })
         .collect();
-    let role = reg.role.as_deref().map(|r| {
-        ROLES
-            .iter()
-            .find(|(nb, _)| *nb == r)
-            .map_or(r.to_string(), |(nb, en)| match l {
-                Language::Nb => nb.to_string(),
-                Language::En => en.to_string(),
-            })
-    });
+    let role = reg
+        .role
+        .as_deref()
+        .map(|r| roles::find(r).map_or(r, |role| role.label(l)).to_string());
     let yes_no = |b: bool| t(if b { "yes" } else { "no" });
     let given = [
         ("field_name", Some(reg.name.clone())),
@@ -227,7 +251,6 @@ async fn show(
         Some("cancelled") => page = page.notice(t("notice_cancelled"), Some("success")),
         Some("confirmed") => page = page.notice(t("notice_place_confirmed"), Some("success")),
         Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
-        Some("erased") => page = page.notice(t("notice_erased"), Some("success")),
         Some("sharing_on") => page = page.notice(t("notice_sharing_on"), Some("success")),
         Some("sharing_off") => page = page.notice(t("notice_sharing_off"), Some("success")),
         _ => {}
@@ -248,13 +271,13 @@ async fn confirm_cancel(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, ctx) = open(&state, &token).await?;
+) -> Result<Response, Closed> {
+    let (reg, ctx) = open(&state, &lang, &token).await?;
     if may_cancel(
         reg.status,
         ctx.event.status,
         ctx.event.starts_at,
-        Utc::now(),
+        state.clock.now(),
     )
     .is_err()
     {
@@ -281,9 +304,9 @@ async fn cancel(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, _) = open(&state, &token).await?;
-    match signups::cancel(&state.db, &state.mailer, reg.id, Utc::now()).await {
+) -> Result<Response, Closed> {
+    let (reg, _) = open(&state, &lang, &token).await?;
+    match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
         Ok(_) => Ok(see_other(&format!("/r/{token}?done=cancelled"))),
         Err(RegistrationError::Started | RegistrationError::Closed) => {
             Ok(refused(&state, &lang, "refusal_cancel_started"))
@@ -291,8 +314,8 @@ async fn cancel(
         Err(RegistrationError::EventCancelled) => {
             Ok(refused(&state, &lang, "refusal_cancel_event_cancelled"))
         }
-        Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found()),
-        Err(e) => Err(ShowErrorPage::internal(e)),
+        Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found().into()),
+        Err(e) => Err(ShowErrorPage::internal(e).into()),
     }
 }
 
@@ -300,14 +323,15 @@ async fn cancel(
 /// function as the API); then back to the registration, which now says so.
 async fn confirm_place(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, _) = open(&state, &token).await?;
-    match signups::confirm_place(&state.db, reg.id, Utc::now()).await {
+) -> Result<Response, Closed> {
+    let (reg, _) = open(&state, &lang, &token).await?;
+    match signups::confirm_place(&state.db, reg.id, state.clock.now()).await {
         Ok(true) => Ok(see_other(&format!("/r/{token}?done=confirmed"))),
         Ok(false) => Ok(see_other(&format!("/r/{token}"))),
-        Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found()),
-        Err(e) => Err(ShowErrorPage::internal(e)),
+        Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found().into()),
+        Err(e) => Err(ShowErrorPage::internal(e).into()),
     }
 }
 
@@ -329,12 +353,10 @@ async fn new_feed_link(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, ctx) = open(&state, &token).await?;
-    if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang, StatusCode::GONE));
-    }
-    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, Utc::now()).await?;
+) -> Result<Response, Closed> {
+    let (reg, ctx) = open(&state, &lang, &token).await?;
+    participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, state.clock.now())
+        .await?;
     Ok(see_other(&format!("/r/{token}?done=feed")))
 }
 
@@ -350,17 +372,14 @@ async fn share_contact(
     lang: Lang,
     Path(token): Path<String>,
     super::forms::PageForm(form): super::forms::PageForm<ShareForm>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, _) = open(&state, &token).await?;
-    if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang, StatusCode::GONE));
-    }
+) -> Result<Response, Closed> {
+    let (reg, _) = open(&state, &lang, &token).await?;
     let share = match form.share.as_deref() {
         Some("yes") => true,
         Some("no") => false,
-        _ => return Err(ShowErrorPage::bad_request()),
+        _ => return Err(ShowErrorPage::bad_request().into()),
     };
-    participants::set_contact_sharing(&state.db, &reg, share, Utc::now()).await?;
+    participants::set_contact_sharing(&state.db, &reg, share, state.clock.now()).await?;
     let done = if share { "sharing_on" } else { "sharing_off" };
     Ok(see_other(&format!("/r/{token}?done={done}")))
 }
@@ -372,11 +391,8 @@ async fn calendar_file(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, ctx) = open(&state, &token).await?;
-    if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang, StatusCode::GONE));
-    }
+) -> Result<Response, Closed> {
+    let (reg, ctx) = open(&state, &lang, &token).await?;
     let e = &ctx.event;
     let entries = calendar::event_entries(
         e,
@@ -422,12 +438,10 @@ async fn data_download(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, _) = open(&state, &token).await?;
-    if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang, StatusCode::GONE));
-    }
-    let data = crate::service::privacy::export(&state.db, &reg.email_normalized).await?;
+) -> Result<Response, Closed> {
+    let (reg, _) = open(&state, &lang, &token).await?;
+    let data = crate::service::privacy::export(&state.db, &reg.email_normalized, state.clock.now())
+        .await?;
     let body = serde_json::to_vec_pretty(&data).map_err(ShowErrorPage::internal)?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -454,11 +468,8 @@ async fn confirm_erase(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, _) = open(&state, &token).await?;
-    if reg.anonymised_at.is_some() {
-        return Ok(erased_page(&state, &lang, StatusCode::OK));
-    }
+) -> Result<Response, Closed> {
+    let (reg, _) = open(&state, &lang, &token).await?;
     Ok(
         Page::new("erase", state.pages.text(lang.language, "erase_title"))
             .with(EraseView {
@@ -473,11 +484,17 @@ async fn confirm_erase(
 /// Erases everything held about the participant's address (GDPR art. 17).
 async fn erase(
     State(state): State<AppState>,
+    lang: Lang,
     Path(token): Path<String>,
-) -> Result<Response, ShowErrorPage> {
-    let (reg, _) = open(&state, &token).await?;
-    if reg.anonymised_at.is_none() {
-        crate::service::privacy::erase(&state.db, &state.mailer, &reg, Utc::now()).await?;
+) -> Result<Response, Closed> {
+    match open(&state, &lang, &token).await {
+        Ok((reg, _)) => {
+            crate::service::privacy::erase(&state.db, &state.mailer, &reg, state.clock.now())
+                .await?;
+        }
+        // Erased already (a second click): the same confirmation.
+        Err(closed) if closed.0.status() == StatusCode::GONE => {}
+        Err(closed) => return Err(closed),
     }
     Ok(see_other(&format!("/r/{token}?done=erased")))
 }

@@ -9,6 +9,7 @@ use super::Pages;
 use crate::db::entities::{event, event_session};
 use crate::domain::{Availability, EventStatus, Language};
 use crate::format::{date_en, date_nb, kind_label, time_span};
+use crate::links::webcal;
 
 /// An event in a list (`partials/event_card.hbs`).
 #[derive(Debug, Serialize)]
@@ -50,8 +51,14 @@ pub fn confirm_by_text(
     })
 }
 
-pub fn availability(pages: &Pages, lang: Language, event: &event::Model) -> AvailabilityView {
-    let state = Availability::of(&event.window(), &event.seats(), Utc::now());
+/// Whether `event` takes sign-ups at `now`, in words.
+pub fn availability(
+    pages: &Pages,
+    lang: Language,
+    event: &event::Model,
+    now: DateTime<Utc>,
+) -> AvailabilityView {
+    let state = Availability::of(&event.window(), &event.seats(), now);
     availability_of(pages, lang, state, event.status)
 }
 
@@ -133,6 +140,8 @@ pub struct CardStyle<'a> {
     pub links: &'a crate::links::Links,
     /// Heading level of each event (2 under the page's h1, 3 under a section's h2).
     pub level: u8,
+    /// The time the list is drawn at (whether each event still takes sign-ups).
+    pub now: DateTime<Utc>,
 }
 
 impl CardStyle<'_> {
@@ -154,7 +163,37 @@ impl CardStyle<'_> {
             starts_iso: event.starts_at.to_rfc3339(),
             when: when(sessions, tz, self.lang),
             place: place(self.pages, self.lang, sessions),
-            availability: availability(self.pages, self.lang, event),
+            availability: availability(self.pages, self.lang, event, self.now),
+        }
+    }
+}
+
+/// How to subscribe to a feed from each calendar (`partials/subscribe.hbs`).
+#[derive(Serialize)]
+pub struct Subscribe {
+    pub feed_url: String,
+    pub webcal_url: String,
+    pub outlook_live_url: String,
+    pub outlook_office_url: String,
+    pub google_url: &'static str,
+}
+
+impl Subscribe {
+    /// The ways to subscribe to `feed_url`, named `name` in the calendar.
+    pub fn new(feed_url: String, name: &str) -> Subscribe {
+        let add_from_web = |host: &str| {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("url", &feed_url)
+                .append_pair("name", name)
+                .finish();
+            format!("https://{host}/calendar/0/addfromweb?{query}")
+        };
+        Subscribe {
+            webcal_url: webcal(&feed_url),
+            outlook_live_url: add_from_web("outlook.live.com"),
+            outlook_office_url: add_from_web("outlook.office.com"),
+            google_url: "https://calendar.google.com/calendar/u/0/r/settings/addbyurl",
+            feed_url,
         }
     }
 }

@@ -1,0 +1,179 @@
+//! The attendance sheet of a session, and recording it.
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::own_event;
+use crate::db;
+use crate::db::entities::event_session;
+use crate::domain::period;
+use crate::format::time_span;
+use crate::http::desk::auth::{Desk, DeskForm};
+use crate::http::desk::{desk_page, done, filled, with_done, Done};
+use crate::http::pages::lang::Lang;
+use crate::http::pages::ShowErrorPage;
+use crate::http::AppState;
+use crate::service::attendance::{self, AttendanceError};
+
+#[derive(Deserialize)]
+pub(super) struct SheetQuery {
+    session: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SheetRow {
+    id: Uuid,
+    name: String,
+    municipality: String,
+    checked: bool,
+    field_id: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct SheetView {
+    title: String,
+    session: Option<Uuid>,
+    session_label: String,
+    sessions: Vec<SheetChoice>,
+    rows: Vec<SheetRow>,
+    action: String,
+    back_url: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct SheetChoice {
+    label: String,
+    url: String,
+    current: bool,
+}
+
+/// Attendance of one session (or all, for a one-session event) as a checklist.
+pub(super) async fn attendance_sheet(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Path(id): Path<String>,
+    Query(q): Query<SheetQuery>,
+    Query(done_query): Query<Done>,
+) -> Result<Response, ShowErrorPage> {
+    let ctx = own_event(&state, &desk, &id).await?;
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let tz = period::zone(&ctx.organisation.time_zone);
+    let session: Option<&event_session::Model> = match filled(&q.session) {
+        Some(s) => Some(
+            ctx.sessions
+                .iter()
+                .find(|x| x.id.to_string() == s)
+                .ok_or_else(ShowErrorPage::not_found)?,
+        ),
+        None => ctx.sessions.first(),
+    };
+    let confirmed = db::registrations::confirmed_for_event(&state.db.conn, ctx.event.id).await?;
+    let marks: HashMap<Uuid, bool> = match session {
+        Some(s) => db::attendance::for_sessions(&state.db.conn, &[s.id])
+            .await?
+            .into_iter()
+            .map(|m| (m.registration_id, m.attended))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let rows = confirmed
+        .into_iter()
+        .map(|r| SheetRow {
+            checked: marks.get(&r.id).copied().unwrap_or(false),
+            field_id: format!("came-{}", r.id),
+            id: r.id,
+            name: r.name,
+            municipality: r.municipality.unwrap_or_default(),
+        })
+        .collect();
+    let label = |i: usize, s: &event_session::Model| {
+        format!(
+            "{} {}: {}",
+            t("desk_session"),
+            i + 1,
+            time_span(s.starts_at, s.ends_at, tz, l)
+        )
+    };
+    let view = SheetView {
+        title: ctx.event.title.clone(),
+        session: session.map(|s| s.id),
+        session_label: session
+            .and_then(|s| {
+                ctx.sessions
+                    .iter()
+                    .position(|x| x.id == s.id)
+                    .map(|i| label(i, s))
+            })
+            .unwrap_or_default(),
+        sessions: ctx
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SheetChoice {
+                label: label(i, s),
+                url: format!("/admin/events/{}/attendance?session={}", ctx.event.id, s.id),
+                current: session.is_some_and(|c| c.id == s.id),
+            })
+            .collect(),
+        rows,
+        action: format!("/admin/events/{}/attendance", ctx.event.id),
+        back_url: format!("/admin/events/{}", ctx.event.id),
+    };
+    let page = desk_page(&desk, "admin/attendance", t("desk_attendance_title"))
+        .with(view)
+        .nav("events");
+    Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SheetForm {
+    session: Option<String>,
+    #[serde(default)]
+    came: Vec<String>,
+    #[serde(default)]
+    listed: Vec<String>,
+    action: Option<String>,
+}
+
+/// Records the checklist: ticked came, unticked did not; all or nothing.
+pub(super) async fn record_attendance(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DeskForm { desk, form }: DeskForm<SheetForm>,
+) -> Result<Response, ShowErrorPage> {
+    let ctx = own_event(&state, &desk, &id).await?;
+    let session = match filled(&form.session) {
+        Some(s) => Some(Uuid::parse_str(s).map_err(|_| ShowErrorPage::bad_request())?),
+        None => None,
+    };
+    let all = form.action.as_deref() == Some("all");
+    let came: std::collections::HashSet<&str> = form.came.iter().map(String::as_str).collect();
+    let marks: Vec<(Uuid, bool)> = form
+        .listed
+        .iter()
+        .filter_map(|id| {
+            Uuid::parse_str(id)
+                .ok()
+                .map(|u| (u, all || came.contains(id.as_str())))
+        })
+        .collect();
+    let back = match session {
+        Some(s) => format!("/admin/events/{}/attendance?session={s}", ctx.event.id),
+        None => format!("/admin/events/{}/attendance", ctx.event.id),
+    };
+    if marks.is_empty() {
+        return Ok(done(&back, "nothing_to_mark"));
+    }
+    match attendance::record_marks(&state.db, &ctx.event, &marks, session, state.clock.now()).await
+    {
+        Ok(_) => Ok(done(&back, "attendance")),
+        Err(AttendanceError::Db(e)) => Err(e.into()),
+        Err(AttendanceError::NotStarted(_)) => Ok(done(&back, "attendance_not_started")),
+        Err(_) => Ok(done(&back, "attendance_refused")),
+    }
+}

@@ -1,0 +1,103 @@
+//! Changing the capacity, with a preview of who gets a seat.
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::own_event;
+use crate::domain::signup;
+use crate::http::desk::auth::{Desk, DeskForm};
+use crate::http::desk::{desk_page, done, filled};
+use crate::http::pages::lang::Lang;
+use crate::http::pages::{see_other, ShowErrorPage};
+use crate::http::AppState;
+use crate::service::events::{self as event_service, EventBody, EventError};
+use crate::service::registration;
+
+#[derive(Deserialize)]
+pub(super) struct CapacityQuery {
+    capacity: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct CapacityView {
+    title: String,
+    from: String,
+    to: String,
+    promoted: Vec<String>,
+    action: String,
+    back_url: String,
+}
+
+/// "Raise the capacity to N": who will get a seat, before it happens.
+pub(super) async fn confirm_capacity(
+    State(state): State<AppState>,
+    lang: Lang,
+    desk: Desk,
+    Path(id): Path<String>,
+    Query(q): Query<CapacityQuery>,
+) -> Result<Response, ShowErrorPage> {
+    let ctx = own_event(&state, &desk, &id).await?;
+    let e = &ctx.event;
+    let l = lang.language;
+    let t = |k: &str| state.pages.text(l, k);
+    let Some(capacity) = filled(&q.capacity)
+        .and_then(|c| c.parse::<i64>().ok())
+        .and_then(|c| signup::capacity(c).ok())
+    else {
+        return Ok(see_other(&format!(
+            "/admin/events/{}?done=bad_capacity",
+            e.id
+        )));
+    };
+    let promoted = registration::moving_up(&state.db.conn, e, Some(capacity))
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let view = CapacityView {
+        title: e.title.clone(),
+        from: e
+            .capacity
+            .map_or_else(|| t("desk_unlimited"), |c| c.to_string()),
+        to: capacity.to_string(),
+        promoted,
+        action: format!("/admin/events/{}/capacity", e.id),
+        back_url: format!("/admin/events/{}", e.id),
+    };
+    Ok(desk_page(&desk, "admin/capacity", t("desk_capacity_title"))
+        .with(view)
+        .nav("events")
+        .render(&state.pages, &lang))
+}
+
+pub(super) async fn set_capacity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DeskForm { desk, form }: DeskForm<CapacityQuery>,
+) -> Result<Response, ShowErrorPage> {
+    let ctx = own_event(&state, &desk, &id).await?;
+    let Some(capacity) = filled(&form.capacity).and_then(|c| c.parse::<i64>().ok()) else {
+        return Err(ShowErrorPage::bad_request());
+    };
+    let body = EventBody {
+        capacity: Some(Some(capacity)),
+        ..Default::default()
+    };
+    match event_service::update(
+        &state.db,
+        &state.mailer,
+        desk.organiser.organisation_id,
+        ctx.event.id,
+        body,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(done(&format!("/admin/events/{}", ctx.event.id), "capacity")),
+        Err(EventError::Invalid(_)) => Ok(done(
+            &format!("/admin/events/{}", ctx.event.id),
+            "bad_capacity",
+        )),
+        Err(e) => Err(ShowErrorPage::internal(e)),
+    }
+}
