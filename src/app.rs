@@ -7,7 +7,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::clock::Clock;
-use crate::config::{redact, Settings};
+use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::http::{self, AppState, Shared};
 use crate::links::{self, LinkKey, Links};
@@ -35,37 +35,37 @@ impl Application {
         clock: Clock,
     ) -> anyhow::Result<Application> {
         let fd_limit = http::server::raise_fd_limit();
-        if settings.http.max_connections == 0 {
-            settings.http.max_connections = http::server::automatic_max_connections(fd_limit);
+        if settings.http.limits.max_connections == 0 {
+            settings.http.limits.max_connections =
+                http::server::automatic_max_connections(fd_limit);
         }
-        if settings.metrics_token.is_some() {
+        if settings.keys.metrics_token.is_some() {
             // Counting starts now; without a token nothing is recorded (the macros are no-ops).
             crate::metrics::install();
         }
-        let db = Db::connect(&settings.database_url, settings.database_max_connections)
+        let database = &settings.database;
+        let db = Db::connect(database.url.expose(), database.max_connections)
             .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database {}",
-                    redact(&settings.database_url)
-                )
-            })?;
+            .with_context(|| format!("cannot open the database {}", database.url.redacted()))?;
         db.migrate()
             .await
             .context("cannot apply database migrations")?;
-        let link_secret = match &settings.secret_key {
-            Some(key) => key.clone(),
-            None => db::reminders::get_or_create_secret(&db.conn, "link_key", links::new_secret)
+        let link_secret = match &settings.keys.secret_key {
+            Some(key) => key.expose().clone(),
+            None => db::secrets::get_or_create_secret(&db.conn, "link_key", links::new_secret)
                 .await
                 .context("cannot read the link key")?,
         };
-        let links = Links::new(&settings.base_url, LinkKey::new(&link_secret));
-        let mailer = Mailer::new(links, &settings.mail_from).context("mail templates")?;
-        let transport = Transport::new(settings.smtp_url.as_deref(), settings.outbox_dir.clone())
-            .context("SAMLING_SMTP_URL")?;
-        let listener = TcpListener::bind(settings.bind)
+        let links = Links::new(settings.http.base_url.as_str(), LinkKey::new(&link_secret));
+        let mailer = Mailer::new(links, &settings.mail.from).context("mail templates")?;
+        let transport = Transport::new(
+            settings.mail.smtp_url.as_ref().map(|u| u.expose().as_str()),
+            settings.mail.outbox_dir.clone(),
+        )
+        .context("SAMLING_SMTP_URL")?;
+        let listener = TcpListener::bind(settings.http.bind)
             .await
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+            .with_context(|| format!("cannot listen on {}", settings.http.bind))?;
         Ok(Application {
             listener,
             state: AppState::new(Shared {
@@ -109,8 +109,8 @@ impl Application {
             .await
             .context("cannot start the scheduler")?;
         tracing::info!(address = %self.listener.local_addr()?, "Samling is listening");
-        let limits = state.settings.http.clone();
-        let trusted = state.settings.trusted_proxies.clone();
+        let limits = state.settings.http.limits.clone();
+        let trusted = state.settings.http.trusted_proxies.clone();
         http::server::serve(
             self.listener,
             http::router(state),
@@ -151,9 +151,9 @@ async fn delivery_worker(
             &state.mailer,
             &transport,
             mail::DeliveryRules {
-                max_attempts: state.settings.mail_max_attempts,
-                retry_base: state.settings.mail_retry,
-                lease: state.settings.mail_lease,
+                max_attempts: state.settings.mail.max_attempts,
+                retry_base: state.settings.mail.retry,
+                lease: state.settings.mail.lease,
             },
             &state.clock,
             &stopping,

@@ -212,7 +212,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             app.run_until(app::shutdown_signal()).await
         }
         Command::Backup { file } => {
-            let Some(source) = crate::db::sqlite_file(&settings.database_url) else {
+            let Some(source) = crate::db::sqlite_file(settings.database.url.expose()) else {
                 anyhow::bail!(
                     "samling backup copies a SQLite database. For PostgreSQL use its own tools: \
                      pg_dump --format=custom --file=samling.dump \"$SAMLING_DATABASE_URL\" \
@@ -223,7 +223,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if !source.exists() {
                 anyhow::bail!("there is no database at {}", source.display());
             }
-            let db = Db::connect(&settings.database_url, 1).await?;
+            let db = Db::connect(settings.database.url.expose(), 1).await?;
             let backup = crate::db::backup::sqlite_into(&db, &file).await?;
             println!(
                 "{} written: {} bytes, {} registrations, checked",
@@ -235,10 +235,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let db = open(&settings).await?;
-            println!(
-                "migrations applied to {}",
-                crate::config::redact(&settings.database_url)
-            );
+            println!("migrations applied to {}", settings.database.url.redacted());
             drop(db);
             Ok(())
         }
@@ -387,8 +384,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             let report = crate::service::privacy::run_retention(
                 &db,
-                settings.retention_months,
-                settings.retention_cancelled_days,
+                settings.retention.months,
+                settings.retention.cancelled_days,
                 Clock::system().now(),
                 dry_run,
             )
@@ -396,7 +393,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if dry_run {
                 println!(
                     "dry run: {} registrations would lose their personal data (older than {} months after the event, or cancelled more than {} days ago)",
-                    report.registrations_anonymised, settings.retention_months, settings.retention_cancelled_days
+                    report.registrations_anonymised, settings.retention.months, settings.retention.cancelled_days
                 );
             } else {
                 println!(
@@ -420,7 +417,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url, 2).await?;
+    let db = Db::connect(settings.database.url.expose(), 2).await?;
     db.migrate().await?;
     Ok(db)
 }

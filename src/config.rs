@@ -6,52 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use serde::Deserialize;
 
 /// The defaults, compiled in so the binary also starts outside the source tree.
 const DEFAULTS: &str = include_str!("../config/default.toml");
-
-/// Raw values as read from files and environment, before checking.
-#[derive(Deserialize)]
-struct RawSettings {
-    database_url: String,
-    database_max_connections: u32,
-    bind: String,
-    base_url: String,
-    smtp_url: Option<String>,
-    outbox_dir: String,
-    mail_from: String,
-    reminder_offsets: String,
-    scheduler_tick_seconds: u64,
-    mail_max_attempts: u32,
-    mail_retry_seconds: u64,
-    mail_lease_seconds: u64,
-    secret_key: Option<String>,
-    metrics_token: Option<String>,
-    log: String,
-    log_format: String,
-    trusted_proxies: String,
-    rate_signups_per_event_per_minute: u32,
-    rate_signups_per_hour: u32,
-    rate_participant_posts_per_minute: u32,
-    rate_sign_ins_per_minute: u32,
-    rate_sign_in_free_failures: u32,
-    rate_personal_feed_per_minute: u32,
-    rate_requests_per_minute: u32,
-    http_header_timeout_seconds: u64,
-    http_request_timeout_seconds: u64,
-    http_max_connections: usize,
-    http_max_connections_per_address: usize,
-    http_body_timeout_seconds: u64,
-    http_max_header_bytes: usize,
-    http_max_uri_bytes: usize,
-    http_drain_seconds: u64,
-    retention_months: u32,
-    retention_cancelled_days: u32,
-    signup_check_share_percent: u32,
-    signup_check_at_least: u32,
-    signup_check_hours: u32,
-}
 
 /// Abuse limits (see `config/default.toml` for the numbers and why); 0 turns one off.
 #[derive(Debug, Clone, Default)]
@@ -156,67 +113,170 @@ impl TrustedProxies {
     }
 }
 
-/// Checked settings for one Samling process. `Debug` hides passwords and keys.
-#[derive(Clone)]
+/// Checked settings for one Samling process, in sections. The files and the environment
+/// stay flat (`smtp_url`, `SAMLING_SMTP_URL`: the names README documents); each section
+/// reads and checks its own keys. `Debug` shows no password, key or token ([`Secret`]).
+#[derive(Debug, Clone)]
 pub struct Settings {
-    pub database_url: String,
-    pub database_max_connections: u32,
-    pub bind: SocketAddr,
-    /// Public base URL without a trailing slash.
-    pub base_url: String,
-    pub smtp_url: Option<String>,
-    pub outbox_dir: PathBuf,
-    pub mail_from: Mailbox,
-    pub reminder_offsets: Vec<Duration>,
-    pub scheduler_tick: Duration,
-    pub mail_max_attempts: u32,
-    /// Wait before the first retry of a failed mail (doubling after that).
-    pub mail_retry: Duration,
-    /// How long a worker's claim on a mail lasts (see `mail::DeliveryRules::lease`).
-    pub mail_lease: Duration,
-    /// Configured link key; `None` = the one kept in the database.
-    pub secret_key: Option<String>,
-    /// The bearer token of `GET /metrics`; `None`: no metrics endpoint.
-    pub metrics_token: Option<String>,
-    pub log: String,
-    pub log_json: bool,
-    pub trusted_proxies: TrustedProxies,
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub mail: MailSettings,
+    pub scheduler: SchedulerSettings,
+    pub keys: Keys,
+    pub log: LogSettings,
     pub rate_limits: RateLimits,
-    pub http: HttpLimits,
-    /// Personal data of registrations to events that ended longer ago is anonymised.
-    pub retention_months: u32,
-    /// Cancelled registrations lose their personal data after this many days.
-    pub retention_cancelled_days: u32,
     /// Sign-ups from one network to one event beyond a share of its seats must be confirmed
-    /// from the mail (against seat squatting).
+    /// from the mail (against seat squatting): `signup_check_*`.
     pub signup_check: crate::domain::MailCheck,
+    pub retention: Retention,
 }
 
-impl std::fmt::Debug for Settings {
+/// `database_*`.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `sqlite:…` or `postgres://…`. Kept as text: a SQLite one is a file path in URL
+    /// clothing (`sqlite://data/samling.db` is the relative file `data/samling.db`).
+    pub url: Secret<String>,
+    pub max_connections: u32,
+}
+
+/// `bind`, `base_url`, `trusted_proxies` and the server's limits (`http_*`).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub bind: SocketAddr,
+    pub base_url: BaseUrl,
+    pub trusted_proxies: TrustedProxies,
+    pub limits: HttpLimits,
+}
+
+/// `smtp_url`, `outbox_dir`, `mail_from` and `mail_*`.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `None`: every mail is written as an `.eml` file into `outbox_dir`.
+    pub smtp_url: Option<Secret<url::Url>>,
+    pub outbox_dir: PathBuf,
+    pub from: Mailbox,
+    pub max_attempts: u32,
+    /// Wait before the first retry of a failed mail (doubling after that).
+    pub retry: Duration,
+    /// How long a worker's claim on a mail lasts (see `mail::DeliveryRules::lease`).
+    pub lease: Duration,
+}
+
+/// `scheduler_tick_seconds` and `reminder_offsets`.
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    pub tick: Duration,
+    /// Longest first.
+    pub reminder_offsets: Vec<Duration>,
+}
+
+/// `secret_key` and `metrics_token`.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// The configured link key; `None` = the one kept in the database.
+    pub secret_key: Option<Secret<String>>,
+    /// The bearer token of `GET /metrics`; `None`: no metrics endpoint.
+    pub metrics_token: Option<Secret<String>>,
+}
+
+/// `log` and `log_format`.
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    /// A valid `tracing` filter (checked here: a typo stops the start instead of silently
+    /// logging at another level).
+    pub filter: String,
+    pub json: bool,
+}
+
+/// `retention_*`.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// Personal data of registrations to events that ended longer ago is anonymised.
+    pub months: u32,
+    /// Cancelled registrations lose their personal data after this many days.
+    pub cancelled_days: u32,
+}
+
+/// A value that must not reach a log: its `Debug` is `***`, or for a URL the URL without
+/// its password. [`Secret::expose`] is the one way to the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T> {
+    value: T,
+    shown: String,
+}
+
+impl<T> Secret<T> {
+    /// A key or token: `Debug` shows none of it.
+    pub fn new(value: T) -> Secret<T> {
+        Secret {
+            value,
+            shown: "***".into(),
+        }
+    }
+
+    /// The value itself, for the code that uses it.
+    pub fn expose(&self) -> &T {
+        &self.value
+    }
+
+    /// What may be shown of it, for messages and logs.
+    pub fn redacted(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl<T: AsRef<str>> Secret<T> {
+    /// A URL that may carry a password: `Debug` shows it without the password.
+    pub fn url(value: T) -> Secret<T> {
+        let shown = redact(value.as_ref());
+        Secret { value, shown }
+    }
+}
+
+impl<T> std::fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("database_url", &redact(&self.database_url))
-            .field("database_max_connections", &self.database_max_connections)
-            .field("bind", &self.bind)
-            .field("base_url", &self.base_url)
-            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
-            .field("outbox_dir", &self.outbox_dir)
-            .field("mail_from", &self.mail_from)
-            .field("reminder_offsets", &self.reminder_offsets)
-            .field("scheduler_tick", &self.scheduler_tick)
-            .field("mail_max_attempts", &self.mail_max_attempts)
-            .field("mail_retry", &self.mail_retry)
-            .field("mail_lease", &self.mail_lease)
-            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
-            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
-            .field("log", &self.log)
-            .field("log_json", &self.log_json)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("rate_limits", &self.rate_limits)
-            .field("http", &self.http)
-            .field("retention_months", &self.retention_months)
-            .field("retention_cancelled_days", &self.retention_cancelled_days)
-            .finish()
+        f.write_str(&self.shown)
+    }
+}
+
+/// The public base URL (`http://` or `https://`), used in links in mails and feeds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(url::Url);
+
+impl BaseUrl {
+    /// The URL without a trailing slash, for `format!("{base}/e/…")`.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+
+    /// Served over https (cookies get `Secure`, answers get HSTS).
+    pub fn is_https(&self) -> bool {
+        self.0.scheme() == "https"
+    }
+}
+
+impl std::str::FromStr for BaseUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<BaseUrl, String> {
+        let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("must start with http:// or https://".into());
+        }
+        Ok(BaseUrl(url))
+    }
+}
+
+impl std::fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
     }
 }
 
@@ -251,194 +311,266 @@ fn bad(key: &str, problem: impl Into<String>) -> ConfigError {
     }
 }
 
+/// The files and the environment merged, read key by key: a missing or mistyped value is
+/// an error naming its key.
+struct Source(config::Config);
+
+impl Source {
+    fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, ConfigError> {
+        self.0.get(key).map_err(|e| bad(key, e.to_string()))
+    }
+
+    /// A whole number of at least 1.
+    fn positive<T: serde::de::DeserializeOwned + Default + PartialEq>(
+        &self,
+        key: &str,
+    ) -> Result<T, ConfigError> {
+        let value: T = self.get(key)?;
+        if value == T::default() {
+            return Err(bad(key, "must be at least 1"));
+        }
+        Ok(value)
+    }
+
+    /// Text, `None` when empty or blank.
+    fn filled(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self
+            .get::<Option<String>>(key)?
+            .filter(|s| !s.trim().is_empty()))
+    }
+}
+
+/// The compiled-in defaults, the first layer.
+fn defaults() -> config::File<config::FileSourceString, config::FileFormat> {
+    config::File::from_str(DEFAULTS, config::FileFormat::Toml)
+}
+
+/// `SAMLING_<KEY>`, the last layer.
+fn environment() -> config::Environment {
+    config::Environment::with_prefix("SAMLING").try_parsing(true)
+}
+
 impl Settings {
     /// Reads the layered configuration from the working directory and the environment.
     pub fn load() -> Result<Settings, ConfigError> {
-        let raw: RawSettings = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
-            .add_source(config::File::with_name("config/default").required(false))
-            .add_source(config::File::with_name("config/local").required(false))
-            .add_source(config::Environment::with_prefix("SAMLING").try_parsing(true))
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| ConfigError {
-                key: "configuration".into(),
-                problem: e.to_string(),
-            })?;
-        Settings::check(raw)
+        Settings::from_layers(
+            config::Config::builder()
+                .add_source(defaults())
+                .add_source(config::File::with_name("config/default").required(false))
+                .add_source(config::File::with_name("config/local").required(false))
+                .add_source(environment()),
+        )
     }
 
     /// Defaults with the given database, for tests and tools.
     pub fn defaults_with_database(database_url: &str) -> Settings {
-        let mut raw: RawSettings = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .expect("compiled-in defaults are valid");
-        raw.database_url = database_url.to_string();
-        Settings::check(raw).expect("compiled-in defaults are valid")
+        config::Config::builder()
+            .add_source(defaults())
+            .set_override("database_url", database_url)
+            .map_err(|e| bad("database_url", e.to_string()))
+            .and_then(Settings::from_layers)
+            .expect("compiled-in defaults are valid")
     }
 
-    fn check(raw: RawSettings) -> Result<Settings, ConfigError> {
-        if !(raw.database_url.starts_with("sqlite:")
-            || raw.database_url.starts_with("postgres://")
-            || raw.database_url.starts_with("postgresql://"))
+    fn from_layers(
+        layers: config::ConfigBuilder<config::builder::DefaultState>,
+    ) -> Result<Settings, ConfigError> {
+        let source = Source(layers.build().map_err(|e| ConfigError {
+            key: "configuration".into(),
+            problem: e.to_string(),
+        })?);
+        Ok(Settings {
+            database: DatabaseSettings::read(&source)?,
+            http: HttpSettings::read(&source)?,
+            mail: MailSettings::read(&source)?,
+            scheduler: SchedulerSettings::read(&source)?,
+            keys: Keys::read(&source)?,
+            log: LogSettings::read(&source)?,
+            rate_limits: RateLimits::read(&source)?,
+            signup_check: read_signup_check(&source)?,
+            retention: Retention::read(&source)?,
+        })
+    }
+}
+
+impl DatabaseSettings {
+    fn read(s: &Source) -> Result<DatabaseSettings, ConfigError> {
+        let url: String = s.get("database_url")?;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
         {
             return Err(bad(
                 "database_url",
-                format!(
-                    "'{}' is neither sqlite:… nor postgres://…",
-                    redact(&raw.database_url)
-                ),
+                format!("'{}' is neither sqlite:… nor postgres://…", redact(&url)),
             ));
         }
-        if raw.database_max_connections == 0 {
-            return Err(bad("database_max_connections", "must be at least 1"));
-        }
-        let bind = raw.bind.parse().map_err(|_| {
+        Ok(DatabaseSettings {
+            url: Secret::url(url),
+            max_connections: s.positive("database_max_connections")?,
+        })
+    }
+}
+
+impl HttpSettings {
+    fn read(s: &Source) -> Result<HttpSettings, ConfigError> {
+        let bind: String = s.get("bind")?;
+        let bind = bind.parse().map_err(|_| {
             bad(
                 "bind",
-                format!("'{}' is not an address like 127.0.0.1:8080", raw.bind),
+                format!("'{bind}' is not an address like 127.0.0.1:8080"),
             )
         })?;
-        let base = url::Url::parse(&raw.base_url)
-            .map_err(|e| bad("base_url", format!("'{}' is not a URL: {e}", raw.base_url)))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err(bad("base_url", "must start with http:// or https://"));
-        }
-        let smtp_url = raw.smtp_url.filter(|s| !s.trim().is_empty());
-        if let Some(smtp) = &smtp_url {
-            let parsed = url::Url::parse(smtp)
-                .map_err(|e| bad("smtp_url", format!("'{}' is not a URL: {e}", redact(smtp))))?;
-            if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
-                return Err(bad(
-                    "smtp_url",
-                    "must look like smtp://host:port or smtps://host:port",
-                ));
-            }
-        }
-        let mail_from: Mailbox = raw.mail_from.parse().map_err(|e| {
-            bad(
-                "mail_from",
-                format!("'{}' is not a mail address: {e}", raw.mail_from),
-            )
-        })?;
-        let reminder_offsets =
-            parse_offsets(&raw.reminder_offsets).map_err(|p| bad("reminder_offsets", p))?;
-        if raw.scheduler_tick_seconds == 0 {
-            return Err(bad("scheduler_tick_seconds", "must be at least 1"));
-        }
-        if raw.mail_max_attempts == 0 {
-            return Err(bad("mail_max_attempts", "must be at least 1"));
-        }
-        if raw.mail_lease_seconds == 0 {
-            return Err(bad("mail_lease_seconds", "must be at least 1"));
-        }
-        if raw.mail_retry_seconds == 0 {
-            return Err(bad("mail_retry_seconds", "must be at least 1"));
-        }
-        let secret_key = raw.secret_key.filter(|s| !s.is_empty());
-        let metrics_token = raw.metrics_token.filter(|s| !s.trim().is_empty());
-        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
-            return Err(bad("metrics_token", "must be at least 16 characters"));
-        }
-        if secret_key.as_ref().is_some_and(|s| s.chars().count() < 32) {
-            return Err(bad(
-                "secret_key",
-                "must be at least 32 characters (or empty)",
-            ));
-        }
-        let trusted_proxies =
-            TrustedProxies::parse(&raw.trusted_proxies).map_err(|p| bad("trusted_proxies", p))?;
-        for (key, value) in [
-            (
-                "http_header_timeout_seconds",
-                raw.http_header_timeout_seconds,
-            ),
-            (
-                "http_request_timeout_seconds",
-                raw.http_request_timeout_seconds,
-            ),
-            ("http_drain_seconds", raw.http_drain_seconds),
-            ("http_body_timeout_seconds", raw.http_body_timeout_seconds),
-        ] {
-            if !(1..=3600).contains(&value) {
+        let base_url: String = s.get("base_url")?;
+        let base_url = base_url.parse().map_err(|p| bad("base_url", p))?;
+        let trusted_proxies = TrustedProxies::parse(&s.get::<String>("trusted_proxies")?)
+            .map_err(|p| bad("trusted_proxies", p))?;
+        let timeout = |key: &str| -> Result<Duration, ConfigError> {
+            let seconds: u64 = s.get(key)?;
+            if !(1..=3600).contains(&seconds) {
                 return Err(bad(key, "must be from 1 to 3600 seconds"));
             }
-        }
-        if raw.http_max_connections_per_address == 0 {
-            return Err(bad(
-                "http_max_connections_per_address",
-                "must be at least 1",
-            ));
-        }
-        if raw.http_max_header_bytes < 4096 || raw.http_max_uri_bytes < 1024 {
+            Ok(Duration::from_secs(seconds))
+        };
+        let limits = HttpLimits {
+            header_timeout: timeout("http_header_timeout_seconds")?,
+            request_timeout: timeout("http_request_timeout_seconds")?,
+            max_connections: s.get("http_max_connections")?,
+            max_connections_per_address: s.positive("http_max_connections_per_address")?,
+            body_timeout: timeout("http_body_timeout_seconds")?,
+            max_header_bytes: s.get("http_max_header_bytes")?,
+            max_uri_bytes: s.get("http_max_uri_bytes")?,
+            drain: timeout("http_drain_seconds")?,
+        };
+        if limits.max_header_bytes < 4096 || limits.max_uri_bytes < 1024 {
             return Err(bad(
                 "http_max_header_bytes",
                 "headers need at least 4096 bytes and URLs 1024",
             ));
         }
-        if raw.signup_check_share_percent > 100 {
-            return Err(bad("signup_check_share_percent", "must be from 0 to 100"));
+        Ok(HttpSettings {
+            bind,
+            base_url,
+            trusted_proxies,
+            limits,
+        })
+    }
+}
+
+impl MailSettings {
+    fn read(s: &Source) -> Result<MailSettings, ConfigError> {
+        let smtp_url = match s.filled("smtp_url")? {
+            None => None,
+            Some(text) => {
+                let url = url::Url::parse(&text).map_err(|e| {
+                    bad("smtp_url", format!("'{}' is not a URL: {e}", redact(&text)))
+                })?;
+                if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
+                    return Err(bad(
+                        "smtp_url",
+                        "must look like smtp://host:port or smtps://host:port",
+                    ));
+                }
+                Some(Secret::url(url))
+            }
+        };
+        let from: String = s.get("mail_from")?;
+        let from = from
+            .parse()
+            .map_err(|e| bad("mail_from", format!("'{from}' is not a mail address: {e}")))?;
+        Ok(MailSettings {
+            smtp_url,
+            outbox_dir: PathBuf::from(s.get::<String>("outbox_dir")?),
+            from,
+            max_attempts: s.positive("mail_max_attempts")?,
+            retry: Duration::from_secs(s.positive("mail_retry_seconds")?),
+            lease: Duration::from_secs(s.positive("mail_lease_seconds")?),
+        })
+    }
+}
+
+impl SchedulerSettings {
+    fn read(s: &Source) -> Result<SchedulerSettings, ConfigError> {
+        Ok(SchedulerSettings {
+            tick: Duration::from_secs(s.positive("scheduler_tick_seconds")?),
+            reminder_offsets: parse_offsets(&s.get::<String>("reminder_offsets")?)
+                .map_err(|p| bad("reminder_offsets", p))?,
+        })
+    }
+}
+
+impl Keys {
+    fn read(s: &Source) -> Result<Keys, ConfigError> {
+        let secret_key = s
+            .get::<Option<String>>("secret_key")?
+            .filter(|k| !k.is_empty());
+        if secret_key.as_ref().is_some_and(|k| k.chars().count() < 32) {
+            return Err(bad(
+                "secret_key",
+                "must be at least 32 characters (or empty)",
+            ));
         }
-        if !(1..=24 * 14).contains(&raw.signup_check_hours) {
-            return Err(bad("signup_check_hours", "must be from 1 to 336 hours"));
+        let metrics_token = s.filled("metrics_token")?;
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(bad("metrics_token", "must be at least 16 characters"));
         }
-        if raw.retention_months == 0 {
-            return Err(bad("retention_months", "must be at least 1"));
+        Ok(Keys {
+            secret_key: secret_key.map(Secret::new),
+            metrics_token: metrics_token.map(Secret::new),
+        })
+    }
+}
+
+impl LogSettings {
+    fn read(s: &Source) -> Result<LogSettings, ConfigError> {
+        let filter: String = s.get("log")?;
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&filter) {
+            return Err(bad("log", format!("'{filter}' is not a log filter: {e}")));
         }
-        if raw.retention_cancelled_days == 0 {
-            return Err(bad("retention_cancelled_days", "must be at least 1"));
-        }
-        let log_json = match raw.log_format.as_str() {
+        let json = match s.get::<String>("log_format")?.as_str() {
             "text" => false,
             "json" => true,
             other => return Err(bad("log_format", format!("'{other}' is not text or json"))),
         };
-        Ok(Settings {
-            database_url: raw.database_url,
-            database_max_connections: raw.database_max_connections,
-            bind,
-            base_url: raw.base_url.trim_end_matches('/').to_string(),
-            smtp_url,
-            outbox_dir: PathBuf::from(raw.outbox_dir),
-            mail_from,
-            reminder_offsets,
-            scheduler_tick: Duration::from_secs(raw.scheduler_tick_seconds),
-            mail_max_attempts: raw.mail_max_attempts,
-            mail_retry: Duration::from_secs(raw.mail_retry_seconds),
-            mail_lease: Duration::from_secs(raw.mail_lease_seconds),
-            secret_key,
-            metrics_token,
-            log: raw.log,
-            log_json,
-            trusted_proxies,
-            rate_limits: RateLimits {
-                signups_per_event_per_minute: raw.rate_signups_per_event_per_minute,
-                signups_per_hour: raw.rate_signups_per_hour,
-                participant_posts_per_minute: raw.rate_participant_posts_per_minute,
-                sign_ins_per_minute: raw.rate_sign_ins_per_minute,
-                sign_in_free_failures: raw.rate_sign_in_free_failures,
-                personal_feed_per_minute: raw.rate_personal_feed_per_minute,
-                requests_per_minute: raw.rate_requests_per_minute,
-            },
-            http: HttpLimits {
-                header_timeout: Duration::from_secs(raw.http_header_timeout_seconds),
-                request_timeout: Duration::from_secs(raw.http_request_timeout_seconds),
-                max_connections: raw.http_max_connections,
-                max_connections_per_address: raw.http_max_connections_per_address,
-                body_timeout: Duration::from_secs(raw.http_body_timeout_seconds),
-                max_header_bytes: raw.http_max_header_bytes,
-                max_uri_bytes: raw.http_max_uri_bytes,
-                drain: Duration::from_secs(raw.http_drain_seconds),
-            },
-            retention_months: raw.retention_months,
-            retention_cancelled_days: raw.retention_cancelled_days,
-            signup_check: crate::domain::MailCheck {
-                share_percent: raw.signup_check_share_percent,
-                at_least: raw.signup_check_at_least,
-                hold: chrono::Duration::hours(i64::from(raw.signup_check_hours)),
-            },
+        Ok(LogSettings { filter, json })
+    }
+}
+
+impl RateLimits {
+    fn read(s: &Source) -> Result<RateLimits, ConfigError> {
+        Ok(RateLimits {
+            signups_per_event_per_minute: s.get("rate_signups_per_event_per_minute")?,
+            signups_per_hour: s.get("rate_signups_per_hour")?,
+            participant_posts_per_minute: s.get("rate_participant_posts_per_minute")?,
+            sign_ins_per_minute: s.get("rate_sign_ins_per_minute")?,
+            sign_in_free_failures: s.get("rate_sign_in_free_failures")?,
+            personal_feed_per_minute: s.get("rate_personal_feed_per_minute")?,
+            requests_per_minute: s.get("rate_requests_per_minute")?,
+        })
+    }
+}
+
+fn read_signup_check(s: &Source) -> Result<crate::domain::MailCheck, ConfigError> {
+    let share_percent: u32 = s.get("signup_check_share_percent")?;
+    if share_percent > 100 {
+        return Err(bad("signup_check_share_percent", "must be from 0 to 100"));
+    }
+    let hours: u32 = s.get("signup_check_hours")?;
+    if !(1..=24 * 14).contains(&hours) {
+        return Err(bad("signup_check_hours", "must be from 1 to 336 hours"));
+    }
+    Ok(crate::domain::MailCheck {
+        share_percent,
+        at_least: s.get("signup_check_at_least")?,
+        hold: chrono::Duration::hours(i64::from(hours)),
+    })
+}
+
+impl Retention {
+    fn read(s: &Source) -> Result<Retention, ConfigError> {
+        Ok(Retention {
+            months: s.positive("retention_months")?,
+            cancelled_days: s.positive("retention_cancelled_days")?,
         })
     }
 }
@@ -479,20 +611,218 @@ pub fn parse_offsets(text: &str) -> Result<Vec<Duration>, String> {
 mod tests {
     use super::*;
 
+    /// The real loader (compiled-in defaults, then the environment), with `vars` as the
+    /// whole environment.
+    fn from_env(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_layers(
+            config::Config::builder()
+                .add_source(defaults())
+                .add_source(environment().source(Some(env))),
+        )
+    }
+
     #[test]
     fn debug_output_hides_every_secret() {
-        let mut s =
-            Settings::defaults_with_database("postgres://samling:db-pass-1@db:5432/samling");
-        s.smtp_url = Some("smtps://mailer:smtp-pass-2@smtp.example.no:465".into());
-        s.secret_key = Some("link-key-3-0123456789abcdefghijklmnopqrstuv".into());
-        s.metrics_token = Some("metrics-token-4-0123456789".into());
+        let s = from_env(&[
+            (
+                "SAMLING_DATABASE_URL",
+                "postgres://samling:db-pass-1@db:5432/samling",
+            ),
+            (
+                "SAMLING_SMTP_URL",
+                "smtps://mailer:smtp-pass-2@smtp.example.no:465",
+            ),
+            (
+                "SAMLING_SECRET_KEY",
+                "link-key-3-0123456789abcdefghijklmnopqrstuv",
+            ),
+            ("SAMLING_METRICS_TOKEN", "metrics-token-4-0123456789"),
+        ])
+        .unwrap();
         let shown = format!("{s:?}");
         for secret in ["db-pass-1", "smtp-pass-2", "link-key-3", "metrics-token-4"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         assert!(shown.contains("postgres://samling:***@db:5432/samling"));
+        assert!(shown.contains("smtps://mailer:***@smtp.example.no:465"));
+        // …while the code that needs them gets them whole.
+        assert_eq!(
+            s.mail.smtp_url.as_ref().unwrap().expose().password(),
+            Some("smtp-pass-2")
+        );
+        assert!(s.database.url.expose().contains("db-pass-1"));
         assert_eq!(redact("not a url with pass-5"), "(not a URL)");
         assert_eq!(redact("weird://user:pass-6@[bad"), "weird://…");
+    }
+
+    #[test]
+    fn a_bad_log_filter_stops_the_start_naming_the_key() {
+        let e = from_env(&[("SAMLING_LOG", "samling=loud")]).unwrap_err();
+        assert_eq!(e.key, "log (SAMLING_LOG)");
+        assert!(
+            e.to_string().contains("'samling=loud' is not a log filter"),
+            "{e}"
+        );
+        let s = from_env(&[("SAMLING_LOG", "samling=debug,warn")]).unwrap();
+        assert_eq!(s.log.filter, "samling=debug,warn");
+    }
+
+    #[test]
+    fn a_mistyped_number_names_its_key() {
+        let e = from_env(&[("SAMLING_HTTP_MAX_CONNECTIONS", "many")]).unwrap_err();
+        assert_eq!(e.key, "http_max_connections (SAMLING_HTTP_MAX_CONNECTIONS)");
+        let e = from_env(&[("SAMLING_BASE_URL", "ftp://example.no")]).unwrap_err();
+        assert_eq!(e.key, "base_url (SAMLING_BASE_URL)");
+    }
+
+    /// Every documented `SAMLING_*` name (each key of `config/default.toml`) still reaches
+    /// its field of the nested settings.
+    #[test]
+    fn every_environment_name_reaches_its_setting() {
+        type Check = fn(&Settings) -> bool;
+        let table: &[(&str, &str, Check)] = &[
+            (
+                "SAMLING_DATABASE_URL",
+                "postgres://u:p@db.example:5433/samling",
+                |s| s.database.url.expose() == "postgres://u:p@db.example:5433/samling",
+            ),
+            ("SAMLING_DATABASE_MAX_CONNECTIONS", "7", |s| {
+                s.database.max_connections == 7
+            }),
+            ("SAMLING_BIND", "0.0.0.0:9090", |s| {
+                s.http.bind.to_string() == "0.0.0.0:9090"
+            }),
+            ("SAMLING_BASE_URL", "https://samling.example.no/", |s| {
+                s.http.base_url.as_str() == "https://samling.example.no"
+                    && s.http.base_url.is_https()
+            }),
+            ("SAMLING_SMTP_URL", "smtp://mail.example.no:2525", |s| {
+                s.mail.smtp_url.as_ref().map(|u| u.expose().as_str())
+                    == Some("smtp://mail.example.no:2525")
+            }),
+            ("SAMLING_OUTBOX_DIR", "/var/lib/samling/outbox", |s| {
+                s.mail.outbox_dir == std::path::Path::new("/var/lib/samling/outbox")
+            }),
+            ("SAMLING_MAIL_FROM", "Kurs <kurs@example.no>", |s| {
+                s.mail.from.email.to_string() == "kurs@example.no"
+            }),
+            ("SAMLING_REMINDER_OFFSETS", "2h", |s| {
+                s.scheduler.reminder_offsets == [Duration::from_secs(7200)]
+            }),
+            ("SAMLING_SCHEDULER_TICK_SECONDS", "5", |s| {
+                s.scheduler.tick == Duration::from_secs(5)
+            }),
+            ("SAMLING_MAIL_MAX_ATTEMPTS", "3", |s| {
+                s.mail.max_attempts == 3
+            }),
+            ("SAMLING_MAIL_RETRY_SECONDS", "45", |s| {
+                s.mail.retry == Duration::from_secs(45)
+            }),
+            ("SAMLING_MAIL_LEASE_SECONDS", "120", |s| {
+                s.mail.lease == Duration::from_secs(120)
+            }),
+            (
+                "SAMLING_SECRET_KEY",
+                "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+                |s| {
+                    s.keys.secret_key.as_ref().map(|k| k.expose().as_str())
+                        == Some("kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk")
+                },
+            ),
+            ("SAMLING_METRICS_TOKEN", "tttttttttttttttttttt", |s| {
+                s.keys.metrics_token.as_ref().map(|k| k.expose().as_str())
+                    == Some("tttttttttttttttttttt")
+            }),
+            ("SAMLING_LOG", "samling=debug,warn", |s| {
+                s.log.filter == "samling=debug,warn"
+            }),
+            ("SAMLING_LOG_FORMAT", "json", |s| s.log.json),
+            ("SAMLING_TRUSTED_PROXIES", "10.0.0.0/8", |s| {
+                s.http.trusted_proxies.contains("10.1.2.3".parse().unwrap())
+            }),
+            ("SAMLING_RATE_SIGNUPS_PER_EVENT_PER_MINUTE", "11", |s| {
+                s.rate_limits.signups_per_event_per_minute == 11
+            }),
+            ("SAMLING_RATE_SIGNUPS_PER_HOUR", "12", |s| {
+                s.rate_limits.signups_per_hour == 12
+            }),
+            ("SAMLING_RATE_PARTICIPANT_POSTS_PER_MINUTE", "13", |s| {
+                s.rate_limits.participant_posts_per_minute == 13
+            }),
+            ("SAMLING_RATE_SIGN_INS_PER_MINUTE", "14", |s| {
+                s.rate_limits.sign_ins_per_minute == 14
+            }),
+            ("SAMLING_RATE_SIGN_IN_FREE_FAILURES", "15", |s| {
+                s.rate_limits.sign_in_free_failures == 15
+            }),
+            ("SAMLING_RATE_PERSONAL_FEED_PER_MINUTE", "16", |s| {
+                s.rate_limits.personal_feed_per_minute == 16
+            }),
+            ("SAMLING_RATE_REQUESTS_PER_MINUTE", "17", |s| {
+                s.rate_limits.requests_per_minute == 17
+            }),
+            ("SAMLING_HTTP_HEADER_TIMEOUT_SECONDS", "11", |s| {
+                s.http.limits.header_timeout == Duration::from_secs(11)
+            }),
+            ("SAMLING_HTTP_REQUEST_TIMEOUT_SECONDS", "31", |s| {
+                s.http.limits.request_timeout == Duration::from_secs(31)
+            }),
+            ("SAMLING_HTTP_BODY_TIMEOUT_SECONDS", "12", |s| {
+                s.http.limits.body_timeout == Duration::from_secs(12)
+            }),
+            ("SAMLING_HTTP_MAX_CONNECTIONS", "100", |s| {
+                s.http.limits.max_connections == 100
+            }),
+            ("SAMLING_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "9", |s| {
+                s.http.limits.max_connections_per_address == 9
+            }),
+            ("SAMLING_HTTP_MAX_HEADER_BYTES", "8192", |s| {
+                s.http.limits.max_header_bytes == 8192
+            }),
+            ("SAMLING_HTTP_MAX_URI_BYTES", "2048", |s| {
+                s.http.limits.max_uri_bytes == 2048
+            }),
+            ("SAMLING_HTTP_DRAIN_SECONDS", "21", |s| {
+                s.http.limits.drain == Duration::from_secs(21)
+            }),
+            ("SAMLING_SIGNUP_CHECK_SHARE_PERCENT", "20", |s| {
+                s.signup_check.share_percent == 20
+            }),
+            ("SAMLING_SIGNUP_CHECK_AT_LEAST", "6", |s| {
+                s.signup_check.at_least == 6
+            }),
+            ("SAMLING_SIGNUP_CHECK_HOURS", "48", |s| {
+                s.signup_check.hold == chrono::Duration::hours(48)
+            }),
+            ("SAMLING_RETENTION_MONTHS", "13", |s| {
+                s.retention.months == 13
+            }),
+            ("SAMLING_RETENTION_CANCELLED_DAYS", "14", |s| {
+                s.retention.cancelled_days == 14
+            }),
+        ];
+        let plain = Settings::defaults_with_database("sqlite://data/samling.db");
+        for (name, value, check) in table {
+            assert!(!check(&plain), "{name}: the test value is the default");
+            let s = from_env(&[(name, value)]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(check(&s), "{name}={value} did not reach its setting: {s:?}");
+        }
+        let all = from_env(&table.iter().map(|(n, v, _)| (*n, *v)).collect::<Vec<_>>()).unwrap();
+        assert!(table.iter().all(|(_, _, check)| check(&all)));
+        // The table covers every key of the file, so none was left unread.
+        let mut keys: Vec<String> = config::Source::collect(&defaults())
+            .unwrap()
+            .into_keys()
+            .map(|k| format!("SAMLING_{}", k.to_uppercase()))
+            .collect();
+        let mut names: Vec<String> = table.iter().map(|(n, _, _)| n.to_string()).collect();
+        keys.sort();
+        names.sort();
+        assert_eq!(keys, names);
     }
 
     #[test]

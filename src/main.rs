@@ -17,12 +17,18 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let filter = EnvFilter::try_new(format!("{},{QUIET_CRATES}", settings.log))
-        .unwrap_or_else(|_| EnvFilter::new(format!("info,{QUIET_CRATES}")));
+    // `log` was checked with the settings; the quiet crates are ours.
+    let filter = match EnvFilter::try_new(format!("{},{QUIET_CRATES}", settings.log.filter)) {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!("configuration error: log (SAMLING_LOG): {e}");
+            std::process::exit(2);
+        }
+    };
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if settings.log_json {
+    if settings.log.json {
         subscriber.json().init();
     } else {
         subscriber.init();

@@ -13,7 +13,7 @@ use crate::service::{organisers, privacy, registration, reminders};
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
-    let every = state.settings.scheduler_tick;
+    let every = state.settings.scheduler.tick;
     scheduler
         .add(Job::new_repeated_async(every, move |_id, _lock| {
             let state = state.clone();
@@ -31,7 +31,7 @@ pub async fn tick(state: &AppState) {
     if let Err(e) = reminders::queue_due(
         &state.db,
         &state.mailer,
-        &state.settings.reminder_offsets,
+        &state.settings.scheduler.reminder_offsets,
         now,
     )
     .await
@@ -53,7 +53,7 @@ async fn daily(state: &AppState, now: DateTime<Utc>) {
     let name = format!("daily:{}", now.format("%Y-%m-%d"));
     let claimed = async {
         let tx = state.db.begin_write().await?;
-        let claimed = db::reminders::claim_job(&*tx, &name, now).await?;
+        let claimed = db::jobs::claim_job(&*tx, &name, now).await?;
         tx.commit().await?;
         Ok::<_, sea_orm::DbErr>(claimed)
     }
@@ -68,8 +68,8 @@ async fn daily(state: &AppState, now: DateTime<Utc>) {
     }
     match privacy::run_retention(
         &state.db,
-        state.settings.retention_months,
-        state.settings.retention_cancelled_days,
+        state.settings.retention.months,
+        state.settings.retention.cancelled_days,
         now,
         false,
     )

@@ -34,8 +34,8 @@ pub async fn start() -> Bench {
         ),
     };
     let mut settings = Settings::defaults_with_database(&url);
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.outbox_dir = dir.path().join("outbox");
+    settings.http.bind = "127.0.0.1:0".parse().unwrap();
+    settings.mail.outbox_dir = dir.path().join("outbox");
     // The load comes from one address on purpose: the abuse limits would refuse it.
     settings.rate_limits = samling::config::RateLimits::off();
     let app = Application::build(settings).await.unwrap();

@@ -17,7 +17,10 @@ use chrono::{DateTime, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus as IcalStatus, Property};
 use uuid::Uuid;
 
+use crate::db::entities::{event, event_session};
 use crate::domain::notices::CalendarMethod;
+use crate::domain::{EventStatus, Language};
+use crate::format::kind_label;
 
 /// PRODID of everything Samling writes.
 pub const PRODID: &str = concat!("-//Samling//Samling ", env!("CARGO_PKG_VERSION"), "//NB");
@@ -125,6 +128,59 @@ pub fn entry(event: &EntryEvent<'_>, s: &EntrySession<'_>, options: &EntryOption
         _ => {}
     }
     e.done()
+}
+
+/// What one reader may see of an event's entries.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    /// Holds a waiting-list place: the entries are tentative.
+    pub waitlisted: bool,
+    /// Holds a seat of an event that is on: the entries carry the join links.
+    pub may_join: bool,
+}
+
+/// Every session of an event as entries, for a participant's "add to calendar" file and the
+/// feeds alike: its kind (and network) as categories, `(2/3)` in the titles of an event of
+/// several sessions, join links only for a reader who may join.
+pub fn event_entries(
+    e: &event::Model,
+    sessions: &[event_session::Model],
+    page_url: &str,
+    network: Option<&str>,
+    reader: Reader,
+) -> Vec<Event> {
+    let mut categories = vec![kind_label(e.kind, Language::Nb).to_string()];
+    categories.extend(network.map(str::to_string));
+    let options = EntryOptions {
+        page_url,
+        sequence: e.sequence,
+        dtstamp: e.updated_at,
+        categories: &categories,
+        waitlisted: reader.waitlisted,
+    };
+    let event = EntryEvent {
+        id: e.id,
+        title: &e.title,
+        description: e.description.as_deref(),
+        cancelled: e.status == EventStatus::Cancelled,
+    };
+    sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let session = EntrySession {
+                id: s.id,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                location: s.location.as_deref(),
+                online: s.online_url.is_some(),
+                join_link: s.online_url.as_deref().filter(|_| reader.may_join),
+                number: i + 1,
+                of: sessions.len(),
+            };
+            entry(&event, &session, &options)
+        })
+        .collect()
 }
 
 fn calendar() -> Calendar {

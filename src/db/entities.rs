@@ -393,7 +393,8 @@ pub mod audit_entry {
         pub organiser_id: Option<Uuid>,
         /// The organiser's address, or "participant", or "command line".
         pub actor: String,
-        /// What was done, e.g. `attendee_list.xlsx`, `participant.erase`, `sign_in`.
+        /// What was done, e.g. `attendee_list.download`, `participant.erase`, `sign_in`
+        /// (`service::audit::Action::as_str`).
         pub action: String,
         /// What it was done to (an event's title and id, a period, a token's name).
         pub subject: String,

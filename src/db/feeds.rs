@@ -270,14 +270,6 @@ pub async fn store_feed_version(
     Ok(())
 }
 
-/// Forgets a feed's version (its link was replaced, so nobody asks for it again).
-pub async fn forget_feed_version(db: &impl ConnectionTrait, feed: &str) -> Result<(), DbErr> {
-    feed_version::Entity::delete_by_id(feed.to_string())
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Deletes the personal feeds of addresses that have no registration with personal data
 /// left (after retention or erasure); returns how many.
 pub async fn delete_orphan_feeds(db: &impl ConnectionTrait) -> Result<u64, DbErr> {

@@ -7,11 +7,13 @@ pub mod entities;
 pub mod events;
 pub mod feeds;
 pub mod group_commit;
+pub mod jobs;
 pub mod networks;
 pub mod organisations;
 pub mod outbox;
 pub mod registrations;
 pub mod reminders;
+pub mod secrets;
 pub mod sessions;
 pub mod stats;
 

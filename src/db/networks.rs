@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -94,20 +94,6 @@ pub async fn member(
         .filter(network_member::Column::EmailNormalized.eq(email_normalized))
         .one(db)
         .await
-}
-
-/// Whether the address belongs to a member (uses the unique index, no scan).
-pub async fn is_member(
-    db: &impl ConnectionTrait,
-    network_id: Uuid,
-    email_normalized: &str,
-) -> Result<bool, DbErr> {
-    Ok(network_member::Entity::find()
-        .filter(network_member::Column::NetworkId.eq(network_id))
-        .filter(network_member::Column::EmailNormalized.eq(email_normalized))
-        .count(db)
-        .await?
-        > 0)
 }
 
 /// Which of `addresses` (normalised) are members of the network.

@@ -176,17 +176,6 @@ pub async fn find(
     registration::Entity::find_by_id(id).one(db).await
 }
 
-/// The registration made by the sign-up form `submission_id`.
-pub async fn find_by_submission(
-    db: &impl ConnectionTrait,
-    submission_id: Uuid,
-) -> Result<Option<registration::Model>, DbErr> {
-    registration::Entity::find()
-        .filter(registration::Column::SubmissionId.eq(submission_id))
-        .one(db)
-        .await
-}
-
 /// All registrations of an event, in sign-up order.
 pub async fn list_for_event(
     db: &impl ConnectionTrait,

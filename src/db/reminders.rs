@@ -1,4 +1,5 @@
-//! Reminder rounds and the link-signing key.
+//! Reminder rounds: which reminder of which event has gone out (claimed once, so several
+//! processes send it once).
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -6,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{app_secret, event, job_run, reminder_run};
+use super::entities::{event, reminder_run};
 
 /// Published events whose reminder at `offset` is due (`starts_at - offset <= now`) and not
 /// yet started, without a round for that offset and start time.
@@ -86,58 +87,4 @@ pub async fn record_round(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// The secret named `name`, created with `make` the first time (race-safe: the first
-/// writer wins and everyone reads the winner).
-pub async fn get_or_create_secret(
-    db: &impl ConnectionTrait,
-    name: &str,
-    make: impl FnOnce() -> String,
-) -> Result<String, DbErr> {
-    if let Some(s) = app_secret::Entity::find_by_id(name.to_string())
-        .one(db)
-        .await?
-    {
-        return Ok(s.value);
-    }
-    app_secret::Entity::insert(app_secret::ActiveModel {
-        name: Set(name.to_string()),
-        value: Set(make()),
-    })
-    .on_conflict(
-        OnConflict::column(app_secret::Column::Name)
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec_without_returning(db)
-    .await?;
-    app_secret::Entity::find_by_id(name.to_string())
-        .one(db)
-        .await?
-        .map(|s| s.value)
-        .ok_or_else(|| DbErr::RecordNotFound(format!("secret {name}")))
-}
-
-/// Claims the run `name` of a periodic job; false when another process (or an earlier
-/// tick) has it.
-pub async fn claim_job(
-    db: &impl ConnectionTrait,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let res = job_run::Entity::insert(job_run::ActiveModel {
-        name: Set(name.to_string()),
-        ran_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(job_run::Column::Name)
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec_without_returning(db)
-    .await?;
-    Ok(matches!(res, TryInsertResult::Inserted(n) if n > 0))
 }

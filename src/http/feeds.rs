@@ -17,14 +17,13 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
-use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
+use crate::calendar;
 use crate::db::entities::{event, event_session};
 use crate::db::feeds::{FeedScope, OwnRegistration};
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
 use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED};
-use crate::domain::{EventStatus, Language, RegistrationStatus};
-use crate::format::kind_label;
+use crate::domain::RegistrationStatus;
 use crate::links::Links;
 use crate::service::participants;
 
@@ -431,42 +430,20 @@ fn render(
     let mut entries = Vec::new();
     for e in events {
         let registration = own.get(&e.id).map(|r| r.status);
-        let mut categories = vec![kind_label(e.kind, Language::Nb).to_string()];
-        if let Some(network) = e.network_id.and_then(|n| networks.get(&n)) {
-            categories.push(network.clone());
-        }
-        let page = links.event_url(e.id);
-        let options = EntryOptions {
-            page_url: &page,
-            sequence: e.sequence,
-            dtstamp: e.updated_at,
-            categories: &categories,
-            waitlisted: registration == Some(RegistrationStatus::Waitlisted),
-        };
-        let event = EntryEvent {
-            id: e.id,
-            title: &e.title,
-            description: e.description.as_deref(),
-            cancelled: e.status == EventStatus::Cancelled,
-        };
-        let list = sessions.get(&e.id).map(Vec::as_slice).unwrap_or_default();
-        for (i, s) in list.iter().enumerate() {
-            let session = EntrySession {
-                id: s.id,
-                starts_at: s.starts_at,
-                ends_at: s.ends_at,
-                location: s.location.as_deref(),
-                online: s.online_url.is_some(),
+        entries.extend(calendar::event_entries(
+            e,
+            sessions.get(&e.id).map(Vec::as_slice).unwrap_or_default(),
+            &links.event_url(e.id),
+            e.network_id
+                .and_then(|n| networks.get(&n))
+                .map(String::as_str),
+            calendar::Reader {
+                waitlisted: registration == Some(RegistrationStatus::Waitlisted),
                 // Only a participant's own feed, and only for a seat they hold.
-                join_link: s.online_url.as_deref().filter(|_| {
-                    feed.personal
-                        && registration.is_some_and(|r| participant_sees_join_link(r, e.status))
-                }),
-                number: i + 1,
-                of: list.len(),
-            };
-            entries.push(calendar::entry(&event, &session, &options));
-        }
+                may_join: feed.personal
+                    && registration.is_some_and(|r| participant_sees_join_link(r, e.status)),
+            },
+        ));
     }
     calendar::feed(&feed.name, &feed.description, entries)
 }

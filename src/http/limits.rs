@@ -320,7 +320,11 @@ pub async fn limit(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let addr = client_addr(peer, request.headers(), &state.settings.trusted_proxies);
+    let addr = client_addr(
+        peer,
+        request.headers(),
+        &state.settings.http.trusted_proxies,
+    );
     request.extensions_mut().insert(ClientAddr(addr));
     let event_id = params
         .as_ref()

@@ -1,5 +1,8 @@
-//! HTTP: the JSON API, the participant pages and the operations endpoints.
+//! HTTP: the JSON API (`api`), the public and participants' pages (`pages`), the organisers'
+//! desk (`desk`), the calendar feeds (`feeds`) and the operations endpoints (`/healthz`,
+//! `/readyz`, and `/metrics` in `observe`), all behind the same limits and security headers.
 pub mod api;
+pub mod cookies;
 pub mod desk;
 pub mod error;
 pub mod extract;
@@ -156,7 +159,7 @@ async fn bounded(
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limits = &state.settings.http;
+    let limits = &state.settings.http.limits;
     // The API answers in its error format; pages get their error page (`error_pages`).
     let refuse = |api: bool, status: StatusCode, code: &'static str, message: &str| {
         if api {

@@ -64,7 +64,7 @@ pub async fn count(request: Request, next: Next) -> Response {
 /// `GET /metrics`: Prometheus text for the holder of `SAMLING_METRICS_TOKEN`; 404 while
 /// that setting is empty (the endpoint does not exist), 401 for a wrong token.
 pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let Some(expected) = state.settings.metrics_token.as_deref() else {
+    let Some(expected) = &state.settings.keys.metrics_token else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let given = headers
@@ -72,7 +72,7 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+    if !bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],

@@ -32,13 +32,23 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         .or_insert(HeaderValue::from_static("no-store"));
     h.entry(header::REFERRER_POLICY)
         .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
-    if state.settings.base_url.starts_with("https://") {
+    if state.settings.http.base_url.is_https() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
     response
+}
+
+/// Marks a personal answer (a participant's page or file: its URL holds their token):
+/// caches never keep it (`no-store`) and the browser sends its URL nowhere (`no-referrer`).
+pub fn keep_private(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, lower-cased, or `None` for one without a

@@ -154,7 +154,7 @@ async fn sign_in_sessions_and_csrf(engine: Engine) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secure_cookie_on_https() {
     let app = TestApp::spawn_with(Engine::Sqlite, None, |s| {
-        s.base_url = "https://samling.example.no".into();
+        s.http.base_url = "https://samling.example.no".parse().unwrap();
     })
     .await
     .unwrap();

@@ -86,7 +86,7 @@ async fn encoded_event_ids_count_against_the_same_signup_limit() {
 async fn ipv6_addresses_are_limited_by_their_64() {
     let Some(app) = TestApp::spawn_with(Engine::Sqlite, None, |s| {
         s.rate_limits.signups_per_event_per_minute = 5;
-        s.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
+        s.http.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
     })
     .await
     else {
@@ -257,10 +257,12 @@ async fn read_all(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option
 #[tokio::test]
 async fn connection_caps_answer_503_and_keep_the_service_up_for_others() {
     let Some(app) = TestApp::spawn_with(Engine::Sqlite, None, |s| {
-        s.http.max_connections = 32;
-        s.http.max_connections_per_address = 8;
-        s.http.body_timeout = Duration::from_secs(2);
-        s.metrics_token = Some("metrics-token-0123456789".into());
+        s.http.limits.max_connections = 32;
+        s.http.limits.max_connections_per_address = 8;
+        s.http.limits.body_timeout = Duration::from_secs(2);
+        s.keys.metrics_token = Some(samling::config::Secret::new(
+            "metrics-token-0123456789".into(),
+        ));
     })
     .await
     else {
@@ -415,7 +417,7 @@ const HOLD: Duration = Duration::from_secs(2 * 3600);
 
 async fn squatting_app(engine: Engine) -> Option<TestApp> {
     TestApp::spawn_with(engine, None, |s| {
-        s.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
+        s.http.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
         s.signup_check = samling::domain::MailCheck {
             share_percent: 10,
             at_least: 5,
@@ -578,7 +580,7 @@ async fn a_municipality_behind_one_address_keeps_every_confirmed_seat() {
 async fn a_start_moved_earlier_shortens_the_holds() {
     for engine in ENGINES {
         let Some(app) = TestApp::spawn_with(engine, None, |s| {
-            s.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
+            s.http.trusted_proxies = samling::config::TrustedProxies::parse("127.0.0.1").unwrap();
             s.signup_check = samling::domain::MailCheck {
                 share_percent: 10,
                 at_least: 5,

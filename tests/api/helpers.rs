@@ -51,6 +51,33 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// Notes a test that returned early without testing, for the summary of `scripts/test`
+/// (nextest shows a passing test's output to nobody): a line `kind<TAB>test<TAB>detail` in
+/// `target/test-skips.txt`, or in the file `SAMLING_TEST_SKIPS` names.
+pub fn record_skip(kind: &str, detail: &str) {
+    use std::io::Write;
+    let path = std::env::var_os("SAMLING_TEST_SKIPS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-skips.txt")
+        });
+    // The test's own thread is named after it (libtest); nextest runs one test a process.
+    let test = std::thread::current()
+        .name()
+        .filter(|n| *n != "main")
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!("{kind}\t{test}\t{}\n", detail.replace(['\t', '\n'], " "));
+    // One append per line: parallel test processes do not interleave their lines.
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        let _ = file.write_all(line.as_bytes());
+    }
+}
+
 /// Makes a fresh database for one test; `None` (test skipped, said aloud) when no server
 /// answers outside CI. In CI a missing PostgreSQL fails the test.
 pub async fn fresh_postgres_database() -> Option<String> {
@@ -63,7 +90,11 @@ pub async fn fresh_postgres_database() -> Option<String> {
             {
                 panic!("PostgreSQL at {admin_url} is required but unreachable: {e}");
             }
-            eprintln!("SKIPPED: PostgreSQL at {admin_url} unreachable ({e}); set SAMLING_TEST_POSTGRES_URL");
+            let at = samling::config::redact(&admin_url);
+            eprintln!(
+                "SKIPPED: PostgreSQL at {at} unreachable ({e}); set SAMLING_TEST_POSTGRES_URL"
+            );
+            record_skip("postgres", &at);
             return None;
         }
     };
@@ -121,11 +152,12 @@ impl TestApp {
             Engine::Postgres => fresh_postgres_database().await?,
         };
         let mut settings = Settings::defaults_with_database(&database_url);
-        settings.bind = "127.0.0.1:0".parse().unwrap();
-        settings.database_max_connections = 10;
-        settings.smtp_url = smtp_url;
-        settings.outbox_dir = dir.path().join("outbox");
-        settings.scheduler_tick = std::time::Duration::from_secs(1);
+        settings.http.bind = "127.0.0.1:0".parse().unwrap();
+        settings.database.max_connections = 10;
+        settings.mail.smtp_url =
+            smtp_url.map(|u| samling::config::Secret::url(url::Url::parse(&u).expect("smtp url")));
+        settings.mail.outbox_dir = dir.path().join("outbox");
+        settings.scheduler.tick = std::time::Duration::from_secs(1);
         // Tests about something else must not trip the abuse limits (tests about the
         // limits set them back).
         settings.rate_limits = samling::config::RateLimits::off();
@@ -133,11 +165,12 @@ impl TestApp {
         // confirming from the mail (tests about that set it back).
         settings.signup_check.share_percent = 0;
         adjust(&mut settings);
-        let outbox_dir = settings.outbox_dir.clone();
+        let outbox_dir = settings.mail.outbox_dir.clone();
         let mailbox = settings
+            .mail
             .smtp_url
-            .as_deref()
-            .and_then(|u| u.rsplit(':').next()?.parse::<u16>().ok())
+            .as_ref()
+            .and_then(|u| u.expose().port())
             .and_then(|port| MAILBOXES.lock().unwrap().get(&port).cloned());
         let clock = Clock::settable();
         let app = Application::build_with_clock(settings, clock.clone())

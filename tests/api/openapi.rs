@@ -1327,6 +1327,7 @@ fn schemathesis() -> Option<PathBuf> {
                 panic!("schemathesis is required in CI but could not be installed: {why}");
             }
             eprintln!("SKIPPED: schemathesis could not be installed ({why})");
+            crate::helpers::record_skip("schemathesis", "schemathesis could not be installed");
             None
         }
     }

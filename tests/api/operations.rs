@@ -26,7 +26,7 @@ async fn metrics_need_their_token_and_count_what_happens(engine: Engine) {
     drop(plain);
 
     let Some(app) = TestApp::spawn_with(engine, None, |s| {
-        s.metrics_token = Some(METRICS_TOKEN.into());
+        s.keys.metrics_token = Some(samling::config::Secret::new(METRICS_TOKEN.into()));
     })
     .await
     else {

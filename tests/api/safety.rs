@@ -54,7 +54,7 @@ async fn rush(app: &TestApp, event: &str, address: &str, from: usize, n: usize) 
 async fn a_nat_rush_passes_a_script_does_not(engine: Engine) {
     let Some(app) = TestApp::spawn_with(engine, None, |s| {
         production_limits(s);
-        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+        s.http.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
     })
     .await
     else {
@@ -230,7 +230,7 @@ fn assert_headers(what: &str, res: &reqwest::Response, personal: bool) {
 
 async fn every_answer_has_the_security_headers(engine: Engine) {
     let Some(app) = TestApp::spawn_with(engine, None, |s| {
-        s.base_url = "https://samling.example.no".into();
+        s.http.base_url = "https://samling.example.no".parse().unwrap();
         s.rate_limits.participant_posts_per_minute = 2;
     })
     .await
@@ -523,10 +523,10 @@ async fn slow_loris_is_cut_off_and_does_not_hold_up_shutdown() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("samling.db").display());
     let mut settings = Settings::defaults_with_database(&url);
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.outbox_dir = dir.path().join("outbox");
-    settings.http.header_timeout = Duration::from_secs(1);
-    settings.http.drain = Duration::from_secs(30);
+    settings.http.bind = "127.0.0.1:0".parse().unwrap();
+    settings.mail.outbox_dir = dir.path().join("outbox");
+    settings.http.limits.header_timeout = Duration::from_secs(1);
+    settings.http.limits.drain = Duration::from_secs(30);
     let app = samling::app::Application::build(settings).await.unwrap();
     let address = format!("127.0.0.1:{}", app.port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -598,7 +598,7 @@ async fn sign_ins_personal_feeds_and_everything_are_limited_per_address(engine: 
             requests_per_minute: 12,
             ..samling::config::RateLimits::off()
         };
-        s.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+        s.http.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
     })
     .await
     else {

@@ -2,7 +2,7 @@
 //! `Secure` on https), and the CSRF token every desk form carries.
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 
 use crate::db::entities::organiser;
 use crate::domain::access::Actor;
+use crate::http::cookies;
 use crate::http::pages::{see_other, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::organisers;
@@ -54,34 +55,18 @@ impl IntoResponse for NotSignedIn {
 
 /// The session cookie's value, if the request has one.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE).then(|| value.trim().to_string())
-        })
+    cookies::values(headers, COOKIE).next().map(str::to_string)
 }
 
 /// The cookie that keeps a session (`secure` when the service is served over https).
 pub fn session_set_cookie(value: &str, secure: bool) -> HeaderValue {
     let max_age = crate::domain::passwords::SESSION_LIFETIME.num_seconds();
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    cookies::set(COOKIE, value, "/admin", max_age, secure)
 }
 
 /// The cookie that ends a session in the browser.
 pub fn session_clear_cookie(secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    cookies::set(COOKIE, "", "/admin", 0, secure)
 }
 
 impl<S> FromRequestParts<S> for Desk

@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::limits::ClientAddr;
 use super::pages::forms::{ErrorLink, Field, PageForm};
@@ -55,20 +54,7 @@ async fn same_origin_referrer(mut response: Response) -> Response {
     response
 }
 
-/// The status message after a redirect (`?done=…`), as a key of the texts.
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    pub done: Option<String>,
-}
-
-impl Done {
-    /// The notice to show, if the key is one of ours.
-    pub fn notice(&self, state: &AppState, lang: &Lang) -> Option<String> {
-        let key = format!("done_{}", self.done.as_deref()?);
-        let text = state.pages.text(lang.language, &key);
-        (text != key).then_some(text)
-    }
-}
+pub use crate::http::pages::Done;
 
 /// The time zone of the organiser's organisation: the desk shows its times in it.
 pub async fn organisation_zone(
@@ -94,12 +80,17 @@ pub fn desk_page(desk: &Desk, template: &'static str, title: impl Into<String>) 
     Page::new(template, title).desk(&desk.organiser.name, may, &desk.csrf)
 }
 
-/// Adds the `?done=` notice to a page.
+/// Adds the `?done=` notice to a page: the text `done_{key}`, if the key is one of ours.
 pub fn with_done(page: Page, done: &Done, state: &AppState, lang: &Lang) -> Page {
-    match done.notice(state, lang) {
-        Some(text) => page.notice(text, Some("success")),
-        None => page,
+    let Some(what) = done.done.as_deref() else {
+        return page;
+    };
+    let key = format!("done_{what}");
+    let text = state.pages.text(lang.language, &key);
+    if text == key {
+        return page;
     }
+    page.notice(text, Some("success"))
 }
 
 async fn home(
@@ -167,7 +158,7 @@ async fn sign_in(
     headers: axum::http::HeaderMap,
     PageForm(form): PageForm<SignInForm>,
 ) -> Result<Response, ShowErrorPage> {
-    if !crate::http::security::same_origin_post(&headers, &state.settings.base_url) {
+    if !crate::http::security::same_origin_post(&headers, state.settings.http.base_url.as_str()) {
         return Err(ShowErrorPage {
             status: StatusCode::FORBIDDEN,
         });
@@ -215,7 +206,7 @@ async fn sign_in(
         Ok(Some(session)) => {
             state.limits.sign_in_succeeded(&account, client);
             let mut response = see_other("/admin");
-            let secure = state.settings.base_url.starts_with("https://");
+            let secure = state.settings.http.base_url.is_https();
             response.headers_mut().insert(
                 header::SET_COOKIE,
                 auth::session_set_cookie(&session.cookie, secure),
@@ -262,17 +253,11 @@ async fn sign_out(
         organisers::sign_out(&state.db, &cookie).await?;
     }
     let mut response = see_other("/admin?done=signed_out");
-    let secure = state.settings.base_url.starts_with("https://");
+    let secure = state.settings.http.base_url.is_https();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, auth::session_clear_cookie(secure));
     Ok(response)
-}
-
-/// A page that answers 404 for everything not the organiser's (another organisation's
-/// events and networks look exactly like missing ones).
-pub fn not_found() -> ShowErrorPage {
-    ShowErrorPage::not_found()
 }
 
 /// `Some(text)` for a non-empty trimmed form value.
@@ -284,14 +269,4 @@ pub fn filled(value: &Option<String>) -> Option<&str> {
 pub fn done(path: &str, what: &str) -> Response {
     let sep = if path.contains('?') { '&' } else { '?' };
     see_other(&format!("{path}{sep}done={what}"))
-}
-
-/// Placeholder data for templates that need only the common keys.
-pub fn empty() -> serde_json::Value {
-    json!({})
-}
-
-/// A page answer for a signed-out visitor on the sign-in page (after sign-out).
-pub fn into_response(page: Page, state: &AppState, lang: &Lang) -> Response {
-    page.render(&state.pages, lang).into_response()
 }

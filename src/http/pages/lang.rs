@@ -60,11 +60,7 @@ impl Lang {
 
     /// The `Set-Cookie` value that remembers the choice (a year).
     pub fn cookie(&self) -> HeaderValue {
-        HeaderValue::from_str(&format!(
-            "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-            self.language.as_str()
-        ))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+        crate::http::cookies::set(COOKIE, self.language.as_str(), "/", 31_536_000, false)
     }
 }
 
@@ -109,15 +105,7 @@ fn parse_q(text: &str) -> Option<u16> {
 }
 
 fn from_cookie(headers: &HeaderMap) -> Option<Language> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE).then(|| Language::parse(value.trim()))?
-        })
+    crate::http::cookies::values(headers, COOKIE).find_map(Language::parse)
 }
 
 fn from_query(uri: &Uri) -> Option<Language> {

@@ -1,7 +1,7 @@
 //! Server-rendered pages: handlebars templates from `templates/` (compiled in), texts in
 //! Norwegian bokmål and English, GOV.UK-style forms, error pages in the same layout. Every
-//! flow works without JavaScript; nothing here decides a rule (that is `domain/`) or writes
-//! (that is `service/`).
+//! flow works without JavaScript. A page reads its form, asks `service/` to act and
+//! `domain/` what is allowed, and draws the answer: rules and writes do not belong here.
 pub mod forms;
 pub mod lang;
 mod participant;
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use handlebars::Handlebars;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::AppState;
@@ -130,6 +130,13 @@ pub struct Notice {
     pub text: String,
     /// `success`, `warning` or none.
     pub kind: Option<&'static str>,
+}
+
+/// What the last POST did (`?done=…` on its redirect), for a notice shown once: the
+/// participant's page and the desk read it alike.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
 }
 
 /// A page to show: its template, title and data, and how to answer.
@@ -270,11 +277,7 @@ impl Page {
             HeaderValue::from_static(lang.language.as_str()),
         );
         if self.private {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
+            crate::http::security::keep_private(headers);
         } else {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }

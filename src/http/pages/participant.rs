@@ -13,16 +13,14 @@ use serde::{Deserialize, Serialize};
 use super::lang::Lang;
 use super::views;
 use super::views::Subscribe;
-use super::{see_other, Page, ShowErrorPage};
-use crate::calendar::{self, EntryEvent, EntryOptions, EntrySession};
+use super::{see_other, Done, Page, ShowErrorPage};
+use crate::calendar;
 use crate::db::entities::registration;
 use crate::db::events::EventContext;
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
 use crate::domain::roles;
-use crate::domain::{
-    contacts, may_cancel, period, Availability, EventStatus, Language, RegistrationStatus,
-};
+use crate::domain::{contacts, may_cancel, period, Availability, EventStatus, RegistrationStatus};
 use crate::format::{kind_label, time_span};
 use crate::http::AppState;
 use crate::service::participants::{self, Opened};
@@ -39,12 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}/calendar.ics", get(calendar_file))
         .route("/r/{token}/data.json", get(data_download))
         .route("/r/{token}/erase", get(confirm_erase).post(erase))
-}
-
-/// What the last POST did, shown once after its redirect.
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
 }
 
 /// A participant link that opens nothing: an unknown token (404), or the registration of
@@ -402,43 +394,16 @@ async fn calendar_file(
 ) -> Result<Response, Closed> {
     let (reg, ctx) = open(&state, &lang, &token).await?;
     let e = &ctx.event;
-    let may_join = participant_sees_join_link(reg.status, e.status);
-    let page = state.mailer.links().event_url(e.id);
-    let categories = vec![kind_label(e.kind, Language::Nb).to_string()];
-    let options = EntryOptions {
-        page_url: &page,
-        sequence: e.sequence,
-        dtstamp: e.updated_at,
-        categories: &categories,
-        waitlisted: reg.status == RegistrationStatus::Waitlisted,
-    };
-    let event = EntryEvent {
-        id: e.id,
-        title: &e.title,
-        description: e.description.as_deref(),
-        cancelled: e.status == EventStatus::Cancelled,
-    };
-    let entries = ctx
-        .sessions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            calendar::entry(
-                &event,
-                &EntrySession {
-                    id: s.id,
-                    starts_at: s.starts_at,
-                    ends_at: s.ends_at,
-                    location: s.location.as_deref(),
-                    online: s.online_url.is_some(),
-                    join_link: s.online_url.as_deref().filter(|_| may_join),
-                    number: i + 1,
-                    of: ctx.sessions.len(),
-                },
-                &options,
-            )
-        })
-        .collect();
+    let entries = calendar::event_entries(
+        e,
+        &ctx.sessions,
+        &state.mailer.links().event_url(e.id),
+        None,
+        calendar::Reader {
+            waitlisted: reg.status == RegistrationStatus::Waitlisted,
+            may_join: participant_sees_join_link(reg.status, e.status),
+        },
+    );
     let body = calendar::download(&e.title, entries);
     let disposition = crate::export::content_disposition("attachment", &e.title, "ics");
     let mut response = body.into_response();
@@ -450,11 +415,7 @@ async fn calendar_file(
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    crate::http::security::keep_private(headers);
     Ok(response)
 }
 
@@ -492,11 +453,7 @@ async fn data_download(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"samling-data.json\""),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    crate::http::security::keep_private(headers);
     Ok(response)
 }
 
