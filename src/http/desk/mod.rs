@@ -22,7 +22,7 @@ use super::limits::ClientAddr;
 use super::pages::forms::{ErrorLink, Field, PageForm};
 use super::pages::lang::Lang;
 use super::pages::DeskMenu;
-use super::pages::{see_other, Page, ShowErrorPage};
+use super::pages::{see_other, Outcome, Page, ShowErrorPage};
 use super::AppState;
 use crate::db;
 use crate::service::organisers;
@@ -80,12 +80,12 @@ pub fn desk_page(desk: &Desk, template: &'static str, title: impl Into<String>) 
     Page::new(template, title).desk(&desk.organiser.name, may, &desk.csrf)
 }
 
-/// Adds the `?done=` notice to a page: the text `done_{key}`, if the key is one of ours.
+/// Adds the `?done=` notice to a page: the text `done_{word}`, if the page has one for it.
 pub fn with_done(page: Page, done: &Done, state: &AppState, lang: &Lang) -> Page {
-    let Some(what) = done.done.as_deref() else {
+    let Some(outcome) = done.outcome() else {
         return page;
     };
-    let key = format!("done_{what}");
+    let key = format!("done_{}", outcome.as_str());
     let text = state.pages.text(lang.language, &key);
     if text == key {
         return page;
@@ -252,7 +252,7 @@ async fn sign_out(
     if let Some(cookie) = auth::session_cookie(&headers) {
         organisers::sign_out(&state.db, &cookie).await?;
     }
-    let mut response = see_other("/admin?done=signed_out");
+    let mut response = see_other(&format!("/admin?done={}", Outcome::SignedOut.as_str()));
     let secure = state.settings.http.base_url.is_https();
     response
         .headers_mut()
@@ -266,7 +266,7 @@ pub fn filled(value: &Option<String>) -> Option<&str> {
 }
 
 /// The `done` redirect of a desk action.
-pub fn done(path: &str, what: &str) -> Response {
+pub fn done(path: &str, what: Outcome) -> Response {
     let sep = if path.contains('?') { '&' } else { '?' };
-    see_other(&format!("{path}{sep}done={what}"))
+    see_other(&format!("{path}{sep}done={}", what.as_str()))
 }

@@ -15,6 +15,7 @@ use crate::db::{self};
 use crate::domain::Problem;
 use crate::http::pages::forms::{error_links, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::networks::{
@@ -154,7 +155,7 @@ async fn create(
         Ok(n) => {
             return Ok(done(
                 &format!("/admin/networks/{}", n.slug),
-                "network_created",
+                Outcome::NetworkCreated,
             ))
         }
         Err(NetworkError::Invalid(fields)) => error_links(
@@ -325,8 +326,8 @@ async fn add_member(
     .await;
     let back = format!("/admin/networks/{}", network.slug);
     match result {
-        Ok((_, true)) => Ok(done(&back, "member_added")),
-        Ok((_, false)) => Ok(done(&back, "member_already")),
+        Ok((_, true)) => Ok(done(&back, Outcome::MemberAdded)),
+        Ok((_, false)) => Ok(done(&back, Outcome::MemberAlready)),
         Err(NetworkError::Invalid(fields)) => {
             let errors = error_links(
                 &state.pages,
@@ -373,9 +374,9 @@ async fn paste_members(
         Ok(report) => {
             let back = format!("/admin/networks/{}", network.slug);
             let what = if report.already > 0 {
-                "members_pasted_some_known"
+                Outcome::MembersPastedSomeKnown
             } else {
-                "members_pasted"
+                Outcome::MembersPasted
             };
             Ok(done(&back, what))
         }
@@ -466,9 +467,9 @@ async fn remove(
     Ok(done(
         &back,
         if removed {
-            "member_removed"
+            Outcome::MemberRemoved
         } else {
-            "member_not_found"
+            Outcome::MemberNotFound
         },
     ))
 }

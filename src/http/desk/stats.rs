@@ -18,6 +18,7 @@ use crate::domain::{EventKind, Language};
 use crate::format::kind_label;
 use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::downloads::{self, DownloadError, Format, Prepared, StatsQuery};
@@ -483,7 +484,7 @@ async fn import(
     match municipalities::parse(&municipalities::decode(&bytes)) {
         Ok(rows) => {
             municipalities::import(&state.db, desk.organiser.organisation_id, &rows).await?;
-            Ok(done("/admin/municipalities", "imported"))
+            Ok(done("/admin/municipalities", Outcome::Imported))
         }
         Err(problems) => {
             let errors = problems

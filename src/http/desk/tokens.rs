@@ -16,6 +16,7 @@ use crate::domain::access;
 use crate::http::extract::parse_id;
 use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::audit::Who;
@@ -184,7 +185,7 @@ async fn revoke(
     )
     .await
     {
-        Ok(()) => Ok(done("/admin/tokens", "revoked")),
+        Ok(()) => Ok(done("/admin/tokens", Outcome::Revoked)),
         Err(AccountError::NotFound) => Err(ShowErrorPage::not_found()),
         Err(e) => Err(ShowErrorPage::internal(e)),
     }
@@ -271,7 +272,7 @@ async fn confirm_disable(
     if access::may_disable(desk.actor(), target.id, target.organisation_id)
         == Err(access::DisableRefusal::Oneself)
     {
-        return Ok(done("/admin/organisers", "disable_self"));
+        return Ok(done("/admin/organisers", Outcome::DisableSelf));
     }
     Ok(desk_page(
         &desk,
@@ -317,9 +318,9 @@ async fn change_disabled(
         .ok_or_else(ShowErrorPage::not_found)?;
     let by = Who::Organiser(&desk.organiser);
     match organisers::set_disabled(&state.db, by, &[target], disable, state.clock.now()).await {
-        Ok(_) if disable => Ok(done("/admin/organisers", "organiser_disabled")),
-        Ok(_) => Ok(done("/admin/organisers", "organiser_enabled")),
-        Err(AccountError::Oneself) => Ok(done("/admin/organisers", "disable_self")),
+        Ok(_) if disable => Ok(done("/admin/organisers", Outcome::OrganiserDisabled)),
+        Ok(_) => Ok(done("/admin/organisers", Outcome::OrganiserEnabled)),
+        Err(AccountError::Oneself) => Ok(done("/admin/organisers", Outcome::DisableSelf)),
         Err(AccountError::NotFound | AccountError::UnknownOrganiser) => {
             Err(ShowErrorPage::not_found())
         }

@@ -132,14 +132,135 @@ pub struct Notice {
     pub kind: Option<&'static str>,
 }
 
+/// What the last POST did, as its redirect says it (`?done=…`): one closed list for the
+/// desk and the participant's page, so a redirect and its notice cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    OrganiserDisabled,
+    OrganiserEnabled,
+    DisableSelf,
+    Created,
+    Saved,
+    Published,
+    CancelledEvent,
+    Capacity,
+    BadCapacity,
+    CancelledRegistration,
+    NotCancellable,
+    Attendance,
+    NothingToMark,
+    AttendanceNotStarted,
+    AttendanceRefused,
+    NetworkCreated,
+    MemberAdded,
+    MemberAlready,
+    MembersPasted,
+    MembersPastedSomeKnown,
+    MemberRemoved,
+    MemberNotFound,
+    Imported,
+    Revoked,
+    SignedOut,
+    Cancelled,
+    Confirmed,
+    Feed,
+    SharingOn,
+    SharingOff,
+    Erased,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 31] = [
+        Outcome::OrganiserDisabled,
+        Outcome::OrganiserEnabled,
+        Outcome::DisableSelf,
+        Outcome::Created,
+        Outcome::Saved,
+        Outcome::Published,
+        Outcome::CancelledEvent,
+        Outcome::Capacity,
+        Outcome::BadCapacity,
+        Outcome::CancelledRegistration,
+        Outcome::NotCancellable,
+        Outcome::Attendance,
+        Outcome::NothingToMark,
+        Outcome::AttendanceNotStarted,
+        Outcome::AttendanceRefused,
+        Outcome::NetworkCreated,
+        Outcome::MemberAdded,
+        Outcome::MemberAlready,
+        Outcome::MembersPasted,
+        Outcome::MembersPastedSomeKnown,
+        Outcome::MemberRemoved,
+        Outcome::MemberNotFound,
+        Outcome::Imported,
+        Outcome::Revoked,
+        Outcome::SignedOut,
+        Outcome::Cancelled,
+        Outcome::Confirmed,
+        Outcome::Feed,
+        Outcome::SharingOn,
+        Outcome::SharingOff,
+        Outcome::Erased,
+    ];
+
+    /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::OrganiserDisabled => "organiser_disabled",
+            Outcome::OrganiserEnabled => "organiser_enabled",
+            Outcome::DisableSelf => "disable_self",
+            Outcome::Created => "created",
+            Outcome::Saved => "saved",
+            Outcome::Published => "published",
+            Outcome::CancelledEvent => "cancelled_event",
+            Outcome::Capacity => "capacity",
+            Outcome::BadCapacity => "bad_capacity",
+            Outcome::CancelledRegistration => "cancelled_registration",
+            Outcome::NotCancellable => "not_cancellable",
+            Outcome::Attendance => "attendance",
+            Outcome::NothingToMark => "nothing_to_mark",
+            Outcome::AttendanceNotStarted => "attendance_not_started",
+            Outcome::AttendanceRefused => "attendance_refused",
+            Outcome::NetworkCreated => "network_created",
+            Outcome::MemberAdded => "member_added",
+            Outcome::MemberAlready => "member_already",
+            Outcome::MembersPasted => "members_pasted",
+            Outcome::MembersPastedSomeKnown => "members_pasted_some_known",
+            Outcome::MemberRemoved => "member_removed",
+            Outcome::MemberNotFound => "member_not_found",
+            Outcome::Imported => "imported",
+            Outcome::Revoked => "revoked",
+            Outcome::SignedOut => "signed_out",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Confirmed => "confirmed",
+            Outcome::Feed => "feed",
+            Outcome::SharingOn => "sharing_on",
+            Outcome::SharingOff => "sharing_off",
+            Outcome::Erased => "erased",
+        }
+    }
+
+    /// The outcome a query word names (anything else shows no notice).
+    pub fn parse(word: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == word)
+    }
+}
+
 /// What the last POST did (`?done=…` on its redirect), for a notice shown once: the
 /// participant's page and the desk read it alike.
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
-    pub done: Option<String>,
+    done: Option<String>,
 }
 
-/// A page to show: its template, title and data, and how to answer.
+impl Done {
+    /// The outcome, if the query names one of ours.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.done.as_deref().and_then(Outcome::parse)
+    }
+}
+
 /// The desk menu's entries only some organisers may open (decided by `domain::access`).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct DeskMenu {
@@ -147,6 +268,7 @@ pub struct DeskMenu {
     pub audit_log: bool,
 }
 
+/// A page to show: its template, title and data, and how to answer.
 pub struct Page {
     template: &'static str,
     title: String,
@@ -445,6 +567,28 @@ pub async fn not_found() -> ShowErrorPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_outcome_reads_back_and_the_desk_ones_have_a_notice() {
+        let pages = Pages::load().unwrap();
+        // The participant's page words these with its own texts.
+        let participant = [
+            Outcome::Cancelled,
+            Outcome::Confirmed,
+            Outcome::Feed,
+            Outcome::SharingOn,
+            Outcome::SharingOff,
+            Outcome::Erased,
+        ];
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+            if !participant.contains(&outcome) {
+                let key = format!("done_{}", outcome.as_str());
+                assert_ne!(pages.text(Language::Nb, &key), key, "{outcome:?}");
+            }
+        }
+        assert_eq!(Outcome::parse("anything"), None);
+    }
 
     #[test]
     fn templates_compile_and_both_languages_have_every_text() {

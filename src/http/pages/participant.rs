@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::lang::Lang;
 use super::views;
 use super::views::Subscribe;
-use super::{see_other, Done, Page, ShowErrorPage};
+use super::{see_other, Done, Outcome, Page, ShowErrorPage};
 use crate::calendar;
 use crate::db::entities::registration;
 use crate::db::events::EventContext;
@@ -137,7 +137,7 @@ async fn show(
     let (reg, ctx) = match open(&state, &lang, &token).await {
         // Right after the erasure (its redirect): the confirmation, not an error.
         Err(closed)
-            if closed.0.status() == StatusCode::GONE && done.done.as_deref() == Some("erased") =>
+            if closed.0.status() == StatusCode::GONE && done.outcome() == Some(Outcome::Erased) =>
         {
             return Ok(erased_page(&state, &lang, StatusCode::OK))
         }
@@ -247,13 +247,16 @@ async fn show(
     let mut page = Page::new("registration", e.title.clone())
         .with(view)
         .private();
-    match done.done.as_deref() {
-        Some("cancelled") => page = page.notice(t("notice_cancelled"), Some("success")),
-        Some("confirmed") => page = page.notice(t("notice_place_confirmed"), Some("success")),
-        Some("feed") => page = page.notice(t("notice_new_feed"), Some("success")),
-        Some("sharing_on") => page = page.notice(t("notice_sharing_on"), Some("success")),
-        Some("sharing_off") => page = page.notice(t("notice_sharing_off"), Some("success")),
-        _ => {}
+    let notice = match done.outcome() {
+        Some(Outcome::Cancelled) => Some("notice_cancelled"),
+        Some(Outcome::Confirmed) => Some("notice_place_confirmed"),
+        Some(Outcome::Feed) => Some("notice_new_feed"),
+        Some(Outcome::SharingOn) => Some("notice_sharing_on"),
+        Some(Outcome::SharingOff) => Some("notice_sharing_off"),
+        _ => None,
+    };
+    if let Some(key) = notice {
+        page = page.notice(t(key), Some("success"));
     }
     Ok(page.render(pages, &lang))
 }
@@ -307,7 +310,10 @@ async fn cancel(
 ) -> Result<Response, Closed> {
     let (reg, _) = open(&state, &lang, &token).await?;
     match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
-        Ok(_) => Ok(see_other(&format!("/r/{token}?done=cancelled"))),
+        Ok(_) => Ok(see_other(&format!(
+            "/r/{token}?done={}",
+            Outcome::Cancelled.as_str()
+        ))),
         Err(RegistrationError::Started | RegistrationError::Closed) => {
             Ok(refused(&state, &lang, "refusal_cancel_started"))
         }
@@ -328,7 +334,10 @@ async fn confirm_place(
 ) -> Result<Response, Closed> {
     let (reg, _) = open(&state, &lang, &token).await?;
     match signups::confirm_place(&state.db, reg.id, state.clock.now()).await {
-        Ok(true) => Ok(see_other(&format!("/r/{token}?done=confirmed"))),
+        Ok(true) => Ok(see_other(&format!(
+            "/r/{token}?done={}",
+            Outcome::Confirmed.as_str()
+        ))),
         Ok(false) => Ok(see_other(&format!("/r/{token}"))),
         Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found().into()),
         Err(e) => Err(ShowErrorPage::internal(e).into()),
@@ -357,7 +366,10 @@ async fn new_feed_link(
     let (reg, ctx) = open(&state, &lang, &token).await?;
     participants::replace_feed_link(&state.db, &state.mailer, &reg, &ctx, state.clock.now())
         .await?;
-    Ok(see_other(&format!("/r/{token}?done=feed")))
+    Ok(see_other(&format!(
+        "/r/{token}?done={}",
+        Outcome::Feed.as_str()
+    )))
 }
 
 #[derive(Deserialize)]
@@ -380,8 +392,12 @@ async fn share_contact(
         _ => return Err(ShowErrorPage::bad_request().into()),
     };
     participants::set_contact_sharing(&state.db, &reg, share, state.clock.now()).await?;
-    let done = if share { "sharing_on" } else { "sharing_off" };
-    Ok(see_other(&format!("/r/{token}?done={done}")))
+    let done = if share {
+        Outcome::SharingOn
+    } else {
+        Outcome::SharingOff
+    };
+    Ok(see_other(&format!("/r/{token}?done={}", done.as_str())))
 }
 
 /// "Add to calendar": every session of the event as a file to open (no METHOD: an import,
@@ -496,5 +512,8 @@ async fn erase(
         Err(closed) if closed.0.status() == StatusCode::GONE => {}
         Err(closed) => return Err(closed),
     }
-    Ok(see_other(&format!("/r/{token}?done=erased")))
+    Ok(see_other(&format!(
+        "/r/{token}?done={}",
+        Outcome::Erased.as_str()
+    )))
 }

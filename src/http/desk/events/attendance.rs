@@ -14,6 +14,7 @@ use crate::format::time_span;
 use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done, filled, with_done, Done};
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::attendance::{self, AttendanceError};
@@ -167,13 +168,13 @@ pub(super) async fn record_attendance(
         None => format!("/admin/events/{}/attendance", ctx.event.id),
     };
     if marks.is_empty() {
-        return Ok(done(&back, "nothing_to_mark"));
+        return Ok(done(&back, Outcome::NothingToMark));
     }
     match attendance::record_marks(&state.db, &ctx.event, &marks, session, state.clock.now()).await
     {
-        Ok(_) => Ok(done(&back, "attendance")),
+        Ok(_) => Ok(done(&back, Outcome::Attendance)),
         Err(AttendanceError::Db(e)) => Err(e.into()),
-        Err(AttendanceError::NotStarted(_)) => Ok(done(&back, "attendance_not_started")),
-        Err(_) => Ok(done(&back, "attendance_refused")),
+        Err(AttendanceError::NotStarted(_)) => Ok(done(&back, Outcome::AttendanceNotStarted)),
+        Err(_) => Ok(done(&back, Outcome::AttendanceRefused)),
     }
 }

@@ -10,6 +10,7 @@ use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done};
 use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::{see_other, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::events::{self as event_service, EventError};
@@ -84,6 +85,6 @@ pub(super) async fn cancel(
     }
     Ok(done(
         &format!("/admin/events/{}", ctx.event.id),
-        "cancelled_event",
+        Outcome::CancelledEvent,
     ))
 }

@@ -8,7 +8,8 @@ use crate::domain::signup;
 use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done, filled};
 use crate::http::pages::lang::Lang;
-use crate::http::pages::{see_other, ShowErrorPage};
+use crate::http::pages::Outcome;
+use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::events::{self as event_service, EventBody, EventError};
 use crate::service::registration;
@@ -44,10 +45,10 @@ pub(super) async fn confirm_capacity(
         .and_then(|c| c.parse::<i64>().ok())
         .and_then(|c| signup::capacity(c).ok())
     else {
-        return Ok(see_other(&format!(
-            "/admin/events/{}?done=bad_capacity",
-            e.id
-        )));
+        return Ok(done(
+            &format!("/admin/events/{}", e.id),
+            Outcome::BadCapacity,
+        ));
     };
     let promoted = registration::moving_up(&state.db.conn, e, Some(capacity))
         .await?
@@ -93,10 +94,13 @@ pub(super) async fn set_capacity(
     )
     .await
     {
-        Ok(_) => Ok(done(&format!("/admin/events/{}", ctx.event.id), "capacity")),
+        Ok(_) => Ok(done(
+            &format!("/admin/events/{}", ctx.event.id),
+            Outcome::Capacity,
+        )),
         Err(EventError::Invalid(_)) => Ok(done(
             &format!("/admin/events/{}", ctx.event.id),
-            "bad_capacity",
+            Outcome::BadCapacity,
         )),
         Err(e) => Err(ShowErrorPage::internal(e)),
     }

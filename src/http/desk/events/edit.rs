@@ -12,6 +12,7 @@ use crate::domain::EventStatus;
 use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{done, organisation_zone};
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::{see_other, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::events::{self as event_service, EventBody, EventError};
@@ -70,7 +71,10 @@ pub(super) async fn create(
     )
     .await
     {
-        Ok(ctx) => Ok(done(&format!("/admin/events/{}", ctx.event.id), "created")),
+        Ok(ctx) => Ok(done(
+            &format!("/admin/events/{}", ctx.event.id),
+            Outcome::Created,
+        )),
         Err(EventError::Invalid(fields)) => {
             let errors = core_errors(&fields, &rows, lang.language, &state);
             page.draw(&form, errors).await
@@ -147,7 +151,10 @@ pub(super) async fn update(
     )
     .await
     {
-        Ok(_) => Ok(done(&format!("/admin/events/{}", ctx.event.id), "saved")),
+        Ok(_) => Ok(done(
+            &format!("/admin/events/{}", ctx.event.id),
+            Outcome::Saved,
+        )),
         Err(EventError::Invalid(fields)) => {
             let errors = core_errors(&fields, &rows, lang.language, &state);
             page.draw(&form, errors).await
@@ -180,6 +187,6 @@ pub(super) async fn publish(
     .map_err(ShowErrorPage::internal)?;
     Ok(done(
         &format!("/admin/events/{}", ctx.event.id),
-        "published",
+        Outcome::Published,
     ))
 }

@@ -12,6 +12,7 @@ use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done};
 use crate::http::extract::parse_id;
 use crate::http::pages::lang::Lang;
+use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::registration::{self as signups};
@@ -78,8 +79,8 @@ pub(super) async fn cancel_registration(
     let reg = registration_of(&state, &ctx, &registration).await?;
     let back = format!("/admin/events/{}", ctx.event.id);
     match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
-        Ok(_) => Ok(done(&back, "cancelled_registration")),
+        Ok(_) => Ok(done(&back, Outcome::CancelledRegistration)),
         Err(signups::RegistrationError::Db(e)) => Err(e.into()),
-        Err(_) => Ok(done(&back, "not_cancellable")),
+        Err(_) => Ok(done(&back, Outcome::NotCancellable)),
     }
 }
