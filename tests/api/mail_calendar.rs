@@ -188,7 +188,7 @@ async fn every_message_once_with_calendar(engine: Engine) {
 async fn reminders_once_per_offset(engine: Engine) {
     let smtp = SmtpServer::start().await;
     let Some(app) = TestApp::spawn_with(engine, Some(smtp.url()), |s| {
-        s.scheduler.reminder_offsets = vec![std::time::Duration::from_secs(60)];
+        s.scheduler.reminder_offsets = vec![std::time::Duration::from_secs(24 * 3600)];
     })
     .await
     else {
@@ -257,7 +257,7 @@ async fn smtp_outage_loses_nothing(engine: Engine) {
     let smtp = SmtpServer::start().await;
     smtp.stop();
     let Some(app) = TestApp::spawn_with(engine, Some(smtp.url()), |s| {
-        s.mail.retry = std::time::Duration::from_secs(1);
+        s.mail.retry = std::time::Duration::from_secs(60);
     })
     .await
     else {
@@ -352,7 +352,7 @@ async fn undeliverable_mail_is_marked_failed() {
     let smtp = SmtpServer::start().await;
     smtp.stop();
     let app = TestApp::spawn_with(Engine::Sqlite, Some(smtp.url()), |s| {
-        s.mail.retry = std::time::Duration::from_secs(1);
+        s.mail.retry = std::time::Duration::from_secs(60);
         s.mail.max_attempts = 2;
     })
     .await
