@@ -170,6 +170,9 @@ impl FeedVersion {
                 "public, max-age=300"
             },
         );
+        // RFC 9110 §15.4.5: a 304 carries the Vary the 200 would (the compression layer
+        // adds it only to bodies it handles), so shared caches keep gzip and plain apart.
+        put(&mut h, header::VARY, "accept-encoding");
         if not_modified(request, &self.digest, self.last_modified) {
             return Some((StatusCode::NOT_MODIFIED, h).into_response());
         }

@@ -327,6 +327,11 @@ async fn feeds_change_and_cache(engine: Engine) {
     let res = conditional(header::IF_NONE_MATCH, etag.clone()).await;
     assert_eq!(res.status(), 304);
     assert_eq!(res.headers()[header::ETAG].to_str().unwrap(), etag);
+    // RFC 9110 §15.4.5: the 304 sends the Vary the 200 does.
+    assert!(res.headers()[header::VARY]
+        .to_str()
+        .unwrap()
+        .eq_ignore_ascii_case("accept-encoding"));
     assert!(res.bytes().await.unwrap().is_empty());
     assert_eq!(
         conditional(header::IF_MODIFIED_SINCE, last_modified.clone())
