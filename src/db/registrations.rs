@@ -308,6 +308,32 @@ pub async fn due_for_anonymising(
     cancelled_before: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Uuid>, DbErr> {
+    due_query(ended_before, cancelled_before)
+        .select_only()
+        .column(registration::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// How many registrations `due_for_anonymising` would return without its limit (the
+/// retention dry run reports all of them, not one batch).
+pub async fn count_due_for_anonymising(
+    db: &impl ConnectionTrait,
+    ended_before: DateTime<Utc>,
+    cancelled_before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    due_query(ended_before, cancelled_before).count(db).await
+}
+
+/// Registrations not yet anonymised whose event ended before `ended_before` or that were
+/// cancelled before `cancelled_before`.
+fn due_query(
+    ended_before: DateTime<Utc>,
+    cancelled_before: DateTime<Utc>,
+) -> sea_orm::Select<registration::Entity> {
     use super::entities::event;
     use sea_orm::{Condition, QueryTrait};
     let ended = event::Entity::find()
@@ -316,8 +342,6 @@ pub async fn due_for_anonymising(
         .filter(event::Column::EndsAt.lt(ended_before))
         .into_query();
     registration::Entity::find()
-        .select_only()
-        .column(registration::Column::Id)
         .filter(registration::Column::AnonymisedAt.is_null())
         .filter(
             Condition::any()
@@ -328,10 +352,6 @@ pub async fn due_for_anonymising(
                         .add(registration::Column::CancelledAt.lt(cancelled_before)),
                 ),
         )
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 /// Removes name, address, workplace and the origin tag of these registrations (municipality, role,

@@ -39,14 +39,16 @@ pub async fn run_retention(
         cancelled_before,
     } = retention::cutoffs(now, months, cancelled_days);
     let mut report = RetentionReport::default();
+    if dry_run {
+        report.registrations_anonymised =
+            db::registrations::count_due_for_anonymising(&db.conn, ended_before, cancelled_before)
+                .await?;
+        return Ok(report);
+    }
     loop {
         let due =
             db::registrations::due_for_anonymising(&db.conn, ended_before, cancelled_before, 1000)
                 .await?;
-        if dry_run {
-            report.registrations_anonymised = due.len() as u64;
-            return Ok(report);
-        }
         if due.is_empty() {
             break;
         }

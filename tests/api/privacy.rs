@@ -18,7 +18,8 @@ on_both_engines!(
     export_and_erasure_end_to_end,
     the_audit_log_records_who_took_what,
     network_memberships_are_exported_and_erased,
-    erased_links_answer_gone
+    erased_links_answer_gone,
+    the_dry_run_counts_more_than_one_batch
 );
 
 async fn registration(app: &TestApp, id: &str) -> registration::Model {
@@ -638,5 +639,51 @@ async fn erased_links_answer_gone(engine: Engine) {
             .iter()
             .all(|m| m.kind != samling::domain::MailKind::FeedLink),
         "no new feed link was mailed"
+    );
+}
+
+/// The dry run counts everything due, not the first batch of 1,000 the real run takes.
+async fn the_dry_run_counts_more_than_one_batch(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = app.event(json!({"capacity": 5})).await;
+    let (_, kept) = app.sign_up(&event, "Kari", "kari@example.no").await;
+    let model = registration(&app, kept["id"].as_str().unwrap()).await;
+    let long_ago = Utc::now() - Duration::days(31);
+    // 1,500 registrations cancelled 31 days ago, inserted in bulk.
+    let rows: Vec<registration::ActiveModel> = (0..1500)
+        .map(|i| {
+            let mut row = model.clone();
+            row.id = uuid::Uuid::new_v4();
+            row.email = format!("p{i}@example.no");
+            row.email_normalized = row.email.clone();
+            row.status = samling::domain::RegistrationStatus::Cancelled;
+            row.cancelled_at = Some(long_ago);
+            row.submission_id = None;
+            row.into()
+        })
+        .collect();
+    for chunk in rows.chunks(250) {
+        registration::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db.conn)
+            .await
+            .unwrap();
+    }
+    let dry = privacy::run_retention(&app.db, 24, 30, Utc::now(), true)
+        .await
+        .unwrap();
+    assert_eq!(dry.registrations_anonymised, 1500);
+    let done = privacy::run_retention(&app.db, 24, 30, Utc::now(), false)
+        .await
+        .unwrap();
+    assert_eq!(done.registrations_anonymised, 1500);
+    let again = privacy::run_retention(&app.db, 24, 30, Utc::now(), true)
+        .await
+        .unwrap();
+    assert_eq!(again.registrations_anonymised, 0);
+    assert_eq!(
+        registration(&app, kept["id"].as_str().unwrap()).await.name,
+        "Kari"
     );
 }
