@@ -112,7 +112,6 @@ struct RegistrationView {
     status_text: String,
     status_class: &'static str,
     confirmed: bool,
-    cancelled: bool,
     event_cancelled: bool,
     cancel_reason: Option<String>,
     sessions: Vec<SessionLine>,
@@ -122,6 +121,8 @@ struct RegistrationView {
     /// The owner's own choice about sharing (`domain::contacts`).
     sharing: Option<Sharing>,
     may_cancel: bool,
+    /// "Add to calendar" is offered while the registration holds a seat or a place in line.
+    offers_calendar_file: bool,
     sign_up_again: bool,
     /// "Confirm by …" while the place is held until the participant confirms it.
     confirm_text: Option<String>,
@@ -220,7 +221,6 @@ async fn show(
         status_text,
         status_class,
         confirmed: reg.status == RegistrationStatus::Confirmed,
-        cancelled: reg.status == RegistrationStatus::Cancelled,
         event_cancelled: e.status == EventStatus::Cancelled,
         cancel_reason: e.cancel_reason.clone(),
         sessions,
@@ -235,6 +235,7 @@ async fn show(
             ),
         }),
         may_cancel: may_cancel(reg.status, e.status, e.starts_at, now).is_ok(),
+        offers_calendar_file: reg.status.is_active(),
         sign_up_again: reg.status == RegistrationStatus::Cancelled && availability.takes_signups(),
         confirm_text: views::confirm_by_text(
             pages,
