@@ -3,7 +3,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::own_event;
+use super::{own_event, save_change};
 use crate::domain::signup;
 use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done, filled};
@@ -11,7 +11,7 @@ use crate::http::pages::lang::Lang;
 use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
-use crate::service::events::{self as event_service, EventBody, EventError};
+use crate::service::events::{EventBody, EventError};
 use crate::service::registration;
 
 #[derive(Deserialize)]
@@ -84,16 +84,7 @@ pub(super) async fn set_capacity(
         capacity: Some(Some(capacity)),
         ..Default::default()
     };
-    match event_service::update(
-        &state.db,
-        &state.mailer,
-        desk.organiser.organisation_id,
-        ctx.event.id,
-        body,
-        state.clock.now(),
-    )
-    .await
-    {
+    match save_change(&state, &desk, &ctx, body).await {
         Ok(_) => Ok(done(
             &format!("/admin/events/{}", ctx.event.id),
             Outcome::Capacity,

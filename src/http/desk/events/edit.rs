@@ -4,7 +4,7 @@ use axum::response::Response;
 
 use super::form::{core_errors, rows_action, to_body, EventForm, FormAction};
 use super::form_page::FormPage;
-use super::{own_event, Empty};
+use super::{own_event, save_change, Empty};
 use crate::db;
 use crate::db::events::EventContext;
 use crate::domain::period;
@@ -141,16 +141,7 @@ pub(super) async fn update(
     if !errors.is_empty() {
         return page.draw(&form, errors).await;
     }
-    match event_service::update(
-        &state.db,
-        &state.mailer,
-        desk.organiser.organisation_id,
-        ctx.event.id,
-        body,
-        state.clock.now(),
-    )
-    .await
-    {
+    match save_change(&state, &desk, &ctx, body).await {
         Ok(_) => Ok(done(
             &format!("/admin/events/{}", ctx.event.id),
             Outcome::Saved,
@@ -175,16 +166,9 @@ pub(super) async fn publish(
         status: Some(EventStatus::Published),
         ..Default::default()
     };
-    event_service::update(
-        &state.db,
-        &state.mailer,
-        desk.organiser.organisation_id,
-        ctx.event.id,
-        body,
-        state.clock.now(),
-    )
-    .await
-    .map_err(ShowErrorPage::internal)?;
+    save_change(&state, &desk, &ctx, body)
+        .await
+        .map_err(ShowErrorPage::internal)?;
     Ok(done(
         &format!("/admin/events/{}", ctx.event.id),
         Outcome::Published,

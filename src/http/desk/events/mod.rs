@@ -34,6 +34,7 @@ use crate::domain::Language;
 use crate::http::extract::parse_id;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
+use crate::service::events::{self, EventBody, EventError};
 
 /// Event routes of the desk.
 pub fn router() -> Router<AppState> {
@@ -69,7 +70,7 @@ pub(super) async fn own_event(
     id: &str,
 ) -> Result<EventContext, ShowErrorPage> {
     let id = parse_id(id).map_err(|_| ShowErrorPage::not_found())?;
-    crate::service::events::of_organisation(&state.db, desk.organiser.organisation_id, id)
+    events::of_organisation(&state.db, desk.organiser.organisation_id, id)
         .await?
         .ok_or_else(ShowErrorPage::not_found)
 }
@@ -86,3 +87,22 @@ pub(super) fn status_label(state: &AppState, lang: Language, e: &event::Model) -
 
 #[derive(Deserialize)]
 pub(super) struct Empty {}
+
+/// Saves a change to the organiser's own event `ctx` through the core (the same function
+/// as the API's PATCH), at the application's time.
+pub(super) async fn save_change(
+    state: &AppState,
+    desk: &Desk,
+    ctx: &EventContext,
+    body: EventBody,
+) -> Result<EventContext, EventError> {
+    events::update(
+        &state.db,
+        &state.mailer,
+        desk.organiser.organisation_id,
+        ctx.event.id,
+        body,
+        state.clock.now(),
+    )
+    .await
+}
