@@ -56,9 +56,11 @@ impl Clock {
     /// On the system clock, which cannot be set.
     pub fn set(&self, to: DateTime<Utc>) {
         let offset = self.offset();
+        // Whole microseconds, rounded up: `now()` right after is never before `to`.
         let micros = (to - system_time())
             .num_microseconds()
-            .expect("a time within 290,000 years");
+            .expect("a time within 290,000 years")
+            + 1;
         offset.store(micros, Ordering::SeqCst);
     }
 

@@ -5,6 +5,12 @@ use chrono_tz::Tz;
 
 use crate::domain::{EventKind, Language};
 
+/// A `<time datetime>` value: whole seconds in UTC (`2026-12-03T08:46:12Z`); HTML allows at
+/// most three digits of a second's fraction, and the database keeps nanoseconds.
+pub fn html_datetime(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// A start–end span: "tirsdag 3. mars 2026 kl. 09.00–15.00" / "Tuesday 3 March 2026,
 /// 09:00–15:00"; the end date is written out when it falls on another day.
 pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Language) -> String {
@@ -13,7 +19,7 @@ pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Languag
     let same_day = s.date_naive() == e.date_naive();
     match lang {
         Language::Nb => {
-            let time = |t: &DateTime<Tz>| t.format("%H.%M").to_string();
+            let time = |t: &DateTime<Tz>| clock(t, lang);
             if same_day {
                 format!("{} kl. {}–{}", date_nb(&s), time(&s), time(&e))
             } else {
@@ -27,7 +33,7 @@ pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Languag
             }
         }
         Language::En => {
-            let time = |t: &DateTime<Tz>| t.format("%H:%M").to_string();
+            let time = |t: &DateTime<Tz>| clock(t, lang);
             if same_day {
                 format!("{}, {}–{}", date_en(&s), time(&s), time(&e))
             } else {
@@ -47,9 +53,50 @@ pub fn time_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, lang: Languag
 pub fn moment(at: DateTime<Utc>, tz: Tz, lang: Language) -> String {
     let t = at.with_timezone(&tz);
     match lang {
-        Language::Nb => format!("{} kl. {}", date_nb(&t), t.format("%H.%M")),
-        Language::En => format!("{}, {}", date_en(&t), t.format("%H:%M")),
+        Language::Nb => format!("{} kl. {}", date_nb(&t), clock(&t, lang)),
+        Language::En => format!("{}, {}", date_en(&t), clock(&t, lang)),
     }
+}
+
+/// A mail's first line, "Hei Kari," / "Hello Kari,": a name that ends in a comma,
+/// semicolon or colon loses it, so `Kåre Æsøy, jr.;` reads "Hei Kåre Æsøy, jr.," and not
+/// "…jr.;,".
+pub fn greeting(name: &str, lang: Language) -> String {
+    let name = name.trim_end_matches(|c: char| matches!(c, ',' | ';' | ':') || c.is_whitespace());
+    let hello = match lang {
+        Language::Nb => "Hei",
+        Language::En => "Hello",
+    };
+    if name.is_empty() {
+        format!("{hello},")
+    } else {
+        format!("{hello} {name},")
+    }
+}
+
+/// A time of day, "14.30" / "14:30", with "sommertid"/"vintertid" when the clock shows it
+/// twice that night (the hour repeated when daylight saving time ends).
+fn clock(t: &DateTime<Tz>, lang: Language) -> String {
+    use chrono::{offset::LocalResult, TimeZone};
+    use chrono_tz::OffsetComponents;
+    let time = match lang {
+        Language::Nb => t.format("%H.%M").to_string(),
+        Language::En => t.format("%H:%M").to_string(),
+    };
+    if !matches!(
+        t.timezone().from_local_datetime(&t.naive_local()),
+        LocalResult::Ambiguous(..)
+    ) {
+        return time;
+    }
+    let summer = !t.offset().dst_offset().is_zero();
+    let which = match (lang, summer) {
+        (Language::Nb, true) => "sommertid",
+        (Language::Nb, false) => "vintertid",
+        (Language::En, true) => "summer time",
+        (Language::En, false) => "winter time",
+    };
+    format!("{time} {which}")
 }
 
 /// Month names in Norwegian (bokmål), lower case as in running text.
@@ -124,6 +171,34 @@ pub fn kind_label(kind: EventKind, lang: Language) -> &'static str {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn greetings_end_in_one_comma() {
+        assert_eq!(greeting("Kari", Language::Nb), "Hei Kari,");
+        assert_eq!(
+            greeting("Kåre \"Ø\" Æsøy, jr.;", Language::Nb),
+            "Hei Kåre \"Ø\" Æsøy, jr.,"
+        );
+        assert_eq!(greeting("Ann Lee ,", Language::En), "Hello Ann Lee,");
+        assert_eq!(greeting(" ;", Language::En), "Hello,");
+    }
+
+    #[test]
+    fn the_repeated_hour_says_which() {
+        let oslo = chrono_tz::Europe::Oslo;
+        // 25 October 2026: 03.00 summer time becomes 02.00 winter time.
+        let first = Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap();
+        let second = Utc.with_ymd_and_hms(2026, 10, 25, 1, 30, 0).unwrap();
+        let before = Utc.with_ymd_and_hms(2026, 10, 24, 23, 0, 0).unwrap();
+        assert_eq!(
+            time_span(before, first, oslo, Language::Nb),
+            "søndag 25. oktober 2026 kl. 01.00–02.30 sommertid"
+        );
+        assert!(moment(second, oslo, Language::Nb).ends_with("kl. 02.30 vintertid"));
+        assert!(moment(second, oslo, Language::En).ends_with("02:30 winter time"));
+        let ordinary = Utc.with_ymd_and_hms(2026, 10, 25, 9, 0, 0).unwrap();
+        assert!(moment(ordinary, oslo, Language::Nb).ends_with("kl. 10.00"));
+    }
 
     #[test]
     fn norwegian_dates_in_local_time() {

@@ -18,6 +18,7 @@ use icalendar::{Calendar, Component, Event, EventLike, EventStatus as IcalStatus
 use uuid::Uuid;
 
 use crate::db::entities::{event, event_session};
+use crate::domain::normalize_email;
 use crate::domain::notices::CalendarMethod;
 use crate::domain::{EventStatus, Language};
 use crate::format::kind_label;
@@ -66,6 +67,8 @@ pub struct EntryOptions<'a> {
     pub categories: &'a [String],
     /// A waiting-list place: shown as tentative, with a marker in the title.
     pub waitlisted: bool,
+    /// The reader's language, for the words Samling adds to the title.
+    pub language: Language,
 }
 
 /// Text as iCalendar can carry it: line breaks as `\n` (the crate escapes `\n`, `,`, `;`
@@ -84,11 +87,15 @@ pub fn entry(event: &EntryEvent<'_>, s: &EntrySession<'_>, options: &EntryOption
     } else {
         event.title.to_string()
     };
+    let (waitlist_mark, cancelled_mark) = match options.language {
+        Language::Nb => ("[Venteliste]", "[Avlyst]"),
+        Language::En => ("[Waiting list]", "[Cancelled]"),
+    };
     if options.waitlisted {
-        summary = format!("[Venteliste] {summary}");
+        summary = format!("{waitlist_mark} {summary}");
     }
     if event.cancelled {
-        summary = format!("[Avlyst] {summary}");
+        summary = format!("{cancelled_mark} {summary}");
     }
     let mut description = event.description.unwrap_or_default().to_string();
     if let Some(link) = s.join_link {
@@ -113,7 +120,7 @@ pub fn entry(event: &EntryEvent<'_>, s: &EntrySession<'_>, options: &EntryOption
         .url(options.page_url)
         .status(status);
     if !options.categories.is_empty() {
-        e.categories(options.categories.iter().map(|c| clean(c)));
+        e.categories(options.categories.iter().map(|c| category(c)));
     }
     match (s.location, s.join_link) {
         (Some(place), _) => {
@@ -137,6 +144,8 @@ pub struct Reader {
     pub waitlisted: bool,
     /// Holds a seat of an event that is on: the entries carry the join links.
     pub may_join: bool,
+    /// The reader's language (a participant's own; public feeds are Norwegian).
+    pub language: Language,
 }
 
 /// Every session of an event as entries, for a participant's "add to calendar" file and the
@@ -149,7 +158,7 @@ pub fn event_entries(
     network: Option<&str>,
     reader: Reader,
 ) -> Vec<Event> {
-    let mut categories = vec![kind_label(e.kind, Language::Nb).to_string()];
+    let mut categories = vec![kind_label(e.kind, reader.language).to_string()];
     categories.extend(network.map(str::to_string));
     let options = EntryOptions {
         page_url,
@@ -157,6 +166,7 @@ pub fn event_entries(
         dtstamp: e.updated_at,
         categories: &categories,
         waitlisted: reader.waitlisted,
+        language: reader.language,
     };
     let event = EntryEvent {
         id: e.id,
@@ -219,6 +229,20 @@ pub fn download(name: &str, entries: Vec<Event>) -> String {
     refold(&cal.done().to_string())
 }
 
+/// The name and description of a participant's personal feed, in their language.
+pub fn personal_feed_texts(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::Nb => (
+            "Mine påmeldinger",
+            "Arrangementer du er påmeldt eller står på venteliste til",
+        ),
+        Language::En => (
+            "My registrations",
+            "Events you have signed up for or are on the waiting list of",
+        ),
+    }
+}
+
 /// The people an invitation names.
 pub struct Parties<'a> {
     pub organizer_email: &'a str,
@@ -227,12 +251,31 @@ pub struct Parties<'a> {
     pub attendee_email: &'a str,
 }
 
-/// Parameter values may not hold double quotes or control characters.
+/// A parameter value (a `CN`) with RFC 6868's escapes: `^'` for a double quote and `^^`
+/// for a caret, which ical.js and libical decode; control characters are dropped.
 fn param(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| *c != '"' && !c.is_control())
-        .collect()
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("^'"),
+            '^' => out.push_str("^^"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A CATEGORIES value without commas or semicolons: RFC 5545 allows them escaped, but
+/// node-ical (and the clients built on it) splits at an escaped comma and shows the
+/// backslashes, so `Sykehjem, Vestfold; Telemark` becomes `Sykehjem · Vestfold · Telemark`.
+fn category(value: &str) -> String {
+    clean(value)
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// An iTIP message for one participant about one session's entry.
@@ -245,7 +288,11 @@ pub fn invitation(method: CalendarMethod, mut entry: Event, parties: &Parties<'_
     let mut organizer = Property::new("ORGANIZER", format!("mailto:{}", parties.organizer_email));
     organizer.add_parameter("CN", &param(parties.organizer_name));
     entry.append_property(organizer);
-    let mut attendee = Property::new("ATTENDEE", format!("mailto:{}", parties.attendee_email));
+    // The participant is their normalised address, whichever spelling they typed last.
+    let mut attendee = Property::new(
+        "ATTENDEE",
+        format!("mailto:{}", normalize_email(parties.attendee_email)),
+    );
     attendee
         .add_parameter("CN", &param(parties.attendee_name))
         .add_parameter("ROLE", "REQ-PARTICIPANT")
@@ -310,6 +357,40 @@ mod tests {
             assert!(!line.ends_with(' '));
         }
         assert_eq!(folded.replace("\r\n ", ""), long);
+    }
+
+    #[test]
+    fn names_keep_their_quotes_and_categories_their_words() {
+        assert_eq!(param("Kåre \"Ø\" Æsøy, jr.;^"), "Kåre ^'Ø^' Æsøy, jr.;^^");
+        assert_eq!(
+            category("Nettverk for sykehjem, Vestfold; Telemark"),
+            "Nettverk for sykehjem · Vestfold · Telemark"
+        );
+        assert_eq!(category("kurs"), "kurs");
+    }
+
+    #[test]
+    fn the_attendee_is_the_normalised_address_with_its_name_as_typed() {
+        let ics = invitation(
+            CalendarMethod::Request,
+            Event::new().uid("x@samling").done(),
+            &Parties {
+                organizer_email: "post@example.no",
+                organizer_name: "USHT",
+                attendee_name: "Kåre \"Ø\" Æsøy, jr.;",
+                attendee_email: " KARE@Example.no",
+            },
+        )
+        .replace("\r\n ", "");
+        let attendee = ics
+            .lines()
+            .find(|l| l.starts_with("ATTENDEE"))
+            .expect("an ATTENDEE");
+        assert!(attendee.ends_with(":mailto:kare@example.no"), "{attendee}");
+        assert!(
+            attendee.contains("CN=\"Kåre ^'Ø^' Æsøy, jr.;\""),
+            "{attendee}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::entities::{event, feed_version, participant_feed, registration};
 use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED, FEED_MAX_EVENTS};
-use crate::domain::{EventStatus, RegistrationStatus};
+use crate::domain::{EventStatus, Language, RegistrationStatus};
 
 /// Whose events a feed shows.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub enum FeedScope {
 pub struct OwnRegistration {
     pub status: RegistrationStatus,
     pub updated_at: DateTime<Utc>,
+    /// The language the participant signed up in: their entries' words.
+    pub language: Language,
 }
 
 /// What a feed's cache fingerprint needs of an event: its change stamps, nothing else.
@@ -97,6 +99,7 @@ async fn scoped(
                         OwnRegistration {
                             status: r.status,
                             updated_at: r.updated_at,
+                            language: r.language,
                         },
                     )
                 })

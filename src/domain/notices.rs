@@ -123,16 +123,31 @@ pub fn shows_join_link(
         )
 }
 
-/// Whether a registrant hears that the time or place changed. Those promoted by the same
-/// change already have the new times in their promotion mail.
-pub fn gets_change_notice(status: RegistrationStatus, just_promoted: bool) -> bool {
-    status.is_active() && !just_promoted
+/// Whether a registrant hears of a change: everyone on the list of a new time or place;
+/// only seat holders, whose calendars hold the entries, of a new title or description.
+/// Those promoted by the same change already have it all in their promotion mail.
+pub fn gets_change_notice(
+    status: RegistrationStatus,
+    just_promoted: bool,
+    diff: &SessionDiff,
+) -> bool {
+    let told = diff.times_changed
+        || diff.place_changed
+        || (diff.text_changed && status == RegistrationStatus::Confirmed);
+    status.is_active() && !just_promoted && told
 }
 
 /// Whether a registrant is told that the event is cancelled (seat holders and the waiting
 /// list alike).
 pub fn gets_cancellation_notice(status: RegistrationStatus) -> bool {
     status.is_active()
+}
+
+/// Whether a mail of `kind` tells of the end of the registration (it was cancelled, or the
+/// event was): its link and the calendar mails after it show the registration but no longer
+/// offer to cancel it.
+pub fn ends_registration(kind: MailKind) -> bool {
+    matches!(kind, MailKind::Cancelled | MailKind::EventCancelled)
 }
 
 /// What a calendar message asks the participant's calendar to do.
@@ -172,12 +187,19 @@ pub struct SessionDiff {
     pub times_changed: bool,
     /// Whether any place or join link changed.
     pub place_changed: bool,
+    /// Whether the title or description changed: every entry people hold shows them.
+    pub text_changed: bool,
 }
 
 impl SessionDiff {
     /// Whether registrants should hear of the change.
     pub fn notifies(&self) -> bool {
-        self.times_changed || self.place_changed
+        self.times_changed || self.place_changed || self.text_changed
+    }
+
+    /// Whether only the title or description changed (the mail says so, not "new time").
+    pub fn only_text(&self) -> bool {
+        self.text_changed && !self.times_changed && !self.place_changed
     }
 }
 
@@ -243,7 +265,10 @@ pub fn calendar_parts(
         MailKind::Cancelled | MailKind::EventCancelled => each(CalendarMethod::Cancel, sessions),
         MailKind::EventChanged => match diff {
             Some(d) => {
-                let mut parts = each(CalendarMethod::Request, &d.changed);
+                // A new title or description is in every entry; otherwise only the
+                // sessions whose time or place changed are sent again.
+                let updated = if d.text_changed { sessions } else { &d.changed };
+                let mut parts = each(CalendarMethod::Request, updated);
                 parts.extend(each(CalendarMethod::Cancel, &d.removed));
                 parts
             }
@@ -427,9 +452,23 @@ mod tests {
     #[test]
     fn change_and_cancellation_notices() {
         use RegistrationStatus::*;
-        assert!(gets_change_notice(Waitlisted, false));
-        assert!(!gets_change_notice(Confirmed, true));
-        assert!(!gets_change_notice(Cancelled, false));
+        let moved = SessionDiff {
+            times_changed: true,
+            ..SessionDiff::default()
+        };
+        let retitled = SessionDiff {
+            text_changed: true,
+            ..SessionDiff::default()
+        };
+        assert!(gets_change_notice(Waitlisted, false, &moved));
+        assert!(!gets_change_notice(Confirmed, true, &moved));
+        assert!(!gets_change_notice(Cancelled, false, &moved));
+        // A new title reaches the calendars that hold it, not the waiting list.
+        assert!(gets_change_notice(Confirmed, false, &retitled));
+        assert!(!gets_change_notice(Waitlisted, false, &retitled));
+        let ids = [Uuid::now_v7(), Uuid::now_v7()];
+        let parts = calendar_parts(MailKind::EventChanged, true, &ids, Some(&retitled));
+        assert_eq!(parts.len(), 2, "every entry gets the new title");
         assert!(gets_cancellation_notice(Waitlisted));
         assert!(!gets_cancellation_notice(Cancelled));
     }

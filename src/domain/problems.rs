@@ -239,6 +239,13 @@ impl FieldErrors {
     pub fn extend(&mut self, other: FieldErrors) {
         self.0.extend(other.0);
     }
+
+    /// Adds `other`'s problems for fields that have none yet (the first problem found stays).
+    pub fn add_missing(&mut self, other: FieldErrors) {
+        for (field, problem) in other.0 {
+            self.0.entry(field).or_insert(problem);
+        }
+    }
 }
 
 impl Serialize for FieldErrors {

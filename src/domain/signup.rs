@@ -160,8 +160,6 @@ pub fn seats_left(capacity: Option<i32>, confirmed: i32) -> Option<i32> {
     capacity.map(|c| (c - confirmed).max(0))
 }
 
-/// How many from the waiting list fill free seats (after a cancellation or a capacity
-/// change): as many as fit, never negative. Lowering the capacity demotes nobody.
 /// Largest capacity an event may have.
 pub const MAX_CAPACITY: i64 = 1_000_000;
 

@@ -197,7 +197,19 @@ pub fn content_disposition(disposition: &str, stem: &str, extension: &str) -> St
         .collect();
     let ascii = ascii.trim().trim_start_matches('.');
     let ascii = if ascii.is_empty() { "samling" } else { ascii };
-    let full = format!("{stem}.{extension}");
+    // The exact name keeps every letter (browsers adapt `:` or `"` to the file system)
+    // but no path separator: `Æ/Ø/Å` must not become a folder `Æ`.
+    let exact: String = stem
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let exact = exact.trim().trim_start_matches('.');
+    let exact = if exact.is_empty() { ascii } else { exact };
+    let full = format!("{exact}.{extension}");
     let encoded: String = full
         .bytes()
         .map(|b| {
@@ -214,6 +226,16 @@ pub fn content_disposition(disposition: &str, stem: &str, extension: &str) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_make_no_path() {
+        let header = content_disposition("attachment", "Æ/Ø\\Å kurs", "csv");
+        assert_eq!(
+            header,
+            "attachment; filename=\"Ae_O_A kurs.csv\"; filename*=UTF-8''%C3%86_%C3%98_%C3%85%20kurs.csv"
+        );
+        assert!(content_disposition("inline", "../..", "ics").contains("filename*=UTF-8''_...ics"));
+    }
 
     #[test]
     fn formulas_become_text_after_every_split() {

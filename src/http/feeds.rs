@@ -23,7 +23,7 @@ use crate::db::feeds::{FeedScope, OwnRegistration};
 use crate::db::{self};
 use crate::domain::notices::participant_sees_join_link;
 use crate::domain::visibility::{FEED_HISTORY, FEED_KEEPS_CANCELLED};
-use crate::domain::RegistrationStatus;
+use crate::domain::{Language, RegistrationStatus};
 use crate::links::Links;
 use crate::service::participants;
 
@@ -116,8 +116,9 @@ async fn personal_feed(
         scope: FeedScope::Participant(feed.email_normalized),
         key: format!("me/{}", feed.link_id),
         generation: None,
-        name: "Mine påmeldinger".into(),
-        description: "Arrangementer du er påmeldt eller står på venteliste til".into(),
+        // Named in the participant's language when it is rendered (see `render`).
+        name: String::new(),
+        description: String::new(),
         file: "samling.ics".into(),
         personal: true,
     }
@@ -433,6 +434,7 @@ fn render(
     let mut entries = Vec::new();
     for e in events {
         let registration = own.get(&e.id).map(|r| r.status);
+        let language = own.get(&e.id).map_or(Language::Nb, |r| r.language);
         entries.extend(calendar::event_entries(
             e,
             sessions.get(&e.id).map(Vec::as_slice).unwrap_or_default(),
@@ -445,8 +447,18 @@ fn render(
                 // Only a participant's own feed, and only for a seat they hold.
                 may_join: feed.personal
                     && registration.is_some_and(|r| participant_sees_join_link(r, e.status)),
+                language,
             },
         ));
+    }
+    if feed.personal {
+        // The language of the participant's latest sign-up names their feed.
+        let language = own
+            .values()
+            .max_by_key(|r| r.updated_at)
+            .map_or(Language::Nb, |r| r.language);
+        let (name, description) = calendar::personal_feed_texts(language);
+        return calendar::feed(name, description, entries);
     }
     calendar::feed(&feed.name, &feed.description, entries)
 }

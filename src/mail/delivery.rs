@@ -3,7 +3,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::{MailFacts, Mailer, RenderedMail};
@@ -401,9 +402,6 @@ pub fn mask_addresses(text: &str) -> String {
     out
 }
 
-/// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
-/// `multipart/mixed` of (`multipart/alternative`: text, HTML, `text/calendar; method=…`)
-/// and the same calendar as an `invite.ics` attachment, so every client finds it.
 /// Whether the stored recipient (`Name <x@y>`, as the outbox keeps it) can be mailed: the
 /// rule looks at the parsed address's domain, not at the display text around it (which ends
 /// in `>` and never matched `.invalid`). An unparsable recipient is left to
@@ -415,6 +413,32 @@ fn recipient_deliverable(recipient: &str) -> bool {
     }
 }
 
+/// A header with a fixed value, for the two that mark every mail as machine-sent.
+macro_rules! fixed_header {
+    ($type:ident, $name:literal, $value:literal) => {
+        #[derive(Clone)]
+        struct $type;
+        impl Header for $type {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($name)
+            }
+            fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self)
+            }
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), $value.to_string())
+            }
+        }
+    };
+}
+// RFC 3834 §5: vacation responders and list servers must not answer this mail.
+fixed_header!(AutoSubmitted, "Auto-Submitted", "auto-generated");
+// Exchange/Outlook's own switch for the same (out-of-office replies, read receipts).
+fixed_header!(AutoResponseSuppress, "X-Auto-Response-Suppress", "All");
+
+/// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
+/// `multipart/mixed` of (`multipart/alternative`: text, HTML, `text/calendar; method=…`)
+/// and the same calendar as an `invite.ics` attachment, so every client finds it.
 fn build_message(
     mail: &outbox::Model,
     from: &Mailbox,
@@ -458,6 +482,8 @@ fn build_message(
         .subject(rendered.subject.clone())
         .message_id(Some(mail.message_id.clone()))
         .date(now.into())
+        .header(AutoSubmitted)
+        .header(AutoResponseSuppress)
         .multipart(body)
         .map_err(|e| e.to_string())
 }

@@ -80,6 +80,13 @@ pub struct MailFacts {
     /// A cancellation because the place was not confirmed in time.
     #[serde(default)]
     pub released: bool,
+    /// The mail (and the calendar mails that follow it) tells of the end of the
+    /// registration: its link shows the registration but offers no cancelling.
+    #[serde(default)]
+    pub registration_ended: bool,
+    /// A change mail about a new title or description only (the times are as before).
+    #[serde(default)]
+    pub only_text_changed: bool,
 }
 
 /// What a change tells one registrant, beyond the event and the registration.
@@ -191,6 +198,9 @@ pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>)
         calendar,
         confirm_by: notice.confirm_by,
         released: notice.released,
+        registration_ended: notices::ends_registration(notice.kind),
+        only_text_changed: notice.kind == MailKind::EventChanged
+            && notice.diff.is_some_and(|d| d.only_text()),
     }
 }
 

@@ -80,7 +80,8 @@ struct CalendarLine {
 #[derive(Debug, Serialize)]
 struct MailContext<'a> {
     lang: &'static str,
-    name: &'a str,
+    /// "Hei Kari," (see `format::greeting`).
+    greeting: String,
     event_title: &'a str,
     event_kind: &'static str,
     organisation: &'a str,
@@ -103,6 +104,10 @@ struct MailContext<'a> {
     confirm_by: Option<String>,
     /// A cancellation because the place was not confirmed in time.
     released: bool,
+    /// The registration can still be cancelled from its page (not after a cancellation).
+    may_cancel: bool,
+    /// A change mail about the title or description only.
+    only_text_changed: bool,
 }
 
 /// A mail ready to send.
@@ -199,7 +204,7 @@ impl Mailer {
         let first_calendar = facts.calendar.first();
         let ctx = MailContext {
             lang: lang.as_str(),
-            name: &facts.name,
+            greeting: format::greeting(&facts.name, lang),
             event_title: &facts.event_title,
             event_kind: format::kind_label(facts.event_kind, lang),
             organisation: &facts.organisation,
@@ -221,6 +226,8 @@ impl Mailer {
             }),
             confirm_by: facts.confirm_by.map(|by| format::moment(by, tz, lang)),
             released: facts.released,
+            may_cancel: !facts.registration_ended,
+            only_text_changed: facts.only_text_changed,
         };
         let rendered = self.templates.render(kind, lang, &ctx)?;
         let calendar = first_calendar.map(|c| {
@@ -248,6 +255,7 @@ impl Mailer {
                     dtstamp: now,
                     categories: &[],
                     waitlisted: false,
+                    language: lang,
                 },
             );
             let ics = calendar::invitation(
@@ -324,6 +332,8 @@ mod tests {
             }],
             confirm_by: None,
             released: false,
+            registration_ended: false,
+            only_text_changed: false,
         }
     }
 
@@ -349,5 +359,46 @@ mod tests {
                 assert!(r.calendar.is_some());
             }
         }
+    }
+
+    #[test]
+    fn after_a_cancellation_the_link_shows_and_offers_no_cancelling() {
+        let mailer = Mailer::new(
+            Links::new("http://x", LinkKey::new(&crate::links::new_secret())),
+            &"Samling <noreply@example.org>".parse().unwrap(),
+        )
+        .unwrap();
+        let now = crate::clock::test_now();
+        let mut ended = facts(Language::Nb);
+        ended.registration_ended = true;
+        ended.name = "Kåre Æsøy, jr.;".into();
+        let manage = mailer.links.manage_url(ended.registration_id);
+        let cancelled = mailer
+            .render(MailKind::Cancelled, &ended, None, now)
+            .unwrap();
+        assert!(cancelled
+            .text
+            .contains(&format!("Se påmeldingen din: {manage}")));
+        assert!(
+            cancelled.text.starts_with("Hei Kåre Æsøy, jr.,\n"),
+            "{}",
+            cancelled.text
+        );
+        let removal = mailer
+            .render(MailKind::Calendar, &ended, None, now)
+            .unwrap();
+        assert!(
+            removal.text.contains("Se påmeldingen din:"),
+            "{}",
+            removal.text
+        );
+        assert!(!removal.text.contains("avbestill"), "{}", removal.text);
+        let mut retitled = facts(Language::En);
+        retitled.only_text_changed = true;
+        let changed = mailer
+            .render(MailKind::EventChanged, &retitled, None, now)
+            .unwrap();
+        assert_eq!(changed.subject, "Updated: Fagdag");
+        assert!(changed.text.contains("title or description"));
     }
 }

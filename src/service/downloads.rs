@@ -294,6 +294,12 @@ impl Prepared {
         Ok(answer)
     }
 
+    /// The answer for the desk's own statistics page (its chart): viewing is not a
+    /// download, so nothing is written to the audit log.
+    pub async fn show(self) -> Result<StatsAnswer, DownloadError> {
+        self.into_answer().await
+    }
+
     async fn into_answer(self) -> Result<StatsAnswer, DownloadError> {
         let Prepared {
             table,

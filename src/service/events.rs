@@ -144,6 +144,21 @@ impl EventChange {
         body: EventBody,
         creating: bool,
     ) -> Result<EventChange, EventError> {
+        let (change, errors) = EventChange::checked(db, organisation_id, body, creating).await?;
+        if errors.is_empty() {
+            Ok(change)
+        } else {
+            Err(EventError::Invalid(errors))
+        }
+    }
+
+    /// The change as far as it could be read, with every problem found on the way.
+    async fn checked(
+        db: &Db,
+        organisation_id: Uuid,
+        body: EventBody,
+        creating: bool,
+    ) -> Result<(EventChange, FieldErrors), sea_orm::DbErr> {
         let mut errors = FieldErrors::new();
         let mut change = EventChange {
             kind: body.kind,
@@ -222,11 +237,7 @@ impl EventChange {
             None => None,
             Some(list) => Some(check_sessions(&mut errors, list)),
         };
-        if errors.is_empty() {
-            Ok(change)
-        } else {
-            Err(EventError::Invalid(errors))
-        }
+        Ok((change, errors))
     }
 
     /// Applies the change to `event` (as read under its lock; `old` are its sessions) and
@@ -392,6 +403,29 @@ pub async fn of_organisation(
         .filter(|c| c.event.organisation_id == organisation_id))
 }
 
+/// Every problem of `body` at once, for a new event (`existing` is `None`) or a change of
+/// `existing`: the field checks and the ones that depend on the whole event (a members-only
+/// event needs a network…), so a form can report them in one round. Nothing is saved; the
+/// save checks again under the event's lock.
+pub async fn problems(
+    db: &Db,
+    organisation_id: Uuid,
+    body: EventBody,
+    existing: Option<&EventContext>,
+    now: DateTime<Utc>,
+) -> Result<FieldErrors, sea_orm::DbErr> {
+    let (change, mut errors) =
+        EventChange::checked(db, organisation_id, body, existing.is_none()).await?;
+    let (mut event, old) = match existing {
+        Some(ctx) => (ctx.event.clone(), ctx.sessions.clone()),
+        None => (db::events::new_event(organisation_id, now), vec![]),
+    };
+    if let Err(more) = change.apply(&mut event, &old) {
+        errors.add_missing(more);
+    }
+    Ok(errors)
+}
+
 /// Creates an event in the organiser's organisation (a draft unless `status` says otherwise).
 pub async fn create(
     db: &Db,
@@ -399,12 +433,19 @@ pub async fn create(
     body: EventBody,
     now: DateTime<Utc>,
 ) -> Result<EventContext, EventError> {
-    let change = EventChange::check(db, organisation_id, body, true).await?;
+    // Every problem at once: the field checks and those of the whole event.
+    let (change, mut errors) = EventChange::checked(db, organisation_id, body, true).await?;
     let mut event = db::events::new_event(organisation_id, now);
-    let sessions = change
-        .apply(&mut event, &[])
-        .map_err(EventError::Invalid)?
-        .unwrap_or_default();
+    let sessions = match change.apply(&mut event, &[]) {
+        Ok(sessions) => sessions.unwrap_or_default(),
+        Err(more) => {
+            errors.add_missing(more);
+            vec![]
+        }
+    };
+    if !errors.is_empty() {
+        return Err(EventError::Invalid(errors));
+    }
     let tx = db.begin_write().await?;
     let saved = db::events::insert(&*tx, event, sessions).await?;
     let ctx = db::events::context_of(&*tx, saved).await?;
@@ -447,9 +488,12 @@ pub async fn update(
     let new_sessions = change
         .apply(&mut changed, &old_sessions)
         .map_err(EventError::Invalid)?;
-    let diff = new_sessions
+    let mut diff = new_sessions
         .as_ref()
         .map(|new| diff_sessions(&shapes(&old_sessions), &shapes(new)));
+    if (&changed.title, &changed.description) != (&locked.title, &locked.description) {
+        diff.get_or_insert_with(Default::default).text_changed = true;
+    }
     if diff.as_ref().is_some_and(|d| d.times_changed) {
         changed.schedule_changed_at = Some(now);
     }
@@ -477,7 +521,7 @@ pub async fn update(
                 .cloned()
                 .collect();
             for reg in db::registrations::active_for_event(&*tx, event_id).await? {
-                if notices::gets_change_notice(reg.status, promoted.contains(&reg.id)) {
+                if notices::gets_change_notice(reg.status, promoted.contains(&reg.id), d) {
                     let notice = Notice {
                         diff: Some(d),
                         removed: &removed,

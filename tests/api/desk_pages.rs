@@ -20,7 +20,8 @@ on_both_engines!(
     moving_a_session_at_the_desk_tells_the_participants,
     sign_in_from_another_site_is_refused,
     password_reset_revokes_the_desks_tokens,
-    an_administrator_disables_an_organiser
+    an_administrator_disables_an_organiser,
+    viewing_statistics_is_not_a_download
 );
 
 async fn sign_in_sessions_and_csrf(engine: Engine) {
@@ -283,6 +284,7 @@ async fn other_organisations_get_404(engine: Engine) {
         "/admin/networks/ours".to_string(),
         format!("/admin/stats?event={event}"),
         "/admin/stats/participation.xlsx?network=ours".to_string(),
+        "/admin/stats/chart.svg?network=ours".to_string(),
     ] {
         assert_eq!(
             desk.get(&path).await.status(),
@@ -603,7 +605,7 @@ async fn an_event_at_the_desk(engine: Engine) {
         .to_string();
     assert!(back.ends_with("done=attendance_not_started"), "{back}");
     let refused = desk.get(&back).await.text().await.unwrap();
-    assert!(refused.contains("samlingen har ikke begynt"), "{refused}");
+    assert!(refused.contains("økten har ikke begynt"), "{refused}");
     let (_, summary) = app.get(&format!("/events/{event}/attendance")).await;
     assert_eq!(summary["sessions"][0]["attended"], 0, "nothing saved");
     // …so session 1 is moved to today for this part (and back afterwards).
@@ -860,10 +862,23 @@ async fn moving_a_session_at_the_desk_tells_the_participants(engine: Engine) {
     let starts: chrono::DateTime<chrono::Utc> =
         session["starts_at"].as_str().unwrap().parse().unwrap();
     let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono_tz::Europe::Oslo);
-    let (new_start, new_end) = (
-        local(starts + chrono::Duration::hours(1)),
-        local(starts + chrono::Duration::hours(4)),
-    );
+    // New times on the same local day (one date field holds both), whatever the hour the test
+    // runs at: 10.00–13.00, or 11.00–14.00 if the session already starts at 10.
+    let day = local(starts).date_naive();
+    let hour = if chrono::Timelike::hour(&local(starts)) == 10 {
+        11
+    } else {
+        10
+    };
+    let at = |h: u32| {
+        chrono::TimeZone::from_local_datetime(
+            &chrono_tz::Europe::Oslo,
+            &day.and_hms_opt(h, 0, 0).unwrap(),
+        )
+        .single()
+        .unwrap()
+    };
+    let (new_start, new_end) = (at(hour), at(hour + 3));
     let email = organiser(&app, "centre", false).await;
     let desk = sign_in(&app, &email).await;
     assert_eq!(
@@ -905,10 +920,7 @@ async fn moving_a_session_at_the_desk_tells_the_participants(engine: Engine) {
         .parse()
         .unwrap();
     // (The form has whole minutes.)
-    assert_eq!(
-        moved.timestamp() / 60,
-        (starts + chrono::Duration::hours(1)).timestamp() / 60
-    );
+    assert_eq!(moved.timestamp() / 60, new_start.timestamp() / 60);
     let mails = loop {
         let mails = app.mails_for(&rid).await;
         if mails.len() >= 2 {
@@ -1149,4 +1161,35 @@ async fn an_administrator_disables_an_organiser(engine: Engine) {
     assert!(token_works(&app, &token).await);
     let (_, audit) = app.get("/audit").await;
     assert!(audit.to_string().contains("organiser.enable"));
+}
+
+/// The statistics page shows its chart from a route of its own that writes nothing to the
+/// audit log; the downloads beside it are logged, each time.
+async fn viewing_statistics_is_not_a_download(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let centre = organiser(&app, "stats-centre", true).await;
+    let desk = sign_in(&app, &centre).await;
+    let downloads = || async {
+        samling::db::entities::audit_entry::Entity::find()
+            .filter(samling::db::entities::audit_entry::Column::Action.eq("statistics.download"))
+            .all(&app.db.conn)
+            .await
+            .unwrap()
+            .len()
+    };
+    let page = desk.get("/admin/stats?year=2026").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let chart = desk.get("/admin/stats/chart.svg?year=2026").await;
+    assert_eq!(chart.status(), StatusCode::OK);
+    assert!(chart.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("image/svg+xml"));
+    assert!(chart.text().await.unwrap().contains("<svg"));
+    assert_eq!(downloads().await, 0, "viewing is not downloading");
+    let svg = desk.get("/admin/stats/participation.svg?year=2026").await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    assert_eq!(downloads().await, 1, "the download is logged");
 }

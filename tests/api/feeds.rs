@@ -287,6 +287,25 @@ async fn personal_feed_has_own_events(engine: Engine) {
         .await
         .unwrap();
     assert!(page.text().await.unwrap().contains(&path));
+
+    // An English-speaking participant's feed speaks English: its name and the marks.
+    let (_, erin) = app
+        .call(
+            Method::POST,
+            &format!("/events/{full}/registrations"),
+            None,
+            Some(json!({"name": "Erin", "email": "erin@example.org", "language": "en"})),
+        )
+        .await;
+    let (_, _, bytes) = feed(&app, &app.feed_path(&erin).await).await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("X-WR-CALNAME:My registrations"), "{text}");
+    let entry = &parse_ics(&text).events[0];
+    assert!(
+        entry.get("SUMMARY").unwrap().starts_with("[Waiting list] "),
+        "{text}"
+    );
+    assert!(!text.contains("Mine påmeldinger") && !text.contains("[Venteliste]"));
 }
 
 async fn feeds_change_and_cache(engine: Engine) {

@@ -496,6 +496,13 @@ impl ReceivedMail {
         self.parsed().subject().unwrap_or_default().to_string()
     }
 
+    /// A top-level header's raw value, trimmed (`None` when absent).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.parsed()
+            .header_raw(name)
+            .map(|value| value.trim().to_string())
+    }
+
     /// The Message-ID header.
     pub fn message_id(&self) -> String {
         self.parsed().message_id().unwrap_or_default().to_string()

@@ -39,6 +39,17 @@ async fn confirmation_and_promotion_arrive_over_smtp(engine: Engine) {
         text.contains("Påmeldingen er bekreftet") || text.contains("bekreftet"),
         "{text}"
     );
+    for mail in &mails {
+        // RFC 3834 §5: no vacation auto-reply comes back to the sender address.
+        assert_eq!(
+            mail.header("Auto-Submitted").as_deref(),
+            Some("auto-generated")
+        );
+        assert_eq!(
+            mail.header("X-Auto-Response-Suppress").as_deref(),
+            Some("All")
+        );
+    }
     assert!(text.contains("text/calendar"), "calendar attachment");
     assert!(text.contains("BEGIN:VEVENT"));
     let waitlisted = mails

@@ -115,11 +115,46 @@ async fn every_message_once_with_calendar(engine: Engine) {
     assert_eq!(ics.events[0].start, new_start);
     let changed_b = with_subject(&to(&mails, "bjorn@example.no"), "Endret tid eller sted");
     assert!(changed_b.invite().is_none());
+    let moved_sequence = ics.events[0].sequence;
+
+    // A new title: the seat holder's entry is sent again with it; the waiting list,
+    // which holds no entry, hears nothing.
+    let (status, _) = app
+        .patch(
+            &format!("/events/{id}"),
+            json!({"title": "Webinar: Mat og drikke"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    smtp.wait_for(5).await;
+    let mails = smtp.received();
+    let retitled = with_subject(
+        &to(&mails, "anne@example.no"),
+        "Oppdatert: Webinar: Mat og drikke",
+    );
+    assert!(
+        retitled
+            .bodies()
+            .0
+            .contains("endret tittelen eller beskrivelsen"),
+        "{}",
+        retitled.bodies().0
+    );
+    let ics = parse_ics(&retitled.invite().expect("the entry with its new title"));
+    assert_eq!(ics.method.as_deref(), Some("REQUEST"));
+    assert_eq!(ics.events[0].uid, format!("{session_id}@samling"));
+    assert_eq!(ics.events[0].get("SUMMARY"), Some("Webinar: Mat og drikke"));
+    assert!(ics.events[0].sequence > moved_sequence);
+    assert_eq!(
+        to(&mails, "bjorn@example.no").len(),
+        2,
+        "no mail for the waiting list"
+    );
     let changed_sequence = ics.events[0].sequence;
 
     // Own cancellation removes the entry; the seat goes to Bjørn, with join link and entry.
     assert_eq!(app.cancel(&a).await.0, 200);
-    smtp.wait_for(6).await;
+    smtp.wait_for(7).await;
     let mails = smtp.received();
     let cancelled = with_subject(&to(&mails, "anne@example.no"), "Avbestilt");
     let ics = parse_ics(&cancelled.invite().expect("cancelling entry"));
@@ -142,7 +177,7 @@ async fn every_message_once_with_calendar(engine: Engine) {
         )
         .await;
     assert_eq!(status, 200);
-    smtp.wait_for(7).await;
+    smtp.wait_for(8).await;
     let mails = smtp.received();
     let called_off = with_subject(&to(&mails, "bjorn@example.no"), "Avlyst");
     assert!(called_off.bodies().0.contains("Foredragsholder er syk"));
@@ -161,7 +196,7 @@ async fn every_message_once_with_calendar(engine: Engine) {
         Some(json!({"name": "Erin", "email": "erin@example.org", "language": "en"})),
     )
     .await;
-    smtp.wait_for(8).await;
+    smtp.wait_for(9).await;
     let mails = smtp.received();
     with_subject(&to(&mails, "erin@example.org"), "Registration confirmed");
 
@@ -172,7 +207,7 @@ async fn every_message_once_with_calendar(engine: Engine) {
     let mails = smtp.received();
     assert_eq!(
         mails.len(),
-        8,
+        9,
         "{:?}",
         mails
             .iter()
@@ -181,7 +216,7 @@ async fn every_message_once_with_calendar(engine: Engine) {
     );
     let (_, listed) = app.get(&format!("/events/{id}/mails")).await;
     let listed = listed.as_array().unwrap();
-    assert_eq!(listed.len(), 7);
+    assert_eq!(listed.len(), 8);
     assert!(listed.iter().all(|m| m["status"] == "sent"));
 }
 

@@ -63,7 +63,8 @@ async fn sign_up_through_the_form(engine: Engine) {
         "novalidate",
         "name=\"name\"",
         "autocomplete=\"name\"",
-        "type=\"email\"",
+        "inputmode=\"email\"",
+        "autocomplete=\"email\"",
         "name=\"municipality\"",
         "list=\"municipality-list\"",
         "name=\"workplace\"",
@@ -95,6 +96,7 @@ async fn sign_up_through_the_form(engine: Engine) {
     let (status, html) = page(&app, &receipt).await;
     assert_eq!(status, 200);
     assert!(html.contains("Du er påmeldt"));
+    assert!(html.contains("Du får en påminnelse før arrangementet"));
     assert!(
         !html.contains("ase@example.no") && !html.contains("Åse"),
         "the receipt's URL is no key to the address"
@@ -140,6 +142,10 @@ async fn sign_up_through_the_form(engine: Engine) {
     )
     .await;
     assert!(html.contains("You are on the waiting list") && html.contains("number 1"));
+    assert!(
+        !html.contains("You will get a reminder"),
+        "reminders go to seat holders only"
+    );
     let regs = app.registrations(&event).await;
     assert_eq!(
         (regs[1]["status"].clone(), regs[1]["language"].clone()),
@@ -285,6 +291,10 @@ async fn refusals_in_words(engine: Engine) {
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = res.text().await.unwrap();
     assert!(html.contains("allerede påmeldt"));
+    assert!(
+        !html.contains("er sendt til adressen"),
+        "no promise of a mail that is not sent"
+    );
     assert!(
         !html.contains("Kari<") && !html.contains("/r/"),
         "nothing else revealed"

@@ -4,7 +4,7 @@
 // Nothing here downloads a browser: Chromium is the system one (CHROMIUM or /usr/bin/chromium).
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -381,6 +381,53 @@ function describeViolations(violations) {
     .join('\n');
 }
 
+/** Where each checked page's HTML goes, for the W3C Nu validator that scripts/test runs after. */
+export const HTML_DIR = resolve(REPO_ROOT, process.env.HTML_DIR || 'target/html');
+
+/** Save the page as the browser holds it (no script changes it: the pages have none). */
+export async function saveHtml(page, name) {
+  await mkdir(HTML_DIR, { recursive: true });
+  await writeFile(join(HTML_DIR, `${name}.html`), await page.content());
+}
+
+/**
+ * WCAG 1.4.10 and 1.4.4: at 320 px, and at 200 % text on a 375 px phone, the page is no wider
+ * than the screen (a table may scroll inside its own box). Fails naming the widest elements.
+ */
+export async function checkReflow(page, name) {
+  const before = page.viewportSize();
+  const problems = [];
+  for (const [width, text] of [
+    [320, '100%'],
+    [375, '200%'],
+  ]) {
+    await page.setViewportSize({ width, height: 800 });
+    const found = await page.evaluate(
+      ([text, width]) => {
+        document.documentElement.style.fontSize = text;
+        const pageWidth = document.documentElement.scrollWidth;
+        const wide = [];
+        if (pageWidth > width) {
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > width + 1 && !el.closest('.table-wrap')) {
+              wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} (${Math.round(r.right)} px): ${(el.textContent || '').trim().slice(0, 40)}`);
+            }
+          }
+        }
+        document.documentElement.style.fontSize = '';
+        return { pageWidth, wide: wide.slice(-5) };
+      },
+      [text, width],
+    );
+    if (found.pageWidth > width) {
+      problems.push(`${width} px at ${text} text: the page is ${found.pageWidth} px wide; ${found.wide.join('; ')}`);
+    }
+  }
+  if (before) await page.setViewportSize(before);
+  if (problems.length) assert.fail(`reflow on ${name} (${page.url()}):\n${problems.join('\n')}`);
+}
+
 /** Save full-page screenshots at 375×800 and 1280×900 as <name>-375.png and <name>-1280.png. */
 export async function screenshots(page, name) {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
@@ -401,7 +448,9 @@ export async function screenshots(page, name) {
  */
 export async function checkAxe(page, name) {
   const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  await saveHtml(page, name);
   await screenshots(page, name);
+  await checkReflow(page, name);
   const { violations } = results;
   if (violations.length) {
     const report = `axe: ${violations.length} violation(s) on ${name} (${page.url()}):\n${describeViolations(violations)}`;

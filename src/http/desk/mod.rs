@@ -90,7 +90,7 @@ pub fn with_done(page: Page, done: &Done, state: &AppState, lang: &Lang) -> Page
     if text == key {
         return page;
     }
-    page.notice(text, Some("success"))
+    page.notice(text, Some(outcome.notice_kind()))
 }
 
 async fn home(

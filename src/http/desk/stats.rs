@@ -28,6 +28,7 @@ use crate::service::municipalities;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/stats", get(stats_page))
+        .route("/admin/stats/chart.svg", get(stats_chart))
         .route("/admin/stats/{file}", get(stats_file))
         .route(
             "/admin/municipalities",
@@ -288,7 +289,7 @@ fn tables_view(
                 recorded: t(if e.attendance_recorded { "yes" } else { "no" }),
             })
             .collect(),
-        chart_url: format!("/admin/stats/participation.svg?{query}"),
+        chart_url: format!("/admin/stats/chart.svg?{query}"),
         xlsx_url: format!("/admin/stats/participation.xlsx?{query}"),
         csv_url: format!("/admin/stats/participation.csv?{query}"),
         svg_url: format!("/admin/stats/participation.svg?{query}"),
@@ -354,6 +355,25 @@ async fn stats_page(
         .status(status)
         .nav("stats")
         .render(&state.pages, &lang))
+}
+
+/// The page's chart: the SVG download's picture, shown and not logged as a download.
+async fn stats_chart(
+    State(state): State<AppState>,
+    desk: Desk,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, ShowErrorPage> {
+    let answer = downloads::prepare(
+        &state.db,
+        desk.organiser.organisation_id,
+        q,
+        Some(Format::Svg),
+        state.clock.now(),
+    )
+    .await?
+    .show()
+    .await?;
+    Ok(crate::http::api::stats::respond(answer))
 }
 
 /// The same downloads as the API (`participation.xlsx|csv|svg`), with the session.

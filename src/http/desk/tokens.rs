@@ -76,7 +76,7 @@ async fn render(
         .into_iter()
         .map(|(owner, token)| TokenRow {
             owner: owner.name,
-            label: token.label.unwrap_or_else(|| "–".into()),
+            label: token.label.unwrap_or_else(|| t("desk_token_unnamed")),
             created: when(token.created_at, tz),
             last_used: token
                 .last_used_at
@@ -153,7 +153,9 @@ async fn confirm_revoke(
         .ok_or_else(ShowErrorPage::not_found)?;
     let tz = organisation_zone(&state, &desk).await?;
     let view = RevokeView {
-        label: token.label.unwrap_or_else(|| "–".into()),
+        label: token
+            .label
+            .unwrap_or_else(|| state.pages.text(lang.language, "desk_token_unnamed")),
         owner: owner.name,
         created: when(token.created_at, tz),
         action: format!("/admin/tokens/{id}/revoke"),

@@ -94,9 +94,22 @@ impl Field {
         self
     }
 
-    /// The input type (`email`, `date`, `time`, `number`…).
+    /// The input type (`email`, `url`, `date`, `time`, `number`…). Addresses are typed
+    /// `text` with an `inputmode` (GOV.UK's pattern): a wrong value kept after an error stays
+    /// valid HTML, and every engine and password manager accepts `autocomplete` on them. A
+    /// date, time or number whose kept value the type would reject is shown as text too.
     pub fn of_type(mut self, input_type: &'static str) -> Field {
-        self.input_type = input_type;
+        match input_type {
+            "email" | "url" => {
+                self.input_type = "text";
+                self.inputmode = Some(input_type);
+                self.spellcheck_off = true;
+            }
+            _ if !self.value.is_empty() && !fits_type(input_type, &self.value) => {
+                self.input_type = "text";
+            }
+            _ => self.input_type = input_type,
+        }
         self
     }
 
@@ -141,6 +154,21 @@ impl Field {
         .collect();
         self.described_by = (!ids.is_empty()).then(|| ids.join(" "));
         self
+    }
+}
+
+/// Whether `value` is a valid value of an `<input type=…>` (HTML's value sanitisation would
+/// otherwise drop what the person typed).
+fn fits_type(input_type: &str, value: &str) -> bool {
+    match input_type {
+        "date" => value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
+        "time" => {
+            (value.len() == 5 && chrono::NaiveTime::parse_from_str(value, "%H:%M").is_ok())
+                || (value.len() == 8
+                    && chrono::NaiveTime::parse_from_str(value, "%H:%M:%S").is_ok())
+        }
+        "number" => value.parse::<f64>().is_ok_and(f64::is_finite),
+        _ => true,
     }
 }
 

@@ -241,6 +241,21 @@ impl Outcome {
         }
     }
 
+    /// How its notice looks: a refusal or a no-op is a warning, the rest a success.
+    pub fn notice_kind(self) -> &'static str {
+        match self {
+            Outcome::DisableSelf
+            | Outcome::BadCapacity
+            | Outcome::NotCancellable
+            | Outcome::NothingToMark
+            | Outcome::AttendanceNotStarted
+            | Outcome::AttendanceRefused
+            | Outcome::MemberAlready
+            | Outcome::MemberNotFound => "warning",
+            _ => "success",
+        }
+    }
+
     /// The outcome a query word names (anything else shows no notice).
     pub fn parse(word: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.as_str() == word)

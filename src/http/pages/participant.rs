@@ -168,7 +168,7 @@ async fn show(
         .sessions
         .iter()
         .map(|s| SessionLine {
-            starts_iso: s.starts_at.to_rfc3339(),
+            starts_iso: crate::format::html_datetime(s.starts_at),
             when: time_span(s.starts_at, s.ends_at, tz, l),
             place: views::place(pages, l, std::slice::from_ref(s)),
             join_link: s.online_url.clone().filter(|_| may_join),
@@ -419,6 +419,7 @@ async fn calendar_file(
         calendar::Reader {
             waitlisted: reg.status == RegistrationStatus::Waitlisted,
             may_join: participant_sees_join_link(reg.status, e.status),
+            language: reg.language,
         },
     );
     let body = calendar::download(&e.title, entries);

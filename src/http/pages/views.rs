@@ -160,7 +160,7 @@ impl CardStyle<'_> {
             title: event.title.clone(),
             kind: kind_label(event.kind, self.lang),
             network,
-            starts_iso: event.starts_at.to_rfc3339(),
+            starts_iso: crate::format::html_datetime(event.starts_at),
             when: when(sessions, tz, self.lang),
             place: place(self.pages, self.lang, sessions),
             availability: availability(self.pages, self.lang, event, self.now),

@@ -3,10 +3,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::overview::{draw_event_desk, CapacityTyped};
 use super::{own_event, save_change};
 use crate::domain::signup;
 use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done, filled};
+use crate::http::pages::forms::ErrorLink;
 use crate::http::pages::lang::Lang;
 use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
@@ -41,14 +43,23 @@ pub(super) async fn confirm_capacity(
     let e = &ctx.event;
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
-    let Some(capacity) = filled(&q.capacity)
-        .and_then(|c| c.parse::<i64>().ok())
-        .and_then(|c| signup::capacity(c).ok())
-    else {
-        return Ok(done(
-            &format!("/admin/events/{}", e.id),
-            Outcome::BadCapacity,
-        ));
+    let typed = q.capacity.as_deref().unwrap_or_default().trim();
+    let capacity = match typed.parse::<i64>().map(signup::capacity) {
+        Ok(Ok(c)) => c,
+        _ => {
+            // The event desk again, the value kept, the problem at the field (GOV.UK's pattern).
+            let error = ErrorLink {
+                field: Some("capacity".into()),
+                message: t("desk_error_raise_capacity")
+                    .replace("{max}", &signup::MAX_CAPACITY.to_string()),
+            };
+            let typed = CapacityTyped {
+                value: typed,
+                error,
+            };
+            let page = draw_event_desk(&state, &lang, &desk, &ctx, Some(typed)).await?;
+            return Ok(page.render(&state.pages, &lang));
+        }
     };
     let promoted = registration::moving_up(&state.db.conn, e, Some(capacity))
         .await?

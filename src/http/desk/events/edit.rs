@@ -2,7 +2,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use super::form::{core_errors, rows_action, to_body, EventForm, FormAction};
+use super::form::{all_problems, core_errors, rows_action, to_body, EventForm, FormAction};
 use super::form_page::FormPage;
 use super::{own_event, save_change, Empty};
 use crate::db;
@@ -54,7 +54,16 @@ pub(super) async fn create(
     let mut errors = vec![];
     let (mut body, rows) = to_body(&form, tz, lang.language, &state, &mut errors);
     if !errors.is_empty() {
-        return page.draw(&form, errors).await;
+        let core = event_service::problems(
+            &state.db,
+            desk.organiser.organisation_id,
+            body,
+            None,
+            state.clock.now(),
+        )
+        .await?;
+        let core = core_errors(&core, &rows, lang.language, &state);
+        return page.draw(&form, all_problems(errors, core)).await;
     }
     body.status = Some(
         if FormAction::of(form.action.as_deref()) == FormAction::Publish {
@@ -77,7 +86,7 @@ pub(super) async fn create(
         )),
         Err(EventError::Invalid(fields)) => {
             let errors = core_errors(&fields, &rows, lang.language, &state);
-            page.draw(&form, errors).await
+            page.draw(&form, all_problems(vec![], errors)).await
         }
         Err(e) => Err(ShowErrorPage::internal(e)),
     }
@@ -139,7 +148,16 @@ pub(super) async fn update(
     let mut errors = vec![];
     let (body, rows) = to_body(&form, tz, lang.language, &state, &mut errors);
     if !errors.is_empty() {
-        return page.draw(&form, errors).await;
+        let core = event_service::problems(
+            &state.db,
+            desk.organiser.organisation_id,
+            body,
+            Some(&ctx),
+            state.clock.now(),
+        )
+        .await?;
+        let core = core_errors(&core, &rows, lang.language, &state);
+        return page.draw(&form, all_problems(errors, core)).await;
     }
     match save_change(&state, &desk, &ctx, body).await {
         Ok(_) => Ok(done(
@@ -148,7 +166,7 @@ pub(super) async fn update(
         )),
         Err(EventError::Invalid(fields)) => {
             let errors = core_errors(&fields, &rows, lang.language, &state);
-            page.draw(&form, errors).await
+            page.draw(&form, all_problems(vec![], errors)).await
         }
         Err(EventError::NotFound) => Err(ShowErrorPage::not_found()),
         Err(EventError::Cancelled) => Ok(see_other(&format!("/admin/events/{}", ctx.event.id))),

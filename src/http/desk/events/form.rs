@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::db::events::EventContext;
 use crate::domain::period::{self, local_to_utc};
-use crate::domain::{EventKind, FieldErrors, Language};
+use crate::domain::{EventKind, FieldErrors, Language, Problem};
 use crate::http::desk::filled;
 use crate::http::pages::forms::{error_links, ErrorLink};
 use crate::http::AppState;
@@ -38,7 +38,10 @@ pub(super) struct EventForm {
     pub(super) session_location: Vec<String>,
     #[serde(default)]
     pub(super) session_online_url: Vec<String>,
-    /// `save`, `publish`, `add_session` or `remove:{row}`.
+    /// The rows (by index) ticked "remove when you save".
+    #[serde(default)]
+    pub(super) session_remove: Vec<String>,
+    /// `save`, `publish` or `add_session`.
     pub(super) action: Option<String>,
 }
 
@@ -68,6 +71,13 @@ impl SessionRow {
 }
 
 impl EventForm {
+    /// Whether row `i` is ticked to be removed when the form is saved.
+    pub(super) fn removing(&self, i: usize) -> bool {
+        self.session_remove
+            .iter()
+            .any(|v| v.trim().parse() == Ok(i))
+    }
+
     pub(super) fn rows(&self) -> Vec<SessionRow> {
         let n = self
             .session_date
@@ -133,6 +143,7 @@ impl EventForm {
                 .iter()
                 .map(|s| s.online_url.clone().unwrap_or_default())
                 .collect(),
+            session_remove: vec![],
             action: None,
         }
     }
@@ -230,7 +241,7 @@ pub(super) fn to_body(
     let mut sessions = Vec::new();
     let mut rows = Vec::new();
     for (i, row) in form.rows().into_iter().enumerate() {
-        if row.is_blank() {
+        if row.is_blank() || form.removing(i) {
             continue;
         }
         let date = parse_date(&row.date);
@@ -325,28 +336,109 @@ pub(super) fn core_errors(
                 }
             }
         };
+        // GOV.UK's wording where a field is simply missing: say what to enter.
+        let row_of = |f: &str| session_row(Some(f)).and_then(|r| r.parse::<usize>().ok());
+        let specific = match (key, problem) {
+            ("title", Problem::Required) => Some(t("desk_error_title")),
+            ("kind", Problem::Required) => Some(t("desk_error_kind")),
+            ("sessions", Problem::NoSessions) => Some(t("desk_error_no_session")),
+            (k, Problem::Required) if k.ends_with(".starts_at") || k.ends_with(".ends_at") => {
+                let which = if k.ends_with(".starts_at") {
+                    "desk_error_session_start"
+                } else {
+                    "desk_error_session_end"
+                };
+                row_of(&field).map(|row| t(which).replace("{n}", &(row + 1).to_string()))
+            }
+            _ => None,
+        };
         link.field = (!field.is_empty()).then_some(field);
-        link.message = format!(
-            "{label}: {}",
-            crate::http::pages::forms::problem_text(&state.pages, problem, lang).to_lowercase()
-        );
+        link.message = specific.unwrap_or_else(|| {
+            format!(
+                "{label}: {}",
+                crate::http::pages::forms::problem_text(&state.pages, problem, lang).to_lowercase()
+            )
+        });
     }
     links
 }
 
-/// Handles the form's extra buttons (add or remove a session row): the form, and whether
-/// to draw it again (true) rather than save it.
+/// The fields in the order the page shows them; session rows come last, row by row.
+const PAGE_ORDER: [&str; 12] = [
+    "title",
+    "kind",
+    "description",
+    "audience",
+    "network",
+    "capacity",
+    "waitlist",
+    "members_only",
+    "opens_date",
+    "opens_time",
+    "closes_date",
+    "closes_time",
+];
+const SESSION_ORDER: [&str; 5] = ["date", "start", "end", "location", "online_url"];
+
+/// Where a field's problem stands in the error summary: the order of the page.
+fn page_position(field: Option<&str>) -> (usize, usize, usize) {
+    let Some(field) = field else {
+        return (0, 0, 0);
+    };
+    if let Some(i) = PAGE_ORDER.iter().position(|f| *f == field) {
+        return (1, i, 0);
+    }
+    let session = field
+        .strip_prefix("session-")
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(row, part)| Some((row.parse().ok()?, part)));
+    match session {
+        Some((row, part)) => (
+            2,
+            row,
+            SESSION_ORDER.iter().position(|p| *p == part).unwrap_or(9),
+        ),
+        None => (3, 0, 0),
+    }
+}
+
+/// The session row a field id belongs to (`session-2-start` → 2).
+fn session_row(field: Option<&str>) -> Option<&str> {
+    field?
+        .strip_prefix("session-")?
+        .split_once('-')
+        .map(|(row, _)| row)
+}
+
+/// The form's own problems and the core's as one list in the page's order, so every problem
+/// is reported in one round. A core problem is left out where the form already reports one
+/// for the same field or session row (a date the form could not read is "required" to the
+/// core).
+pub(super) fn all_problems(form: Vec<ErrorLink>, core: Vec<ErrorLink>) -> Vec<ErrorLink> {
+    let covered = |link: &ErrorLink| {
+        form.iter().any(|f| {
+            f.field == link.field
+                || session_row(f.field.as_deref())
+                    .is_some_and(|row| session_row(link.field.as_deref()) == Some(row))
+        })
+    };
+    let extra: Vec<ErrorLink> = core.into_iter().filter(|l| !covered(l)).collect();
+    let mut all = form;
+    all.extend(extra);
+    all.sort_by_key(|l| page_position(l.field.as_deref()));
+    all
+}
+
 /// What the form's pressed button asks for (its `action` value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum FormAction {
-    /// `save` (or no button: Enter in a field).
+    /// `save` (or no button: Enter in a field, which the form's first button — the primary
+    /// one — answers anyway).
     Save,
     /// `publish`.
     Publish,
     /// `add_session`: one more session row.
     AddSession,
-    /// `remove:{row}`: drop that session row.
-    RemoveSession(usize),
 }
 
 impl FormAction {
@@ -355,42 +447,27 @@ impl FormAction {
         match value {
             Some("publish") => FormAction::Publish,
             Some("add_session") => FormAction::AddSession,
-            Some(v) => v
-                .strip_prefix("remove:")
-                .and_then(|i| i.parse().ok())
-                .map_or(FormAction::Save, FormAction::RemoveSession),
-            None => FormAction::Save,
+            _ => FormAction::Save,
         }
     }
 }
 
+/// Handles the form's extra button (one more session row): the form, and whether to draw
+/// it again (true) rather than save it. Rows ticked for removal stay, ticked, until a save.
 pub(super) fn rows_action(mut form: EventForm) -> (EventForm, bool) {
     match FormAction::of(form.action.as_deref()) {
-        FormAction::AddSession if form.rows().len() < event_service::MAX_SESSIONS => {
+        FormAction::AddSession => {
             let n = form.rows().len();
-            for v in [
-                &mut form.session_id,
-                &mut form.session_date,
-                &mut form.session_start,
-                &mut form.session_end,
-                &mut form.session_location,
-                &mut form.session_online_url,
-            ] {
-                v.resize(n + 1, String::new());
-            }
-            (form, true)
-        }
-        FormAction::RemoveSession(i) => {
-            for v in [
-                &mut form.session_id,
-                &mut form.session_date,
-                &mut form.session_start,
-                &mut form.session_end,
-                &mut form.session_location,
-                &mut form.session_online_url,
-            ] {
-                if i < v.len() {
-                    v.remove(i);
+            if n < event_service::MAX_SESSIONS {
+                for v in [
+                    &mut form.session_id,
+                    &mut form.session_date,
+                    &mut form.session_start,
+                    &mut form.session_end,
+                    &mut form.session_location,
+                    &mut form.session_online_url,
+                ] {
+                    v.resize(n + 1, String::new());
                 }
             }
             (form, true)

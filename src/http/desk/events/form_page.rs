@@ -21,7 +21,10 @@ pub(super) struct SessionRowView {
     index: usize,
     id: String,
     fields: Vec<Field>,
+    /// A "remove when you save" checkbox (there is more than one row), and whether it is ticked.
     removable: bool,
+    remove_ticked: bool,
+    remove_label: String,
 }
 
 #[derive(Serialize)]
@@ -235,6 +238,9 @@ impl FormPage<'_> {
                     index: i,
                     id: row.id.clone(),
                     removable: count > 1,
+                    remove_ticked: form.removing(i),
+                    remove_label: t("desk_remove_session_on_save")
+                        .replace("{n}", &(i + 1).to_string()),
                     fields: vec![
                         short(named("date", "desk_session_date", &row.date, "date")).done(errors),
                         short(named("start", "desk_session_start", &row.start, "time"))

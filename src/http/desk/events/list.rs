@@ -56,7 +56,7 @@ pub async fn list(
                 tz,
                 l,
             ),
-            starts_iso: e.starts_at.to_rfc3339(),
+            starts_iso: crate::format::html_datetime(e.starts_at),
             status: status_label(&state, l, e),
             confirmed: e.confirmed_count,
             capacity: e

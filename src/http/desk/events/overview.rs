@@ -1,5 +1,6 @@
 //! An event's own desk: registrations, waiting list, attendance figures and mail status.
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -15,9 +16,9 @@ use crate::domain::{Language, RegistrationStatus};
 use crate::format::{kind_label, time_span};
 use crate::http::desk::auth::Desk;
 use crate::http::desk::{desk_page, with_done, Done};
-use crate::http::pages::forms::Field;
+use crate::http::pages::forms::{ErrorLink, Field};
 use crate::http::pages::lang::Lang;
-use crate::http::pages::ShowErrorPage;
+use crate::http::pages::{Page, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::attendance;
 use crate::service::registration::waitlist_positions;
@@ -103,6 +104,25 @@ pub(super) async fn event_desk(
     Query(done_query): Query<Done>,
 ) -> Result<Response, ShowErrorPage> {
     let ctx = own_event(&state, &desk, &id).await?;
+    let page = draw_event_desk(&state, &lang, &desk, &ctx, None).await?;
+    Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
+}
+
+/// A capacity the organiser typed and could not be used, with its problem in the reader's
+/// words: the event desk shows it at the field and in the error summary.
+pub(super) struct CapacityTyped<'a> {
+    pub value: &'a str,
+    pub error: ErrorLink,
+}
+
+/// The event's desk page (registrations, attendance, mails, the capacity form).
+pub(super) async fn draw_event_desk(
+    state: &AppState,
+    lang: &Lang,
+    desk: &Desk,
+    ctx: &EventContext,
+    typed: Option<CapacityTyped<'_>>,
+) -> Result<Page, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
     let tz = period::zone(&ctx.organisation.time_zone);
@@ -118,9 +138,9 @@ pub(super) async fn event_desk(
         workplace: r.workplace.clone().unwrap_or_default(),
         role: r.role.clone().unwrap_or_default(),
         registered: moment(r.created_at),
-        registered_iso: r.created_at.to_rfc3339(),
+        registered_iso: crate::format::html_datetime(r.created_at),
         position: positions.get(&r.id).copied(),
-        attended: yes_no_blank(&state, l, r.attended),
+        attended: yes_no_blank(state, l, r.attended),
         cancel_url: crate::domain::may_cancel(r.status, e.status, e.starts_at, now)
             .is_ok()
             .then(|| format!("/admin/events/{}/registrations/{}/cancel", e.id, r.id)),
@@ -141,21 +161,20 @@ pub(super) async fn event_desk(
         .filter(|r| r.status == RegistrationStatus::Cancelled)
         .map(row)
         .collect();
-    let (sessions, total) = attendance_rows(&state, l, &ctx).await?;
-    let mails = mail_rows(&state, l, e.id, tz).await?;
-    let mut capacity_field = Field::text(
-        "capacity",
-        t("desk_raise_capacity"),
-        e.capacity.map(|c| c.to_string()).as_deref(),
-    )
-    .hint(t("desk_raise_capacity_hint"));
+    let (sessions, total) = attendance_rows(state, l, ctx).await?;
+    let mails = mail_rows(state, l, e.id, tz).await?;
+    let current = e.capacity.map(|c| c.to_string());
+    let shown = typed.as_ref().map(|c| c.value).or(current.as_deref());
+    let mut capacity_field = Field::text("capacity", t("desk_raise_capacity"), shown)
+        .hint(t("desk_raise_capacity_hint"));
     capacity_field.inputmode = Some("numeric");
     capacity_field.short = true;
+    let errors: Vec<ErrorLink> = typed.map(|c| c.error).into_iter().collect();
     let view = DeskView {
         id: e.id,
         title: e.title.clone(),
         kind: kind_label(e.kind, l).to_string(),
-        status: status_label(&state, l, e),
+        status: status_label(state, l, e),
         actions: access::event_actions(e.status),
         public_url: format!("/events/{}", e.id),
         edit_url: format!("/admin/events/{}/edit", e.id),
@@ -168,7 +187,7 @@ pub(super) async fn event_desk(
             .map_or_else(|| t("desk_unlimited"), |c| c.to_string()),
         waitlisted: e.waitlist_count,
         cancelled_count: cancelled.len(),
-        capacity_field: capacity_field.done(&[]),
+        capacity_field: capacity_field.done(&errors),
         capacity_url: format!("/admin/events/{}/capacity", e.id),
         confirmed_rows,
         waiting_rows,
@@ -179,10 +198,14 @@ pub(super) async fn event_desk(
         xlsx_url: format!("/admin/events/{}/registrations.xlsx", e.id),
         csv_url: format!("/admin/events/{}/registrations.csv", e.id),
     };
-    let page = desk_page(&desk, "admin/event", e.title.clone())
+    let page = desk_page(desk, "admin/event", e.title.clone())
         .with(view)
         .nav("events");
-    Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
+    Ok(if errors.is_empty() {
+        page
+    } else {
+        page.errors(errors).status(StatusCode::BAD_REQUEST)
+    })
 }
 
 /// Attendance per session and in all, with the links to each session's sheet.

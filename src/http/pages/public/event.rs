@@ -203,7 +203,7 @@ pub(super) fn sessions_view(
         .enumerate()
         .map(|(i, s)| SessionView {
             number: i + 1,
-            starts_iso: s.starts_at.to_rfc3339(),
+            starts_iso: crate::format::html_datetime(s.starts_at),
             when: time_span(s.starts_at, s.ends_at, tz, lang),
             place: views::place(pages, lang, std::slice::from_ref(s)),
         })
