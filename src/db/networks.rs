@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -80,6 +80,33 @@ pub async fn members(
         .filter(network_member::Column::NetworkId.eq(network_id))
         .order_by_asc(network_member::Column::EmailNormalized)
         .all(db)
+        .await
+}
+
+/// At most `limit` members after the address `after`, by normalised address.
+pub async fn members_page(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<network_member::Model>, DbErr> {
+    let mut query =
+        network_member::Entity::find().filter(network_member::Column::NetworkId.eq(network_id));
+    if let Some(after) = after {
+        query = query.filter(network_member::Column::EmailNormalized.gt(after));
+    }
+    query
+        .order_by_asc(network_member::Column::EmailNormalized)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// How many members a network has.
+pub async fn member_count(db: &impl ConnectionTrait, network_id: Uuid) -> Result<u64, DbErr> {
+    network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .count(db)
         .await
 }
 

@@ -2,7 +2,7 @@
 //! event lock.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
@@ -187,6 +187,64 @@ pub async fn list_for_event(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await
+}
+
+/// A page of an event's registrations in sign-up order: at most `limit` after the one with
+/// id `after`; `None` when `after` is not one of the event's.
+pub async fn page_for_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Option<Vec<registration::Model>>, DbErr> {
+    let mut query = registration::Entity::find().filter(registration::Column::EventId.eq(event_id));
+    if let Some(id) = after {
+        let Some(cursor) = registration::Entity::find_by_id(id)
+            .filter(registration::Column::EventId.eq(event_id))
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        query = query.filter(
+            Condition::any()
+                .add(registration::Column::CreatedAt.gt(cursor.created_at))
+                .add(
+                    Condition::all()
+                        .add(registration::Column::CreatedAt.eq(cursor.created_at))
+                        .add(registration::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let rows = query
+        .order_by_asc(registration::Column::CreatedAt)
+        .order_by_asc(registration::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(Some(rows))
+}
+
+/// How many registrations an event has, in every status.
+pub async fn count_for_event(db: &impl ConnectionTrait, event_id: Uuid) -> Result<u64, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .count(db)
+        .await
+}
+
+/// The waiting list's order keys, first in line first: a page's positions come from them.
+pub async fn waitlist_orders(db: &impl ConnectionTrait, event_id: Uuid) -> Result<Vec<i64>, DbErr> {
+    let orders: Vec<Option<i64>> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::WaitlistOrder)
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .order_by_asc(registration::Column::WaitlistOrder)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(orders.into_iter().map(|o| o.unwrap_or(i64::MAX)).collect())
 }
 
 /// The first `n` on the waiting list, in arrival order.

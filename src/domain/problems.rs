@@ -31,6 +31,8 @@ pub enum Problem {
     /// Neither an RFC 3339 time nor a date.
     NotATime,
     NotAnEventId,
+    /// A list's `after` that no `Link: rel="next"` of that list gave.
+    NotACursor,
     /// A whole number outside `min..=max`.
     NumberRange {
         min: i64,
@@ -101,6 +103,9 @@ impl fmt::Display for Problem {
             Problem::NotAYear => f.write_str("must be a year like 2025"),
             Problem::NotATime => f.write_str("must be an RFC 3339 time or a date (YYYY-MM-DD)"),
             Problem::NotAnEventId => f.write_str("must be an event id"),
+            Problem::NotACursor => {
+                f.write_str("must be the after value of this list's Link rel=\"next\"")
+            }
             Problem::NumberRange { min, max } => write!(f, "must be a number from {min} to {max}"),
             Problem::Capacity { max } => {
                 write!(f, "must be a whole number from 0 to {max}, or null")

@@ -707,6 +707,41 @@ pub fn waitlist_positions(registrations: &[registration::Model]) -> HashMap<Uuid
         .collect()
 }
 
+/// One page of an event's registrations in sign-up order, each with its waiting-list
+/// position, and the number of them all; `None` when `after` is not one of the event's.
+pub async fn page_for_event(
+    db: &Db,
+    event_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Option<RegistrationPage>, DbErr> {
+    let Some(rows) = db::registrations::page_for_event(&db.conn, event_id, after, limit).await?
+    else {
+        return Ok(None);
+    };
+    let orders = db::registrations::waitlist_orders(&db.conn, event_id).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let position = (r.status == RegistrationStatus::Waitlisted).then(|| {
+                let order = r.waitlist_order.unwrap_or(i64::MAX);
+                orders.partition_point(|o| *o < order) as u64 + 1
+            });
+            (r, position)
+        })
+        .collect();
+    let total = db::registrations::count_for_event(&db.conn, event_id).await?;
+    Ok(Some(RegistrationPage { rows, total }))
+}
+
+/// A page of [`page_for_event`].
+pub struct RegistrationPage {
+    /// The registrations with their waiting-list positions.
+    pub rows: Vec<(registration::Model, Option<u64>)>,
+    /// How many the event has in all.
+    pub total: u64,
+}
+
 /// The event a registration belongs to, with its context.
 pub async fn with_event(
     db: &Db,

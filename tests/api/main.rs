@@ -16,6 +16,7 @@ mod mail_calendar;
 mod openapi;
 mod operations;
 mod pages;
+mod paging;
 mod privacy;
 mod safety;
 mod scale;

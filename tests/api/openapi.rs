@@ -802,6 +802,11 @@ impl Call<'_> {
             }
         }
         for (header_name, _) in response["headers"].as_object().into_iter().flatten() {
+            // `Link: rel="next"` is documented as sent while there are more pages (the
+            // paging tests walk it); every other documented header is always sent.
+            if header_name == "link" {
+                continue;
+            }
             assert!(
                 headers.contains_key(header_name.as_str()),
                 "{name}: no {header_name} header"

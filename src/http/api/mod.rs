@@ -8,6 +8,7 @@ pub mod mails;
 pub mod municipalities;
 pub mod networks;
 pub mod openapi;
+pub mod paging;
 pub mod registrations;
 pub mod schema;
 pub mod stats;

@@ -1,8 +1,11 @@
 //! Networks and their members.
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{
@@ -14,6 +17,8 @@ use crate::http::extract::{ApiJson, Organiser, OwnNetwork};
 use crate::http::AppState;
 use crate::links::{webcal, Links};
 use crate::service::networks;
+
+use super::paging::{self, PageQuery};
 
 use super::schema::{InvalidInput, NotFound, SlugTaken, UnsupportedMediaType};
 
@@ -229,25 +234,54 @@ pub async fn add_member(
     Ok((status, Json(member.into())))
 }
 
-/// Lists a network's members.
+/// Lists a network's members by address, a page at a time: the next page is in the
+/// `Link: <…>; rel="next"` header, the number of them all in `X-Total-Count`.
 #[utoipa::path(
     get,
     path = "/networks/{slug}/members",
     operation_id = "list_members",
     tag = "networks",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "The network's slug")),
+    params(("slug" = String, Path, description = "The network's slug"), PageQuery),
     responses(
-        (status = 200, description = "The members", body = Vec<MemberView>),
+        (status = 200, description = "The members", body = Vec<MemberView>,
+         headers(
+            ("link" = String, description = "`<…?after=…>; rel=\"next\"` while there are more"),
+            ("x-total-count" = u64, description = "How many members the network has"),
+         )),
+        (status = 400, response = InvalidInput),
         (status = 404, response = NotFound),
     ),
 )]
 pub async fn list_members(
     State(state): State<AppState>,
     own: OwnNetwork,
-) -> Result<Json<Vec<MemberView>>, ApiError> {
-    let members = db::networks::members(&state.db.conn, own.network.id).await?;
-    Ok(Json(members.into_iter().map(Into::into).collect()))
+    OriginalUri(uri): OriginalUri,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let page = super::query(q)?.check()?;
+    // The cursor is the last address, encoded so that no address stands in a URL.
+    let after = match page.after.as_deref() {
+        Some(a) => Some(
+            URL_SAFE_NO_PAD
+                .decode(a)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(paging::bad_cursor)?,
+        ),
+        None => None,
+    };
+    let rows = db::networks::members_page(
+        &state.db.conn,
+        own.network.id,
+        after.as_deref(),
+        page.limit + 1,
+    )
+    .await?;
+    let total = db::networks::member_count(&state.db.conn, own.network.id).await?;
+    let (rows, next) = paging::split(rows, &page, |m| URL_SAFE_NO_PAD.encode(&m.email_normalized));
+    let views: Vec<MemberView> = rows.into_iter().map(Into::into).collect();
+    Ok(paging::respond(&uri, views, next, total))
 }
 
 /// Removes a member (204), or 404 if the address is not a member.

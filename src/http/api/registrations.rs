@@ -1,7 +1,8 @@
 //! Sign-up, the organiser's list, and what the holder of a mailed manage token may do.
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Extension, Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Extension, OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,8 @@ use crate::http::error::ApiError;
 use crate::http::extract::{parse_id, ApiJson, OwnEvent};
 use crate::http::limits::{network_key, ClientAddr};
 use crate::http::AppState;
+
+use super::paging::{self, PageQuery};
 use crate::service::participants::Opened;
 use crate::service::signup_input::{check_signup, SignupFields};
 use crate::service::{participants, privacy, registration as signups};
@@ -185,33 +188,46 @@ impl RegistrationView {
     }
 }
 
-/// Lists an event's registrations in sign-up order, with waiting-list positions.
+/// Lists an event's registrations in sign-up order, with waiting-list positions, a page at
+/// a time: the next page is in the `Link: <…>; rel="next"` header, the number of them all
+/// in `X-Total-Count`.
 #[utoipa::path(
     get,
     path = "/events/{id}/registrations",
     operation_id = "list_registrations",
     tag = "registrations",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The event's id")),
+    params(("id" = Uuid, Path, description = "The event's id"), PageQuery),
     responses(
-        (status = 200, description = "The registrations", body = Vec<RegistrationView>),
+        (status = 200, description = "The registrations", body = Vec<RegistrationView>,
+         headers(
+            ("link" = String, description = "`<…?after=…>; rel=\"next\"` while there are more"),
+            ("x-total-count" = u64, description = "How many registrations the event has"),
+         )),
+        (status = 400, response = InvalidInput),
         (status = 404, response = NotFound),
     ),
 )]
 pub async fn list_for_event(
     State(state): State<AppState>,
     own: OwnEvent,
-) -> Result<Json<Vec<RegistrationView>>, ApiError> {
-    let regs = db::registrations::list_for_event(&state.db.conn, own.ctx.event.id).await?;
-    let positions = signups::waitlist_positions(&regs);
-    Ok(Json(
-        regs.into_iter()
-            .map(|r| {
-                let position = positions.get(&r.id).copied();
-                RegistrationView::new(r, position)
-            })
-            .collect(),
-    ))
+    OriginalUri(uri): OriginalUri,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let page = super::query(q)?.check()?;
+    let after = match page.after.as_deref() {
+        Some(a) => Some(Uuid::parse_str(a).map_err(|_| paging::bad_cursor())?),
+        None => None,
+    };
+    let found = signups::page_for_event(&state.db, own.ctx.event.id, after, page.limit + 1)
+        .await?
+        .ok_or_else(paging::bad_cursor)?;
+    let (rows, next) = paging::split(found.rows, &page, |(r, _)| r.id.to_string());
+    let views: Vec<RegistrationView> = rows
+        .into_iter()
+        .map(|(r, position)| RegistrationView::new(r, position))
+        .collect();
+    Ok(paging::respond(&uri, views, next, found.total))
 }
 
 /// The answer to a cancellation.

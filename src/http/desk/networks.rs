@@ -81,7 +81,7 @@ async fn render_list(
     let networks = db::networks::list(&state.db.conn, Some(desk.organiser.organisation_id)).await?;
     let mut rows = Vec::new();
     for n in networks {
-        let members = db::networks::members(&state.db.conn, n.id).await?.len();
+        let members = db::networks::member_count(&state.db.conn, n.id).await? as usize;
         rows.push(NetworkRow {
             url: format!("/admin/networks/{}", n.slug),
             public_url: format!("/networks/{}", n.slug),

@@ -220,6 +220,7 @@ pub fn problem_text(pages: &Pages, problem: &Problem, lang: Language) -> String 
         Problem::NotAYear => t("problem_not_a_year"),
         Problem::NotATime => t("problem_not_a_time"),
         Problem::NotAnEventId => t("problem_not_an_event_id"),
+        Problem::NotACursor => t("problem_not_a_cursor"),
         Problem::NumberRange { min, max } => t("problem_number_range")
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
