@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -159,6 +159,50 @@ pub async fn for_event(
         .filter(outbox::Column::EventId.eq(event_id))
         .order_by_asc(outbox::Column::CreatedAt)
         .all(db)
+        .await
+}
+
+/// At most `limit` of an event's mails, oldest first, after the one with id `after`;
+/// `None` when `after` is not one of the event's.
+pub async fn page_for_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Option<Vec<outbox::Model>>, DbErr> {
+    let mut query = outbox::Entity::find().filter(outbox::Column::EventId.eq(event_id));
+    if let Some(id) = after {
+        let Some(cursor) = outbox::Entity::find_by_id(id)
+            .filter(outbox::Column::EventId.eq(event_id))
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        query = query.filter(
+            Condition::any()
+                .add(outbox::Column::CreatedAt.gt(cursor.created_at))
+                .add(
+                    Condition::all()
+                        .add(outbox::Column::CreatedAt.eq(cursor.created_at))
+                        .add(outbox::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let rows = query
+        .order_by_asc(outbox::Column::CreatedAt)
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(Some(rows))
+}
+
+/// How many mails an event has.
+pub async fn count_for_event(db: &impl ConnectionTrait, event_id: Uuid) -> Result<u64, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::EventId.eq(event_id))
+        .count(db)
         .await
 }
 

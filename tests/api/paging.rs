@@ -12,7 +12,8 @@ use crate::on_both_engines;
 
 on_both_engines!(
     five_thousand_registrations_page_to_the_end,
-    two_thousand_members_page_to_the_end
+    two_thousand_members_page_to_the_end,
+    mails_networks_and_municipalities_page_alike
 );
 
 /// Follows `Link: rel="next"` from `first` to the end; every page's rows and the total.
@@ -178,4 +179,50 @@ async fn two_thousand_members_page_to_the_end(engine: Engine) {
     assert!(!link.contains("example"), "{link}");
     let (status, _) = app.get("/networks/stort/members?after=%%%").await;
     assert_eq!(status, 400);
+}
+
+/// The shorter lists page with the same parameters and headers.
+async fn mails_networks_and_municipalities_page_alike(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = app.event(json!({"capacity": 10})).await;
+    for i in 0..5 {
+        app.sign_up(&event, "Deltaker", &format!("d{i}@example.no"))
+            .await;
+    }
+    app.mail_settled().await;
+    let (_, every) = app.get(&format!("/events/{event}/mails")).await;
+    let every: Vec<Value> = every.as_array().unwrap().clone();
+    assert!(every.len() >= 5, "{every:?}");
+    let (pages, total) = walk(&app, &format!("/events/{event}/mails?limit=2")).await;
+    assert_eq!(total as usize, every.len());
+    let ids = |mails: &[Value]| -> Vec<String> {
+        mails
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let walked: Vec<Value> = pages.into_iter().flatten().collect();
+    assert_eq!(
+        ids(&walked),
+        ids(&every),
+        "the same mails in the same order"
+    );
+
+    for slug in ["a-nett", "b-nett", "c-nett"] {
+        app.post("/networks", json!({"slug": slug, "name": slug}))
+            .await;
+    }
+    let (pages, total) = walk(&app, "/networks?limit=2").await;
+    assert_eq!(total, 3);
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 1]);
+    let (status, _) = app.get("/networks?after=no-such-network").await;
+    assert_eq!(status, 400);
+
+    let (_, all) = app.get("/municipalities").await;
+    let all = all.as_array().unwrap().clone();
+    let (pages, total) = walk(&app, "/municipalities?limit=100").await;
+    assert_eq!(total as usize, all.len());
+    assert_eq!(pages.into_iter().flatten().collect::<Vec<_>>(), all);
 }

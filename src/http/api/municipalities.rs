@@ -1,7 +1,8 @@
 //! The organisation's municipality reference list: list it, and import a file into it.
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{OriginalUri, Query, State};
+use axum::response::Response;
 use axum::Json;
 use serde::Serialize;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use crate::http::AppState;
 use crate::service::municipalities::{self, ImportReport};
 use crate::service::organisers;
 
+use super::paging::{self, PageQuery};
 use super::schema::{AdminOnly, InvalidInput};
 
 /// A reference municipality.
@@ -33,25 +35,36 @@ pub struct MunicipalityView {
     operation_id = "list_municipalities",
     tag = "organisation",
     security(("bearer" = [])),
+    params(PageQuery),
     responses(
-        (status = 200, description = "The reference list", body = Vec<MunicipalityView>),
+        (status = 200, description = "The reference list", body = Vec<MunicipalityView>,
+         headers(
+            ("link" = String, description = "`<…?after=…>; rel=\"next\"` while there are more"),
+            ("x-total-count" = u64, description = "How many municipalities the list has"),
+         )),
+        (status = 400, response = InvalidInput),
     ),
 )]
 pub async fn list(
     State(state): State<AppState>,
     me: Organiser,
-) -> Result<Json<Vec<MunicipalityView>>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let page = super::query(q)?.check()?;
     let list = db::organisations::municipalities(&state.db.conn, me.0.organisation_id).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|m| MunicipalityView {
-                id: m.id,
-                name: m.name,
-                population: m.population,
-                region: m.region,
-            })
-            .collect(),
-    ))
+    let (rows, next, total) =
+        paging::slice_after(list, &page, |m| m.id.to_string()).ok_or_else(paging::bad_cursor)?;
+    let views: Vec<MunicipalityView> = rows
+        .into_iter()
+        .map(|m| MunicipalityView {
+            id: m.id,
+            name: m.name,
+            population: m.population,
+            region: m.region,
+        })
+        .collect();
+    Ok(paging::respond(&uri, views, next, total))
 }
 
 /// `POST /municipalities/import` with the file as the body (`name;population;region`).

@@ -114,21 +114,37 @@ pub async fn create(
     ))
 }
 
-/// Lists every network.
+/// Lists every network by name, a page at a time (`Link: <…>; rel="next"`,
+/// `X-Total-Count`).
 #[utoipa::path(
     get,
     path = "/networks",
     operation_id = "list_networks",
     tag = "networks",
-    responses((status = 200, description = "Every network", body = Vec<NetworkView>)),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Every network", body = Vec<NetworkView>,
+         headers(
+            ("link" = String, description = "`<…?after=…>; rel=\"next\"` while there are more"),
+            ("x-total-count" = u64, description = "How many networks there are"),
+         )),
+        (status = 400, response = InvalidInput),
+    ),
 )]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<NetworkView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let page = super::query(q)?.check()?;
     let list = db::networks::list(&state.db.conn, None).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|n| NetworkView::new(n, state.mailer.links()))
-            .collect(),
-    ))
+    let (rows, next, total) =
+        paging::slice_after(list, &page, |n| n.slug.clone()).ok_or_else(paging::bad_cursor)?;
+    let views: Vec<NetworkView> = rows
+        .into_iter()
+        .map(|n| NetworkView::new(n, state.mailer.links()))
+        .collect();
+    Ok(paging::respond(&uri, views, next, total))
 }
 
 /// Shows one network.

@@ -75,6 +75,28 @@ pub fn split<T>(
     }
 }
 
+/// A page of a short list read whole (an organisation's networks, its reference list of a
+/// few hundred municipalities): the rows after the one whose key is `after`, the next
+/// cursor and the whole count; `None` when no row has the key `after`.
+pub fn slice_after<T>(
+    rows: Vec<T>,
+    page: &Page,
+    key: impl Fn(&T) -> String,
+) -> Option<(Vec<T>, Option<String>, u64)> {
+    let total = rows.len() as u64;
+    let start = match &page.after {
+        None => 0,
+        Some(after) => rows.iter().position(|r| key(r) == *after)? + 1,
+    };
+    let rest: Vec<T> = rows
+        .into_iter()
+        .skip(start)
+        .take(page.limit as usize + 1)
+        .collect();
+    let (rows, next) = split(rest, page, key);
+    Some((rows, next, total))
+}
+
 /// The page as the API answers it: the array, `X-Total-Count`, and `Link: rel="next"`
 /// with the request's own path and query (its `after` replaced) when there is more.
 pub fn respond<T: Serialize>(
