@@ -102,6 +102,22 @@ pub async fn members_page(
         .await
 }
 
+/// Page `offset / limit` of a network's members by address (the desk's page numbers).
+pub async fn members_at(
+    db: &impl ConnectionTrait,
+    network_id: Uuid,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<network_member::Model>, DbErr> {
+    network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .order_by_asc(network_member::Column::EmailNormalized)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// How many members a network has.
 pub async fn member_count(db: &impl ConnectionTrait, network_id: Uuid) -> Result<u64, DbErr> {
     network_member::Entity::find()

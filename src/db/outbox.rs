@@ -198,6 +198,23 @@ pub async fn page_for_event(
     Ok(Some(rows))
 }
 
+/// A page of an event's mails, newest first.
+pub async fn latest_for_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::EventId.eq(event_id))
+        .order_by_desc(outbox::Column::CreatedAt)
+        .order_by_desc(outbox::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// How many mails an event has.
 pub async fn count_for_event(db: &impl ConnectionTrait, event_id: Uuid) -> Result<u64, DbErr> {
     outbox::Entity::find()

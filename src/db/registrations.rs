@@ -225,6 +225,44 @@ pub async fn page_for_event(
     Ok(Some(rows))
 }
 
+/// A page of an event's registrations in one status: the waiting list in its order, the
+/// others in sign-up order.
+pub async fn page_in_status(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    status: RegistrationStatus,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<registration::Model>, DbErr> {
+    let query = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.eq(status));
+    let query = if status == RegistrationStatus::Waitlisted {
+        query.order_by_asc(registration::Column::WaitlistOrder)
+    } else {
+        query.order_by_asc(registration::Column::CreatedAt)
+    };
+    query
+        .order_by_asc(registration::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// How many of an event's registrations are in `status`.
+pub async fn count_in_status(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    status: RegistrationStatus,
+) -> Result<u64, DbErr> {
+    registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.eq(status))
+        .count(db)
+        .await
+}
+
 /// How many registrations an event has, in every status.
 pub async fn count_for_event(db: &impl ConnectionTrait, event_id: Uuid) -> Result<u64, DbErr> {
     registration::Entity::find()

@@ -7,7 +7,7 @@ use samling::db::entities::{network_member, registration};
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{organiser, sign_in, Desk, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -15,6 +15,30 @@ on_both_engines!(
     two_thousand_members_page_to_the_end,
     mails_networks_and_municipalities_page_alike
 );
+
+/// Follows the desk's "Neste side" link of the pagination labelled `label` from `first` to
+/// the end; every page's HTML.
+async fn walk_desk(desk: &Desk, first: &str, label: &str) -> Vec<String> {
+    let mut pages = Vec::new();
+    let mut next = Some(first.to_string());
+    while let Some(path) = next.take() {
+        let res = desk.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let html = res.text().await.unwrap();
+        let nav = html
+            .find(&format!("aria-label=\"{label}\""))
+            .map(|at| &html[at..at + html[at..].find("</nav>").unwrap()]);
+        next = nav.and_then(|nav| {
+            let link = nav.find("rel=\"next\"")?;
+            let href_at = nav[..link].rfind("href=\"")? + 6;
+            let href = &nav[href_at..href_at + nav[href_at..].find('"')?];
+            Some(href.replace("&#x3D;", "=").replace("&amp;", "&"))
+        });
+        pages.push(html);
+        assert!(pages.len() < 100, "the pages end: {next:?}");
+    }
+    pages
+}
 
 /// Follows `Link: rel="next"` from `first` to the end; every page's rows and the total.
 async fn walk(app: &TestApp, first: &str) -> (Vec<Vec<Value>>, u64) {
@@ -124,6 +148,27 @@ async fn five_thousand_registrations_page_to_the_end(engine: Engine) {
             "{body}"
         );
     }
+
+    // The desk pages the same event 200 rows at a time, every registrant once.
+    let desk = sign_in(&app, &organiser(&app, "centre", false).await).await;
+    let pages = walk_desk(
+        &desk,
+        &format!("/admin/events/{event}"),
+        "Sider med påmeldte",
+    )
+    .await;
+    assert_eq!(pages.len(), 25, "4,990 seat holders in pages of 200");
+    let shown: usize = pages
+        .iter()
+        .map(|html| html.matches("@example.no</span></th>").count())
+        .sum();
+    assert_eq!(
+        shown,
+        25 * 10 + 4990,
+        "each page also shows the 10 on the waiting list"
+    );
+    assert!(pages[24].contains("p4989@example.no") && !pages[24].contains("p0001@example.no"));
+    assert!(pages[1].contains("rel=\"prev\""));
 }
 
 async fn two_thousand_members_page_to_the_end(engine: Engine) {
@@ -179,6 +224,21 @@ async fn two_thousand_members_page_to_the_end(engine: Engine) {
     assert!(!link.contains("example"), "{link}");
     let (status, _) = app.get("/networks/stort/members?after=%%%").await;
     assert_eq!(status, 400);
+
+    let desk = sign_in(&app, &organiser(&app, "centre", false).await).await;
+    let pages = walk_desk(&desk, "/admin/networks/stort", "Sider med medlemmer").await;
+    assert_eq!(pages.len(), 10, "2,000 members in pages of 200");
+    assert!(pages[0].contains("(2000)"), "the count of them all");
+    let mut seen = HashSet::new();
+    for html in &pages {
+        for i in 0..2000 {
+            let address = format!(">m{i:04}@example.no<");
+            if html.contains(&address) {
+                assert!(seen.insert(i), "m{i:04} on two pages");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 2000, "every member on a page");
 }
 
 /// The shorter lists page with the same parameters and headers.

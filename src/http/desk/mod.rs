@@ -22,7 +22,7 @@ use super::limits::ClientAddr;
 use super::pages::forms::{ErrorLink, Field, PageForm};
 use super::pages::lang::Lang;
 use super::pages::DeskMenu;
-use super::pages::{see_other, Outcome, Page, ShowErrorPage};
+use super::pages::{see_other, Outcome, Page, PageNumber, ShowErrorPage};
 use super::AppState;
 use crate::db;
 use crate::service::organisers;
@@ -98,9 +98,10 @@ async fn home(
     lang: Lang,
     desk: Result<Desk, auth::NotSignedIn>,
     Query(done): Query<Done>,
+    Query(page): Query<PageNumber>,
 ) -> Result<Response, ShowErrorPage> {
     match desk {
-        Ok(desk) => events::list(state, lang, desk, done).await,
+        Ok(desk) => events::list(state, lang, desk, done, page).await,
         Err(auth::NotSignedIn::Failed(e)) => Err(e),
         Err(_) => Ok(sign_in_page(&state, &lang, "", vec![], StatusCode::OK)),
     }

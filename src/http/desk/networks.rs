@@ -16,7 +16,7 @@ use crate::domain::Problem;
 use crate::http::pages::forms::{error_links, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::Outcome;
-use crate::http::pages::ShowErrorPage;
+use crate::http::pages::{PageLinks, PageNumber, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::networks::{
     self as network_service, MemberInput, NetworkError, NewNetwork, PasteProblem,
@@ -197,6 +197,8 @@ struct NetworkView {
     slug: String,
     public_url: String,
     members: Vec<MemberRow>,
+    member_count: u64,
+    member_pages: PageLinks,
     add_fields: Vec<Field>,
     paste: Field,
     add_action: String,
@@ -215,6 +217,9 @@ struct PasteForm {
     addresses: Option<String>,
 }
 
+/// Members a page of the desk's network page shows.
+const MEMBERS_PER_PAGE: u64 = 200;
+
 #[allow(clippy::too_many_arguments)]
 async fn render_network(
     state: &AppState,
@@ -226,11 +231,25 @@ async fn render_network(
     errors: Vec<ErrorLink>,
     status: StatusCode,
     done_query: &Done,
+    page: u64,
 ) -> Result<Response, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
-    let members = db::networks::members(&state.db.conn, network.id)
-        .await?
+    let mut members = db::networks::members_at(
+        &state.db.conn,
+        network.id,
+        (page - 1) * MEMBERS_PER_PAGE,
+        MEMBERS_PER_PAGE + 1,
+    )
+    .await?;
+    let more = members.len() as u64 > MEMBERS_PER_PAGE;
+    members.truncate(MEMBERS_PER_PAGE as usize);
+    let member_count = db::networks::member_count(&state.db.conn, network.id).await?;
+    let slug = network.slug.clone();
+    let member_pages = PageLinks::new(page, more, |p| {
+        format!("/admin/networks/{slug}?page={p}#members")
+    });
+    let members = members
         .into_iter()
         .map(|m| MemberRow {
             remove_url: format!(
@@ -255,6 +274,8 @@ async fn render_network(
         slug: network.slug.clone(),
         public_url: format!("/networks/{}", network.slug),
         members,
+        member_count,
+        member_pages,
         add_fields: vec![
             Field::text("email", t("field_email"), member.email.as_deref())
                 .of_type("email")
@@ -289,6 +310,7 @@ async fn show(
     desk: Desk,
     Path(slug): Path<String>,
     Query(done_query): Query<Done>,
+    Query(page): Query<PageNumber>,
 ) -> Result<Response, ShowErrorPage> {
     let network = own_network(&state, &desk, &slug).await?;
     render_network(
@@ -301,6 +323,7 @@ async fn show(
         vec![],
         StatusCode::OK,
         &done_query,
+        page.get(),
     )
     .await
 }
@@ -352,6 +375,7 @@ async fn add_member(
                 errors,
                 StatusCode::BAD_REQUEST,
                 &Done::default(),
+                1,
             )
             .await
         }
@@ -406,6 +430,7 @@ async fn paste_members(
                 errors,
                 StatusCode::BAD_REQUEST,
                 &Done::default(),
+                1,
             )
             .await
         }

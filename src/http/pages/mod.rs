@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "partials/radios",
     "partials/checkbox",
     "partials/subscribe",
+    "partials/pagination",
     "home",
     "event",
     "receipt",
@@ -614,5 +615,42 @@ mod tests {
         assert!(missing.is_empty(), "missing in en: {missing:?}");
         let missing: Vec<&String> = en.keys().filter(|k| !nb.contains_key(*k)).collect();
         assert!(missing.is_empty(), "missing in nb: {missing:?}");
+    }
+}
+
+/// `?page=N` of a list for people (the home page, the desk's lists): page 1 unless the
+/// query holds a number from 1 to 10,000 (a wrong one shows the first page, not an error).
+#[derive(Debug, Default, Deserialize)]
+pub struct PageNumber {
+    page: Option<String>,
+}
+
+impl PageNumber {
+    pub fn get(&self) -> u64 {
+        PageNumber::of(self.page.as_deref())
+    }
+
+    /// The page a raw `page` value asks for.
+    pub fn of(raw: Option<&str>) -> u64 {
+        raw.and_then(|p| p.trim().parse::<u64>().ok())
+            .filter(|p| (1..=10_000).contains(p))
+            .unwrap_or(1)
+    }
+}
+
+/// The "previous page" and "next page" links of page `page` (the `pagination` partial);
+/// `link(n)` is page n's address.
+#[derive(Debug, Serialize)]
+pub struct PageLinks {
+    pub previous_page: Option<String>,
+    pub next_page: Option<String>,
+}
+
+impl PageLinks {
+    pub fn new(page: u64, more: bool, link: impl Fn(u64) -> String) -> PageLinks {
+        PageLinks {
+            previous_page: (page > 1).then(|| link(page - 1)),
+            next_page: more.then(|| link(page + 1)),
+        }
     }
 }

@@ -57,7 +57,9 @@ pub(super) async fn confirm_capacity(
                 value: typed,
                 error,
             };
-            let page = draw_event_desk(&state, &lang, &desk, &ctx, Some(typed)).await?;
+            let page =
+                draw_event_desk(&state, &lang, &desk, &ctx, &Default::default(), Some(typed))
+                    .await?;
             return Ok(page.render(&state.pages, &lang));
         }
     };

@@ -9,7 +9,7 @@ use crate::domain::period;
 use crate::http::desk::auth::Desk;
 use crate::http::desk::{desk_page, with_done, Done};
 use crate::http::pages::lang::Lang;
-use crate::http::pages::ShowErrorPage;
+use crate::http::pages::{PageLinks, PageNumber, ShowErrorPage};
 use crate::http::AppState;
 
 #[derive(Serialize)]
@@ -27,23 +27,36 @@ pub(super) struct EventRow {
 #[derive(Serialize)]
 pub(super) struct ListView {
     rows: Vec<EventRow>,
-    previous_page: Option<String>,
-    next_page: Option<String>,
+    pages: PageLinks,
 }
 
-/// The organisation's events (every status), latest first, with their figures.
+/// Events a page of the desk's list shows.
+const EVENTS_PER_PAGE: u64 = 100;
+
+/// The organisation's events (every status), latest first, with their figures, a hundred
+/// to a page.
 pub async fn list(
     state: AppState,
     lang: Lang,
     desk: Desk,
     done: Done,
+    page: PageNumber,
 ) -> Result<Response, ShowErrorPage> {
     let l = lang.language;
     let organisation = db::organisations::find(&state.db.conn, desk.organiser.organisation_id)
         .await?
         .ok_or_else(ShowErrorPage::not_found)?;
     let tz = period::zone(&organisation.time_zone);
-    let events = db::events::of_organisation(&state.db.conn, organisation.id, 0, 500).await?;
+    let page = page.get();
+    let mut events = db::events::of_organisation(
+        &state.db.conn,
+        organisation.id,
+        (page - 1) * EVENTS_PER_PAGE,
+        EVENTS_PER_PAGE + 1,
+    )
+    .await?;
+    let more = events.len() as u64 > EVENTS_PER_PAGE;
+    events.truncate(EVENTS_PER_PAGE as usize);
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let sessions = db::events::sessions_of_many(&state.db.conn, &ids).await?;
     let rows = events
@@ -69,8 +82,7 @@ pub async fn list(
     let page = desk_page(&desk, "admin/events", title)
         .with(ListView {
             rows,
-            previous_page: None,
-            next_page: None,
+            pages: PageLinks::new(page, more, |p| format!("/admin?page={p}")),
         })
         .nav("events");
     Ok(with_done(page, &done, &state, &lang).render(&state.pages, &lang))

@@ -3,7 +3,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{own_event, status_label};
@@ -18,10 +18,9 @@ use crate::http::desk::auth::Desk;
 use crate::http::desk::{desk_page, with_done, Done};
 use crate::http::pages::forms::{ErrorLink, Field};
 use crate::http::pages::lang::Lang;
-use crate::http::pages::{Page, ShowErrorPage};
+use crate::http::pages::{Page, PageLinks, PageNumber, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::attendance;
-use crate::service::registration::waitlist_positions;
 
 #[derive(Serialize)]
 pub(super) struct PersonRow {
@@ -75,12 +74,16 @@ pub(super) struct DeskView {
     confirmed: i32,
     capacity: String,
     waitlisted: i32,
-    cancelled_count: usize,
+    cancelled_count: u64,
     capacity_field: Field,
     capacity_url: String,
     confirmed_rows: Vec<PersonRow>,
     waiting_rows: Vec<PersonRow>,
     cancelled_rows: Vec<PersonRow>,
+    confirmed_pages: PageLinks,
+    waiting_pages: PageLinks,
+    cancelled_pages: PageLinks,
+    mail_pages: PageLinks,
     sessions: Vec<SessionSummary>,
     total: SessionSummary,
     mails: Vec<MailRow>,
@@ -102,9 +105,10 @@ pub(super) async fn event_desk(
     desk: Desk,
     Path(id): Path<String>,
     Query(done_query): Query<Done>,
+    Query(pages): Query<TablePages>,
 ) -> Result<Response, ShowErrorPage> {
     let ctx = own_event(&state, &desk, &id).await?;
-    let page = draw_event_desk(&state, &lang, &desk, &ctx, None).await?;
+    let page = draw_event_desk(&state, &lang, &desk, &ctx, &pages, None).await?;
     Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
 }
 
@@ -115,23 +119,92 @@ pub(super) struct CapacityTyped<'a> {
     pub error: ErrorLink,
 }
 
+/// Rows a page of each of the event desk's long tables shows.
+const ROWS_PER_PAGE: u64 = 200;
+
+/// Which page of each long table of the event desk is shown (`?confirmed_page=2`, …): each
+/// table pages on its own, and a link to one table's page keeps the others where they are.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub(super) struct TablePages {
+    confirmed_page: Option<String>,
+    waiting_page: Option<String>,
+    cancelled_page: Option<String>,
+    mails_page: Option<String>,
+}
+
+impl TablePages {
+    /// The page number of each table, in the order of [`TablePages::NAMES`].
+    fn numbers(&self) -> [u64; 4] {
+        [
+            &self.confirmed_page,
+            &self.waiting_page,
+            &self.cancelled_page,
+            &self.mails_page,
+        ]
+        .map(|p| PageNumber::of(p.as_deref()))
+    }
+
+    const NAMES: [(&'static str, &'static str); 4] = [
+        ("confirmed_page", "confirmed"),
+        ("waiting_page", "waiting"),
+        ("cancelled_page", "cancelled"),
+        ("mails_page", "mail"),
+    ];
+
+    /// The links of table `table` (an index of `NAMES`) on its page `page`.
+    fn links(&self, event_id: Uuid, table: usize, page: u64, more: bool) -> PageLinks {
+        let numbers = self.numbers();
+        PageLinks::new(page, more, |n| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (i, (name, _)) in Self::NAMES.iter().enumerate() {
+                let value = if i == table { n } else { numbers[i] };
+                if value > 1 {
+                    query.append_pair(name, &value.to_string());
+                }
+            }
+            let query = query.finish();
+            let anchor = Self::NAMES[table].1;
+            if query.is_empty() {
+                format!("/admin/events/{event_id}#{anchor}")
+            } else {
+                format!("/admin/events/{event_id}?{query}#{anchor}")
+            }
+        })
+    }
+}
+
 /// The event's desk page (registrations, attendance, mails, the capacity form).
 pub(super) async fn draw_event_desk(
     state: &AppState,
     lang: &Lang,
     desk: &Desk,
     ctx: &EventContext,
+    pages: &TablePages,
     typed: Option<CapacityTyped<'_>>,
 ) -> Result<Page, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
     let tz = period::zone(&ctx.organisation.time_zone);
     let e = &ctx.event;
-    let regs = db::registrations::list_for_event(&state.db.conn, e.id).await?;
-    let positions = waitlist_positions(&regs);
+    let numbers = pages.numbers();
+    // One status's page of registrations, and whether there are more.
+    let page_of = |status: RegistrationStatus, page: u64| async move {
+        let offset = (page - 1) * ROWS_PER_PAGE;
+        let mut rows = db::registrations::page_in_status(
+            &state.db.conn,
+            e.id,
+            status,
+            offset,
+            ROWS_PER_PAGE + 1,
+        )
+        .await?;
+        let more = rows.len() as u64 > ROWS_PER_PAGE;
+        rows.truncate(ROWS_PER_PAGE as usize);
+        Ok::<_, sea_orm::DbErr>((rows, offset, more))
+    };
     let moment = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string();
     let now = state.clock.now();
-    let row = |r: &registration::Model| PersonRow {
+    let row = |r: &registration::Model, position: Option<u64>| PersonRow {
         name: r.name.clone(),
         email: r.email.clone(),
         municipality: r.municipality.clone().unwrap_or_default(),
@@ -139,30 +212,29 @@ pub(super) async fn draw_event_desk(
         role: r.role.clone().unwrap_or_default(),
         registered: moment(r.created_at),
         registered_iso: crate::format::html_datetime(r.created_at),
-        position: positions.get(&r.id).copied(),
+        position,
         attended: yes_no_blank(state, l, r.attended),
         cancel_url: crate::domain::may_cancel(r.status, e.status, e.starts_at, now)
             .is_ok()
             .then(|| format!("/admin/events/{}/registrations/{}/cancel", e.id, r.id)),
     };
-    let confirmed_rows = regs
+    let (confirmed, _, confirmed_more) = page_of(RegistrationStatus::Confirmed, numbers[0]).await?;
+    let confirmed_rows = confirmed.iter().map(|r| row(r, None)).collect();
+    // The waiting list is read in its order: a row's position is its place on the list.
+    let (waiting, offset, waiting_more) =
+        page_of(RegistrationStatus::Waitlisted, numbers[1]).await?;
+    let waiting_rows = waiting
         .iter()
-        .filter(|r| r.status == RegistrationStatus::Confirmed)
-        .map(row)
+        .zip(offset + 1..)
+        .map(|(r, position)| row(r, Some(position)))
         .collect();
-    let mut waiting: Vec<&registration::Model> = regs
-        .iter()
-        .filter(|r| r.status == RegistrationStatus::Waitlisted)
-        .collect();
-    waiting.sort_by_key(|r| positions.get(&r.id).copied().unwrap_or(u64::MAX));
-    let waiting_rows = waiting.into_iter().map(row).collect();
-    let cancelled: Vec<PersonRow> = regs
-        .iter()
-        .filter(|r| r.status == RegistrationStatus::Cancelled)
-        .map(row)
-        .collect();
+    let (cancelled, _, cancelled_more) = page_of(RegistrationStatus::Cancelled, numbers[2]).await?;
+    let cancelled: Vec<PersonRow> = cancelled.iter().map(|r| row(r, None)).collect();
+    let cancelled_count =
+        db::registrations::count_in_status(&state.db.conn, e.id, RegistrationStatus::Cancelled)
+            .await?;
     let (sessions, total) = attendance_rows(state, l, ctx).await?;
-    let mails = mail_rows(state, l, e.id, tz).await?;
+    let (mails, mails_more) = mail_rows(state, l, e.id, tz, numbers[3]).await?;
     let current = e.capacity.map(|c| c.to_string());
     let shown = typed.as_ref().map(|c| c.value).or(current.as_deref());
     let mut capacity_field = Field::text("capacity", t("desk_raise_capacity"), shown)
@@ -186,12 +258,16 @@ pub(super) async fn draw_event_desk(
             .capacity
             .map_or_else(|| t("desk_unlimited"), |c| c.to_string()),
         waitlisted: e.waitlist_count,
-        cancelled_count: cancelled.len(),
+        cancelled_count,
         capacity_field: capacity_field.done(&errors),
         capacity_url: format!("/admin/events/{}/capacity", e.id),
         confirmed_rows,
         waiting_rows,
         cancelled_rows: cancelled,
+        confirmed_pages: pages.links(e.id, 0, numbers[0], confirmed_more),
+        waiting_pages: pages.links(e.id, 1, numbers[1], waiting_more),
+        cancelled_pages: pages.links(e.id, 2, numbers[2], cancelled_more),
+        mail_pages: pages.links(e.id, 3, numbers[3], mails_more),
         sessions,
         total,
         mails,
@@ -244,20 +320,28 @@ async fn attendance_rows(
     Ok((sessions, total))
 }
 
-/// The event's latest 200 mails, newest first, with where each one is.
+/// A page of the event's mails, newest first, with where each one is, and whether there
+/// are more.
 async fn mail_rows(
     state: &AppState,
     l: Language,
     event_id: Uuid,
     tz: chrono_tz::Tz,
-) -> Result<Vec<MailRow>, ShowErrorPage> {
+    page: u64,
+) -> Result<(Vec<MailRow>, bool), ShowErrorPage> {
     let t = |k: &str| state.pages.text(l, k);
     let moment = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string();
-    Ok(db::outbox::for_event(&state.db.conn, event_id)
-        .await?
+    let mut mails = db::outbox::latest_for_event(
+        &state.db.conn,
+        event_id,
+        (page - 1) * ROWS_PER_PAGE,
+        ROWS_PER_PAGE + 1,
+    )
+    .await?;
+    let more = mails.len() as u64 > ROWS_PER_PAGE;
+    mails.truncate(ROWS_PER_PAGE as usize);
+    let rows = mails
         .into_iter()
-        .rev()
-        .take(200)
         .map(|m| {
             use crate::db::entities::outbox::MailStatus;
             let (status, status_class) = match m.status {
@@ -275,5 +359,6 @@ async fn mail_rows(
                 time: moment(m.sent_at.unwrap_or(m.created_at)),
             }
         })
-        .collect())
+        .collect();
+    Ok((rows, more))
 }

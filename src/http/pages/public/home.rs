@@ -14,7 +14,7 @@ use crate::format::kind_label;
 use crate::http::pages::forms::Field;
 use crate::http::pages::lang::Lang;
 use crate::http::pages::views::EventCard;
-use crate::http::pages::{Page, ShowErrorPage};
+use crate::http::pages::{Page, PageLinks, PageNumber, ShowErrorPage};
 use crate::http::AppState;
 
 /// Events a page of the list shows.
@@ -35,8 +35,7 @@ pub(super) struct HomeView {
     events: Vec<EventCard>,
     filtered: bool,
     empty_installation: bool,
-    previous_page: Option<String>,
-    next_page: Option<String>,
+    pages: PageLinks,
     result_text: String,
 }
 
@@ -79,12 +78,7 @@ pub(super) async fn home(
             .ok()
             .filter(|d| months.contains(d))
     });
-    let page = q
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<u64>().ok())
-        .filter(|p| (1..=1000).contains(p))
-        .unwrap_or(1);
+    let page = PageNumber::of(q.page.as_deref());
     let mut filter = EventFilter {
         network_id: network.map(|n| n.id),
         kind,
@@ -171,8 +165,7 @@ pub(super) async fn home(
         filters,
         filtered,
         empty_installation,
-        previous_page: (page > 1).then(|| page_link(page - 1)),
-        next_page: more.then(|| page_link(page + 1)),
+        pages: PageLinks::new(page, more, page_link),
         result_text,
         events: cards,
     };
