@@ -411,6 +411,23 @@ async fn undeliverable_mail_is_marked_failed() {
     assert_eq!(last["status"], "failed", "{last}");
     assert_eq!(last["attempts"], 2);
     assert!(last["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+    // The desk's mail table shows it as failed, with the reason.
+    let desk = crate::helpers::sign_in(
+        &app,
+        &crate::helpers::organiser(&app, "centre", false).await,
+    )
+    .await;
+    let html = desk
+        .get(&format!("/admin/events/{event}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mail_table = &html[html.find("id=\"mail\"").unwrap()..];
+    assert!(
+        mail_table.contains("tag--full\">Feilet</span><br><span class=\"small\">"),
+        "{mail_table}"
+    );
     smtp.restart();
     // Past any back-off, the worker's next round (which sends a new mail) leaves it be.
     app.advance(chrono::Duration::hours(2));

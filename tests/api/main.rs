@@ -17,6 +17,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod paging;
+mod paths;
 mod privacy;
 mod safety;
 mod scale;
