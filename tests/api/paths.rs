@@ -12,7 +12,8 @@ on_both_engines!(
     an_administrator_revokes_a_colleagues_token,
     mark_all_attended_marks_everyone_listed,
     home_pages_and_the_month_filter,
-    contact_sharing_is_confirmed_on_the_participants_page
+    contact_sharing_is_confirmed_on_the_participants_page,
+    a_failure_inside_is_a_page_for_people
 );
 
 /// Whether `token` still opens the API.
@@ -334,4 +335,44 @@ async fn contact_sharing_is_confirmed_on_the_participants_page(engine: Engine) {
         .await
         .unwrap();
     assert!(!page(bjorn).await.contains("ase@example.no"));
+}
+
+/// When the database fails under a page, the visitor gets the 500 page in their language:
+/// what happened, that nothing changed, and nothing of the cause.
+async fn a_failure_inside_is_a_page_for_people(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    app.post(
+        "/networks",
+        json!({"slug": "demens", "name": "Demensnettverket"}),
+    )
+    .await;
+    use sea_orm::ConnectionTrait;
+    app.db
+        .conn
+        .execute_unprepared("ALTER TABLE networks RENAME TO networks_gone")
+        .await
+        .unwrap();
+    for (path, words) in [
+        ("/networks/demens", "Beklager, noe gikk galt hos oss"),
+        ("/networks/demens?lang=en", "Sorry"),
+    ] {
+        let res = browser()
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(res.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let html = res.text().await.unwrap();
+        assert!(html.contains(words), "{path}: {html}");
+        assert!(html.contains("<title>"), "a page with a title");
+        for cause in ["networks_gone", "no such table", "relation", "SELECT"] {
+            assert!(!html.contains(cause), "nothing of the cause: {cause}");
+        }
+    }
 }
