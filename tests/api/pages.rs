@@ -223,6 +223,10 @@ async fn cancel_through_the_confirmation_step(engine: Engine) {
 
     let (_, html) = page(&app, &format!("/r/{token}")).await;
     assert!(html.contains(&format!("href=\"/r/{token}/cancel\"")));
+    // Cancelling is among the first things on the page, before the calendar guide.
+    let cancel_at = html.find(&format!("href=\"/r/{token}/cancel\"")).unwrap();
+    assert!(cancel_at < html.find("<details class=\"guide\">").unwrap());
+    assert!(cancel_at < html.find("Dine opplysninger").unwrap());
     let (_, confirm) = page(&app, &format!("/r/{token}/cancel")).await;
     assert!(confirm.contains("Vil du avbestille") && confirm.contains("method=\"post\""));
     let res = post_form(&app, &format!("/r/{token}/cancel"), &[]).await;

@@ -304,6 +304,16 @@ async fn contact_sharing_is_confirmed_on_the_participants_page(engine: Engine) {
     // Wished at sign-up, shown to nobody until the owner confirms on their own page.
     let html = page(ase.clone()).await;
     assert!(html.contains("De blir ikke vist før du selv bekrefter det her"));
+    // Status and the main actions first; the subscription guide folded away below them.
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} on the page"))
+    };
+    assert!(at(&format!("/r/{ase}/calendar.ics")) < at("<details class=\"guide\">"));
+    assert!(
+        at("<details class=\"guide\">") < at("webcal://"),
+        "the guide is folded"
+    );
     assert!(
         !html.contains("bjorn@example.no"),
         "Bjørn has not confirmed"
