@@ -129,6 +129,19 @@ pub struct Settings {
     /// from the mail (against seat squatting): `signup_check_*`.
     pub signup_check: crate::domain::MailCheck,
     pub retention: Retention,
+    pub operator: Operator,
+}
+
+/// `operator_*`: who runs this Samling, named on the privacy page as the data controller
+/// and in both statements as where to write.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// Empty: the pages say "the organisation that runs this service".
+    pub name: String,
+    /// Where people write about privacy and accessibility; empty: the organiser of the event.
+    pub contact_email: String,
+    /// The statement as made in uustatus.no (Norway's rules want it there); empty: none.
+    pub accessibility_statement_url: String,
 }
 
 /// `database_*`.
@@ -389,6 +402,7 @@ impl Settings {
             rate_limits: RateLimits::read(&source)?,
             signup_check: read_signup_check(&source)?,
             retention: Retention::read(&source)?,
+            operator: Operator::read(&source)?,
         })
     }
 }
@@ -564,6 +578,35 @@ fn read_signup_check(s: &Source) -> Result<crate::domain::MailCheck, ConfigError
         at_least: s.get("signup_check_at_least")?,
         hold: chrono::Duration::hours(i64::from(hours)),
     })
+}
+
+impl Operator {
+    fn read(s: &Source) -> Result<Operator, ConfigError> {
+        let name: String = s.get("operator_name")?;
+        let contact_email: String = s.get("operator_contact_email")?;
+        let contact_email = contact_email.trim().to_string();
+        if !contact_email.is_empty() && contact_email.parse::<lettre::Address>().is_err() {
+            return Err(bad(
+                "operator_contact_email",
+                format!("'{contact_email}' is not a mail address"),
+            ));
+        }
+        let statement: String = s.get("operator_accessibility_statement_url")?;
+        let statement = statement.trim().to_string();
+        if !statement.is_empty()
+            && !url::Url::parse(&statement).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(bad(
+                "operator_accessibility_statement_url",
+                format!("'{statement}' is not an http(s) URL"),
+            ));
+        }
+        Ok(Operator {
+            name: name.trim().to_string(),
+            contact_email,
+            accessibility_statement_url: statement,
+        })
+    }
 }
 
 impl Retention {
@@ -804,6 +847,17 @@ mod tests {
             ("SAMLING_RETENTION_CANCELLED_DAYS", "14", |s| {
                 s.retention.cancelled_days == 14
             }),
+            ("SAMLING_OPERATOR_NAME", "USHT Vestfold", |s| {
+                s.operator.name == "USHT Vestfold"
+            }),
+            ("SAMLING_OPERATOR_CONTACT_EMAIL", "usht@example.no", |s| {
+                s.operator.contact_email == "usht@example.no"
+            }),
+            (
+                "SAMLING_OPERATOR_ACCESSIBILITY_STATEMENT_URL",
+                "https://uustatus.no/x",
+                |s| s.operator.accessibility_statement_url == "https://uustatus.no/x",
+            ),
         ];
         let plain = Settings::defaults_with_database("sqlite://data/samling.db");
         for (name, value, check) in table {

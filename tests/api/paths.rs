@@ -13,7 +13,8 @@ on_both_engines!(
     mark_all_attended_marks_everyone_listed,
     home_pages_and_the_month_filter,
     contact_sharing_is_confirmed_on_the_participants_page,
-    a_failure_inside_is_a_page_for_people
+    a_failure_inside_is_a_page_for_people,
+    the_statements_say_who_runs_it_and_how_long_data_is_kept
 );
 
 /// Whether `token` still opens the API.
@@ -385,4 +386,54 @@ async fn a_failure_inside_is_a_page_for_people(engine: Engine) {
             assert!(!html.contains(cause), "nothing of the cause: {cause}");
         }
     }
+}
+
+/// The privacy page and the accessibility statement name the operator, the address to write
+/// to and the retention periods from the settings, with true defaults when they are unset.
+async fn the_statements_say_who_runs_it_and_how_long_data_is_kept(engine: Engine) {
+    let get = |app: &TestApp, path: &str| {
+        let url = format!("{}{path}", app.base);
+        async move {
+            browser()
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let Some(plain) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let privacy = get(&plain, "/personvern").await;
+    assert!(privacy.contains("Virksomheten som drifter denne tjenesten er behandlingsansvarlig"));
+    assert!(privacy.contains("slettes 24 måneder etter") && privacy.contains("30 dager etter"));
+    assert!(privacy.contains("https://www.datatilsynet.no/"));
+    let statement = get(&plain, "/tilgjengelighet").await;
+    assert!(!statement.contains("Vi kjenner ikke til brudd"));
+    assert!(statement.contains("skriv til arrangøren av arrangementet"));
+    assert!(!statement.contains("uustatus.no/nb/erklaringer"));
+
+    let Some(app) = TestApp::spawn_with(engine, None, |s| {
+        s.operator.name = "USHT Vestfold".into();
+        s.operator.contact_email = "usht@example.no".into();
+        s.operator.accessibility_statement_url =
+            "https://uustatus.no/nb/erklaringer/publisert/abc".into();
+        s.retention.months = 13;
+    })
+    .await
+    else {
+        return;
+    };
+    let privacy = get(&app, "/personvern").await;
+    assert!(privacy.contains("USHT Vestfold er behandlingsansvarlig"));
+    assert!(privacy.contains("slettes 13 måneder etter"));
+    assert!(privacy.contains("mailto:usht@example.no"));
+    let english = get(&app, "/personvern?lang=en").await;
+    assert!(english.contains("USHT Vestfold is the controller") && english.contains("13 months"));
+    let statement = get(&app, "/tilgjengelighet").await;
+    assert!(statement.contains("mailto:usht@example.no"));
+    assert!(statement.contains("href=\"https://uustatus.no/nb/erklaringer/publisert/abc\""));
 }
