@@ -59,10 +59,7 @@ pub async fn list_for_event(
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let page = super::query(q)?.check()?;
-    let after = match page.after.as_deref() {
-        Some(a) => Some(Uuid::parse_str(a).map_err(|_| paging::bad_cursor())?),
-        None => None,
-    };
+    let after = page.uuid_after()?;
     let event_id = own.ctx.event.id;
     let rows = db::outbox::page_for_event(&state.db.conn, event_id, after, page.limit + 1)
         .await?

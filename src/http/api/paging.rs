@@ -54,6 +54,16 @@ impl PageQuery {
     }
 }
 
+impl Page {
+    /// `after` as the row id it is for lists keyed by id (registrations, mails).
+    pub fn uuid_after(&self) -> Result<Option<uuid::Uuid>, ApiError> {
+        self.after
+            .as_deref()
+            .map(|a| uuid::Uuid::parse_str(a).map_err(|_| bad_cursor()))
+            .transpose()
+    }
+}
+
 /// The 400 for an `after` that no page of this list gave.
 pub fn bad_cursor() -> ApiError {
     ApiError::invalid(FieldErrors::one("after", Problem::NotACursor))

@@ -215,10 +215,7 @@ pub async fn list_for_event(
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let page = super::query(q)?.check()?;
-    let after = match page.after.as_deref() {
-        Some(a) => Some(Uuid::parse_str(a).map_err(|_| paging::bad_cursor())?),
-        None => None,
-    };
+    let after = page.uuid_after()?;
     let found = signups::page_for_event(&state.db, own.ctx.event.id, after, page.limit + 1)
         .await?
         .ok_or_else(paging::bad_cursor)?;
