@@ -155,6 +155,10 @@ pub enum OrganiserCommand {
         /// Give the organiser administrator rights.
         #[arg(long)]
         admin: bool,
+        /// The address participants write to about the organisation's events (shown on its
+        /// events, on refusals, and the Reply-To of its mails); "" clears it.
+        #[arg(long)]
+        contact_email: Option<String>,
     },
     /// Set the password for the organiser desk (/admin), read from standard input:
     /// `echo "$PASSWORD" | samling organiser set-password --email kari@example.no`.
@@ -247,6 +251,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     name,
                     organisation_name,
                     admin,
+                    contact_email,
                 },
         } => {
             let slug =
@@ -255,6 +260,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
                 anyhow::bail!("--name: must be 1 to 200 characters on one line");
+            }
+            if let Some(typed) = contact_email.as_deref().filter(|c| !c.trim().is_empty()) {
+                Email::parse(typed).map_err(|e| anyhow::anyhow!("--contact-email: {e}"))?;
             }
             let db = open(&settings).await?;
             let now = Clock::system().now();
@@ -268,6 +276,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 now,
             )
             .await?;
+            if let Some(typed) = contact_email {
+                organisers::set_contact_email(&db, Who::CommandLine, org.id, &typed, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--contact-email: {e}"))?;
+            }
             let (token, _) =
                 organisers::create_token(&db, Who::CommandLine, &organiser, None, now).await?;
             println!(

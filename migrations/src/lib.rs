@@ -13,6 +13,8 @@ mod m20261125_000009_feed_generation;
 mod m20261203_000010_organiser_disable_and_token_origin;
 mod m20261203_000011_contact_sharing_confirmed;
 mod m20261203_000012_signup_checks;
+mod m20261204_000013_organisation_contact;
+mod m20261204_000014_roles;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_organiser_disable_and_token_origin::Migration),
             Box::new(m20261203_000011_contact_sharing_confirmed::Migration),
             Box::new(m20261203_000012_signup_checks::Migration),
+            Box::new(m20261204_000013_organisation_contact::Migration),
+            Box::new(m20261204_000014_roles::Migration),
         ]
     }
 }

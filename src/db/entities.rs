@@ -22,6 +22,25 @@ pub mod organisation {
         pub name: String,
         pub time_zone: String,
         pub created_at: DateTimeUtc,
+        /// Where participants write about its events (`None` until an administrator sets it).
+        pub contact_email: Option<String>,
+    }
+    no_relations!();
+}
+
+/// One role of an organisation's list (see `domain::roles`).
+pub mod role {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "roles")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organisation_id: Uuid,
+        pub key: String,
+        pub label_nb: String,
+        pub label_en: String,
+        pub position: i32,
     }
     no_relations!();
 }

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{api_token, municipality, organisation, organiser};
+use super::entities::{api_token, municipality, organisation, organiser, role};
 
 /// Finds an organisation by its slug.
 pub async fn find_by_slug(
@@ -61,9 +61,27 @@ pub async fn get_or_create(
         name: Set(name.to_string()),
         time_zone: Set(crate::domain::period::DEFAULT_ZONE.name().to_string()),
         created_at: Set(now),
+        contact_email: Set(None),
     }
     .insert(db)
     .await
+}
+
+/// Sets (or with `None` clears) the organisation's contact address.
+pub async fn set_contact_email(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    email: Option<&str>,
+) -> Result<(), DbErr> {
+    organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::ContactEmail,
+            sea_orm::sea_query::Expr::value(email.map(str::to_string)),
+        )
+        .filter(organisation::Column::Id.eq(organisation_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Returns the organiser with this address in the organisation, creating or updating it.
@@ -332,4 +350,87 @@ pub async fn upsert_municipalities(
         .await?;
     }
     Ok(())
+}
+
+/// The organisation's own role list, in its order (empty: it uses the default list).
+pub async fn roles(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<role::Model>, DbErr> {
+    role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(role::Column::Position)
+        .all(db)
+        .await
+}
+
+/// Replaces the organisation's role list with `roles` (key, Norwegian, English label).
+pub async fn replace_roles(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    roles: &[(String, String, String)],
+) -> Result<(), DbErr> {
+    role::Entity::delete_many()
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .exec(db)
+        .await?;
+    if roles.is_empty() {
+        return Ok(());
+    }
+    role::Entity::insert_many(roles.iter().enumerate().map(|(i, (key, nb, en))| {
+        role::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organisation_id: Set(organisation_id),
+            key: Set(key.clone()),
+            label_nb: Set(nb.clone()),
+            label_en: Set(en.clone()),
+            position: Set(i as i32),
+        }
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The role values the organisation's registrations hold (any status), each once.
+pub async fn roles_in_use(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<String>, DbErr> {
+    use super::entities::{event, registration};
+    use sea_orm::{QuerySelect, QueryTrait};
+    let events = event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .filter(event::Column::OrganisationId.eq(organisation_id))
+        .into_query();
+    registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Role)
+        .distinct()
+        .filter(registration::Column::Role.is_not_null())
+        .filter(registration::Column::EventId.in_subquery(events))
+        .into_tuple::<String>()
+        .all(db)
+        .await
+}
+
+/// The own role list of the organisation that runs `event_id` (empty: the default list, or
+/// no such event).
+pub async fn roles_of_event(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+) -> Result<Vec<role::Model>, DbErr> {
+    use super::entities::event;
+    use sea_orm::{QuerySelect, QueryTrait};
+    let organisation = event::Entity::find()
+        .select_only()
+        .column(event::Column::OrganisationId)
+        .filter(event::Column::Id.eq(event_id))
+        .into_query();
+    role::Entity::find()
+        .filter(role::Column::OrganisationId.in_subquery(organisation))
+        .order_by_asc(role::Column::Position)
+        .all(db)
+        .await
 }

@@ -30,6 +30,12 @@ pub fn may_manage_organisers(actor: Actor) -> bool {
     actor.is_admin
 }
 
+/// Whether `actor` may change what the organisation tells participants (its contact
+/// address): administrators, as with its organisers.
+pub fn may_change_organisation(actor: Actor) -> bool {
+    actor.is_admin
+}
+
 /// Whether an account may act (sign in, use its API tokens, keep its sessions): not while
 /// it is disabled. A disabled account is refused exactly like a wrong password, so the
 /// refusal tells a guesser nothing.

@@ -68,6 +68,14 @@ pub enum Problem {
     UnknownRegistrations(String),
     /// A list that must not be empty.
     EmptyList,
+    /// More roles than a list may hold.
+    TooManyRoles {
+        max: usize,
+    },
+    /// A role registrations use, left out of a new list: it may be relabelled, not removed.
+    InUse {
+        key: String,
+    },
     /// Lines of an uploaded file that are wrong (nothing of the file is used).
     FileLines(Vec<LineProblem>),
     /// The JSON body could not be read as the request's type (the parser's own words).
@@ -127,6 +135,11 @@ impl fmt::Display for Problem {
             Problem::UnknownSession => f.write_str("is not a session of this event"),
             Problem::UnknownRegistrations(message) => f.write_str(message),
             Problem::EmptyList => f.write_str("must list at least one registration id"),
+            Problem::TooManyRoles { max } => write!(f, "at most {max} roles"),
+            Problem::InUse { key } => write!(
+                f,
+                "must keep the role {key}: registrations have it (relabel it instead)"
+            ),
             Problem::FileLines(lines) => {
                 let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
                 f.write_str(&lines.join("; "))

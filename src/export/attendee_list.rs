@@ -9,7 +9,8 @@ use super::{Cell, Table};
 use crate::db::entities::{event_session, registration, session_attendance};
 use crate::db::events::EventContext;
 use crate::db::{self, Db};
-use crate::domain::{period, RegistrationStatus};
+use crate::domain::roles::{self, Role};
+use crate::domain::{period, Language, RegistrationStatus};
 use crate::service::registration::waitlist_positions;
 
 /// Everything the list shows.
@@ -20,6 +21,8 @@ pub struct AttendeeList<'a> {
     pub sessions: &'a [event_session::Model],
     pub marks: &'a [session_attendance::Model],
     pub zone: Tz,
+    /// The organisation's roles: the list shows a role's Norwegian label.
+    pub roles: &'a [Role],
 }
 
 /// A registration status as the Norwegian list shows it.
@@ -86,7 +89,9 @@ pub fn table(list: &AttendeeList) -> Table {
                 Cell::Text(r.email.clone()),
                 r.municipality.as_deref().into(),
                 r.workplace.as_deref().into(),
-                r.role.as_deref().into(),
+                roles::shown(list.roles, r.role.as_deref(), Language::Nb)
+                    .as_deref()
+                    .into(),
                 status_label(r.status).into(),
                 list.waitlist_positions
                     .get(&r.id)
@@ -130,7 +135,9 @@ pub async fn load(
     }
     let session_ids: Vec<Uuid> = ctx.sessions.iter().map(|s| s.id).collect();
     let marks = db::attendance::for_sessions(&db.conn, &session_ids).await?;
+    let roles = crate::service::roles::of_organisation(&db.conn, ctx.organisation.id).await?;
     let list = table(&AttendeeList {
+        roles: &roles,
         registrations: &registrations,
         waitlist_positions: &positions,
         sessions: &ctx.sessions,

@@ -476,9 +476,11 @@ fn build_message(
                 )
         }
     };
-    Message::builder()
-        .from(from.clone())
-        .to(to)
+    let mut message = Message::builder().from(from.clone()).to(to);
+    if let Some(reply_to) = rendered.reply_to.as_deref().and_then(|r| r.parse().ok()) {
+        message = message.reply_to(reply_to);
+    }
+    message
         .subject(rendered.subject.clone())
         .message_id(Some(mail.message_id.clone()))
         .date(now.into())

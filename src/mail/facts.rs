@@ -68,6 +68,9 @@ pub struct MailFacts {
     pub event_cancelled: bool,
     pub cancel_reason: Option<String>,
     pub organisation: String,
+    /// Where participants write to the organisation (the mail's Reply-To), if it has said.
+    #[serde(default)]
+    pub organisation_contact: Option<String>,
     pub time_zone: String,
     pub sessions: Vec<SessionFacts>,
     /// The calendar messages: the first goes with this mail, each further one follows as a
@@ -193,6 +196,7 @@ pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>)
         event_cancelled: ctx.event.status == crate::domain::EventStatus::Cancelled,
         cancel_reason: ctx.event.cancel_reason.clone(),
         organisation: ctx.organisation.name.clone(),
+        organisation_contact: ctx.organisation.contact_email.clone(),
         time_zone: ctx.organisation.time_zone.clone(),
         sessions,
         calendar,

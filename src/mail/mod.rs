@@ -85,6 +85,7 @@ struct MailContext<'a> {
     event_title: &'a str,
     event_kind: &'static str,
     organisation: &'a str,
+    organisation_contact: Option<&'a str>,
     sessions: Vec<SessionLine>,
     /// When the first session is, for subjects.
     first_when: String,
@@ -117,6 +118,8 @@ pub struct RenderedMail {
     pub html: String,
     /// The iTIP message, if the mail carries one.
     pub calendar: Option<(CalendarMethod, String)>,
+    /// Where a reply goes: the organisation's contact address, not the sending address.
+    pub reply_to: Option<String>,
 }
 
 impl Mailer {
@@ -208,6 +211,7 @@ impl Mailer {
             event_title: &facts.event_title,
             event_kind: format::kind_label(facts.event_kind, lang),
             organisation: &facts.organisation,
+            organisation_contact: facts.organisation_contact.as_deref(),
             first_when: sessions.first().map(|s| s.when.clone()).unwrap_or_default(),
             online: facts.sessions.iter().any(|s| s.online),
             sessions,
@@ -275,6 +279,7 @@ impl Mailer {
             text: rendered.text,
             html: rendered.html,
             calendar,
+            reply_to: facts.organisation_contact.clone(),
         })
     }
 }
@@ -321,6 +326,7 @@ mod tests {
             event_cancelled: false,
             cancel_reason: Some("Sykdom".into()),
             organisation: "USHT".into(),
+            organisation_contact: Some("kurs@usht.example.no".into()),
             time_zone: "Europe/Oslo".into(),
             sessions: vec![session.clone()],
             calendar: vec![CalendarFacts {

@@ -34,11 +34,13 @@ pub enum Action {
     TokenRevoked,
     OrganiserDisabled,
     OrganiserEnabled,
+    ContactChanged,
+    RolesChanged,
 }
 
 impl Action {
     /// Every action, for reading the stored names back.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::AttendeeListDownload,
         Action::StatisticsDownload,
         Action::ParticipantExport,
@@ -50,6 +52,8 @@ impl Action {
         Action::TokenRevoked,
         Action::OrganiserDisabled,
         Action::OrganiserEnabled,
+        Action::ContactChanged,
+        Action::RolesChanged,
     ];
 
     /// The action a stored name names.
@@ -71,6 +75,8 @@ impl Action {
             Action::TokenRevoked => "token.revoke",
             Action::OrganiserDisabled => "organiser.disable",
             Action::OrganiserEnabled => "organiser.enable",
+            Action::ContactChanged => "organisation.contact",
+            Action::RolesChanged => "roles.set",
         }
     }
 }

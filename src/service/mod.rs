@@ -12,5 +12,6 @@ pub mod participants;
 pub mod privacy;
 pub mod registration;
 pub mod reminders;
+pub mod roles;
 pub mod signup_input;
 pub mod stats;

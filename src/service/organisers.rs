@@ -13,6 +13,7 @@ use crate::db::entities::{api_token, organisation, organiser, organiser_session}
 use crate::db::{self, Db};
 use crate::domain::access::{self, Actor};
 use crate::domain::passwords::{self, WeakPassword, SESSION_IDLE, SESSION_LIFETIME};
+use crate::domain::problems::Problem;
 use crate::domain::{normalize_email, Email, Slug};
 use crate::links;
 use crate::service::audit::{self, Action, Who};
@@ -162,6 +163,62 @@ pub async fn add_organiser(
             .await?;
     tx.commit().await?;
     Ok((org, organiser))
+}
+
+/// Sets the address participants write to about the organisation's events (an empty
+/// `typed` clears it), on behalf of `by` (an administrator of that organisation per
+/// `domain::access::may_change_organisation`, or the command line). Recorded in the audit
+/// log. Returns the address as stored.
+pub async fn set_contact_email(
+    db: &Db,
+    by: Who<'_>,
+    organisation_id: Uuid,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, ContactError> {
+    let allowed = match by {
+        Who::Organiser(o) => {
+            access::may_change_organisation(actor(o)) && o.organisation_id == organisation_id
+        }
+        Who::CommandLine => true,
+        Who::Participant => false,
+    };
+    if !allowed {
+        return Err(ContactError::NotAllowed);
+    }
+    let email = match typed.trim() {
+        "" => None,
+        typed => Some(
+            Email::parse(typed)
+                .map_err(ContactError::Invalid)?
+                .normalized(),
+        ),
+    };
+    let tx = db.begin_write().await?;
+    db::organisations::set_contact_email(&*tx, organisation_id, email.as_deref()).await?;
+    tx.commit().await?;
+    audit::record(
+        db,
+        Some(organisation_id),
+        by,
+        Action::ContactChanged,
+        email.as_deref().unwrap_or(""),
+        None,
+        now,
+    )
+    .await;
+    Ok(email)
+}
+
+/// Why the organisation's contact address was not set.
+#[derive(Debug, thiserror::Error)]
+pub enum ContactError {
+    #[error("only an administrator of the organisation may change it")]
+    NotAllowed,
+    #[error("{0}")]
+    Invalid(Problem),
+    #[error(transparent)]
+    Db(#[from] DbErr),
 }
 
 /// Sets the password of the organiser(s) with `email` (every organisation they belong to),

@@ -132,7 +132,7 @@ async fn bad_input_is_refused_cleanly(engine: Engine) {
         )
         .await;
     assert_eq!(
-        answer["error"]["fields"]["role"], "must be Helsepersonell, Fagleder, Leder or Annet",
+        answer["error"]["fields"]["role"], "must be helsepersonell, fagansvarlig, leder or annet",
         "{status} {answer}"
     );
     let path = format!("/events/{event}/registrations");
@@ -186,5 +186,5 @@ async fn bad_input_is_refused_cleanly(engine: Engine) {
         status, 201,
         "after all that, a role by its English label, case ignored: {answer}"
     );
-    assert_eq!(app.registrations(&event).await[0]["role"], "Fagleder");
+    assert_eq!(app.registrations(&event).await[0]["role"], "fagansvarlig");
 }

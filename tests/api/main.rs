@@ -15,6 +15,7 @@ mod mail;
 mod mail_calendar;
 mod openapi;
 mod operations;
+mod organisation;
 mod pages;
 mod paging;
 mod paths;

@@ -69,7 +69,7 @@ async fn sign_up_through_the_form(engine: Engine) {
         "list=\"municipality-list\"",
         "name=\"workplace\"",
         "autocomplete=\"organization\"",
-        "type=\"radio\" value=\"Helsepersonell\"",
+        "type=\"radio\" value=\"helsepersonell\"",
         "name=\"share_contact\" type=\"checkbox\"",
         "(valgfritt)",
     ] {
@@ -82,7 +82,7 @@ async fn sign_up_through_the_form(engine: Engine) {
         ("email", "ase@example.no"),
         ("municipality", "tønsberg"),
         ("workplace", "Eik sykehjem"),
-        ("role", "Fagleder"),
+        ("role", "fagansvarlig"),
         ("share_contact", "true"),
         ("submission", submission.as_str()),
     ];
@@ -112,7 +112,7 @@ async fn sign_up_through_the_form(engine: Engine) {
     assert_eq!(again.headers()[header::LOCATION], receipt.as_str());
     let regs = app.registrations(&event).await;
     assert_eq!(regs.len(), 1);
-    assert_eq!(regs[0]["role"], "Fagleder");
+    assert_eq!(regs[0]["role"], "fagansvarlig");
     assert_eq!(regs[0]["share_contact_wished"], true);
     assert_eq!(
         regs[0]["share_contact"], false,

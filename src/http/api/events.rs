@@ -11,7 +11,7 @@ use serde_json::json;
 use utoipa::openapi::{schema::Schema, RefOr};
 use uuid::Uuid;
 
-use crate::db::entities::{event, event_session};
+use crate::db::entities::{event, event_session, organisation};
 use crate::db::events::{EventContext, EventFilter};
 use crate::db::{self};
 use crate::domain::visibility::{self, Viewer};
@@ -48,6 +48,9 @@ pub struct EventView {
     url: String,
     /// The organisation's slug.
     organisation: String,
+    /// Where participants write to the organisation about its events, if it has said.
+    #[schema(format = "email")]
+    organisation_contact: Option<String>,
     /// The network's slug.
     network: Option<String>,
     title: String,
@@ -83,7 +86,7 @@ pub struct EventView {
 
 /// Lookup tables for rendering several events with one query each.
 struct Names {
-    organisations: HashMap<Uuid, String>,
+    organisations: HashMap<Uuid, organisation::Model>,
     networks: HashMap<Uuid, String>,
 }
 
@@ -103,7 +106,7 @@ impl Names {
         let organisations = db::organisations::find_many(&state.db.conn, &organisation_ids)
             .await?
             .into_iter()
-            .map(|o| (o.id, o.slug))
+            .map(|o| (o.id, o))
             .collect();
         Ok(Names {
             organisations,
@@ -126,8 +129,12 @@ fn view(
         organisation: names
             .organisations
             .get(&e.organisation_id)
-            .cloned()
+            .map(|o| o.slug.clone())
             .unwrap_or_default(),
+        organisation_contact: names
+            .organisations
+            .get(&e.organisation_id)
+            .and_then(|o| o.contact_email.clone()),
         network: e.network_id.and_then(|n| names.networks.get(&n).cloned()),
         registration_open: e.window().is_open(now),
         seats_left: seats_left(e.capacity, e.confirmed_count),
@@ -171,7 +178,7 @@ async fn single_view(
     viewer: Viewer,
 ) -> Result<EventView, ApiError> {
     let names = Names {
-        organisations: HashMap::from([(ctx.organisation.id, ctx.organisation.slug)]),
+        organisations: HashMap::from([(ctx.organisation.id, ctx.organisation)]),
         networks: match ctx.event.network_id {
             Some(id) => db::networks::find_many(&state.db.conn, vec![id])
                 .await?

@@ -17,7 +17,7 @@ use crate::http::AppState;
 
 use super::paging::{self, PageQuery};
 use crate::service::participants::Opened;
-use crate::service::signup_input::{check_signup, SignupFields};
+use crate::service::signup_input::{check_signup, roles_to_check, SignupFields};
 use crate::service::{participants, privacy, registration as signups};
 
 use super::schema::{
@@ -32,7 +32,7 @@ use super::schema::{
     "email": "kari.nordmann@example.no",
     "municipality": "Tønsberg",
     "workplace": "Tønsberg kommune, hjemmetjenesten",
-    "role": "Helsepersonell",
+    "role": "helsepersonell",
     "language": "nb"
 }))]
 pub struct SignupBody {
@@ -46,8 +46,9 @@ pub struct SignupBody {
     pub municipality: Option<String>,
     #[schema(max_length = 200)]
     pub workplace: Option<String>,
-    /// One of the roles of the sign-up form, by its Norwegian or English label (case
-    /// ignored): Helsepersonell, Fagleder, Leder, Annet.
+    /// One of the organisation's roles (`GET /roles`, the same as the sign-up form's), by
+    /// its key or its Norwegian or English label (case and accents ignored); stored as the
+    /// key. The default list: helsepersonell, fagansvarlig, leder, annet.
     pub role: Option<String>,
     /// Whether the participant wishes the other participants to see their name and address
     /// (default false). Only a wish: it is shared once the owner of the address confirms it
@@ -118,7 +119,8 @@ pub async fn sign_up(
 ) -> Result<(StatusCode, Json<SignedUpView>), ApiError> {
     let id = super::path(path)?;
     let id = parse_id(&id)?;
-    let mut input = check_signup(body.into()).map_err(ApiError::invalid)?;
+    let roles = roles_to_check(&state.db.conn, id, body.role.as_deref()).await?;
+    let mut input = check_signup(body.into(), &roles).map_err(ApiError::invalid)?;
     input.network = Some(network_key(client));
     let done = state.signups.sign_up(id, input, state.clock.now()).await?;
     Ok((
@@ -141,6 +143,7 @@ pub struct RegistrationView {
     email: String,
     municipality: Option<String>,
     workplace: Option<String>,
+    /// The role's key (see `GET /roles`); older free text as it was typed.
     role: Option<String>,
     /// Whether the details are shared with the other participants: wished at sign-up and
     /// confirmed by the owner on their own page.

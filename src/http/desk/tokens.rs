@@ -2,6 +2,7 @@
 //! confirmation), and the organisation's organisers for administrators, who may disable
 //! (after a confirmation) and enable others' accounts.
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -14,13 +15,13 @@ use super::{desk_page, done, filled, organisation_zone, with_done, Done};
 use crate::db::{self};
 use crate::domain::access;
 use crate::http::extract::parse_id;
-use crate::http::pages::forms::Field;
+use crate::http::pages::forms::{ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::audit::Who;
-use crate::service::organisers::{self, AccountError};
+use crate::service::organisers::{self, AccountError, ContactError};
 
 /// Token and organiser routes of the desk.
 pub fn router() -> Router<AppState> {
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
             get(confirm_disable).post(disable),
         )
         .route("/admin/organisers/{id}/enable", post(enable))
+        .route("/admin/organisation/contact", post(set_contact))
 }
 
 #[derive(Serialize)]
@@ -214,6 +216,19 @@ async fn organisers_page(
     AdminDesk(desk): AdminDesk,
     Query(done_query): Query<Done>,
 ) -> Result<Response, ShowErrorPage> {
+    render_organisers(&state, &lang, &desk, None, vec![], &done_query).await
+}
+
+/// The organisers page, with the contact form showing `typed` (after a refused change) or
+/// the stored address, and `errors` (400 when there are any).
+async fn render_organisers(
+    state: &AppState,
+    lang: &Lang,
+    desk: &Desk,
+    typed: Option<&str>,
+    errors: Vec<ErrorLink>,
+    done_query: &Done,
+) -> Result<Response, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
     let me = organisers::actor(&desk.organiser);
@@ -246,10 +261,72 @@ async fn organisers_page(
                 }
             })
             .collect();
-    let page = desk_page(&desk, "admin/organisers", t("desk_organisers_title"))
-        .with(serde_json::json!({ "rows": rows }))
+    let stored = db::organisations::find(&state.db.conn, desk.organiser.organisation_id)
+        .await?
+        .and_then(|o| o.contact_email);
+    let contact = Field::text(
+        "contact_email",
+        t("desk_contact_label"),
+        typed.or(stored.as_deref()),
+    )
+    .of_type("email")
+    .no_spellcheck()
+    .hint(t("desk_contact_hint"))
+    .optional()
+    .done(&errors);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = desk_page(desk, "admin/organisers", t("desk_organisers_title"))
+        .with(serde_json::json!({ "rows": rows, "contact": contact }))
+        .errors(errors)
+        .status(status)
         .nav("organisers");
-    Ok(with_done(page, &done_query, &state, &lang).render(&state.pages, &lang))
+    Ok(with_done(page, done_query, state, lang).render(&state.pages, lang))
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    contact_email: String,
+}
+
+/// Sets the organisation's contact address (administrators; others 404).
+async fn set_contact(
+    State(state): State<AppState>,
+    lang: Lang,
+    DeskForm { desk, form }: DeskForm<ContactForm>,
+) -> Result<Response, ShowErrorPage> {
+    let result = organisers::set_contact_email(
+        &state.db,
+        Who::Organiser(&desk.organiser),
+        desk.organiser.organisation_id,
+        &form.contact_email,
+        state.clock.now(),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(done("/admin/organisers", Outcome::ContactSaved)),
+        Err(ContactError::NotAllowed) => Err(ShowErrorPage::not_found()),
+        Err(ContactError::Invalid(_)) => {
+            let errors = vec![ErrorLink {
+                field: Some("contact_email".into()),
+                message: state.pages.text(lang.language, "error_email_invalid"),
+            }];
+            render_organisers(
+                &state,
+                &lang,
+                &desk,
+                Some(&form.contact_email),
+                errors,
+                &Done::default(),
+            )
+            .await
+        }
+        Err(ContactError::Db(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Serialize)]

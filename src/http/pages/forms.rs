@@ -240,6 +240,10 @@ pub fn problem_text(pages: &Pages, problem: &Problem, lang: Language) -> String 
         Problem::AppearsTwice => t("problem_appears_twice"),
         Problem::RequiredBoolean => t("problem_required"),
         Problem::EmptyList => t("problem_empty_list"),
+        Problem::TooManyRoles { max } => {
+            t("problem_too_many_roles").replace("{max}", &max.to_string())
+        }
+        Problem::InUse { key } => t("problem_in_use").replace("{key}", key),
         Problem::FileLines(lines) => lines
             .iter()
             .map(|l| line_problem_text(pages, l, lang))
@@ -333,6 +337,10 @@ mod tests {
             Problem::Spaces,
             Problem::NotAnEmail,
             Problem::NotAUrl,
+            Problem::TooManyRoles { max: 30 },
+            Problem::InUse {
+                key: "leder".into(),
+            },
             Problem::SlugLength,
             Problem::SlugCharacters,
             Problem::choice(&["a"]),

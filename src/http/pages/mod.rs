@@ -168,10 +168,11 @@ pub enum Outcome {
     SharingOn,
     SharingOff,
     Erased,
+    ContactSaved,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 31] = [
+    const ALL: [Outcome; 32] = [
         Outcome::OrganiserDisabled,
         Outcome::OrganiserEnabled,
         Outcome::DisableSelf,
@@ -203,6 +204,7 @@ impl Outcome {
         Outcome::SharingOn,
         Outcome::SharingOff,
         Outcome::Erased,
+        Outcome::ContactSaved,
     ];
 
     /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
@@ -239,6 +241,7 @@ impl Outcome {
             Outcome::SharingOn => "sharing_on",
             Outcome::SharingOff => "sharing_off",
             Outcome::Erased => "erased",
+            Outcome::ContactSaved => "contact_saved",
         }
     }
 

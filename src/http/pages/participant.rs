@@ -174,10 +174,8 @@ async fn show(
             join_link: s.online_url.clone().filter(|_| may_join),
         })
         .collect();
-    let role = reg
-        .role
-        .as_deref()
-        .map(|r| roles::find(r).map_or(r, |role| role.label(l)).to_string());
+    let roles = crate::service::roles::of_organisation(&state.db.conn, ctx.organisation.id).await?;
+    let role = roles::shown(&roles, reg.role.as_deref(), l);
     let yes_no = |b: bool| t(if b { "yes" } else { "no" });
     let given = [
         ("field_name", Some(reg.name.clone())),
@@ -309,18 +307,22 @@ async fn cancel(
     lang: Lang,
     Path(token): Path<String>,
 ) -> Result<Response, Closed> {
-    let (reg, _) = open(&state, &lang, &token).await?;
+    let (reg, ctx) = open(&state, &lang, &token).await?;
+    let contact = ctx.organisation.contact_email.as_deref();
     match signups::cancel(&state.db, &state.mailer, reg.id, state.clock.now()).await {
         Ok(_) => Ok(see_other(&format!(
             "/r/{token}?done={}",
             Outcome::Cancelled.as_str()
         ))),
         Err(RegistrationError::Started | RegistrationError::Closed) => {
-            Ok(refused(&state, &lang, "refusal_cancel_started"))
+            Ok(refused(&state, &lang, "refusal_cancel_started", contact))
         }
-        Err(RegistrationError::EventCancelled) => {
-            Ok(refused(&state, &lang, "refusal_cancel_event_cancelled"))
-        }
+        Err(RegistrationError::EventCancelled) => Ok(refused(
+            &state,
+            &lang,
+            "refusal_cancel_event_cancelled",
+            contact,
+        )),
         Err(RegistrationError::NotFound) => Err(ShowErrorPage::not_found().into()),
         Err(e) => Err(ShowErrorPage::internal(e).into()),
     }
@@ -345,12 +347,12 @@ async fn confirm_place(
     }
 }
 
-fn refused(state: &AppState, lang: &Lang, key: &str) -> Response {
+fn refused(state: &AppState, lang: &Lang, key: &str, contact: Option<&str>) -> Response {
     let pages = &state.pages;
     Page::new("error", pages.text(lang.language, "cancel_refused_title"))
         .with(serde_json::json!({
             "heading": pages.text(lang.language, "cancel_refused_title"),
-            "body": pages.text(lang.language, key),
+            "body": views::refusal_text(pages, lang.language, key, contact),
         }))
         .status(StatusCode::CONFLICT)
         .private()

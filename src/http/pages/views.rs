@@ -35,7 +35,6 @@ pub struct AvailabilityView {
     pub text: String,
 }
 
-/// The sign-up state of `event` now, in words.
 /// "Confirm by {time}" (the text under `key`) for a place held until confirmed, if it is.
 pub fn confirm_by_text(
     pages: &Pages,
@@ -49,6 +48,21 @@ pub fn confirm_by_text(
             .text(lang, key)
             .replace("{time}", &crate::format::moment(by, tz, lang))
     })
+}
+
+/// A refusal (the text under `key`) and, when the organisation has a contact address,
+/// where to write about it: a refusal is where people most need someone to ask.
+pub fn refusal_text(pages: &Pages, lang: Language, key: &str, contact: Option<&str>) -> String {
+    let refusal = pages.text(lang, key);
+    match contact {
+        Some(email) => format!(
+            "{refusal} {}",
+            pages
+                .text(lang, "refusal_contact")
+                .replace("{email}", email)
+        ),
+        None => refusal,
+    }
 }
 
 /// Whether `event` takes sign-ups at `now`, in words.

@@ -204,12 +204,13 @@ pub(super) async fn draw_event_desk(
     };
     let moment = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d.%m.%Y %H:%M").to_string();
     let now = state.clock.now();
+    let roles = crate::service::roles::of_organisation(&state.db.conn, ctx.organisation.id).await?;
     let row = |r: &registration::Model, position: Option<u64>| PersonRow {
         name: r.name.clone(),
         email: r.email.clone(),
         municipality: r.municipality.clone().unwrap_or_default(),
         workplace: r.workplace.clone().unwrap_or_default(),
-        role: r.role.clone().unwrap_or_default(),
+        role: crate::domain::roles::shown(&roles, r.role.as_deref(), l).unwrap_or_default(),
         registered: moment(r.created_at),
         registered_iso: crate::format::html_datetime(r.created_at),
         position,

@@ -10,7 +10,7 @@ use crate::db;
 use crate::db::entities::event_session;
 use crate::db::events::EventContext;
 use crate::domain::period;
-use crate::domain::roles;
+use crate::domain::roles::Role;
 use crate::domain::visibility::{self, Viewer};
 use crate::domain::{Availability, EventStatus, Language};
 use crate::format::{kind_label, time_span};
@@ -50,6 +50,8 @@ pub(super) struct EventView {
     description: Vec<String>,
     audience: Option<String>,
     organisation: String,
+    /// Where participants write to the organiser, if the organisation has said.
+    organisation_contact: Option<String>,
     organisation_url: String,
     network: Option<NetworkLink>,
     sessions: Vec<SessionView>,
@@ -159,7 +161,13 @@ pub(super) async fn render_event(
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .unwrap_or_else(Uuid::new_v4)
                 .to_string(),
-            fields: signup_fields(pages, l, input, &errors),
+            fields: signup_fields(
+                pages,
+                l,
+                input,
+                &errors,
+                &crate::service::roles::of_organisation(&state.db.conn, e.organisation_id).await?,
+            ),
             municipalities,
         })
     } else {
@@ -172,6 +180,7 @@ pub(super) async fn render_event(
         description: paragraphs(e.description.as_deref()),
         audience: e.audience.clone(),
         organisation: ctx.organisation.name.clone(),
+        organisation_contact: ctx.organisation.contact_email.clone(),
         organisation_url: format!("/organisations/{}", ctx.organisation.slug),
         network,
         sessions: sessions_view(pages, l, &ctx.sessions, tz),
@@ -216,11 +225,12 @@ pub(super) fn signup_fields(
     lang: Language,
     input: &SignupForm,
     errors: &[ErrorLink],
+    roles: &[Role],
 ) -> Vec<Field> {
     let t = |k: &str| pages.text(lang, k);
-    let role_choices = roles::ROLES
+    let role_choices = roles
         .iter()
-        .map(|r| (r.nb.to_string(), r.label(lang).to_string()))
+        .map(|r| (r.key.clone(), r.label(lang).to_string()))
         .collect();
     let mut share = Field::text("share_contact", t("field_share_label"), None)
         .hint(t("field_share_hint"))

@@ -18,6 +18,8 @@ use crate::links::Links;
 #[derive(Serialize)]
 pub(super) struct OrganisationView {
     name: String,
+    /// Where participants write to the organisation, if it has said.
+    contact: Option<String>,
     networks: Vec<NetworkLink>,
     subscribe: Subscribe,
     events: Vec<EventCard>,
@@ -48,6 +50,7 @@ pub(super) async fn organisation_page(
     let links: &Links = state.mailer.links();
     let view = OrganisationView {
         name: organisation.name.clone(),
+        contact: organisation.contact_email.clone(),
         networks: networks
             .iter()
             .map(|n| NetworkLink {

@@ -9,7 +9,7 @@ use crate::domain::Language;
 use crate::domain::Problem;
 use crate::http::pages::forms::{error_links, ErrorLink, PageForm};
 use crate::http::pages::lang::Lang;
-use crate::http::pages::{see_other, Pages, ShowErrorPage};
+use crate::http::pages::{see_other, views, Pages, ShowErrorPage};
 use crate::http::AppState;
 use crate::service::registration::{self as signups, RegistrationError};
 use crate::service::signup_input::{check_signup, SignupFields};
@@ -52,15 +52,19 @@ pub(super) async fn sign_up(
     let ctx = public_event(&state, &id).await?;
     let pages = &state.pages;
     let l = lang.language;
-    let checked = check_signup(SignupFields {
-        name: form.name.clone(),
-        email: form.email.clone(),
-        municipality: form.municipality.clone(),
-        workplace: form.workplace.clone(),
-        role: form.role.clone(),
-        share_contact: form.share_contact.is_some(),
-        language: l,
-    });
+    let roles = crate::service::roles::of_organisation(&state.db.conn, ctx.organisation.id).await?;
+    let checked = check_signup(
+        SignupFields {
+            name: form.name.clone(),
+            email: form.email.clone(),
+            municipality: form.municipality.clone(),
+            workplace: form.workplace.clone(),
+            role: form.role.clone(),
+            share_contact: form.share_contact.is_some(),
+            language: l,
+        },
+        &roles,
+    );
     let input = match checked {
         Ok(input) => input,
         Err(errors) => {
@@ -81,7 +85,7 @@ pub(super) async fn sign_up(
     let refusal = |field: Option<&str>, key: &str| {
         vec![ErrorLink {
             field: field.map(str::to_string),
-            message: pages.text(l, key),
+            message: views::refusal_text(pages, l, key, ctx.organisation.contact_email.as_deref()),
         }]
     };
     let (errors, status) = match state
