@@ -28,7 +28,10 @@ enum Organisations {
 #[derive(DeriveIden)]
 enum Registrations {
     Table,
+    EventId,
+    Status,
     Role,
+    Attended,
 }
 
 /// The labels stored until now and the keys they become.
@@ -72,6 +75,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The statistics by role read only this index, as those by municipality read
+        // `ix_registrations_stats`.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_registrations_role_stats")
+                    .table(Registrations::Table)
+                    .col(Registrations::EventId)
+                    .col(Registrations::Status)
+                    .col(Registrations::Role)
+                    .col(Registrations::Attended)
+                    .to_owned(),
+            )
+            .await?;
         for (label, key) in STORED_LABELS {
             manager
                 .exec_stmt(
@@ -98,6 +115,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_registrations_role_stats")
+                    .table(Registrations::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(Roles::Table).to_owned())
             .await

@@ -36,11 +36,28 @@ pub struct CountedEvent {
     pub starts_at: DateTime<Utc>,
 }
 
-/// Confirmed registrations of one event that gave the same municipality text.
+/// What registrations are grouped by: the municipality text they gave, or their role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Municipality,
+    Role,
+}
+
+impl Grouping {
+    fn column(self) -> registration::Column {
+        match self {
+            Grouping::Municipality => registration::Column::Municipality,
+            Grouping::Role => registration::Column::Role,
+        }
+    }
+}
+
+/// Confirmed registrations of one event that gave the same municipality text (or role).
 #[derive(Debug, Clone, FromQueryResult)]
-pub struct MunicipalityCount {
+pub struct GroupCount {
     pub event_id: Uuid,
-    pub municipality: Option<String>,
+    /// The municipality text or the role, as stored.
+    pub value: Option<String>,
     pub registered: i64,
     pub attended: i64,
     /// Registrations whose attendance was recorded (either way).
@@ -90,11 +107,13 @@ pub async fn events(
         .await
 }
 
-/// Confirmed registrations of the counted events, grouped by event and municipality text.
-pub async fn municipality_counts(
+/// Confirmed registrations of the counted events, grouped by event and municipality text
+/// (or role).
+pub async fn group_counts(
     db: &impl ConnectionTrait,
     scope: &StatsScope,
-) -> Result<Vec<MunicipalityCount>, DbErr> {
+    by: Grouping,
+) -> Result<Vec<GroupCount>, DbErr> {
     let event_ids = counted_events(scope)
         .select_only()
         .column(event::Column::Id)
@@ -103,7 +122,7 @@ pub async fn municipality_counts(
     let grouped = registration::Entity::find()
         .select_only()
         .column(registration::Column::EventId)
-        .column(registration::Column::Municipality)
+        .column_as(by.column(), "value")
         // COUNT(*), not COUNT(id): the index `ix_registrations_stats` then covers the
         // whole query, and the table itself is never read.
         .column_as(Expr::from(Func::count(Expr::col(Asterisk))), "registered")
@@ -112,16 +131,16 @@ pub async fn municipality_counts(
         .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
         .filter(registration::Column::EventId.in_subquery(event_ids))
         .group_by(registration::Column::EventId)
-        .group_by(registration::Column::Municipality);
+        .group_by(by.column());
     if db.get_database_backend() != DbBackend::Sqlite {
-        return grouped.into_model::<MunicipalityCount>().all(db).await;
+        return grouped.into_model::<GroupCount>().all(db).await;
     }
     // sqlx hands SQLite's rows from its worker thread to the request one by one, each a
     // thread wake-up (~7 µs): for a year's 3,000 groups that cost more than the query
     // itself. The groups come back as one JSON row instead (ids are blobs: as hex).
     let mut statement = grouped.build(DbBackend::Sqlite);
     statement.sql = format!(
-        "SELECT json_group_array(json_array(hex(event_id), municipality, registered, attended, \
+        "SELECT json_group_array(json_array(hex(event_id), value, registered, attended, \
          recorded)) AS groups FROM ({})",
         statement.sql
     );
@@ -135,9 +154,9 @@ pub async fn municipality_counts(
     Ok(groups
         .into_iter()
         .map(
-            |(event_id, municipality, registered, attended, recorded)| MunicipalityCount {
+            |(event_id, value, registered, attended, recorded)| GroupCount {
                 event_id,
-                municipality,
+                value,
                 registered,
                 attended,
                 recorded,

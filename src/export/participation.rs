@@ -6,6 +6,50 @@ use crate::domain::Language;
 use crate::format::kind_label;
 use crate::service::stats::{MunicipalityRow, Participation};
 
+/// One row per role of the organisation's list (zeros included), "Ikke oppgitt" and
+/// "Totalt" (empty when the table was counted without roles).
+pub fn roles(p: &Participation) -> Table {
+    let rows: Vec<Vec<Cell>> = p
+        .roles
+        .iter()
+        .flatten()
+        .map(|r| {
+            vec![
+                Cell::Text(r.label.clone()),
+                Cell::Int(r.counts.registered as i64),
+                Cell::Int(r.counts.attended as i64),
+                Cell::Int(r.counts.participants as i64),
+                Cell::Decimal(r.share_percent),
+            ]
+        })
+        .collect();
+    let totals = vec![
+        "Totalt".into(),
+        Cell::Int(p.totals.counts.registered as i64),
+        Cell::Int(p.totals.counts.attended as i64),
+        Cell::Int(p.totals.counts.participants as i64),
+        Cell::Decimal(if p.totals.counts.participants > 0 {
+            100.0
+        } else {
+            0.0
+        }),
+    ];
+    Table {
+        name: "Roller",
+        headers: [
+            "Rolle",
+            "Påmeldte",
+            "Møtt",
+            "Deltakere",
+            "Andel av deltakerne (%)",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+        rows,
+        totals: Some(totals),
+    }
+}
+
 fn per_1000(value: Option<f64>) -> Cell {
     value.map_or(Cell::Empty, Cell::Decimal)
 }

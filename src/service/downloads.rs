@@ -155,6 +155,18 @@ pub struct StatsQuery {
     /// Which table a CSV holds: municipalities (default), regions or events.
     #[param(value_type = Option<CsvTable>, inline)]
     pub table: Option<String>,
+    /// `role`: also one row per role of the organisation's list (zeros included) and
+    /// "Ikke oppgitt" (JSON `roles`; the CSV is that table). Default `municipality`.
+    #[param(value_type = Option<Breakdown>, inline)]
+    pub by: Option<String>,
+}
+
+/// What the statistics are broken down by besides the municipalities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Breakdown {
+    Municipality,
+    Role,
 }
 
 /// Which table a statistics CSV holds.
@@ -175,6 +187,7 @@ pub struct StatsRequest {
     pub format: Format,
     pub delimiter: Delimiter,
     pub table: CsvTable,
+    pub by: Breakdown,
 }
 
 impl StatsQuery {
@@ -221,6 +234,19 @@ impl StatsQuery {
                 CsvTable::Municipalities
             }
         };
+        let by = match self.by.as_deref() {
+            None | Some("municipality") => Breakdown::Municipality,
+            Some("role") if format == Format::Svg => {
+                // The chart is per 1,000 inhabitants: a municipality's measure.
+                errors.insert("by", Problem::choice(&["municipality"]));
+                Breakdown::Municipality
+            }
+            Some("role") => Breakdown::Role,
+            Some(_) => {
+                errors.insert("by", Problem::choice(&["municipality", "role"]));
+                Breakdown::Municipality
+            }
+        };
         let event_id = self.event.as_deref().and_then(|raw| {
             Uuid::parse_str(raw)
                 .map_err(|_| errors.insert("event", Problem::NotAnEventId))
@@ -237,6 +263,7 @@ impl StatsQuery {
             format,
             delimiter,
             table,
+            by,
         })
     }
 }
@@ -318,6 +345,7 @@ impl Prepared {
             Format::Json => Ok(StatsAnswer::Table(Box::new(table))),
             Format::Csv => {
                 let sheet = match request.table {
+                    _ if request.by == Breakdown::Role => participation::roles(&table),
                     CsvTable::Municipalities => participation::municipalities(&table),
                     CsvTable::Regions => participation::regions(&table),
                     CsvTable::Events => participation::events(&table, tz),
@@ -329,6 +357,7 @@ impl Prepared {
                     participation::municipalities(&table),
                     participation::regions(&table),
                     participation::events(&table, tz),
+                    participation::roles(&table),
                 ];
                 file(xlsx(sheets).await?)
             }
@@ -377,7 +406,9 @@ pub async fn prepare(
         kind: request.kind,
         now,
     };
-    let table = stats::compute(db, &scope).await?;
+    // A workbook holds every table, the role table included.
+    let with_roles = request.by == Breakdown::Role || request.format == Format::Xlsx;
+    let table = stats::compute(db, &scope, with_roles).await?;
     let stem = file_stem(
         &organisation.name,
         network.as_ref().map(|n| n.name.as_str()),

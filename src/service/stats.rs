@@ -19,8 +19,9 @@ use uuid::Uuid;
 use sea_orm::DbErr;
 
 use crate::db::entities::municipality;
-use crate::db::stats::{CountedEvent, MunicipalityCount, StatsScope};
+use crate::db::stats::{CountedEvent, GroupCount, Grouping, StatsScope};
 use crate::db::{self, Db};
+use crate::domain::roles::{self, Role};
 use crate::domain::{match_key, EventKind};
 
 /// Registered (confirmed sign-ups for events that have begun), attended, and participants
@@ -96,8 +97,25 @@ pub struct Totals {
     pub per_1000_inhabitants: Option<f64>,
 }
 
+/// One role of the organisation's list, or the last row, "Ikke oppgitt" (no role, or text
+/// from before roles were a list), with no key.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoleRow {
+    pub key: Option<String>,
+    /// The Norwegian label, as the reports print it.
+    pub label: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Share of all participants, one decimal.
+    pub share_percent: f64,
+}
+
+/// The label of the row of registrations without a role of the list.
+pub const NOT_STATED: &str = "Ikke oppgitt";
+
 /// Participation statistics: one row per municipality of the organisation's reference
-/// list (including those with none), one for everyone else, totals, regions and events.
+/// list (including those with none), one for everyone else, totals, regions and events;
+/// with `by=role` also one row per role (including those with none) and "Ikke oppgitt".
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Participation {
     pub municipalities: Vec<MunicipalityRow>,
@@ -105,6 +123,64 @@ pub struct Participation {
     pub totals: Totals,
     pub regions: Vec<RegionRow>,
     pub events: Vec<EventRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<RoleRow>>,
+}
+
+/// The role rows from the counts grouped by role: every role of the list in its order
+/// (zeros included), then "Ikke oppgitt"; the same counting rules as the municipality
+/// table, so their participants add up to the same total.
+pub fn by_role(roles: &[Role], counts: &[GroupCount]) -> Vec<RoleRow> {
+    let recorded: HashSet<Uuid> = counts
+        .iter()
+        .filter(|c| c.recorded > 0)
+        .map(|c| c.event_id)
+        .collect();
+    let mut per_role = vec![Counts::default(); roles.len()];
+    let mut not_stated = Counts::default();
+    for c in counts {
+        let registered = c.registered.max(0) as u64;
+        let attended = c.attended.max(0) as u64;
+        let row = Counts {
+            registered,
+            attended,
+            participants: if recorded.contains(&c.event_id) {
+                attended
+            } else {
+                registered
+            },
+        };
+        match roles::stated(roles, c.value.as_deref())
+            .and_then(|r| roles.iter().position(|x| x.key == r.key))
+        {
+            Some(i) => per_role[i].add(row),
+            None => not_stated.add(row),
+        }
+    }
+    let total: u64 = per_role.iter().map(|c| c.participants).sum::<u64>() + not_stated.participants;
+    let share = |c: &Counts| {
+        if total == 0 {
+            0.0
+        } else {
+            (c.participants as f64 * 1000.0 / total as f64).round() / 10.0
+        }
+    };
+    roles
+        .iter()
+        .zip(&per_role)
+        .map(|(r, c)| RoleRow {
+            key: Some(r.key.clone()),
+            label: r.nb.clone(),
+            counts: *c,
+            share_percent: share(c),
+        })
+        .chain(std::iter::once(RoleRow {
+            key: None,
+            label: NOT_STATED.into(),
+            counts: not_stated,
+            share_percent: share(&not_stated),
+        }))
+        .collect()
 }
 
 /// Participants per 1,000 inhabitants, rounded to two decimals.
@@ -131,7 +207,7 @@ pub fn norwegian_order(name: &str) -> String {
 pub fn participation(
     reference: &[municipality::Model],
     events: &[CountedEvent],
-    counts: &[MunicipalityCount],
+    counts: &[GroupCount],
 ) -> Participation {
     let mut reference: Vec<&municipality::Model> = reference.iter().collect();
     reference.sort_by_key(|m| norwegian_order(&m.name));
@@ -163,7 +239,7 @@ pub fn participation(
             },
         };
         let place = c
-            .municipality
+            .value
             .as_deref()
             .and_then(|m| index_by_key.get(match_key(m).as_str()).copied());
         let (from_list, from_elsewhere, places) = per_event.entry(c.event_id).or_default();
@@ -276,15 +352,27 @@ pub fn participation(
         totals,
         regions,
         events,
+        roles: None,
     }
 }
 
-/// The table for an organisation and scope, counted by the database.
-pub async fn compute(db: &Db, scope: &StatsScope) -> Result<Participation, DbErr> {
+/// The table for an organisation and scope, counted by the database (`with_roles`: the
+/// role rows too).
+pub async fn compute(
+    db: &Db,
+    scope: &StatsScope,
+    with_roles: bool,
+) -> Result<Participation, DbErr> {
     let reference = db::organisations::municipalities(&db.conn, scope.organisation_id).await?;
     let events = db::stats::events(&db.conn, scope).await?;
-    let counts = db::stats::municipality_counts(&db.conn, scope).await?;
-    Ok(participation(&reference, &events, &counts))
+    let counts = db::stats::group_counts(&db.conn, scope, Grouping::Municipality).await?;
+    let mut table = participation(&reference, &events, &counts);
+    if with_roles {
+        let list = crate::service::roles::of_organisation(&db.conn, scope.organisation_id).await?;
+        let counts = db::stats::group_counts(&db.conn, scope, Grouping::Role).await?;
+        table.roles = Some(by_role(&list, &counts));
+    }
+    Ok(table)
 }
 
 /// Sum of populations; unknown when none is known. Saturates instead of overflowing (an
@@ -317,10 +405,10 @@ mod tests {
         registered: i64,
         attended: i64,
         recorded: i64,
-    ) -> MunicipalityCount {
-        MunicipalityCount {
+    ) -> GroupCount {
+        GroupCount {
             event_id: event,
-            municipality: m.map(str::to_string),
+            value: m.map(str::to_string),
             registered,
             attended,
             recorded,

@@ -20,6 +20,7 @@ mod pages;
 mod paging;
 mod paths;
 mod privacy;
+mod roles;
 mod safety;
 mod scale;
 mod secrets;

@@ -1188,8 +1188,18 @@ async fn real_answers_match_the_document(engine: Engine) {
         .await;
     assert_eq!(s, 403);
     assert_eq!(c.json(M::GET, "/municipalities", admin, None).await.0, 200);
+    let (s, roles) = c.json(M::GET, "/roles", admin, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(c.json(M::PUT, "/roles", admin, Some(roles)).await.0, 200);
+    assert_eq!(
+        c.json(M::PUT, "/roles", admin, Some(json!([{"key": "x"}])))
+            .await
+            .0,
+        400
+    );
     for path in [
         "/stats/participation",
+        "/stats/participation?by=role&format=csv",
         "/stats/participation?year=2026&format=csv&table=regions",
         "/stats/participation?format=xlsx",
         "/stats/participation?format=svg&kind=course",

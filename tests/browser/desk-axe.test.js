@@ -206,6 +206,20 @@ for (const { lang, errorPrefix, member, tokenLabel } of LANGUAGES) {
         assert.match(await page.locator('main').innerText(), new RegExp(ORGANISER.email.replace(/\./g, '\\.')));
       });
 
+      await check('roles', async () => {
+        await visitDesk('/admin/roles');
+        assert.equal(await page.locator('main fieldset').count(), 6, 'the four default roles and two blank rows');
+      });
+
+      await check('roles-error', async () => {
+        await visitDesk('/admin/roles');
+        await page.locator('input[name="roles[4].label_nb"]').fill(lang === 'nb' ? 'Student' : 'Student');
+        await page.locator('input[name="roles[4].key"]').fill('Ikke gyldig');
+        const res = await clickAndWait(page, page.locator('main form button[type="submit"]'));
+        assert.equal(res.status(), 400, 'a wrong key is refused');
+        assert.equal(await page.locator('.error-summary a[href="#roles-4--key"]').count(), 1, 'the summary links to the key');
+      });
+
       await check('audit-log', async () => {
         await visitDesk('/admin/audit');
         assert.ok((await page.locator('main table tbody tr').count()) > 0, 'entries (the sign-in at least)');

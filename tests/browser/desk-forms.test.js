@@ -67,6 +67,8 @@ test('Enter in every text field of every desk form does what its primary button 
       '/admin/networks/demens-vestfold',
       '/admin/tokens',
       '/admin/stats',
+      '/admin/roles',
+      '/admin/organisers',
     ];
     for (const path of pages) {
       await t.test(path, async () => {

@@ -10,6 +10,7 @@ pub mod networks;
 pub mod openapi;
 pub mod paging;
 pub mod registrations;
+pub mod roles;
 pub mod schema;
 pub mod stats;
 
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(municipalities::list))
         .routes(routes!(audit::list))
         .routes(routes!(municipalities::import))
+        .routes(routes!(roles::list, roles::set))
         .routes(routes!(openapi::serve))
         .split_for_parts();
     router

@@ -8,6 +8,7 @@ mod audit;
 pub mod auth;
 mod events;
 mod networks;
+mod roles;
 mod stats;
 mod tokens;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(networks::router())
         .merge(stats::router())
+        .merge(roles::router())
         .merge(tokens::router())
         .merge(audit::router())
         .layer(axum::middleware::map_response(same_origin_referrer))

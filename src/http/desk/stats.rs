@@ -69,12 +69,25 @@ struct StatsView {
     events_count: u64,
     regions: Vec<Row>,
     events: Vec<EventRowView>,
+    /// Participation by role (every role of the list, then "not stated").
+    roles: Vec<RoleRowView>,
     chart_url: String,
     xlsx_url: String,
     csv_url: String,
+    roles_csv_url: String,
     svg_url: String,
     heading: String,
     has_reference: bool,
+    /// The query was counted (the tables show, also without a reference list).
+    counted: bool,
+}
+
+#[derive(Serialize)]
+struct RoleRowView {
+    label: String,
+    registered: u64,
+    participants: u64,
+    share: String,
 }
 
 fn decimal(value: Option<f64>, lang: Language) -> String {
@@ -289,12 +302,34 @@ fn tables_view(
                 recorded: t(if e.attendance_recorded { "yes" } else { "no" }),
             })
             .collect(),
+        roles: tbl
+            .roles
+            .iter()
+            .flatten()
+            .map(|r| RoleRowView {
+                label: match r.key {
+                    Some(_) => r.label.clone(),
+                    None => t("desk_stats_not_stated"),
+                },
+                registered: r.counts.registered,
+                participants: r.counts.participants,
+                share: {
+                    let s = format!("{:.1}", r.share_percent);
+                    match l {
+                        Language::Nb => s.replace('.', ","),
+                        Language::En => s,
+                    }
+                },
+            })
+            .collect(),
+        roles_csv_url: format!("/admin/stats/participation.csv?{query}&by=role"),
         chart_url: format!("/admin/stats/chart.svg?{query}"),
         xlsx_url: format!("/admin/stats/participation.xlsx?{query}"),
         csv_url: format!("/admin/stats/participation.csv?{query}"),
         svg_url: format!("/admin/stats/participation.svg?{query}"),
         heading,
         has_reference: !tbl.municipalities.is_empty(),
+        counted: true,
     }
 }
 
@@ -311,25 +346,29 @@ async fn stats_page(
     let now = state.clock.now();
     let q = form_query(q, now.year());
     let mut errors = vec![];
-    let prepared =
-        match downloads::prepare(&state.db, org, q.clone(), Some(Format::Json), now).await {
-            Ok(p) => Some(p),
-            Err(DownloadError::Invalid(fields)) => {
-                errors = fields
-                    .iter()
-                    .map(|(f, p)| ErrorLink {
-                        field: Some(f.to_string()),
-                        message: format!(
-                            "{}: {}",
-                            t(&format!("desk_stats_{f}")),
-                            problem_text(&state.pages, p, l).to_lowercase()
-                        ),
-                    })
-                    .collect();
-                None
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let counted = StatsQuery {
+        by: Some("role".into()),
+        ..q.clone()
+    };
+    let prepared = match downloads::prepare(&state.db, org, counted, Some(Format::Json), now).await
+    {
+        Ok(p) => Some(p),
+        Err(DownloadError::Invalid(fields)) => {
+            errors = fields
+                .iter()
+                .map(|(f, p)| ErrorLink {
+                    field: Some(f.to_string()),
+                    message: format!(
+                        "{}: {}",
+                        t(&format!("desk_stats_{f}")),
+                        problem_text(&state.pages, p, l).to_lowercase()
+                    ),
+                })
+                .collect();
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let filters = filter_fields(&state, l, org, &q, now.year(), &errors).await?;
     let heading = match (&q.year, &q.from, &q.to) {
         (Some(y), None, None) => t("desk_stats_heading_year").replace("{year}", y),

@@ -63,6 +63,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/attendance",
     "admin/networks",
     "admin/network",
+    "admin/roles",
     "admin/member_remove",
     "admin/stats",
     "admin/municipalities",
@@ -169,10 +170,11 @@ pub enum Outcome {
     SharingOff,
     Erased,
     ContactSaved,
+    RolesSaved,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 32] = [
+    const ALL: [Outcome; 33] = [
         Outcome::OrganiserDisabled,
         Outcome::OrganiserEnabled,
         Outcome::DisableSelf,
@@ -205,6 +207,7 @@ impl Outcome {
         Outcome::SharingOff,
         Outcome::Erased,
         Outcome::ContactSaved,
+        Outcome::RolesSaved,
     ];
 
     /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
@@ -242,6 +245,7 @@ impl Outcome {
             Outcome::SharingOff => "sharing_off",
             Outcome::Erased => "erased",
             Outcome::ContactSaved => "contact_saved",
+            Outcome::RolesSaved => "roles_saved",
         }
     }
 
