@@ -15,6 +15,7 @@ mod m20261203_000011_contact_sharing_confirmed;
 mod m20261203_000012_signup_checks;
 mod m20261204_000013_organisation_contact;
 mod m20261204_000014_roles;
+mod m20261204_000015_recordings;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_signup_checks::Migration),
             Box::new(m20261204_000013_organisation_contact::Migration),
             Box::new(m20261204_000014_roles::Migration),
+            Box::new(m20261204_000015_recordings::Migration),
         ]
     }
 }

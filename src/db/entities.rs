@@ -180,6 +180,8 @@ pub mod event {
         pub updated_at: DateTimeUtc,
         /// When the sessions' times last changed; reminders already due then are skipped.
         pub schedule_changed_at: Option<DateTimeUtc>,
+        /// A webinar's recording, for its seat holders only (set after it has ended).
+        pub recording_url: Option<String>,
     }
     no_relations!();
 }

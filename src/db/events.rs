@@ -250,6 +250,7 @@ pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
         created_at: now,
         updated_at: now,
         schedule_changed_at: None,
+        recording_url: None,
     }
 }
 
@@ -301,6 +302,7 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
         event::Column::CancelledAt,
         event::Column::UpdatedAt,
         event::Column::ScheduleChangedAt,
+        event::Column::RecordingUrl,
     ] {
         active.reset(col);
     }

@@ -57,11 +57,14 @@ pub enum MailKind {
     /// A new link to the participant's personal calendar (the old one stopped working).
     #[sea_orm(string_value = "feed_link")]
     FeedLink,
+    /// A webinar's recording is ready.
+    #[sea_orm(string_value = "recording_available")]
+    RecordingAvailable,
 }
 
 impl MailKind {
     /// All kinds, for loading and checking templates.
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 10] = [
         MailKind::Confirmation,
         MailKind::Waitlisted,
         MailKind::Promoted,
@@ -71,6 +74,7 @@ impl MailKind {
         MailKind::Reminder,
         MailKind::Calendar,
         MailKind::FeedLink,
+        MailKind::RecordingAvailable,
     ];
 
     /// Template file stem and the outbox's `kind`.
@@ -85,6 +89,7 @@ impl MailKind {
             MailKind::Reminder => "reminder",
             MailKind::Calendar => "calendar",
             MailKind::FeedLink => "feed_link",
+            MailKind::RecordingAvailable => "recording_available",
         }
     }
 }
@@ -274,10 +279,34 @@ pub fn calendar_parts(
             }
             None => vec![],
         },
-        MailKind::Waitlisted | MailKind::Reminder | MailKind::Calendar | MailKind::FeedLink => {
-            vec![]
-        }
+        MailKind::Waitlisted
+        | MailKind::Reminder
+        | MailKind::Calendar
+        | MailKind::FeedLink
+        | MailKind::RecordingAvailable => vec![],
     }
+}
+
+/// Whether a recording may be added to an event of `kind` ending at `ends_at`: a webinar,
+/// once it has ended.
+pub fn may_add_recording(
+    kind: super::EventKind,
+    ends_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), super::Problem> {
+    if kind != super::EventKind::Webinar {
+        Err(super::Problem::NotAWebinar)
+    } else if ends_at > now {
+        Err(super::Problem::NotEnded)
+    } else {
+        Ok(())
+    }
+}
+
+/// Who gets a webinar's recording, and sees it on their page: everyone who held a seat,
+/// those marked absent too (they are the ones who need it most).
+pub fn gets_recording(status: RegistrationStatus) -> bool {
+    status == RegistrationStatus::Confirmed
 }
 
 /// SEQUENCE numbers for a participant's own cancellation. The CANCEL must be newer than the

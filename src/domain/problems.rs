@@ -68,6 +68,10 @@ pub enum Problem {
     UnknownRegistrations(String),
     /// A list that must not be empty.
     EmptyList,
+    /// A recording for an event that is not a webinar.
+    NotAWebinar,
+    /// A recording before the event has ended.
+    NotEnded,
     /// More roles than a list may hold.
     TooManyRoles {
         max: usize,
@@ -135,6 +139,8 @@ impl fmt::Display for Problem {
             Problem::UnknownSession => f.write_str("is not a session of this event"),
             Problem::UnknownRegistrations(message) => f.write_str(message),
             Problem::EmptyList => f.write_str("must list at least one registration id"),
+            Problem::NotAWebinar => f.write_str("only a webinar has a recording"),
+            Problem::NotEnded => f.write_str("can be set once the event has ended"),
             Problem::TooManyRoles { max } => write!(f, "at most {max} roles"),
             Problem::InUse { key } => write!(
                 f,

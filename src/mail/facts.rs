@@ -90,6 +90,9 @@ pub struct MailFacts {
     /// A change mail about a new title or description only (the times are as before).
     #[serde(default)]
     pub only_text_changed: bool,
+    /// A webinar's recording (in the mail that announces it).
+    #[serde(default)]
+    pub recording_url: Option<String>,
 }
 
 /// What a change tells one registrant, beyond the event and the registration.
@@ -205,6 +208,11 @@ pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>)
         registration_ended: notices::ends_registration(notice.kind),
         only_text_changed: notice.kind == MailKind::EventChanged
             && notice.diff.is_some_and(|d| d.only_text()),
+        recording_url: ctx
+            .event
+            .recording_url
+            .clone()
+            .filter(|_| notice.kind == MailKind::RecordingAvailable),
     }
 }
 

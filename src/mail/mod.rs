@@ -109,6 +109,8 @@ struct MailContext<'a> {
     may_cancel: bool,
     /// A change mail about the title or description only.
     only_text_changed: bool,
+    /// A webinar's recording.
+    recording_url: Option<&'a str>,
 }
 
 /// A mail ready to send.
@@ -232,6 +234,7 @@ impl Mailer {
             released: facts.released,
             may_cancel: !facts.registration_ended,
             only_text_changed: facts.only_text_changed,
+            recording_url: facts.recording_url.as_deref(),
         };
         let rendered = self.templates.render(kind, lang, &ctx)?;
         let calendar = first_calendar.map(|c| {
@@ -327,6 +330,7 @@ mod tests {
             cancel_reason: Some("Sykdom".into()),
             organisation: "USHT".into(),
             organisation_contact: Some("kurs@usht.example.no".into()),
+            recording_url: Some("https://video.example.no/opptak".into()),
             time_zone: "Europe/Oslo".into(),
             sessions: vec![session.clone()],
             calendar: vec![CalendarFacts {

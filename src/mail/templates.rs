@@ -46,7 +46,8 @@ const FILES: &[(&str, &str)] = template_files!(
     "event_cancelled",
     "reminder",
     "calendar",
-    "feed_link"
+    "feed_link",
+    "recording_available"
 );
 const LAYOUT: &str = include_str!("../../email-templates/layout.html.hbs");
 

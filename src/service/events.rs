@@ -91,6 +91,11 @@ pub struct EventBody {
     /// `draft` (the default of a new event) or `published`; cancel with
     /// `POST /events/{id}/cancel`.
     pub status: Option<EventStatus>,
+    /// A webinar's recording, once it has ended: the first one set is mailed to every seat
+    /// holder (those marked absent too) and shown on their page; never public.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
+    pub recording_url: Option<Option<String>>,
 }
 
 /// Why an event change was refused.
@@ -133,6 +138,7 @@ pub struct EventChange {
     closes_at: Option<Option<DateTime<Utc>>>,
     members_only: Option<bool>,
     status: Option<EventStatus>,
+    recording: Option<Option<String>>,
 }
 
 impl EventChange {
@@ -228,6 +234,13 @@ impl EventChange {
                 errors.insert("status", Problem::UseCancel);
             }
             status => change.status = status,
+        }
+        if let Some(recording) = body.recording_url {
+            let url = domain::optional_url(&mut errors, "recording_url", recording.as_deref());
+            if creating && url.is_some() {
+                errors.insert("recording_url", Problem::NotEnded);
+            }
+            change.recording = Some(url);
         }
         change.sessions = match body.sessions {
             None if creating => {
@@ -488,6 +501,19 @@ pub async fn update(
     let new_sessions = change
         .apply(&mut changed, &old_sessions)
         .map_err(EventError::Invalid)?;
+    let recording_added = match &change.recording {
+        None => false,
+        Some(None) => {
+            changed.recording_url = None;
+            false
+        }
+        Some(Some(url)) => {
+            notices::may_add_recording(changed.kind, changed.ends_at, now)
+                .map_err(|p| EventError::Invalid(FieldErrors::one("recording_url", p)))?;
+            changed.recording_url = Some(url.clone());
+            locked.recording_url.is_none()
+        }
+    };
     let mut diff = new_sessions
         .as_ref()
         .map(|new| diff_sessions(&shapes(&old_sessions), &shapes(new)));
@@ -529,6 +555,14 @@ pub async fn update(
                     };
                     letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
                 }
+            }
+        }
+    }
+    if recording_added && ctx.event.status == EventStatus::Published {
+        for reg in db::registrations::active_for_event(&*tx, event_id).await? {
+            if notices::gets_recording(reg.status) {
+                let notice = Notice::new(MailKind::RecordingAvailable, &reg, &ctx);
+                letters.push(mailer.letter(&ctx, &reg, &notice, now)?);
             }
         }
     }

@@ -20,6 +20,7 @@ mod pages;
 mod paging;
 mod paths;
 mod privacy;
+mod recordings;
 mod roles;
 mod safety;
 mod scale;

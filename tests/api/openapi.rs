@@ -980,7 +980,8 @@ async fn real_answers_match_the_document(engine: Engine) {
         "network": "demens", "title": "Kurs i demensomsorg", "kind": "course",
         "description": "To samlinger", "audience": "Ansatte", "sessions": sessions,
         "capacity": 1, "waitlist": true, "registration_opens_at": null,
-        "registration_closes_at": at(-1, 0), "members_only": false, "status": "published"
+        "registration_closes_at": at(-1, 0), "members_only": false, "status": "published",
+        "recording_url": null
     });
     let names = |v: &Value| {
         v.as_object()

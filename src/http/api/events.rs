@@ -80,6 +80,11 @@ pub struct EventView {
     sequence: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     cancel_reason: Option<String>,
+    /// A webinar's recording: shown to the event's own organisers only (participants get
+    /// it by mail and on their page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
+    recording_url: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -136,6 +141,7 @@ fn view(
             .get(&e.organisation_id)
             .and_then(|o| o.contact_email.clone()),
         network: e.network_id.and_then(|n| names.networks.get(&n).cloned()),
+        recording_url: e.recording_url.clone().filter(|_| owner),
         registration_open: e.window().is_open(now),
         seats_left: seats_left(e.capacity, e.confirmed_count),
         sessions: sessions

@@ -240,6 +240,8 @@ pub fn problem_text(pages: &Pages, problem: &Problem, lang: Language) -> String 
         Problem::AppearsTwice => t("problem_appears_twice"),
         Problem::RequiredBoolean => t("problem_required"),
         Problem::EmptyList => t("problem_empty_list"),
+        Problem::NotAWebinar => t("problem_not_a_webinar"),
+        Problem::NotEnded => t("problem_not_ended"),
         Problem::TooManyRoles { max } => {
             t("problem_too_many_roles").replace("{max}", &max.to_string())
         }
@@ -341,6 +343,8 @@ mod tests {
             Problem::InUse {
                 key: "leder".into(),
             },
+            Problem::NotAWebinar,
+            Problem::NotEnded,
             Problem::SlugLength,
             Problem::SlugCharacters,
             Problem::choice(&["a"]),

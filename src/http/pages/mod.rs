@@ -64,6 +64,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/networks",
     "admin/network",
     "admin/roles",
+    "admin/recording",
     "admin/member_remove",
     "admin/stats",
     "admin/municipalities",
@@ -171,10 +172,11 @@ pub enum Outcome {
     Erased,
     ContactSaved,
     RolesSaved,
+    RecordingSaved,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 33] = [
+    const ALL: [Outcome; 34] = [
         Outcome::OrganiserDisabled,
         Outcome::OrganiserEnabled,
         Outcome::DisableSelf,
@@ -208,6 +210,7 @@ impl Outcome {
         Outcome::Erased,
         Outcome::ContactSaved,
         Outcome::RolesSaved,
+        Outcome::RecordingSaved,
     ];
 
     /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
@@ -246,6 +249,7 @@ impl Outcome {
             Outcome::Erased => "erased",
             Outcome::ContactSaved => "contact_saved",
             Outcome::RolesSaved => "roles_saved",
+            Outcome::RecordingSaved => "recording_saved",
         }
     }
 

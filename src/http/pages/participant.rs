@@ -126,6 +126,8 @@ struct RegistrationView {
     sign_up_again: bool,
     /// "Confirm by …" while the place is held until the participant confirms it.
     confirm_text: Option<String>,
+    /// A webinar's recording, for those who held a seat.
+    recording_url: Option<String>,
 }
 
 /// The registration: event, sessions, status, what they gave, calendar, contacts, cancel.
@@ -219,6 +221,10 @@ async fn show(
         status_text,
         status_class,
         confirmed: reg.status == RegistrationStatus::Confirmed,
+        recording_url: e
+            .recording_url
+            .clone()
+            .filter(|_| crate::domain::notices::gets_recording(reg.status)),
         event_cancelled: e.status == EventStatus::Cancelled,
         cancel_reason: e.cancel_reason.clone(),
         sessions,

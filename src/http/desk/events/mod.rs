@@ -11,6 +11,7 @@ mod form;
 mod form_page;
 mod list;
 mod overview;
+mod recording;
 mod registrations;
 
 use attendance::{attendance_sheet, record_attendance};
@@ -20,6 +21,7 @@ use download::{download_csv, download_xlsx};
 use edit::{create, edit_form, new_form, publish, update};
 pub use list::list;
 use overview::event_desk;
+use recording::{recording_form, set_recording};
 use registrations::{cancel_registration, confirm_cancel_registration};
 
 use axum::routing::get;
@@ -42,6 +44,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events/new", get(new_form).post(create))
         .route("/admin/events/{id}", get(event_desk))
         .route("/admin/events/{id}/edit", get(edit_form).post(update))
+        .route(
+            "/admin/events/{id}/recording",
+            get(recording_form).post(set_recording),
+        )
         .route("/admin/events/{id}/publish", axum::routing::post(publish))
         .route(
             "/admin/events/{id}/cancel",

@@ -70,6 +70,10 @@ pub(super) struct DeskView {
     edit_url: String,
     cancel_url: String,
     publish_url: String,
+    /// Set for a webinar that has ended: where its recording is added.
+    recording_url: Option<String>,
+    /// The recording already added.
+    recording: Option<String>,
     when: String,
     confirmed: i32,
     capacity: String,
@@ -253,6 +257,10 @@ pub(super) async fn draw_event_desk(
         edit_url: format!("/admin/events/{}/edit", e.id),
         cancel_url: format!("/admin/events/{}/cancel", e.id),
         publish_url: format!("/admin/events/{}/publish", e.id),
+        recording_url: crate::domain::notices::may_add_recording(e.kind, e.ends_at, now)
+            .is_ok()
+            .then(|| format!("/admin/events/{}/recording", e.id)),
+        recording: e.recording_url.clone(),
         when: crate::http::pages::views::when(&ctx.sessions, tz, l),
         confirmed: e.confirmed_count,
         capacity: e
