@@ -127,29 +127,40 @@ pub struct Participation {
     pub roles: Option<Vec<RoleRow>>,
 }
 
+/// The events whose attendance was recorded (any registration marked, either way).
+fn recorded_events(counts: &[GroupCount]) -> HashSet<Uuid> {
+    counts
+        .iter()
+        .filter(|c| c.recorded > 0)
+        .map(|c| c.event_id)
+        .collect()
+}
+
+/// One group's counts: its participants are those who came where attendance was recorded
+/// for the event, everyone registered where it was not.
+fn counted(c: &GroupCount, recorded: &HashSet<Uuid>) -> Counts {
+    let registered = c.registered.max(0) as u64;
+    let attended = c.attended.max(0) as u64;
+    Counts {
+        registered,
+        attended,
+        participants: if recorded.contains(&c.event_id) {
+            attended
+        } else {
+            registered
+        },
+    }
+}
+
 /// The role rows from the counts grouped by role: every role of the list in its order
 /// (zeros included), then "Ikke oppgitt"; the same counting rules as the municipality
 /// table, so their participants add up to the same total.
 pub fn by_role(roles: &[Role], counts: &[GroupCount]) -> Vec<RoleRow> {
-    let recorded: HashSet<Uuid> = counts
-        .iter()
-        .filter(|c| c.recorded > 0)
-        .map(|c| c.event_id)
-        .collect();
+    let recorded = recorded_events(counts);
     let mut per_role = vec![Counts::default(); roles.len()];
     let mut not_stated = Counts::default();
     for c in counts {
-        let registered = c.registered.max(0) as u64;
-        let attended = c.attended.max(0) as u64;
-        let row = Counts {
-            registered,
-            attended,
-            participants: if recorded.contains(&c.event_id) {
-                attended
-            } else {
-                registered
-            },
-        };
+        let row = counted(c, &recorded);
         match roles::stated(roles, c.value.as_deref())
             .and_then(|r| roles.iter().position(|x| x.key == r.key))
         {
@@ -216,28 +227,14 @@ pub fn participation(
         .enumerate()
         .map(|(i, m)| (m.name_key.as_str(), i))
         .collect();
-    let recorded: HashSet<Uuid> = counts
-        .iter()
-        .filter(|c| c.recorded > 0)
-        .map(|c| c.event_id)
-        .collect();
+    let recorded = recorded_events(counts);
 
     let mut per_municipality = vec![Counts::default(); reference.len()];
     let mut others = Counts::default();
     // Per event: counts, and the reference municipalities with participants.
     let mut per_event: HashMap<Uuid, (Counts, Counts, HashSet<usize>)> = HashMap::new();
     for c in counts {
-        let registered = c.registered.max(0) as u64;
-        let attended = c.attended.max(0) as u64;
-        let row = Counts {
-            registered,
-            attended,
-            participants: if recorded.contains(&c.event_id) {
-                attended
-            } else {
-                registered
-            },
-        };
+        let row = counted(c, &recorded);
         let place = c
             .value
             .as_deref()

@@ -924,6 +924,18 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// The HTML of a page of `app` as an anonymous browser gets it.
+pub async fn page_text(app: &TestApp, path: &str) -> String {
+    browser()
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A signed-in organiser: the session cookie and the CSRF token of its forms.
 pub struct Desk {
     pub base: String,

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{browser, organiser, sign_in, Engine, TestApp};
+use crate::helpers::{browser, organiser, page_text, sign_in, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -19,16 +19,7 @@ async fn the_contact_address_reaches_pages_refusals_and_mails(engine: Engine) {
     let event = app.event(json!({"capacity": 1, "waitlist": false})).await;
     let page = |path: String| {
         let app = &app;
-        async move {
-            browser()
-                .get(format!("{}{path}", app.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        async move { page_text(app, &path).await }
     };
     assert!(!page(format!("/events/{event}")).await.contains("mailto:"));
 

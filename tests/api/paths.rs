@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{browser, organiser, sign_in, Engine, TestApp};
+use crate::helpers::{browser, organiser, page_text, sign_in, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -289,16 +289,7 @@ async fn contact_sharing_is_confirmed_on_the_participants_page(engine: Engine) {
     let (event, signups) = started_event_with_three(&app).await;
     let page = |token: String| {
         let app = &app;
-        async move {
-            browser()
-                .get(format!("{}/r/{token}", app.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        async move { page_text(app, &format!("/r/{token}")).await }
     };
     let ase = app.manage_token(&signups[0]).await;
     let bjorn = app.manage_token(&signups[1]).await;

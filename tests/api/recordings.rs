@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{browser, organiser, sign_in, Engine, TestApp};
+use crate::helpers::{organiser, page_text, sign_in, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(a_recording_reaches_every_seat_holder_once_and_nobody_else);
@@ -23,17 +23,6 @@ async fn recording_mails(app: &TestApp, event: &str) -> Vec<String> {
         .collect();
     to.sort();
     to
-}
-
-async fn page(app: &TestApp, path: &str) -> String {
-    browser()
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 async fn a_recording_reaches_every_seat_holder_once_and_nobody_else(engine: Engine) {
@@ -125,23 +114,27 @@ async fn a_recording_reaches_every_seat_holder_once_and_nobody_else(engine: Engi
 
     // Their pages show it; the waiting list's and the public's never do.
     let ase = app.manage_token(&signups[0]).await;
-    assert!(page(&app, &format!("/r/{ase}")).await.contains(RECORDING));
+    assert!(page_text(&app, &format!("/r/{ase}"))
+        .await
+        .contains(RECORDING));
     let cato = app.manage_token(&signups[2]).await;
-    assert!(!page(&app, &format!("/r/{cato}")).await.contains(RECORDING));
-    assert!(!page(&app, &format!("/events/{event}"))
+    assert!(!page_text(&app, &format!("/r/{cato}"))
+        .await
+        .contains(RECORDING));
+    assert!(!page_text(&app, &format!("/events/{event}"))
         .await
         .contains(RECORDING));
     let public = app.public_event(&event).await;
     assert!(public.get("recording_url").is_none(), "{public}");
     let feed = app.feed_path(&signups[0]).await;
-    assert!(!page(&app, &feed).await.contains("video.example.no"));
+    assert!(!page_text(&app, &feed).await.contains("video.example.no"));
 
     // A new address is shown, and mailed to nobody again.
     let moved = "https://video.example.no/opptak/demens-1-ny";
     let (status, _) = app.patch(&path, json!({"recording_url": moved})).await;
     assert_eq!(status, 200);
     assert_eq!(recording_mails(&app, &event).await.len(), 2);
-    assert!(page(&app, &format!("/r/{ase}")).await.contains(moved));
+    assert!(page_text(&app, &format!("/r/{ase}")).await.contains(moved));
 
     // The desk: the event links to the recording form, which keeps a wrong value.
     let desk = sign_in(&app, &organiser(&app, "centre", false).await).await;

@@ -261,9 +261,10 @@ async fn render_organisers(
                 }
             })
             .collect();
-    let stored = db::organisations::find(&state.db.conn, desk.organiser.organisation_id)
+    let organisation = db::organisations::find(&state.db.conn, desk.organiser.organisation_id)
         .await?
-        .and_then(|o| o.contact_email);
+        .ok_or_else(ShowErrorPage::not_found)?;
+    let stored = organisation.contact_email;
     let contact = Field::text(
         "contact_email",
         t("desk_contact_label"),
@@ -280,7 +281,11 @@ async fn render_organisers(
         StatusCode::BAD_REQUEST
     };
     let page = desk_page(desk, "admin/organisers", t("desk_organisers_title"))
-        .with(serde_json::json!({ "rows": rows, "contact": contact }))
+        .with(serde_json::json!({
+            "rows": rows,
+            "contact": contact,
+            "organisation_slug": organisation.slug,
+        }))
         .errors(errors)
         .status(status)
         .nav("organisers");

@@ -112,7 +112,7 @@ pub fn when(sessions: &[event_session::Model], tz: Tz, lang: Language) -> String
             };
             match lang {
                 Language::Nb => format!(
-                    "{} samlinger fra {} til {}",
+                    "{} økter fra {} til {}",
                     sessions.len(),
                     date(first.starts_at),
                     date(last.starts_at)
