@@ -132,7 +132,6 @@ fn sign_in_page(
             Field::text("password", t("desk_password"), None)
                 .of_type("password")
                 .autocomplete("current-password")
-                .hint(t("desk_password_hint"))
                 .done(&errors),
         ],
     };
