@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod networks;
 pub mod organisations;
 pub mod outbox;
+mod paging;
 pub mod registrations;
 pub mod reminders;
 pub mod secrets;

@@ -170,32 +170,15 @@ pub async fn page_for_event(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Option<Vec<outbox::Model>>, DbErr> {
-    let mut query = outbox::Entity::find().filter(outbox::Column::EventId.eq(event_id));
-    if let Some(id) = after {
-        let Some(cursor) = outbox::Entity::find_by_id(id)
-            .filter(outbox::Column::EventId.eq(event_id))
-            .one(db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        query = query.filter(
-            Condition::any()
-                .add(outbox::Column::CreatedAt.gt(cursor.created_at))
-                .add(
-                    Condition::all()
-                        .add(outbox::Column::CreatedAt.eq(cursor.created_at))
-                        .add(outbox::Column::Id.gt(id)),
-                ),
-        );
-    }
-    let rows = query
-        .order_by_asc(outbox::Column::CreatedAt)
-        .order_by_asc(outbox::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok(Some(rows))
+    super::paging::after::<outbox::Entity>(
+        db,
+        Condition::all().add(outbox::Column::EventId.eq(event_id)),
+        outbox::Column::CreatedAt,
+        outbox::Column::Id,
+        after,
+        limit,
+    )
+    .await
 }
 
 /// A page of an event's mails, newest first.

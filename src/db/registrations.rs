@@ -197,32 +197,15 @@ pub async fn page_for_event(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Option<Vec<registration::Model>>, DbErr> {
-    let mut query = registration::Entity::find().filter(registration::Column::EventId.eq(event_id));
-    if let Some(id) = after {
-        let Some(cursor) = registration::Entity::find_by_id(id)
-            .filter(registration::Column::EventId.eq(event_id))
-            .one(db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        query = query.filter(
-            Condition::any()
-                .add(registration::Column::CreatedAt.gt(cursor.created_at))
-                .add(
-                    Condition::all()
-                        .add(registration::Column::CreatedAt.eq(cursor.created_at))
-                        .add(registration::Column::Id.gt(id)),
-                ),
-        );
-    }
-    let rows = query
-        .order_by_asc(registration::Column::CreatedAt)
-        .order_by_asc(registration::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok(Some(rows))
+    super::paging::after::<registration::Entity>(
+        db,
+        Condition::all().add(registration::Column::EventId.eq(event_id)),
+        registration::Column::CreatedAt,
+        registration::Column::Id,
+        after,
+        limit,
+    )
+    .await
 }
 
 /// A page of an event's registrations in one status: the waiting list in its order, the

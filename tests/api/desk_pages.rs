@@ -7,7 +7,9 @@ use samling::db::entities::organiser_session;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{browser, organiser, sign_in, sign_in_raw, Desk, Engine, TestApp, PASSWORD};
+use crate::helpers::{
+    browser, organiser, sign_in, sign_in_raw, token_works, Desk, Engine, TestApp, PASSWORD,
+};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -987,20 +989,6 @@ async fn sign_in_from_another_site_is_refused(engine: Engine) {
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{origin:?}");
         assert!(res.headers().get(header::SET_COOKIE).is_some());
     }
-}
-
-/// Whether an API token opens the API (404 for a missing network: the token was accepted).
-async fn token_works(app: &TestApp, token: &str) -> bool {
-    let (status, _) = app
-        .call(
-            reqwest::Method::GET,
-            "/networks/nope/members",
-            Some(token),
-            None,
-        )
-        .await;
-    assert!(status == 404 || status == 401, "{status}");
-    status == 404
 }
 
 /// A password reset ends the sessions and revokes every token made at the desk (a stolen

@@ -924,6 +924,20 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// Whether an API token opens the API (404 for a missing network: the token was accepted).
+pub async fn token_works(app: &TestApp, token: &str) -> bool {
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "/networks/nope/members",
+            Some(token),
+            None,
+        )
+        .await;
+    assert!(status == 404 || status == 401, "{status}");
+    status == 404
+}
+
 /// The HTML of a page of `app` as an anonymous browser gets it.
 pub async fn page_text(app: &TestApp, path: &str) -> String {
     browser()

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{browser, organiser, page_text, sign_in, Engine, TestApp};
+use crate::helpers::{browser, organiser, page_text, sign_in, token_works, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -16,19 +16,6 @@ on_both_engines!(
     a_failure_inside_is_a_page_for_people,
     the_statements_say_who_runs_it_and_how_long_data_is_kept
 );
-
-/// Whether `token` still opens the API.
-async fn token_works(app: &TestApp, token: &str) -> bool {
-    let (status, _) = app
-        .call(
-            reqwest::Method::GET,
-            "/networks/nope/members",
-            Some(token),
-            None,
-        )
-        .await;
-    status == 404
-}
 
 async fn tokens_listed_and_revoked_from_the_command_line(engine: Engine) {
     let Some(app) = TestApp::spawn(engine, None).await else {

@@ -11,7 +11,8 @@ use crate::stats::create_event;
 
 on_both_engines!(
     the_organisations_roles_decide_what_a_sign_up_may_say,
-    participation_by_role_has_every_role_and_not_stated
+    participation_by_role_has_every_role_and_not_stated,
+    velferdsteknologiens_abc_participants_by_role
 );
 
 fn keys(list: &Value) -> Vec<String> {
@@ -263,4 +264,58 @@ async fn participation_by_role_has_every_role_and_not_stated(engine: Engine) {
     let html = desk.get("/admin/stats").await.text().await.unwrap();
     assert!(html.contains("Deltakere etter rolle"), "{html}");
     assert!(html.contains("<th scope=\"row\">Ikke oppgitt</th><td class=\"num\">2</td>"));
+}
+
+/// Vestfold's report: "15. april - sluttsamling Velferdsteknologiens ABC. Deltakere: 82%
+/// helsepersonell, 6% med lederansvar og 6% med fagansvar (6% annet)" — 50 participants.
+async fn velferdsteknologiens_abc_participants_by_role(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = create_event(
+        &app,
+        "Sluttsamling Velferdsteknologiens ABC",
+        "gathering",
+        1,
+    )
+    .await;
+    let id = event["id"].as_str().unwrap().to_string();
+    let groups = [
+        ("helsepersonell", 41),
+        ("leder", 3),
+        ("fagansvarlig", 3),
+        ("annet", 3),
+    ];
+    let mut n = 0;
+    for (role, count) in groups {
+        for _ in 0..count {
+            n += 1;
+            let (status, answer) = app
+                .sign_up_with(
+                    &id,
+                    json!({"name": format!("Deltaker {n}"), "email": format!("d{n}@example.no"), "role": role}),
+                )
+                .await;
+            assert_eq!(status, 201, "{answer}");
+        }
+    }
+    app.advance(chrono::Duration::days(11));
+    let (_, stats) = app
+        .get(&format!("/stats/participation?event={id}&by=role"))
+        .await;
+    let share = |key: &str| {
+        stats["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap()["share_percent"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(stats["totals"]["participants"], 50);
+    assert_eq!(share("helsepersonell"), 82.0);
+    assert_eq!(share("leder"), 6.0);
+    assert_eq!(share("fagansvarlig"), 6.0);
+    assert_eq!(share("annet"), 6.0);
 }
