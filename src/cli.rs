@@ -410,11 +410,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 );
             } else {
                 println!(
-                    "{} registrations anonymised, {} mails scrubbed, {} personal feeds deleted, {} audit entries deleted",
+                    "{} registrations anonymised, {} mails scrubbed, {} personal feeds deleted, {} audit entries deleted, {} evaluation comments deleted",
                     report.registrations_anonymised,
                     report.mails_scrubbed,
                     report.personal_feeds_deleted,
-                    report.audit_entries_deleted
+                    report.audit_entries_deleted,
+                    report.evaluation_comments_deleted
                 );
             }
             Ok(())

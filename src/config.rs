@@ -129,6 +129,9 @@ pub struct Settings {
     /// from the mail (against seat squatting): `signup_check_*`.
     pub signup_check: crate::domain::MailCheck,
     pub retention: Retention,
+    /// `evaluation_min_respondents`: with fewer respondents an evaluation's results show
+    /// only how many were invited and answered.
+    pub evaluation_min_respondents: u32,
     pub operator: Operator,
 }
 
@@ -402,6 +405,7 @@ impl Settings {
             rate_limits: RateLimits::read(&source)?,
             signup_check: read_signup_check(&source)?,
             retention: Retention::read(&source)?,
+            evaluation_min_respondents: source.positive("evaluation_min_respondents")?,
             operator: Operator::read(&source)?,
         })
     }
@@ -846,6 +850,9 @@ mod tests {
             }),
             ("SAMLING_RETENTION_CANCELLED_DAYS", "14", |s| {
                 s.retention.cancelled_days == 14
+            }),
+            ("SAMLING_EVALUATION_MIN_RESPONDENTS", "5", |s| {
+                s.evaluation_min_respondents == 5
             }),
             ("SAMLING_OPERATOR_NAME", "USHT Vestfold", |s| {
                 s.operator.name == "USHT Vestfold"

@@ -1,5 +1,5 @@
 //! Periodic work, driven by tokio-cron-scheduler: every `scheduler_tick_seconds` the
-//! reminders that fell due are queued and the delivery worker is woken (for them and for
+//! reminders and evaluation mails that fell due are queued and the delivery worker is woken (for them and for
 //! retries whose back-off has passed); mail queued by a request wakes the worker at once.
 //! Once a day (the first tick after midnight UTC that claims the day's run, so once in
 //! total however many processes share the database): retention, and expired desk sessions.
@@ -8,7 +8,7 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::db;
 use crate::http::AppState;
-use crate::service::{organisers, privacy, registration, reminders};
+use crate::service::{evaluations, organisers, privacy, registration, reminders};
 
 /// Starts the scheduler; keep the returned handle and call `shutdown` on it at exit.
 pub async fn start(state: AppState) -> Result<JobScheduler, JobSchedulerError> {
@@ -37,6 +37,9 @@ pub async fn tick(state: &AppState) {
     .await
     {
         tracing::error!(error = %e, "reminder round failed");
+    }
+    if let Err(e) = evaluations::queue_due(&state.db, &state.mailer, now).await {
+        tracing::error!(error = %e, "evaluation mails failed");
     }
     match registration::release_unconfirmed(&state.db, &state.mailer, now).await {
         Ok(0) => {}
@@ -80,6 +83,7 @@ async fn daily(state: &AppState, now: DateTime<Utc>) {
             mails = report.mails_scrubbed,
             feeds = report.personal_feeds_deleted,
             audit = report.audit_entries_deleted,
+            comments = report.evaluation_comments_deleted,
             "retention"
         ),
         Err(e) => tracing::error!(error = %e, "retention failed"),

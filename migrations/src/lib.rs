@@ -16,6 +16,7 @@ mod m20261203_000012_signup_checks;
 mod m20261204_000013_organisation_contact;
 mod m20261204_000014_roles;
 mod m20261204_000015_recordings;
+mod m20261206_000016_evaluations;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_organisation_contact::Migration),
             Box::new(m20261204_000014_roles::Migration),
             Box::new(m20261204_000015_recordings::Migration),
+            Box::new(m20261206_000016_evaluations::Migration),
         ]
     }
 }

@@ -440,3 +440,81 @@ pub mod job_run {
     }
     no_relations!();
 }
+
+/// An event's evaluation: its questions (`domain::evaluations::Question` as JSON), when it
+/// opens and closes (`None`: the defaults, which follow the event's times), and how many
+/// were invited and have answered (counted here, so registrations' retention and erasure
+/// leave the numbers as they were).
+pub mod evaluation {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: Uuid,
+        /// `standard` or `grad` when the questions came from a preset.
+        pub preset: Option<String>,
+        pub questions: String,
+        pub opens_at: Option<DateTimeUtc>,
+        pub closes_at: Option<DateTimeUtc>,
+        pub reminder_after_minutes: Option<i32>,
+        pub invited: i32,
+        pub respondents: i32,
+        /// Closed and past every mail it will send: the scheduler no longer looks at it.
+        pub finished: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// Who was invited to an evaluation, reminded, and whether they have answered: never what.
+pub mod evaluation_invitation {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluation_invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub registration_id: Uuid,
+        pub invited_at: DateTimeUtc,
+        pub reminded_at: Option<DateTimeUtc>,
+        pub answered: bool,
+    }
+    no_relations!();
+}
+
+/// How many respondents gave `value` to question `question_key` (also `@role` and
+/// `@municipality`: the respondents' roles and places, each counted on its own).
+pub mod evaluation_tally {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluation_tallies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub question_key: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub value: String,
+        pub count: i32,
+    }
+    no_relations!();
+}
+
+/// A free-text answer: a random (not time-ordered) id, the day, the text; no registration.
+pub mod evaluation_comment {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluation_comments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub event_id: Uuid,
+        pub question_key: String,
+        pub text: String,
+        pub answered_on: Date,
+    }
+    no_relations!();
+}

@@ -81,6 +81,20 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<event::M
     event::Entity::find_by_id(id).one(db).await
 }
 
+/// The events with these ids (any order).
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<event::Model>, DbErr> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(500) {
+        all.extend(
+            event::Entity::find()
+                .filter(event::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(all)
+}
+
 /// An event with its sessions and organisation: the one loader every view uses.
 pub async fn context(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<EventContext>, DbErr> {
     let Some(event) = find(db, id).await? else {

@@ -4,6 +4,7 @@ pub mod attendance;
 pub mod audit;
 pub mod backup;
 pub mod entities;
+pub mod evaluations;
 pub mod events;
 pub mod feeds;
 pub mod group_commit;

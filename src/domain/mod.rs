@@ -15,12 +15,14 @@
 //! - `attendance`: what the per-session marks add up to;
 //! - `contacts`: who sees whose contact details;
 //! - `roles`: the roles a participant can give;
+//! - `evaluations`: the questions after an event, who is invited, what results show;
 //! - `problems`: what is wrong with a field, as a type (worded by the API and the pages);
 //! - `types`: validated values (Email, Slug, statuses, languages).
 pub mod access;
 pub mod attendance;
 pub mod cancellation;
 pub mod contacts;
+pub mod evaluations;
 pub mod notices;
 pub mod passwords;
 pub mod period;

@@ -60,11 +60,17 @@ pub enum MailKind {
     /// A webinar's recording is ready.
     #[sea_orm(string_value = "recording_available")]
     RecordingAvailable,
+    /// The evaluation after the event is open.
+    #[sea_orm(string_value = "evaluation_invitation")]
+    EvaluationInvitation,
+    /// The one reminder to answer it.
+    #[sea_orm(string_value = "evaluation_reminder")]
+    EvaluationReminder,
 }
 
 impl MailKind {
     /// All kinds, for loading and checking templates.
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 12] = [
         MailKind::Confirmation,
         MailKind::Waitlisted,
         MailKind::Promoted,
@@ -75,6 +81,8 @@ impl MailKind {
         MailKind::Calendar,
         MailKind::FeedLink,
         MailKind::RecordingAvailable,
+        MailKind::EvaluationInvitation,
+        MailKind::EvaluationReminder,
     ];
 
     /// Template file stem and the outbox's `kind`.
@@ -90,6 +98,8 @@ impl MailKind {
             MailKind::Calendar => "calendar",
             MailKind::FeedLink => "feed_link",
             MailKind::RecordingAvailable => "recording_available",
+            MailKind::EvaluationInvitation => "evaluation_invitation",
+            MailKind::EvaluationReminder => "evaluation_reminder",
         }
     }
 }
@@ -283,7 +293,9 @@ pub fn calendar_parts(
         | MailKind::Reminder
         | MailKind::Calendar
         | MailKind::FeedLink
-        | MailKind::RecordingAvailable => vec![],
+        | MailKind::RecordingAvailable
+        | MailKind::EvaluationInvitation
+        | MailKind::EvaluationReminder => vec![],
     }
 }
 

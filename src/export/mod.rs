@@ -3,6 +3,7 @@
 //! chart. Text is never allowed to become a formula.
 pub mod attendee_list;
 pub mod chart;
+pub mod evaluations;
 pub mod participation;
 
 use std::borrow::Cow;

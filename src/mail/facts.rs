@@ -93,6 +93,16 @@ pub struct MailFacts {
     /// A webinar's recording (in the mail that announces it).
     #[serde(default)]
     pub recording_url: Option<String>,
+    /// An evaluation's invitation or reminder: when it closes and about how long it takes.
+    #[serde(default)]
+    pub evaluation: Option<EvaluationFacts>,
+}
+
+/// What an evaluation's mails say about it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EvaluationFacts {
+    pub closes_at: DateTime<Utc>,
+    pub minutes: u32,
 }
 
 /// What a change tells one registrant, beyond the event and the registration.
@@ -111,6 +121,8 @@ pub struct Notice<'a> {
     pub confirm_by: Option<DateTime<Utc>>,
     /// A cancellation because the place was not confirmed in time.
     pub released: bool,
+    /// An evaluation's invitation or reminder.
+    pub evaluation: Option<EvaluationFacts>,
 }
 
 impl<'a> Notice<'a> {
@@ -125,6 +137,7 @@ impl<'a> Notice<'a> {
             removed: &[],
             confirm_by: reg.confirm_by,
             released: false,
+            evaluation: None,
         }
     }
 }
@@ -213,6 +226,7 @@ pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>)
             .recording_url
             .clone()
             .filter(|_| notice.kind == MailKind::RecordingAvailable),
+        evaluation: notice.evaluation,
     }
 }
 

@@ -111,6 +111,10 @@ struct MailContext<'a> {
     only_text_changed: bool,
     /// A webinar's recording.
     recording_url: Option<&'a str>,
+    /// The evaluation's answer page, when it closes, and about how many minutes it takes.
+    evaluation_url: String,
+    evaluation_closes: Option<String>,
+    evaluation_minutes: Option<u32>,
 }
 
 /// A mail ready to send.
@@ -235,6 +239,14 @@ impl Mailer {
             may_cancel: !facts.registration_ended,
             only_text_changed: facts.only_text_changed,
             recording_url: facts.recording_url.as_deref(),
+            evaluation_url: format!(
+                "{}/evaluering",
+                self.links.manage_url(facts.registration_id)
+            ),
+            evaluation_closes: facts
+                .evaluation
+                .map(|e| format::moment(e.closes_at, tz, lang)),
+            evaluation_minutes: facts.evaluation.map(|e| e.minutes),
         };
         let rendered = self.templates.render(kind, lang, &ctx)?;
         let calendar = first_calendar.map(|c| {
@@ -331,6 +343,7 @@ mod tests {
             organisation: "USHT".into(),
             organisation_contact: Some("kurs@usht.example.no".into()),
             recording_url: Some("https://video.example.no/opptak".into()),
+            evaluation: None,
             time_zone: "Europe/Oslo".into(),
             sessions: vec![session.clone()],
             calendar: vec![CalendarFacts {

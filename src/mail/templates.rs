@@ -47,7 +47,9 @@ const FILES: &[(&str, &str)] = template_files!(
     "reminder",
     "calendar",
     "feed_link",
-    "recording_available"
+    "recording_available",
+    "evaluation_invitation",
+    "evaluation_reminder"
 );
 const LAYOUT: &str = include_str!("../../email-templates/layout.html.hbs");
 

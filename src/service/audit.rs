@@ -36,11 +36,12 @@ pub enum Action {
     OrganiserEnabled,
     ContactChanged,
     RolesChanged,
+    CommentDeleted,
 }
 
 impl Action {
     /// Every action, for reading the stored names back.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::AttendeeListDownload,
         Action::StatisticsDownload,
         Action::ParticipantExport,
@@ -54,6 +55,7 @@ impl Action {
         Action::OrganiserEnabled,
         Action::ContactChanged,
         Action::RolesChanged,
+        Action::CommentDeleted,
     ];
 
     /// The action a stored name names.
@@ -77,6 +79,7 @@ impl Action {
             Action::OrganiserEnabled => "organiser.enable",
             Action::ContactChanged => "organisation.contact",
             Action::RolesChanged => "roles.set",
+            Action::CommentDeleted => "evaluation.comment_delete",
         }
     }
 }

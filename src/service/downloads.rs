@@ -14,6 +14,7 @@ use crate::domain::period::{self, ReportingPeriod};
 use crate::domain::{EventKind, FieldErrors, Problem, RegistrationStatus};
 use crate::export::{self, attendee_list, chart, participation, Delimiter, Table};
 use crate::service::audit::{self, Action, Who};
+use crate::service::evaluations::{self, AcrossEvents, Results};
 use crate::service::stats::{self, Participation};
 
 /// Why a download could not be made.
@@ -369,16 +370,21 @@ impl Prepared {
     }
 }
 
-/// Checks a statistics query for `organisation_id` and counts the table (the API's and the
-/// desk's page and downloads).
-pub async fn prepare(
+/// What a checked query covers, for `organisation_id`: the scope the database counts, the
+/// organisation (its zone: the period's dates are in it) and the network asked for.
+struct Covered {
+    scope: StatsScope,
+    organisation: crate::db::entities::organisation::Model,
+    network: Option<crate::db::entities::network::Model>,
+    tz: Tz,
+}
+
+async fn covered(
     db: &Db,
     organisation_id: Uuid,
-    query: StatsQuery,
-    forced: Option<Format>,
+    request: &StatsRequest,
     now: DateTime<Utc>,
-) -> Result<Prepared, DownloadError> {
-    let request = query.check(forced).map_err(DownloadError::Invalid)?;
+) -> Result<Covered, DownloadError> {
     let organisation = db::organisations::find(&db.conn, organisation_id)
         .await?
         .ok_or(DownloadError::NotFound)?;
@@ -406,6 +412,30 @@ pub async fn prepare(
         kind: request.kind,
         now,
     };
+    Ok(Covered {
+        scope,
+        organisation,
+        network,
+        tz,
+    })
+}
+
+/// Checks a statistics query for `organisation_id` and counts the table (the API's and the
+/// desk's page and downloads).
+pub async fn prepare(
+    db: &Db,
+    organisation_id: Uuid,
+    query: StatsQuery,
+    forced: Option<Format>,
+    now: DateTime<Utc>,
+) -> Result<Prepared, DownloadError> {
+    let request = query.check(forced).map_err(DownloadError::Invalid)?;
+    let Covered {
+        scope,
+        organisation,
+        network,
+        tz,
+    } = covered(db, organisation_id, &request, now).await?;
     // A workbook holds every table, the role table included.
     let with_roles = request.by == Breakdown::Role || request.format == Format::Xlsx;
     let table = stats::compute(db, &scope, with_roles).await?;
@@ -420,4 +450,116 @@ pub async fn prepare(
         stem,
         tz,
     })
+}
+
+/// The evaluations of a period as asked: the table itself (JSON) or a file.
+pub enum EvaluationsAnswer {
+    Table(Box<AcrossEvents>),
+    File(File),
+}
+
+/// The evaluations of the events a statistics query covers (`at_least`: one cut-off for
+/// every scale question), as JSON or as a CSV (per event) or XLSX (per event and per
+/// question) file; files are written to the audit log.
+pub async fn evaluations(
+    db: &Db,
+    by: &organiser::Model,
+    query: StatsQuery,
+    at_least: Option<i64>,
+    min_respondents: u64,
+    now: DateTime<Utc>,
+) -> Result<EvaluationsAnswer, DownloadError> {
+    let request = query.check(None).map_err(DownloadError::Invalid)?;
+    if request.format == Format::Svg {
+        return Err(DownloadError::Invalid(FieldErrors::one(
+            "format",
+            Problem::choice(&["json", "csv", "xlsx"]),
+        )));
+    }
+    let Covered {
+        scope,
+        organisation,
+        network,
+        tz,
+    } = covered(db, by.organisation_id, &request, now).await?;
+    let table = evaluations::across(
+        db,
+        &scope,
+        at_least,
+        min_respondents,
+        crate::domain::Language::Nb,
+    )
+    .await?;
+    if request.format == Format::Json {
+        return Ok(EvaluationsAnswer::Table(Box::new(table)));
+    }
+    let stem = file_stem(
+        &organisation.name,
+        network.as_ref().map(|n| n.name.as_str()),
+        &request,
+    )
+    .replacen("Deltakelse", "Evalueringer", 1);
+    let body = match request.format {
+        Format::Xlsx => {
+            xlsx(vec![
+                export::evaluations::events(&table, tz),
+                export::evaluations::pooled(&table),
+            ])
+            .await?
+        }
+        _ => export::to_csv(&export::evaluations::events(&table, tz), request.delimiter),
+    };
+    audit::record(
+        db,
+        None,
+        Who::Organiser(by),
+        Action::StatisticsDownload,
+        &format!("{stem} ({})", request.format.extension()),
+        Some(table.respondents as i64),
+        now,
+    )
+    .await;
+    Ok(EvaluationsAnswer::File(File {
+        format: request.format,
+        stem,
+        body,
+    }))
+}
+
+/// One event's evaluation results as a file: CSV (the summary per question) or XLSX (the
+/// summary, the answers per value, the respondents and the comments), written to the audit
+/// log with the number of respondents.
+pub async fn evaluation_results(
+    db: &Db,
+    by: &organiser::Model,
+    results: &Results,
+    format: Format,
+    delimiter: Delimiter,
+    now: DateTime<Utc>,
+) -> Result<File, DownloadError> {
+    use export::evaluations as sheets;
+    let body = match format {
+        Format::Xlsx => {
+            xlsx(vec![
+                sheets::summary(results),
+                sheets::answers(results),
+                sheets::respondents(results),
+                sheets::comments(results),
+            ])
+            .await?
+        }
+        _ => export::to_csv(&sheets::summary(results), delimiter),
+    };
+    let stem = format!("Evaluering {}", results.title);
+    audit::record(
+        db,
+        Some(by.organisation_id),
+        Who::Organiser(by),
+        Action::StatisticsDownload,
+        &format!("{stem} ({}, {})", format.extension(), results.event_id),
+        Some(results.respondents as i64),
+        now,
+    )
+    .await;
+    Ok(File { format, stem, body })
 }

@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod downloads;
+pub mod evaluations;
 pub mod events;
 pub mod municipalities;
 pub mod networks;

@@ -23,6 +23,8 @@ pub struct RetentionReport {
     pub mails_scrubbed: u64,
     pub personal_feeds_deleted: u64,
     pub audit_entries_deleted: u64,
+    /// Free-text evaluation answers of those events (their counters stay).
+    pub evaluation_comments_deleted: u64,
 }
 
 /// Removes personal data past its time (`domain::retention`); with `dry_run` only counts
@@ -62,6 +64,8 @@ pub async fn run_retention(
     report.personal_feeds_deleted = db::feeds::delete_orphan_feeds(&*tx).await?;
     db::feeds::delete_orphan_versions(&*tx).await?;
     report.audit_entries_deleted = db::audit::delete_before(&*tx, ended_before).await?;
+    report.evaluation_comments_deleted =
+        db::evaluations::delete_comments_of_events_ended_before(&*tx, ended_before).await?;
     tx.commit().await?;
     Ok(report)
 }

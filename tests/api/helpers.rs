@@ -212,6 +212,21 @@ impl TestApp {
     /// Runs the scheduler's periodic work (reminders, releasing unconfirmed places, waking
     /// the mail worker, the daily housekeeping) now, at the app's clock, rather than
     /// waiting for its next tick.
+    /// The app's state (an app of this process).
+    pub fn state(&self) -> &AppState {
+        self.state.as_ref().expect("an app of this process")
+    }
+
+    /// The manage token of a registration, made as the mails make it (without waiting for one).
+    pub fn token_of(&self, signup: &Value) -> String {
+        let id: uuid::Uuid = signup["id"]
+            .as_str()
+            .expect("an id")
+            .parse()
+            .expect("a uuid");
+        self.state().mailer.links().key().manage_token(id)
+    }
+
     pub async fn tick(&self) {
         let state = self.state.as_ref().expect("an app of this process");
         samling::scheduler::tick(state).await;

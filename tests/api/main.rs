@@ -6,6 +6,7 @@ mod core;
 mod desk;
 mod desk_pages;
 mod edge;
+mod evaluations;
 mod faults;
 mod feeds;
 mod fuzz;

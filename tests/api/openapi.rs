@@ -1228,6 +1228,159 @@ async fn real_answers_match_the_document(engine: Engine) {
     assert_eq!(c.json(M::GET, "/audit?limit=0", admin, None).await.0, 400);
     assert_eq!(c.json(M::GET, "/audit", Some(&plain), None).await.0, 403);
 
+    // An evaluation: set, read, removed and set again; answered once the event has ended;
+    // results while open and once closed, as JSON and files; a comment deleted.
+    let start = app.now() + chrono::Duration::hours(1);
+    let (s, evaluated) = c
+        .json(
+            M::POST,
+            "/events",
+            admin,
+            Some(
+                json!({"title": "Evaluert samling", "kind": "gathering", "capacity": 10, "status": "published",
+                "sessions": [{"starts_at": start.to_rfc3339(),
+                    "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339()}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{evaluated}");
+    let evaluated = evaluated["id"].as_str().unwrap().to_string();
+    let evaluation = format!("/events/{evaluated}/evaluation");
+    let mut answerers = Vec::new();
+    for i in 0..3 {
+        let (s, signup) = c
+            .json(
+                M::POST,
+                &format!("/events/{evaluated}/registrations"),
+                None,
+                Some(json!({"name": format!("Svarer {i}"), "email": format!("svarer{i}@example.no")})),
+            )
+            .await;
+        assert_eq!(s, 201);
+        answerers.push(app.token_of(&signup));
+    }
+    let settings = json!({"preset": "standard", "questions": [{"key": "tema", "type": "choice",
+        "text_nb": "Tema?", "options": [{"key": "ja", "label_nb": "Ja"}, {"key": "nei", "label_nb": "Nei"}]}]});
+    assert_eq!(c.json(M::GET, &evaluation, admin, None).await.0, 404);
+    assert_eq!(
+        c.json(M::PUT, &evaluation, admin, Some(json!({"preset": "x"})))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        c.json(M::PUT, &evaluation, admin, Some(settings.clone()))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(c.json(M::GET, &evaluation, admin, None).await.0, 200);
+    assert_eq!(c.json(M::DELETE, &evaluation, admin, None).await.0, 204);
+    assert_eq!(
+        c.json(M::PUT, &evaluation, admin, Some(settings.clone()))
+            .await
+            .0,
+        200
+    );
+    let mine_answer = |t: &str| format!("/registrations/{t}/evaluation");
+    let answers = json!({"answers": {"relevans": 6, "kvalitet": 5, "erfaringsdeling": 7,
+        "organisering": 4, "tema": "ja", "kommentar": "Nyttig"}});
+    let (s, body) = c
+        .json(
+            M::POST,
+            &mine_answer(&answerers[0]),
+            None,
+            Some(answers.clone()),
+        )
+        .await;
+    assert_eq!(s, 409, "{body}");
+    let ended = chrono::Duration::hours(3);
+    app.advance(ended);
+    app.tick().await;
+    for t in &answerers {
+        assert_eq!(
+            c.json(M::POST, &mine_answer(t), None, Some(answers.clone()))
+                .await
+                .0,
+            201
+        );
+    }
+    assert_eq!(
+        c.json(
+            M::POST,
+            &mine_answer(&answerers[0]),
+            None,
+            Some(answers.clone())
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        c.json(
+            M::POST,
+            &mine_answer("nonsense"),
+            None,
+            Some(answers.clone())
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        c.json(M::POST, &mine_answer(&answerers[0]), None, Some(json!({})))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        c.json(M::PUT, &evaluation, admin, Some(json!({"preset": "grad"})))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(c.json(M::DELETE, &evaluation, admin, None).await.0, 409);
+    let results = format!("{evaluation}/results");
+    assert_eq!(c.json(M::GET, &results, admin, None).await.0, 200);
+    let closed = chrono::Duration::days(15);
+    app.advance(closed);
+    let (s, full) = c
+        .json(M::GET, &format!("{results}?at_least=6"), admin, None)
+        .await;
+    assert_eq!(s, 200);
+    for path in [
+        format!("{results}?format=csv"),
+        format!("{results}?format=xlsx"),
+    ] {
+        assert_eq!(c.send(M::GET, &path, admin, None).await.0, 200, "{path}");
+    }
+    assert_eq!(
+        c.json(M::GET, &format!("{results}?at_least=x"), admin, None)
+            .await
+            .0,
+        400
+    );
+    let comment = full["comments"][0]["id"].as_str().unwrap().to_string();
+    let comment_path = format!("{evaluation}/comments/{comment}");
+    assert_eq!(c.json(M::DELETE, &comment_path, admin, None).await.0, 204);
+    assert_eq!(c.json(M::DELETE, &comment_path, admin, None).await.0, 404);
+    for path in [
+        "/stats/evaluations",
+        "/stats/evaluations?year=2026&at_least=5",
+        "/stats/evaluations?format=csv",
+        "/stats/evaluations?format=xlsx",
+    ] {
+        assert_eq!(c.send(M::GET, path, admin, None).await.0, 200, "{path}");
+    }
+    assert_eq!(
+        c.json(M::GET, "/stats/evaluations?format=svg", admin, None)
+            .await
+            .0,
+        400
+    );
+    assert_eq!(c.json(M::GET, &evaluation, Some(&other), None).await.0, 404);
+    app.advance(-(ended + closed));
+
     // The participant's own endpoints, with the token from the mail.
     let token = app.manage_token(&first).await;
     let mine = |what: &str| format!("/registrations/{token}/{what}");

@@ -2,6 +2,7 @@
 //! the answer.
 pub mod attendance;
 pub mod audit;
+pub mod evaluations;
 pub mod events;
 pub mod exports;
 pub mod mails;
@@ -57,6 +58,15 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(municipalities::import))
         .routes(routes!(roles::list, roles::set))
+        .routes(routes!(
+            evaluations::show,
+            evaluations::set,
+            evaluations::remove
+        ))
+        .routes(routes!(evaluations::results))
+        .routes(routes!(evaluations::delete_comment))
+        .routes(routes!(evaluations::answer))
+        .routes(routes!(evaluations::stats))
         .routes(routes!(openapi::serve))
         .split_for_parts();
     router

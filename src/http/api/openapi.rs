@@ -18,9 +18,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::schema::{
-    without_null, AdminOnly, CancelRefused, Erased, EventCancelled, Internal, InvalidInput,
-    MembersOnly, NotConfirmed, NotFound, PayloadTooLarge, SignupRefused, SlugTaken,
-    TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType, UriTooLong,
+    without_null, AdminOnly, CancelRefused, Erased, EvaluationAnswerRefused,
+    EvaluationChangeRefused, EventCancelled, Internal, InvalidInput, MembersOnly, NotConfirmed,
+    NotFound, PayloadTooLarge, SignupRefused, SlugTaken, TooManyRequests, Unauthorized,
+    Unavailable, UnsupportedMediaType, UriTooLong,
 };
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -62,6 +63,8 @@ use crate::http::AppState;
             CancelRefused,
             NotConfirmed,
             Erased,
+            EvaluationChangeRefused,
+            EvaluationAnswerRefused,
             PayloadTooLarge,
             UnsupportedMediaType,
             TooManyRequests,
@@ -77,6 +80,7 @@ use crate::http::AppState;
         (name = "attendance", description = "Who came"),
         (name = "participant", description = "What the holder of a mailed link may do"),
         (name = "statistics", description = "Participation per municipality"),
+        (name = "evaluations", description = "Confidential evaluations after an event"),
         (name = "organisation", description = "The organisation's reference list and audit log"),
         (name = "meta", description = "This description"),
     ),

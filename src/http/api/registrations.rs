@@ -354,7 +354,7 @@ async fn open_own(state: &AppState, token: &str) -> Result<registration::Model, 
 }
 
 /// `open_own`, with the registration's event.
-async fn open_own_with_event(
+pub(super) async fn open_own_with_event(
     state: &AppState,
     token: &str,
 ) -> Result<(registration::Model, crate::db::events::EventContext), ApiError> {

@@ -137,6 +137,13 @@ error_responses! {
         (`session_not_started`).",
         ["not_confirmed", "session_not_started"];
     Erased => "The data of this registration's address has been erased.", ["erased"];
+    EvaluationChangeRefused => "Someone has answered: the questions can no longer change and \
+        the evaluation cannot be removed (`already_answered`), or the event is cancelled \
+        (`event_cancelled`).", ["already_answered", "event_cancelled"];
+    EvaluationAnswerRefused => "The answer was not taken: this link has answered already \
+        (`already_answered`), the evaluation is not open (`evaluation_closed`: not yet, or no \
+        longer), or the registration holds no seat (403 `not_a_participant`).",
+        ["already_answered", "evaluation_closed", "not_a_participant"];
     PayloadTooLarge => "The body is larger than 1 MiB.", ["payload_too_large"];
     UnsupportedMediaType => "The body must be sent as JSON (`Content-Type: application/json`).",
         ["unsupported_media_type"];
