@@ -293,7 +293,8 @@ pub fn parse_reminder_after(text: &str) -> Result<i32, Problem> {
     if text == "none" || text == "0" {
         return Ok(0);
     }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let split = text.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = text.split_at(split);
     let minutes_per = match unit {
         "d" => 24 * 60,
         "h" => 60,
@@ -931,6 +932,8 @@ mod tests {
         assert!(parse_reminder_after("31d").is_err());
         assert!(parse_reminder_after("0h").is_err());
         assert!(parse_reminder_after("d").is_err());
+        assert!(parse_reminder_after("\u{b4}").is_err());
+        assert!(parse_reminder_after("3\u{f8}").is_err());
     }
 
     #[test]

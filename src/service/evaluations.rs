@@ -229,6 +229,7 @@ pub async fn remove(db: &Db, organisation_id: Uuid, event_id: Uuid) -> Result<()
 #[derive(Debug, Clone)]
 pub struct ForParticipant {
     pub questions: Vec<Question>,
+    pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub phase: Phase,
     /// `Ok` when they may answer now; otherwise why not.
@@ -250,6 +251,7 @@ pub async fn for_participant(
     let phase = window.phase(now);
     Ok(Some(ForParticipant {
         questions: questions_of(&model)?,
+        opens_at: window.opens_at,
         closes_at: window.closes_at,
         phase,
         may_answer: rules::may_answer(

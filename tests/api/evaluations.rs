@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{browser, page_text, Engine, TestApp};
 use crate::on_both_engines;
 use crate::stats::import_reference;
 
@@ -19,6 +19,7 @@ on_both_engines!(
     retention_removes_comments_and_keeps_the_counts,
     settings_are_checked_and_frozen_by_the_first_answer,
     evaluations_across_a_year,
+    the_answer_page_takes_one_answer_with_clear_errors,
 );
 
 /// A gathering that starts in an hour and lasts two (`capacity` seats and a waiting list).
@@ -888,4 +889,100 @@ async fn evaluations_across_a_year(engine: Engine) {
     .await;
     assert_eq!(status, 200);
     assert!(xlsx.starts_with(b"PK"), "a workbook");
+}
+
+async fn the_answer_page_takes_one_answer_with_clear_errors(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let event = gathering(&app, "Fagdag om velferdsteknologi", 10).await;
+    let kari = sign_up(
+        &app,
+        &event,
+        json!({"name": "Kari", "email": "kari@example.no"}),
+    )
+    .await;
+    set_evaluation(&app, &event, json!({"preset": "standard"})).await;
+    let token = app.token_of(&kari);
+    let page = format!("/r/{token}/evaluering");
+    let html = page_text(&app, &page).await;
+    assert!(html.contains("Evalueringen er ikke åpen ennå"), "{html}");
+    assert!(
+        !html.contains("<form method=\"post\" action=\"/r/"),
+        "no form before opening"
+    );
+
+    app.advance(Duration::hours(4));
+    app.tick().await;
+    let registration = page_text(&app, &format!("/r/{token}")).await;
+    assert!(
+        registration.contains(&format!("href=\"{page}\"")),
+        "a link from the registration"
+    );
+    let html = page_text(&app, &page).await;
+    assert!(html.contains("konfidensielle") && html.contains("om lag 2 minutter"));
+    assert!(html.contains("Hvor relevant var samlingen for deg og arbeidet ditt?"));
+    assert!(
+        html.contains("1: Svært dårlig, 7: Svært god"),
+        "the scale's words as a hint"
+    );
+    assert!(html.contains("name=\"answers.relevans\" type=\"radio\" value=\"7\""));
+    let english = page_text(&app, &format!("{page}?lang=en")).await;
+    assert!(english.contains("How relevant was the event to you and your work?"));
+
+    // Missing answers: the error summary names each question, the given answers stay.
+    let url = format!("{}{page}", app.base);
+    let res = browser()
+        .post(&url)
+        .form(&[("answers.relevans", "6"), ("answers.kommentar", "Fin dag")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("error-summary") || html.contains("Det er noe som må rettes"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"#answers-kvalitet\""), "{html}");
+    assert!(
+        html.contains("Velg et svar på «Hvordan vurderer du kvaliteten på det faglige innholdet?»")
+    );
+    assert!(
+        html.contains("value=\"6\" checked"),
+        "the answer given stays"
+    );
+    assert!(html.contains(">Fin dag</textarea>"));
+
+    let full = [
+        ("answers.relevans", "6"),
+        ("answers.kvalitet", "5"),
+        ("answers.erfaringsdeling", "7"),
+        ("answers.organisering", "6"),
+        ("answers.kommentar", "Fin dag"),
+    ];
+    let res = browser().post(&url).form(&full).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let thanks = page_text(&app, &format!("{page}?done=answered")).await;
+    assert!(thanks.contains("Takk for svarene!"), "{thanks}");
+    assert!(
+        !thanks.contains("answers.relevans"),
+        "no form after answering"
+    );
+    // A second answer (the back button): not counted, the page says why.
+    let res = browser().post(&url).form(&full).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    assert!(res.text().await.unwrap().contains("Takk for svarene!"));
+    let (_, evaluation) = app.get(&format!("/events/{event}/evaluation")).await;
+    assert_eq!(evaluation["respondents"], 1);
+    // The link no longer shows on the registration.
+    let registration = page_text(&app, &format!("/r/{token}")).await;
+    assert!(!registration.contains(&format!("href=\"{page}\"")));
+    // An unknown token opens nothing.
+    let res = browser()
+        .get(format!("{}/r/nonsense/evaluering", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
 }

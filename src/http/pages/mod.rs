@@ -2,6 +2,7 @@
 //! Norwegian bokmål and English, GOV.UK-style forms, error pages in the same layout. Every
 //! flow works without JavaScript. A page reads its form, asks `service/` to act and
 //! `domain/` what is allowed, and draws the answer: rules and writes do not belong here.
+mod evaluation;
 pub mod forms;
 pub mod lang;
 mod participant;
@@ -48,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "network",
     "organisation",
     "registration",
+    "evaluation",
     "cancel",
     "erase",
     "accessibility",
@@ -173,10 +175,14 @@ pub enum Outcome {
     ContactSaved,
     RolesSaved,
     RecordingSaved,
+    Answered,
+    EvaluationSaved,
+    EvaluationRemoved,
+    CommentDeleted,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 34] = [
+    const ALL: [Outcome; 38] = [
         Outcome::OrganiserDisabled,
         Outcome::OrganiserEnabled,
         Outcome::DisableSelf,
@@ -211,6 +217,10 @@ impl Outcome {
         Outcome::ContactSaved,
         Outcome::RolesSaved,
         Outcome::RecordingSaved,
+        Outcome::Answered,
+        Outcome::EvaluationSaved,
+        Outcome::EvaluationRemoved,
+        Outcome::CommentDeleted,
     ];
 
     /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
@@ -250,6 +260,10 @@ impl Outcome {
             Outcome::ContactSaved => "contact_saved",
             Outcome::RolesSaved => "roles_saved",
             Outcome::RecordingSaved => "recording_saved",
+            Outcome::Answered => "answered",
+            Outcome::EvaluationSaved => "evaluation_saved",
+            Outcome::EvaluationRemoved => "evaluation_removed",
+            Outcome::CommentDeleted => "comment_deleted",
         }
     }
 
@@ -584,6 +598,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/samling.css", get(stylesheet))
         .merge(public::router())
         .merge(participant::router())
+        .merge(evaluation::router())
 }
 
 /// Anything else outside `/api`: the 404 page.

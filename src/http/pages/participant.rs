@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
 
 /// A participant link that opens nothing: an unknown token (404), or the registration of
 /// an erased address (410, with a page that says so). Every handler here answers it alike.
-struct Closed(Response);
+pub(super) struct Closed(pub(super) Response);
 
 impl IntoResponse for Closed {
     fn into_response(self) -> Response {
@@ -62,7 +62,7 @@ impl From<sea_orm::DbErr> for Closed {
 }
 
 /// The registration and event a manage token opens (see [`Closed`] for the others).
-async fn open(
+pub(super) async fn open(
     state: &AppState,
     lang: &Lang,
     token: &str,
@@ -128,6 +128,8 @@ struct RegistrationView {
     confirm_text: Option<String>,
     /// A webinar's recording, for those who held a seat.
     recording_url: Option<String>,
+    /// "What did you think?" while the participant may answer the evaluation.
+    evaluation_text: Option<String>,
 }
 
 /// The registration: event, sessions, status, what they gave, calendar, contacts, cancel.
@@ -212,7 +214,16 @@ async fn show(
                 .collect()
         });
     let availability = Availability::of(&e.window(), &e.seats(), now);
+    let evaluation_text =
+        crate::service::evaluations::for_participant(&state.db.conn, &reg, e, now)
+            .await?
+            .filter(|ev| ev.may_answer.is_ok())
+            .map(|ev| {
+                t("registration_evaluation")
+                    .replace("{closes}", &crate::format::moment(ev.closes_at, tz, l))
+            });
     let view = RegistrationView {
+        evaluation_text,
         token: token.clone(),
         event_title: e.title.clone(),
         event_url: format!("/events/{}", e.id),
