@@ -357,3 +357,22 @@ pub async fn delete_comments_of_events_ended_before(
         .await?;
     Ok(res.rows_affected)
 }
+
+/// The organisation's events that have an evaluation, latest first (at most 200).
+pub async fn events_with_evaluation(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<event::Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    let with = Query::select()
+        .column(evaluation::Column::EventId)
+        .from(evaluation::Entity)
+        .to_owned();
+    event::Entity::find()
+        .filter(event::Column::OrganisationId.eq(organisation_id))
+        .filter(event::Column::Id.in_subquery(with))
+        .order_by_desc(event::Column::StartsAt)
+        .limit(200)
+        .all(db)
+        .await
+}

@@ -344,21 +344,7 @@ pub fn check_settings(input: &SettingsInput) -> Result<Settings, FieldErrors> {
             },
         );
     }
-    if let (Some(opens), Some(closes)) = (input.opens_at, input.closes_at) {
-        if closes <= opens {
-            errors.insert("closes_at", Problem::ClosesBeforeOpens);
-        }
-    }
-    let reminder_after_minutes = match input.reminder_after.as_deref() {
-        None => None,
-        Some(text) => match parse_reminder_after(text) {
-            Ok(m) => Some(m),
-            Err(p) => {
-                errors.insert("reminder_after", p);
-                None
-            }
-        },
-    };
+    let reminder_after_minutes = check_schedule(&mut errors, input);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -369,6 +355,60 @@ pub fn check_settings(input: &SettingsInput) -> Result<Settings, FieldErrors> {
         closes_at: input.closes_at,
         reminder_after_minutes,
     })
+}
+
+/// The schedule's problems (closing before opening, an unreadable reminder period), and
+/// the reminder in minutes (`None`: the default).
+fn check_schedule(errors: &mut FieldErrors, input: &SettingsInput) -> Option<i32> {
+    if let (Some(opens), Some(closes)) = (input.opens_at, input.closes_at) {
+        if closes <= opens {
+            errors.insert("closes_at", Problem::ClosesBeforeOpens);
+        }
+    }
+    let text = input.reminder_after.as_deref()?;
+    parse_reminder_after(text)
+        .map_err(|p| errors.insert("reminder_after", p))
+        .ok()
+}
+
+/// Checks a new schedule for questions that stay as they are (`preset` and `questions` of
+/// the input are not read).
+pub fn check_reschedule(input: &SettingsInput) -> Result<Option<i32>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let minutes = check_schedule(&mut errors, input);
+    if errors.is_empty() {
+        Ok(minutes)
+    } else {
+        Err(errors)
+    }
+}
+
+impl From<&Question> for QuestionInput {
+    /// A question as input again (to copy an evaluation to another event).
+    fn from(q: &Question) -> QuestionInput {
+        QuestionInput {
+            key: Some(q.key.clone()),
+            text_nb: Some(q.text_nb.clone()),
+            text_en: Some(q.text_en.clone()),
+            kind: Some(q.kind.as_str().to_string()),
+            min: q.min,
+            max: q.max,
+            labels: Some(q.labels.clone()),
+            labels_en: Some(q.labels_en.clone()),
+            options: Some(
+                q.options
+                    .iter()
+                    .map(|o| OptionInput {
+                        key: Some(o.key.clone()),
+                        label_nb: Some(o.label_nb.clone()),
+                        label_en: Some(o.label_en.clone()),
+                    })
+                    .collect(),
+            ),
+            at_least: q.at_least,
+            required: Some(q.required),
+        }
+    }
 }
 
 fn check_question(
@@ -922,6 +962,17 @@ mod tests {
                 .get("questions"),
             Some(&Problem::Required)
         );
+    }
+
+    #[test]
+    fn a_copied_question_reads_back_the_same() {
+        let standard = preset("standard").unwrap();
+        let copied = check_settings(&SettingsInput {
+            questions: Some(standard.iter().map(QuestionInput::from).collect()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(copied.questions, standard);
     }
 
     #[test]

@@ -207,6 +207,56 @@ pub async fn set(
     Ok(view(&saved, &event, reminded, now)?)
 }
 
+/// Changes only when the evaluation opens and closes and its reminder; the questions stay
+/// (also once answered).
+pub async fn reschedule(
+    db: &Db,
+    organisation_id: Uuid,
+    event_id: Uuid,
+    input: &SettingsInput,
+    now: DateTime<Utc>,
+) -> Result<Evaluation, EvaluationError> {
+    let minutes = rules::check_reschedule(input).map_err(EvaluationError::Invalid)?;
+    let tx = db.begin_write().await?;
+    let event = db::events::find_for_update(&*tx, event_id)
+        .await?
+        .filter(|e| e.organisation_id == organisation_id)
+        .ok_or(EvaluationError::NotFound)?;
+    let mut model = db::evaluations::find(&*tx, event_id)
+        .await?
+        .ok_or(EvaluationError::NotFound)?;
+    model.opens_at = input.opens_at;
+    model.closes_at = input.closes_at;
+    model.reminder_after_minutes = minutes;
+    model.updated_at = now;
+    let saved = db::evaluations::save(&*tx, model).await?;
+    let reminded = db::evaluations::reminded_count(&*tx, event_id).await?;
+    tx.commit().await?;
+    Ok(view(&saved, &event, reminded, now)?)
+}
+
+/// The questions of another event's evaluation of the organisation, as input for a copy
+/// (`NotFound` when it has none).
+pub async fn questions_to_copy(
+    db: &Db,
+    organisation_id: Uuid,
+    from_event_id: Uuid,
+) -> Result<Vec<rules::QuestionInput>, EvaluationError> {
+    own_event(&db.conn, organisation_id, from_event_id).await?;
+    let model = db::evaluations::find(&db.conn, from_event_id)
+        .await?
+        .ok_or(EvaluationError::NotFound)?;
+    Ok(questions_of(&model)?
+        .iter()
+        .map(rules::QuestionInput::from)
+        .collect())
+}
+
+/// The organisation's events that have an evaluation (to copy one from), latest first.
+pub async fn copyable(db: &Db, organisation_id: Uuid) -> Result<Vec<event::Model>, DbErr> {
+    db::evaluations::events_with_evaluation(&db.conn, organisation_id).await
+}
+
 /// Removes the event's evaluation while nobody has answered.
 pub async fn remove(db: &Db, organisation_id: Uuid, event_id: Uuid) -> Result<(), EvaluationError> {
     let tx = db.begin_write().await?;

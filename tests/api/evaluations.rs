@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use crate::helpers::{browser, page_text, Engine, TestApp};
+use crate::helpers::{browser, organiser, page_text, sign_in, Engine, TestApp};
 use crate::on_both_engines;
 use crate::stats::import_reference;
 
@@ -20,6 +20,7 @@ on_both_engines!(
     settings_are_checked_and_frozen_by_the_first_answer,
     evaluations_across_a_year,
     the_answer_page_takes_one_answer_with_clear_errors,
+    the_desk_sets_an_evaluation_and_shows_its_results,
 );
 
 /// A gathering that starts in an hour and lasts two (`capacity` seats and a waiting list).
@@ -985,4 +986,155 @@ async fn the_answer_page_takes_one_answer_with_clear_errors(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 404);
+}
+
+async fn the_desk_sets_an_evaluation_and_shows_its_results(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let earlier = gathering(&app, "Vårsamling", 10).await;
+    set_evaluation(
+        &app,
+        &earlier,
+        json!({"questions": [{"key": "nytte", "text_nb": "Hvor nyttig var dagen?", "type": "scale",
+            "min": 1, "max": 5}]}),
+    )
+    .await;
+    let event = gathering(&app, "Høstsamling", 10).await;
+    let me = organiser(&app, "centre", false).await;
+    let desk = sign_in(&app, &me).await;
+    let page = format!("/admin/events/{event}/evaluation");
+    let overview = desk
+        .get(&format!("/admin/events/{event}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        overview.contains(&page),
+        "the event desk links to its evaluation"
+    );
+    let html = desk.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("Arrangementet har ingen evaluering ennå"),
+        "{html}"
+    );
+    assert!(html.contains("Vårsamling"), "an earlier evaluation to copy");
+
+    // Wrong input keeps what was typed and names the fields.
+    let res = desk
+        .post(
+            &page,
+            &[
+                ("questions", "copy"),
+                ("closes_on", "i morgen"),
+                ("reminder_days", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 400);
+    let html = res.text().await.unwrap();
+    for field in ["#copy_from", "#closes_on", "#reminder_days"] {
+        assert!(
+            html.contains(&format!("href=\"{field}\"")),
+            "{field}: {html}"
+        );
+    }
+    assert!(html.contains("value=\"i morgen\""));
+    // Copy the earlier event's questions, close on a set day, remind after two days.
+    let closes_on = (app.now() + Duration::days(10)).date_naive().to_string();
+    let res = desk
+        .post(
+            &page,
+            &[
+                ("questions", "copy"),
+                ("copy_from", &earlier),
+                ("closes_on", &closes_on),
+                ("reminder_days", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, evaluation) = app.get(&format!("/events/{event}/evaluation")).await;
+    assert_eq!(evaluation["questions"][0]["key"], "nytte");
+    assert_eq!(evaluation["reminder_after"], "2d");
+    let html = desk
+        .get(&format!("{page}?done=evaluation_saved"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Evalueringen er lagret."), "{html}");
+    assert!(html.contains("Hvor nyttig var dagen?"));
+    // Back to the standard questions.
+    let res = desk
+        .post(
+            &page,
+            &[
+                ("questions", "standard"),
+                ("closes_on", ""),
+                ("reminder_days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+
+    let mut people = Vec::new();
+    for i in 0..4 {
+        people.push(
+            sign_up(
+                &app,
+                &event,
+                json!({"name": format!("P{i}"), "email": format!("p{i}@example.no"),
+                "role": "helsepersonell"}),
+            )
+            .await,
+        );
+    }
+    app.advance(Duration::hours(4));
+    app.tick().await;
+    for (i, p) in people[..3].iter().enumerate() {
+        let mut answers = standard([7, 6, 5, 4]);
+        answers["kommentar"] = json!(format!("Kommentar {i}"));
+        assert_eq!(answer(&app, p, answers).await.0, 201);
+    }
+    // Desk sessions end with time like everything else: sign in again.
+    let desk = sign_in(&app, &me).await;
+    let html = desk.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("Resultatene vises når evalueringen har stengt"),
+        "{html}"
+    );
+    assert!(!html.contains("Kommentar 0"));
+    assert!(html.contains("Noen har svart, så spørsmålene kan ikke endres lenger"));
+
+    app.advance(Duration::days(15));
+    let desk = sign_in(&app, &me).await;
+    let html = desk.get(&page).await.text().await.unwrap();
+    assert!(html.contains("<svg class=\"bars\""), "a chart");
+    assert!(
+        html.contains("<caption>Hvor relevant var samlingen for deg og arbeidet ditt?</caption>")
+    );
+    assert!(html.contains("100,0 % svarte 5 eller høyere"), "{html}");
+    assert!(html.contains("Helsepersonell"));
+    assert!(html.contains("Kommentar 1"));
+    let delete = html
+        .split("action=\"")
+        .filter_map(|part| part.split('"').next())
+        .find(|a| a.contains("/comments/"))
+        .expect("a delete button per comment")
+        .to_string();
+    let res = desk.post(&delete, &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let html = desk.get(&page).await.text().await.unwrap();
+    assert_eq!(html.matches("Kommentar ").count(), 2);
+    let res = desk.get(&format!("{page}/results.csv")).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("Hvor relevant var samlingen"), "{csv}");
+    let res = desk.get(&format!("{page}/results.xlsx")).await;
+    assert_eq!(res.status().as_u16(), 200);
+    // Another organisation's desk finds nothing.
+    let other = sign_in(&app, &organiser(&app, "annet", false).await).await;
+    assert_eq!(other.get(&page).await.status().as_u16(), 404);
 }

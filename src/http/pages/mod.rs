@@ -67,6 +67,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/network",
     "admin/roles",
     "admin/recording",
+    "admin/evaluation",
     "admin/member_remove",
     "admin/stats",
     "admin/municipalities",

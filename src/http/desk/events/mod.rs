@@ -7,6 +7,7 @@ mod cancel;
 mod capacity;
 mod download;
 mod edit;
+mod evaluation;
 mod form;
 mod form_page;
 mod list;
@@ -19,6 +20,9 @@ use cancel::{cancel, confirm_cancel};
 use capacity::{confirm_capacity, set_capacity};
 use download::{download_csv, download_xlsx};
 use edit::{create, edit_form, new_form, publish, update};
+use evaluation::{
+    delete_comment, evaluation_page, remove_evaluation, results_csv, results_xlsx, save_evaluation,
+};
 pub use list::list;
 use overview::event_desk;
 use recording::{recording_form, set_recording};
@@ -47,6 +51,26 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/events/{id}/recording",
             get(recording_form).post(set_recording),
+        )
+        .route(
+            "/admin/events/{id}/evaluation",
+            get(evaluation_page).post(save_evaluation),
+        )
+        .route(
+            "/admin/events/{id}/evaluation/delete",
+            axum::routing::post(remove_evaluation),
+        )
+        .route(
+            "/admin/events/{id}/evaluation/comments/{comment}/delete",
+            axum::routing::post(delete_comment),
+        )
+        .route(
+            "/admin/events/{id}/evaluation/results.csv",
+            get(results_csv),
+        )
+        .route(
+            "/admin/events/{id}/evaluation/results.xlsx",
+            get(results_xlsx),
         )
         .route("/admin/events/{id}/publish", axum::routing::post(publish))
         .route(

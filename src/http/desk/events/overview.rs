@@ -74,6 +74,9 @@ pub(super) struct DeskView {
     recording_url: Option<String>,
     /// The recording already added.
     recording: Option<String>,
+    /// The evaluation's page, and where it stands ("Åpen: 12 av 30 har svart").
+    evaluation_url: String,
+    evaluation_status: String,
     when: String,
     confirmed: i32,
     capacity: String,
@@ -261,6 +264,28 @@ pub(super) async fn draw_event_desk(
             .is_ok()
             .then(|| format!("/admin/events/{}/recording", e.id)),
         recording: e.recording_url.clone(),
+        evaluation_url: format!("/admin/events/{}/evaluation", e.id),
+        evaluation_status: match crate::service::evaluations::of_event(
+            &state.db,
+            e.organisation_id,
+            e.id,
+            now,
+        )
+        .await
+        {
+            Ok(Some(ev)) => state
+                .pages
+                .text(l, "desk_evaluation_summary")
+                .replace(
+                    "{status}",
+                    &state
+                        .pages
+                        .text(l, &format!("desk_evaluation_status_{}", ev.status.as_str())),
+                )
+                .replace("{respondents}", &ev.respondents.to_string())
+                .replace("{invited}", &ev.invited.to_string()),
+            _ => state.pages.text(l, "desk_evaluation_lead_none"),
+        },
         when: crate::http::pages::views::when(&ctx.sessions, tz, l),
         confirmed: e.confirmed_count,
         capacity: e

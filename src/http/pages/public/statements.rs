@@ -21,6 +21,7 @@ fn facts(state: &AppState, lang: &Lang) -> Value {
         "statement_url": filled(&operator.accessibility_statement_url),
         "retention_months": settings.retention.months,
         "cancelled_days": settings.retention.cancelled_days,
+        "evaluation_min_respondents": settings.evaluation_min_respondents,
     })
 }
 
