@@ -890,6 +890,21 @@ async fn evaluations_across_a_year(engine: Engine) {
     .await;
     assert_eq!(status, 200);
     assert!(xlsx.starts_with(b"PK"), "a workbook");
+
+    // The desk's statistics for the year show the same.
+    let desk = sign_in(&app, &organiser(&app, "centre", false).await).await;
+    let html = desk
+        .get(&format!("/admin/stats?year={year}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Svarprosent per arrangement"), "{html}");
+    assert!(html.contains("<td class=\"num\">75,0</td>"), "{html}");
+    let res = desk
+        .get(&format!("/admin/stats/evaluations.xlsx?year={year}"))
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
 }
 
 async fn the_answer_page_takes_one_answer_with_clear_errors(engine: Engine) {

@@ -333,6 +333,85 @@ fn tables_view(
     }
 }
 
+/// The period's evaluations (per event: invited, respondents, rate; per question key the
+/// pooled answers), when any event of it has one.
+async fn evaluations_view(
+    state: &AppState,
+    desk: &Desk,
+    l: Language,
+    q: &StatsQuery,
+    query: &str,
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<serde_json::Value>, ShowErrorPage> {
+    let json = StatsQuery {
+        format: None,
+        event: None,
+        ..q.clone()
+    };
+    let answer = downloads::evaluations(
+        &state.db,
+        &desk.organiser,
+        json,
+        None,
+        u64::from(state.settings.evaluation_min_respondents),
+        now,
+    )
+    .await?;
+    let downloads::EvaluationsAnswer::Table(table) = answer else {
+        return Ok(None);
+    };
+    if table.events.is_empty() {
+        return Ok(None);
+    }
+    let t = |k: &str| state.pages.text(l, k);
+    let one = |v: f64| {
+        let s = format!("{v:.1}");
+        match l {
+            Language::Nb => s.replace('.', ","),
+            Language::En => s,
+        }
+    };
+    let events: Vec<serde_json::Value> = table
+        .events
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "title": e.title,
+                "date": e.starts_at.with_timezone(&tz).format("%d.%m.%Y").to_string(),
+                "status": t(&format!("desk_evaluation_status_{}", e.status)),
+                "invited": e.invited,
+                "respondents": e.respondents,
+                "rate": one(e.response_rate_percent),
+                "url": format!("/admin/events/{}/evaluation", e.id),
+            })
+        })
+        .collect();
+    let questions: Vec<serde_json::Value> = table
+        .questions
+        .iter()
+        .map(|q| {
+            serde_json::json!({
+                "text": q.text,
+                "events": q.events,
+                "answered": q.answered,
+                "mean": q.mean.map(|m| decimal(Some(m), l)),
+                "share": q.share_at_least_percent.map(one),
+                "at_least": q.at_least,
+            })
+        })
+        .collect();
+    Ok(Some(serde_json::json!({
+        "events": events,
+        "questions": questions,
+        "invited": table.invited,
+        "respondents": table.respondents,
+        "rate": one(table.response_rate_percent),
+        "csv_url": format!("/admin/stats/evaluations.csv?{query}"),
+        "xlsx_url": format!("/admin/stats/evaluations.xlsx?{query}"),
+    })))
+}
+
 /// The participation table for the chosen period and filters.
 async fn stats_page(
     State(state): State<AppState>,
@@ -383,8 +462,14 @@ async fn stats_page(
     };
     let data = match prepared {
         Some(p) => {
-            let view = tables_view(&state, l, &p, &query_string(&q), heading, filters);
-            serde_json::to_value(view).unwrap_or_default()
+            let query = query_string(&q);
+            let view = tables_view(&state, l, &p, &query, heading, filters);
+            let mut data = serde_json::to_value(view).unwrap_or_default();
+            let evaluations = evaluations_view(&state, &desk, l, &q, &query, p.tz, now).await?;
+            if let (Some(map), Some(e)) = (data.as_object_mut(), evaluations) {
+                map.insert("evaluations".into(), e);
+            }
+            data
         }
         None => serde_json::json!({ "filters": filters, "heading": heading }),
     };
@@ -422,13 +507,33 @@ async fn stats_file(
     Path(file): Path<String>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, ShowErrorPage> {
+    let now = state.clock.now();
+    let evaluations = |format: &str| StatsQuery {
+        format: Some(format.to_string()),
+        event: None,
+        ..q.clone()
+    };
     let format = match file.as_str() {
         "participation.csv" => Format::Csv,
         "participation.xlsx" => Format::Xlsx,
         "participation.svg" => Format::Svg,
+        "evaluations.csv" | "evaluations.xlsx" => {
+            let answer = downloads::evaluations(
+                &state.db,
+                &desk.organiser,
+                evaluations(file.trim_start_matches("evaluations.")),
+                None,
+                u64::from(state.settings.evaluation_min_respondents),
+                now,
+            )
+            .await?;
+            return match answer {
+                downloads::EvaluationsAnswer::File(f) => Ok(crate::http::api::exports::download(f)),
+                downloads::EvaluationsAnswer::Table(_) => Err(ShowErrorPage::not_found()),
+            };
+        }
         _ => return Err(ShowErrorPage::not_found()),
     };
-    let now = state.clock.now();
     let answer = downloads::prepare(
         &state.db,
         desk.organiser.organisation_id,
