@@ -48,9 +48,7 @@ async fn main() {
 
     let now = Utc::now();
     let tx = state.db.begin_write().await.unwrap();
-    let org = db::organisations::get_or_create(&*tx, "stats-bench", "Stats bench", now)
-        .await
-        .unwrap();
+    let (org, token) = common::organisation_with_token(&*tx, "stats-bench", now).await;
     let reference: Vec<db::organisations::MunicipalityRow> = MUNICIPALITIES
         .iter()
         .map(|(name, population)| db::organisations::MunicipalityRow {
@@ -63,21 +61,6 @@ async fn main() {
     db::organisations::upsert_municipalities(&*tx, org.id, &reference)
         .await
         .unwrap();
-    let token = samling::links::new_api_token();
-    let organiser =
-        db::organisations::upsert_organiser(&*tx, org.id, "bench@example.org", "Bench", false, now)
-            .await
-            .unwrap();
-    db::organisations::add_token(
-        &*tx,
-        organiser.id,
-        &samling::links::hash(&token),
-        None,
-        false,
-        now,
-    )
-    .await
-    .unwrap();
     let year_start = now - chrono::Duration::days(365);
     let mut batch = Vec::new();
     for e in 0..events {

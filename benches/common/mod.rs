@@ -137,3 +137,37 @@ where
         .await
         .unwrap();
 }
+
+/// An organisation `slug` with an organiser and an API token for it (returned).
+pub async fn organisation_with_token(
+    tx: &impl sea_orm::ConnectionTrait,
+    slug: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (samling::db::entities::organisation::Model, String) {
+    use samling::db;
+    let org = db::organisations::get_or_create(tx, slug, slug, now)
+        .await
+        .unwrap();
+    let token = samling::links::new_api_token();
+    let organiser = db::organisations::upsert_organiser(
+        tx,
+        org.id,
+        &format!("bench@{slug}.example.org"),
+        "Bench",
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    db::organisations::add_token(
+        tx,
+        organiser.id,
+        &samling::links::hash(&token),
+        None,
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    (org, token)
+}

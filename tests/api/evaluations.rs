@@ -1128,7 +1128,7 @@ async fn the_desk_sets_an_evaluation_and_shows_its_results(engine: Engine) {
     let html = desk.get(&page).await.text().await.unwrap();
     assert!(html.contains("<svg class=\"bars\""), "a chart");
     assert!(
-        html.contains("<caption>Hvor relevant var samlingen for deg og arbeidet ditt?</caption>")
+        html.contains("<caption class=\"visually-hidden\">Hvor relevant var samlingen for deg og arbeidet ditt?</caption>")
     );
     assert!(html.contains("100,0 % svarte 5 eller høyere"), "{html}");
     assert!(html.contains("Helsepersonell"));

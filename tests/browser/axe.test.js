@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startSamling, waitForMail, mailTo, manageLinkIn, launchBrowser, newPage, checkAxe } from './lib.js';
+import { startSamling, waitForMail, mailTo, manageLinkIn, launchBrowser, newPage, checkAxe, api } from './lib.js';
 
 let samling;
 let browser;
@@ -101,6 +101,44 @@ for (const { lang, email, name } of LANGUAGES) {
         manageUrl = manageLinkIn(mail.text);
         assert.ok(manageUrl, `a /r/ link in the mail to ${email}`);
         await visit(manageUrl);
+      });
+
+      // The evaluation, opened now (it would open at the end of the event): the question
+      // page, its error state, and the thanks.
+      await check('participant-evaluation', async () => {
+        assert.ok(manageUrl, 'a participant link from the mail');
+        const eventId = eventPath.split('/').pop();
+        const opens = new Date(Date.now() - 60_000).toISOString();
+        const closes = new Date(Date.now() + 14 * 86_400_000).toISOString();
+        const set = await api(samling.base, samling.token, 'PUT', `/events/${eventId}/evaluation`, {
+          preset: 'standard',
+          opens_at: opens,
+          closes_at: closes,
+        });
+        assert.equal(set.status, 200, `set the evaluation: ${JSON.stringify(set.json)}`);
+        await visit(`${manageUrl}/evaluering`);
+        assert.equal(await page.locator('main form input[type="radio"][name="answers.relevans"]').count(), 7);
+      });
+
+      await check('participant-evaluation-error', async () => {
+        await visit(`${manageUrl}/evaluering`);
+        await page.locator('input[name="answers.relevans"][value="6"]').check();
+        const form = page.locator('main form[method="post"]');
+        const [res] = await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
+        assert.equal(res.status(), 400, 'a missing answer answers 400');
+        assert.equal(await page.locator('.error-summary li').count(), 3, 'three questions without an answer');
+        assert.ok(await page.locator('input[name="answers.relevans"][value="6"]').isChecked(), 'the answer given stays');
+      });
+
+      await check('participant-evaluation-thanks', async () => {
+        for (const key of ['relevans', 'kvalitet', 'erfaringsdeling', 'organisering']) {
+          await page.locator(`input[name="answers.${key}"][value="6"]`).check();
+        }
+        await page.locator('textarea[name="answers.kommentar"]').fill('Nyttig, takk.');
+        const form = page.locator('main form[method="post"]');
+        const [res] = await Promise.all([page.waitForNavigation(), form.locator('button[type="submit"]').click()]);
+        assert.equal(res.status(), 200);
+        assert.equal(await page.locator('main form[method="post"]').count(), 0, 'no form after answering');
       });
 
       await check('participant-cancel', async () => {

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startSamling, api, launchBrowser, newPage, checkAxe, clickAndWait, signInForm, ORGANISER } from './lib.js';
+import { startSamling, api, launchBrowser, newPage, checkAxe, clickAndWait, signInForm, ORGANISER, waitForMail, mailTo, manageLinkIn } from './lib.js';
 
 let samling;
 let browser;
@@ -50,7 +50,49 @@ before(async () => {
     });
     assert.ok([200, 201].includes(signed.status), `sign up ${email}: ${signed.status} ${JSON.stringify(signed.json)}`);
   }
+  await closedEvaluation();
 });
+
+/** An event with a closed evaluation that three answered: the desk shows its results. */
+let evaluated;
+
+async function closedEvaluation() {
+  const res = await api(samling.base, samling.token, 'POST', '/events', {
+    title: 'Nettverkssamling med evaluering',
+    kind: 'gathering',
+    status: 'published',
+    capacity: 10,
+    sessions: [{ starts_at: inDays(5), ends_at: inDays(5, 6), location: 'Drammen' }],
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.json));
+  evaluated = res.json.id;
+  const opens = new Date(Date.now() - 600_000).toISOString();
+  const settings = (closes) => ({ preset: 'standard', opens_at: opens, closes_at: closes });
+  const far = new Date(Date.now() + 86_400_000).toISOString();
+  const set = await api(samling.base, samling.token, 'PUT', `/events/${evaluated}/evaluation`, settings(far));
+  assert.equal(set.status, 200, JSON.stringify(set.json));
+  const people = [
+    ['Dina Eide', 'dina.eval@example.no', 'Drammen', 'helsepersonell', [7, 6, 6, 5], 'Godt program.'],
+    ['Erik Foss', 'erik.eval@example.no', 'Lier', 'leder', [6, 5, 7, 6], 'For kort tid til diskusjon.'],
+    ['Frida Gran', 'frida.eval@example.no', 'Modum', 'fagansvarlig', [5, 6, 4, 6], ''],
+  ];
+  for (const [name, email, municipality, role, [r, k, e, o], comment] of people) {
+    const signed = await api(samling.base, null, 'POST', `/events/${evaluated}/registrations`, { name, email, municipality, role });
+    assert.equal(signed.status, 201, JSON.stringify(signed.json));
+    const mail = await waitForMail(samling.tmp, mailTo(email), 15_000);
+    const token = new URL(manageLinkIn(mail.text)).pathname.split('/')[2];
+    const answers = { relevans: r, kvalitet: k, erfaringsdeling: e, organisering: o };
+    if (comment) answers.kommentar = comment;
+    const answered = await api(samling.base, null, 'POST', `/registrations/${token}/evaluation`, { answers });
+    assert.equal(answered.status, 201, JSON.stringify(answered.json));
+  }
+  // Close it a moment from now (the server keeps real time; a closing in the past is refused
+  // only when it is before the opening).
+  const soon = new Date(Date.now() + 1_500).toISOString();
+  const closed = await api(samling.base, samling.token, 'PUT', `/events/${evaluated}/evaluation`, settings(soon));
+  assert.equal(closed.status, 200, JSON.stringify(closed.json));
+  await new Promise((r) => setTimeout(r, 1_600));
+}
 
 after(async () => {
   await browser?.close().catch(() => {});
@@ -157,6 +199,18 @@ for (const { lang, errorPrefix, member, tokenLabel } of LANGUAGES) {
       await check('attendance', async () => {
         await visitDesk(`/admin/events/${course.id}/attendance?session=${course.sessions[0]}`);
         assert.equal(await page.locator('input[type="checkbox"][name="came"]').count(), 2, 'a checkbox per confirmed participant');
+      });
+
+      await check('evaluation-results', async () => {
+        await visitDesk(`/admin/events/${evaluated}/evaluation`);
+        assert.equal(await page.locator('main svg.bars').count(), 4, 'a chart per scale question');
+        assert.ok((await page.locator('main caption').count()) >= 6, 'a table beside each chart, and the respondents');
+        assert.equal(await page.locator('main .comments li').count(), 2, 'two comments');
+      });
+
+      await check('evaluation-new', async () => {
+        await visitDesk(`/admin/events/${course.id}/evaluation`);
+        assert.equal(await page.locator('main input[type="radio"][name="questions"]').count(), 3, 'standard, grad, copy');
       });
 
       await check('network', async () => {
