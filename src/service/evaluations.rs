@@ -144,6 +144,18 @@ async fn own_event(
         .ok_or(EvaluationError::NotFound)
 }
 
+/// The organisation's event, locked for the transaction (404 for anyone else's).
+async fn lock_own_event(
+    tx: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    event_id: Uuid,
+) -> Result<event::Model, EvaluationError> {
+    db::events::find_for_update(tx, event_id)
+        .await?
+        .filter(|e| e.organisation_id == organisation_id)
+        .ok_or(EvaluationError::NotFound)
+}
+
 /// The event's evaluation, if it has one (`NotFound` for another organisation's event).
 pub async fn of_event(
     db: &Db,
@@ -170,10 +182,7 @@ pub async fn set(
 ) -> Result<Evaluation, EvaluationError> {
     let settings: Settings = rules::check_settings(input).map_err(EvaluationError::Invalid)?;
     let tx = db.begin_write().await?;
-    let event = db::events::find_for_update(&*tx, event_id)
-        .await?
-        .filter(|e| e.organisation_id == organisation_id)
-        .ok_or(EvaluationError::NotFound)?;
+    let event = lock_own_event(&*tx, organisation_id, event_id).await?;
     if event.status == EventStatus::Cancelled {
         return Err(EvaluationError::EventCancelled);
     }
@@ -218,10 +227,7 @@ pub async fn reschedule(
 ) -> Result<Evaluation, EvaluationError> {
     let minutes = rules::check_reschedule(input).map_err(EvaluationError::Invalid)?;
     let tx = db.begin_write().await?;
-    let event = db::events::find_for_update(&*tx, event_id)
-        .await?
-        .filter(|e| e.organisation_id == organisation_id)
-        .ok_or(EvaluationError::NotFound)?;
+    let event = lock_own_event(&*tx, organisation_id, event_id).await?;
     let mut model = db::evaluations::find(&*tx, event_id)
         .await?
         .ok_or(EvaluationError::NotFound)?;
@@ -260,10 +266,7 @@ pub async fn copyable(db: &Db, organisation_id: Uuid) -> Result<Vec<event::Model
 /// Removes the event's evaluation while nobody has answered.
 pub async fn remove(db: &Db, organisation_id: Uuid, event_id: Uuid) -> Result<(), EvaluationError> {
     let tx = db.begin_write().await?;
-    db::events::find_for_update(&*tx, event_id)
-        .await?
-        .filter(|e| e.organisation_id == organisation_id)
-        .ok_or(EvaluationError::NotFound)?;
+    lock_own_event(&*tx, organisation_id, event_id).await?;
     let model = db::evaluations::find(&*tx, event_id)
         .await?
         .ok_or(EvaluationError::NotFound)?;

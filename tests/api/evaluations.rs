@@ -42,6 +42,17 @@ async fn sign_up(app: &TestApp, event: &str, body: Value) -> Value {
     signup
 }
 
+/// `n` confirmed sign-ups named `{prefix}{i}`.
+async fn crowd(app: &TestApp, event: &str, prefix: &str, n: usize) -> Vec<Value> {
+    let mut people = Vec::new();
+    for i in 0..n {
+        let body = json!({"name": format!("{prefix} {i}"),
+            "email": format!("{}{i}@example.no", prefix.to_lowercase().replace(['ø', 'å'], "o"))});
+        people.push(sign_up(app, event, body).await);
+    }
+    people
+}
+
 async fn answer(app: &TestApp, signup: &Value, answers: Value) -> (u16, Value) {
     let token = app.token_of(signup);
     app.call(
@@ -194,17 +205,7 @@ async fn answers_count_once_and_results_wait_for_closing_and_the_minimum(engine:
         return;
     };
     let event = gathering(&app, "Lunsjwebinar", 20).await;
-    let mut people = Vec::new();
-    for i in 0..4 {
-        people.push(
-            sign_up(
-                &app,
-                &event,
-                json!({"name": format!("Deltaker {i}"), "email": format!("d{i}@example.no")}),
-            )
-            .await,
-        );
-    }
+    let people = crowd(&app, &event, "Deltaker", 4).await;
     // Open two days; the reminder would come after four.
     let end = app.now() + Duration::hours(3);
     set_evaluation(
@@ -387,17 +388,7 @@ async fn buskerud_proact_shares_from_the_answers(engine: Engine) {
         return;
     };
     let event = gathering(&app, "Nettverkssamling for proACT-instruktører", 40).await;
-    let mut people = Vec::new();
-    for i in 0..29 {
-        people.push(
-            sign_up(
-                &app,
-                &event,
-                json!({"name": format!("Instruktør {i}"), "email": format!("i{i}@example.no")}),
-            )
-            .await,
-        );
-    }
+    let people = crowd(&app, &event, "Instruktør", 29).await;
     set_evaluation(&app, &event, json!({"preset": "standard"})).await;
     app.advance(Duration::hours(4));
     app.tick().await;
@@ -579,17 +570,7 @@ async fn answers_cannot_be_joined_to_registrations(engine: Engine) {
         return;
     };
     let event = gathering(&app, "Samling", 10).await;
-    let mut people = Vec::new();
-    for i in 0..3 {
-        people.push(
-            sign_up(
-                &app,
-                &event,
-                json!({"name": format!("P{i}"), "email": format!("p{i}@example.no")}),
-            )
-            .await,
-        );
-    }
+    let people = crowd(&app, &event, "P", 3).await;
     set_evaluation(&app, &event, json!({"preset": "standard"})).await;
     app.advance(Duration::hours(4));
     app.tick().await;
@@ -659,17 +640,7 @@ async fn retention_removes_comments_and_keeps_the_counts(engine: Engine) {
         return;
     };
     let event = gathering(&app, "Samling", 10).await;
-    let mut people = Vec::new();
-    for i in 0..3 {
-        people.push(
-            sign_up(
-                &app,
-                &event,
-                json!({"name": format!("P{i}"), "email": format!("p{i}@example.no")}),
-            )
-            .await,
-        );
-    }
+    let people = crowd(&app, &event, "P", 3).await;
     set_evaluation(&app, &event, json!({"preset": "standard"})).await;
     app.advance(Duration::hours(4));
     app.tick().await;
