@@ -119,6 +119,17 @@ pub struct RegistrationData {
     pub attended: Option<bool>,
     pub sessions: Vec<SessionData>,
     pub mails: Vec<MailData>,
+    /// The event's evaluation, if this registration was invited: when, whether reminded and
+    /// whether it answered. What it answered is not stored with it (see the privacy page).
+    pub evaluation: Option<EvaluationData>,
+}
+
+/// A registration's invitation to an evaluation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EvaluationData {
+    pub invited_at: DateTime<Utc>,
+    pub reminded_at: Option<DateTime<Utc>>,
+    pub answered: bool,
 }
 
 /// A network membership of the address (an organiser added it; members-only events let it
@@ -161,7 +172,15 @@ pub async fn export(
         };
         let session_ids: Vec<Uuid> = ctx.sessions.iter().map(|s| s.id).collect();
         let marks = db::attendance::for_sessions(&db.conn, &session_ids).await?;
+        let evaluation = db::evaluations::invitation(&db.conn, r.event_id, r.id)
+            .await?
+            .map(|i| EvaluationData {
+                invited_at: i.invited_at,
+                reminded_at: i.reminded_at,
+                answered: i.answered,
+            });
         out.push(RegistrationData {
+            evaluation,
             event: ctx.event.title.clone(),
             organiser: ctx.organisation.name.clone(),
             status: r.status,

@@ -170,6 +170,18 @@ async fn invitations_and_one_reminder_reach_the_right_people_once(engine: Engine
     assert_eq!(status, 403, "absent and never invited: {body}");
     let (status, body) = answer(&app, &anne, standard([7, 6, 5, 4])).await;
     assert_eq!(status, 201, "{body}");
+    // Her data says that she was invited and answered, not what.
+    let (_, data) = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/registrations/{}/data", app.token_of(&anne)),
+            None,
+            None,
+        )
+        .await;
+    let evaluation = &data["registrations"][0]["evaluation"];
+    assert_eq!(evaluation["answered"], true, "{data}");
+    assert!(evaluation.get("relevans").is_none());
 
     // Three days on: one reminder, to Brage only, and never a second.
     app.advance(Duration::days(3));
