@@ -405,7 +405,16 @@ impl Settings {
             rate_limits: RateLimits::read(&source)?,
             signup_check: read_signup_check(&source)?,
             retention: Retention::read(&source)?,
-            evaluation_min_respondents: source.positive("evaluation_min_respondents")?,
+            evaluation_min_respondents: {
+                let n: u32 = source.positive("evaluation_min_respondents")?;
+                if n < 3 {
+                    return Err(bad(
+                        "evaluation_min_respondents",
+                        "must be at least 3 (fewer answers could be told apart)",
+                    ));
+                }
+                n
+            },
             operator: Operator::read(&source)?,
         })
     }

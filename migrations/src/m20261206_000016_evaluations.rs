@@ -1,8 +1,8 @@
 //! Evaluations after an event, confidential by construction: who was invited and whether
 //! they have answered is kept apart from what was answered. A scale or choice answer only
 //! moves a counter (question, value) → count; a free-text answer is a row with a random id,
-//! the day and the text, and nothing that leads to a registration. On SQLite that table has
-//! no rowid (a rowid grows with each insert, which would order the comments in time).
+//! the day and the text, and nothing that leads to a registration. On SQLite neither table
+//! has a rowid (a rowid grows with each insert, which would order the answers in time).
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -186,39 +186,35 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(EvaluationTallies::Table)
-                    .col(ColumnDef::new(EvaluationTallies::EventId).uuid().not_null())
-                    .col(
-                        ColumnDef::new(EvaluationTallies::QuestionKey)
-                            .string_len(64)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(EvaluationTallies::Value)
-                            .string_len(200)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(EvaluationTallies::Count)
-                            .integer()
-                            .not_null(),
-                    )
-                    .primary_key(
-                        Index::create()
-                            .col(EvaluationTallies::EventId)
-                            .col(EvaluationTallies::QuestionKey)
-                            .col(EvaluationTallies::Value),
-                    )
-                    .foreign_key(&mut event_key(
-                        EvaluationTallies::Table,
-                        EvaluationTallies::EventId,
-                    ))
-                    .to_owned(),
+        let mut tallies = Table::create();
+        tallies
+            .table(EvaluationTallies::Table)
+            .col(ColumnDef::new(EvaluationTallies::EventId).uuid().not_null())
+            .col(
+                ColumnDef::new(EvaluationTallies::QuestionKey)
+                    .string_len(64)
+                    .not_null(),
             )
-            .await?;
+            .col(
+                ColumnDef::new(EvaluationTallies::Value)
+                    .string_len(200)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(EvaluationTallies::Count)
+                    .integer()
+                    .not_null(),
+            )
+            .primary_key(
+                Index::create()
+                    .col(EvaluationTallies::EventId)
+                    .col(EvaluationTallies::QuestionKey)
+                    .col(EvaluationTallies::Value),
+            )
+            .foreign_key(&mut event_key(
+                EvaluationTallies::Table,
+                EvaluationTallies::EventId,
+            ));
         let mut comments = Table::create()
             .table(EvaluationComments::Table)
             .col(
@@ -248,9 +244,13 @@ impl MigrationTrait for Migration {
                 EvaluationComments::EventId,
             ))
             .to_owned();
+        // On SQLite neither answer table has a rowid: one grows with each insert, which
+        // would order the answers in time.
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Sqlite {
+            tallies.extra("WITHOUT ROWID");
             comments.extra("WITHOUT ROWID");
         }
+        manager.create_table(tallies.to_owned()).await?;
         manager.create_table(comments).await?;
         manager
             .create_index(

@@ -150,6 +150,16 @@ pub async fn mark_attempt_failed(
     Ok(())
 }
 
+/// The mails of an event its organisers see in its log (`domain::notices::shown_to_organisers`).
+fn organisers_see(event_id: Uuid) -> Condition {
+    let hidden = crate::domain::MailKind::ALL
+        .into_iter()
+        .filter(|k| !crate::domain::notices::shown_to_organisers(*k));
+    Condition::all()
+        .add(outbox::Column::EventId.eq(event_id))
+        .add(outbox::Column::Kind.is_not_in(hidden))
+}
+
 /// Mails about one event (for the organiser's view of delivery problems).
 pub async fn for_event(
     db: &impl ConnectionTrait,
@@ -162,7 +172,7 @@ pub async fn for_event(
         .await
 }
 
-/// At most `limit` of an event's mails, oldest first, after the one with id `after`;
+/// At most `limit` of the event's mails its organisers see, oldest first, after the one with id `after`;
 /// `None` when `after` is not one of the event's.
 pub async fn page_for_event(
     db: &impl ConnectionTrait,
@@ -172,7 +182,7 @@ pub async fn page_for_event(
 ) -> Result<Option<Vec<outbox::Model>>, DbErr> {
     super::paging::after::<outbox::Entity>(
         db,
-        Condition::all().add(outbox::Column::EventId.eq(event_id)),
+        organisers_see(event_id),
         outbox::Column::CreatedAt,
         outbox::Column::Id,
         after,
@@ -181,7 +191,7 @@ pub async fn page_for_event(
     .await
 }
 
-/// A page of an event's mails, newest first.
+/// A page of an event's mails its organisers see, newest first.
 pub async fn latest_for_event(
     db: &impl ConnectionTrait,
     event_id: Uuid,
@@ -189,7 +199,7 @@ pub async fn latest_for_event(
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
     outbox::Entity::find()
-        .filter(outbox::Column::EventId.eq(event_id))
+        .filter(organisers_see(event_id))
         .order_by_desc(outbox::Column::CreatedAt)
         .order_by_desc(outbox::Column::Id)
         .offset(offset)
@@ -198,10 +208,10 @@ pub async fn latest_for_event(
         .await
 }
 
-/// How many mails an event has.
+/// How many mails of an event its organisers see.
 pub async fn count_for_event(db: &impl ConnectionTrait, event_id: Uuid) -> Result<u64, DbErr> {
     outbox::Entity::find()
-        .filter(outbox::Column::EventId.eq(event_id))
+        .filter(organisers_see(event_id))
         .count(db)
         .await
 }

@@ -360,6 +360,13 @@ pub fn check_settings(input: &SettingsInput) -> Result<Settings, FieldErrors> {
 /// The schedule's problems (closing before opening, an unreadable reminder period), and
 /// the reminder in minutes (`None`: the default).
 fn check_schedule(errors: &mut FieldErrors, input: &SettingsInput) -> Option<i32> {
+    // Years a person would type: anything else is a mistake (and would overflow later).
+    let plausible = |t: DateTime<Utc>| (2000..=2100).contains(&chrono::Datelike::year(&t));
+    for (field, at) in [("opens_at", input.opens_at), ("closes_at", input.closes_at)] {
+        if at.is_some_and(|t| !plausible(t)) {
+            errors.insert(field, Problem::NotADate);
+        }
+    }
     if let (Some(opens), Some(closes)) = (input.opens_at, input.closes_at) {
         if closes <= opens {
             errors.insert("closes_at", Problem::ClosesBeforeOpens);
@@ -597,7 +604,11 @@ impl Window {
         let opens_at = opens_at.unwrap_or(event_ends_at);
         Window {
             opens_at,
-            closes_at: closes_at.unwrap_or(opens_at + Duration::days(DEFAULT_OPEN_DAYS)),
+            closes_at: closes_at.unwrap_or_else(|| {
+                opens_at
+                    .checked_add_signed(Duration::days(DEFAULT_OPEN_DAYS))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC)
+            }),
             reminder_after: match reminder_after_minutes {
                 None => Some(Duration::days(DEFAULT_REMINDER_DAYS)),
                 Some(0) => None,
@@ -645,17 +656,25 @@ pub enum AnswerRefusal {
     NotAParticipant,
 }
 
-/// Whether this registration may answer now.
+/// Whether the settings may change: not once closed (the results have been shown; moving
+/// the closing and polling the count would single answers out).
+pub fn may_change(phase: Phase) -> bool {
+    phase != Phase::Closed
+}
+
+/// Whether this registration may answer now (`event_published`: a cancelled event takes
+/// no answers).
 pub fn may_answer(
     status: RegistrationStatus,
     attended: Option<bool>,
     invited: bool,
     answered: bool,
     phase: Phase,
+    event_published: bool,
 ) -> Result<(), AnswerRefusal> {
     if status != RegistrationStatus::Confirmed || (!invited && attended == Some(false)) {
         Err(AnswerRefusal::NotAParticipant)
-    } else if phase != Phase::Open {
+    } else if phase != Phase::Open || !event_published {
         Err(AnswerRefusal::Closed)
     } else if answered {
         Err(AnswerRefusal::AlreadyAnswered)
@@ -983,6 +1002,17 @@ mod tests {
         assert!(parse_reminder_after("31d").is_err());
         assert!(parse_reminder_after("0h").is_err());
         assert!(parse_reminder_after("d").is_err());
+        let far = SettingsInput {
+            preset: Some("standard".into()),
+            opens_at: Some("+262142-12-31T00:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            check_settings(&far).unwrap_err().get("opens_at"),
+            Some(&Problem::NotADate)
+        );
+        let w = Window::of(Some(DateTime::<Utc>::MAX_UTC), None, None, at(1));
+        assert_eq!(w.closes_at, DateTime::<Utc>::MAX_UTC);
         assert!(parse_reminder_after("\u{b4}").is_err());
         assert!(parse_reminder_after("3\u{f8}").is_err());
     }
@@ -1011,28 +1041,34 @@ mod tests {
         assert!(!gets_evaluation_reminder(true, false));
         assert!(!gets_evaluation_reminder(false, true));
         assert_eq!(
-            may_answer(Confirmed, None, true, false, Phase::Open),
+            may_answer(Confirmed, None, true, false, Phase::Open, true),
             Ok(())
         );
         assert_eq!(
-            may_answer(Confirmed, None, true, true, Phase::Open),
+            may_answer(Confirmed, None, true, true, Phase::Open, true),
             Err(AnswerRefusal::AlreadyAnswered)
         );
         assert_eq!(
-            may_answer(Confirmed, None, true, false, Phase::Closed),
+            may_answer(Confirmed, None, true, false, Phase::Closed, true),
             Err(AnswerRefusal::Closed)
         );
         assert_eq!(
-            may_answer(Waitlisted, None, false, false, Phase::Open),
+            may_answer(Waitlisted, None, false, false, Phase::Open, true),
             Err(AnswerRefusal::NotAParticipant)
         );
+        assert_eq!(
+            may_answer(Confirmed, None, true, false, Phase::Open, false),
+            Err(AnswerRefusal::Closed),
+            "a cancelled event"
+        );
+        assert!(may_change(Phase::Open) && !may_change(Phase::Closed));
         // Invited before the absence was recorded: the invitation stands.
         assert_eq!(
-            may_answer(Confirmed, Some(false), true, false, Phase::Open),
+            may_answer(Confirmed, Some(false), true, false, Phase::Open, true),
             Ok(())
         );
         assert_eq!(
-            may_answer(Confirmed, Some(false), false, false, Phase::Open),
+            may_answer(Confirmed, Some(false), false, false, Phase::Open, true),
             Err(AnswerRefusal::NotAParticipant)
         );
     }

@@ -104,6 +104,15 @@ impl MailKind {
     }
 }
 
+/// Whether an event's organisers see a mail of `kind` in its mail log. Not an evaluation's
+/// invitation or reminder: who got a reminder, or no invitation, is who had answered.
+pub fn shown_to_organisers(kind: MailKind) -> bool {
+    !matches!(
+        kind,
+        MailKind::EvaluationInvitation | MailKind::EvaluationReminder
+    )
+}
+
 /// Whether `viewer` sees the join links of an event of `organisation_id` in the API's event
 /// answers: only the event's own organisers (participants get theirs from their link).
 pub fn viewer_sees_join_links(

@@ -35,6 +35,12 @@ pub enum EvaluationError {
     /// The questions cannot change (or the evaluation go) once someone has answered.
     #[error("someone has answered already; the questions can no longer change")]
     Answered,
+    /// Invitations have gone out: the evaluation stays (removing it would invite again).
+    #[error("the invitations have gone out; the evaluation can no longer be removed")]
+    Invited,
+    /// Closed: the results have been shown and nothing changes any more.
+    #[error("the evaluation has closed and can no longer change")]
+    Closed,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -188,6 +194,9 @@ pub async fn set(
     }
     let old = db::evaluations::find(&*tx, event_id).await?;
     if let Some(old) = &old {
+        if !rules::may_change(window_of(old, &event).phase(now)) {
+            return Err(EvaluationError::Closed);
+        }
         if old.respondents > 0 && questions_of(old)? != settings.questions {
             return Err(EvaluationError::Answered);
         }
@@ -228,9 +237,15 @@ pub async fn reschedule(
     let minutes = rules::check_reschedule(input).map_err(EvaluationError::Invalid)?;
     let tx = db.begin_write().await?;
     let event = lock_own_event(&*tx, organisation_id, event_id).await?;
+    if event.status == EventStatus::Cancelled {
+        return Err(EvaluationError::EventCancelled);
+    }
     let mut model = db::evaluations::find(&*tx, event_id)
         .await?
         .ok_or(EvaluationError::NotFound)?;
+    if !rules::may_change(window_of(&model, &event).phase(now)) {
+        return Err(EvaluationError::Closed);
+    }
     model.opens_at = input.opens_at;
     model.closes_at = input.closes_at;
     model.reminder_after_minutes = minutes;
@@ -273,6 +288,9 @@ pub async fn remove(db: &Db, organisation_id: Uuid, event_id: Uuid) -> Result<()
     if model.respondents > 0 {
         return Err(EvaluationError::Answered);
     }
+    if model.invited > 0 {
+        return Err(EvaluationError::Invited);
+    }
     db::evaluations::delete(&*tx, event_id).await?;
     tx.commit().await?;
     Ok(())
@@ -313,6 +331,7 @@ pub async fn for_participant(
             invitation.is_some(),
             invitation.is_some_and(|i| i.answered),
             phase,
+            event.status == EventStatus::Published,
         ),
     }))
 }
@@ -378,6 +397,7 @@ pub async fn answer(
         invitation.is_some(),
         invitation.as_ref().is_some_and(|i| i.answered),
         phase,
+        event.status == EventStatus::Published,
     )?;
     let given =
         rules::check_answers(&questions_of(&model)?, answers).map_err(AnswerError::Invalid)?;
@@ -388,7 +408,9 @@ pub async fn answer(
             return Err(AnswerError::AlreadyAnswered);
         }
     } else {
-        db::evaluations::invite(&*tx, event.id, &[reg.id], true, now).await?;
+        // Recorded as invited at the opening, not now: the time must not be the answer's.
+        let opened = window_of(&model, &event).opens_at;
+        db::evaluations::invite(&*tx, event.id, &[reg.id], true, opened).await?;
     }
     // What was answered: counters and comments, with nothing that leads back.
     let (role, place) = respondent_values(&*tx, &reg, event.organisation_id).await?;
@@ -544,6 +566,17 @@ fn question_result(
     }
 }
 
+/// An optional question answered by fewer than the minimum shows only how many answered.
+fn hide_if_few(mut r: QuestionResult, min_respondents: u64) -> QuestionResult {
+    if r.answered < min_respondents {
+        r.distribution.clear();
+        r.rows.clear();
+        r.mean = None;
+        r.share_at_least_percent = None;
+    }
+    r
+}
+
 /// The event's results for its organisers (`at_least`: the cut-off for every scale
 /// question instead of each question's own). Comments come in a new random order each time.
 pub async fn results(
@@ -609,7 +642,11 @@ pub async fn results(
     results.questions = Some(
         questions
             .iter()
-            .map(|q| question_result(q, counts.get(q.key.as_str()), at_least, lang))
+            .map(|q| {
+                let cut = at_least.filter(|c| q.values().contains(c));
+                let r = question_result(q, counts.get(q.key.as_str()), cut, lang);
+                hide_if_few(r, min_respondents)
+            })
             .collect(),
     );
     let role_list = crate::service::roles::of_organisation(&db.conn, organisation_id).await?;
@@ -808,30 +845,52 @@ pub async fn across(
             response_rate_percent: rules::percent(r, i),
         });
     }
-    // The first definition of each key decides its scale and text.
-    let mut definitions: Vec<Question> = Vec::new();
-    let mut used: HashMap<String, u64> = HashMap::new();
+    // Answers pool per question definition: the same key on the same scale (or with the
+    // same options). A key asked on 1–5 in one event and 1–7 in another is two rows.
+    let same = |a: &Question, b: &Question| {
+        a.key == b.key
+            && a.kind == b.kind
+            && a.min == b.min
+            && a.max == b.max
+            && a.options
+                .iter()
+                .map(|o| &o.key)
+                .eq(b.options.iter().map(|o| &o.key))
+    };
+    let tallies = db::evaluations::tallies(&db.conn, &pooled_ids).await?;
+    let mut definitions: Vec<(Question, u64, BTreeMap<String, u64>)> = Vec::new();
     for id in &pooled_ids {
         for q in questions_of(&evaluations[id])? {
             if q.kind == QuestionType::Text {
                 continue;
             }
-            *used.entry(q.key.clone()).or_default() += 1;
-            if !definitions.iter().any(|d| d.key == q.key) {
-                definitions.push(q);
+            let at = match definitions.iter().position(|(d, _, _)| same(d, &q)) {
+                Some(i) => i,
+                None => {
+                    definitions.push((q.clone(), 0, BTreeMap::new()));
+                    definitions.len() - 1
+                }
+            };
+            let (_, events, counts) = &mut definitions[at];
+            *events += 1;
+            for t in tallies
+                .iter()
+                .filter(|t| t.event_id == *id && t.question_key == q.key)
+            {
+                *counts.entry(t.value.clone()).or_default() += t.count.max(0) as u64;
             }
         }
     }
-    let tallies = db::evaluations::tallies(&db.conn, &pooled_ids).await?;
-    let counts = by_question(&tallies);
     let questions = definitions
         .iter()
-        .map(|q| {
-            let r = question_result(q, counts.get(q.key.as_str()), at_least, lang);
+        .map(|(q, events, counts)| {
+            // One cut-off for all applies where it is on the scale.
+            let cut = at_least.filter(|c| q.values().contains(c));
+            let r = hide_if_few(question_result(q, Some(counts), cut, lang), min_respondents);
             PooledQuestion {
                 key: r.key,
                 text: r.text,
-                events: used.get(&q.key).copied().unwrap_or(0),
+                events: *events,
                 answered: r.answered,
                 distribution: r.distribution,
                 mean: r.mean,
@@ -855,80 +914,100 @@ pub async fn across(
 pub async fn queue_due(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let mut queued = 0;
     for (model, event) in db::evaluations::unfinished(&db.conn).await? {
-        let window = window_of(&model, &event);
-        if window.phase(now) == Phase::Scheduled {
+        if window_of(&model, &event).phase(now) == Phase::Scheduled {
             continue;
         }
-        let tx = db.begin_write().await?;
-        let Some(event) = db::events::find_for_update(&*tx, event.id).await? else {
-            continue;
-        };
-        let Some(model) = db::evaluations::find(&*tx, event.id).await? else {
-            continue;
-        };
-        let window = window_of(&model, &event);
-        if window.phase(now) == Phase::Closed || event.status != EventStatus::Published {
-            db::evaluations::finish(&*tx, event.id).await?;
-            tx.commit().await?;
-            continue;
+        // One evaluation's failure must not hold up the others' mail.
+        match queue_for_event(db, mailer, event.id, now).await {
+            Ok(n) => queued += n,
+            Err(e) => tracing::error!(error = %e, event = %event.id, "evaluation mails failed"),
         }
-        let ctx = db::events::context_of(&*tx, event.clone()).await?;
-        let facts = EvaluationFacts {
-            closes_at: window.closes_at,
-            minutes: rules::minutes_to_answer(&questions_of(&model)?),
-        };
-        let mut letters = Vec::new();
-        let newly: Vec<registration::Model> = db::evaluations::uninvited(&*tx, event.id)
-            .await?
-            .into_iter()
-            .filter(|r| rules::gets_invitation(r.status, r.attended))
-            .collect();
-        for reg in &newly {
-            letters.push(letter(
-                mailer,
-                &ctx,
-                reg,
-                MailKind::EvaluationInvitation,
-                facts,
-                now,
-            )?);
-        }
-        let ids: Vec<Uuid> = newly.iter().map(|r| r.id).collect();
-        db::evaluations::invite(&*tx, event.id, &ids, false, now).await?;
-        if let Some(after) = window.reminder_after {
-            let waiting = db::evaluations::awaiting_reminder(&*tx, event.id, now - after).await?;
-            let mut reminded = Vec::new();
-            for inv in waiting {
-                if !window.reminder_due(inv.invited_at, now)
-                    || !rules::gets_evaluation_reminder(inv.answered, inv.reminded_at.is_some())
-                {
-                    continue;
-                }
-                let Some(reg) = db::registrations::find(&*tx, inv.registration_id).await? else {
-                    continue;
-                };
-                if reg.status == crate::domain::RegistrationStatus::Confirmed {
-                    letters.push(letter(
-                        mailer,
-                        &ctx,
-                        &reg,
-                        MailKind::EvaluationReminder,
-                        facts,
-                        now,
-                    )?);
-                }
-                reminded.push(inv.registration_id);
-            }
-            db::evaluations::mark_reminded(&*tx, event.id, &reminded, now).await?;
-        }
-        queued += letters.len();
-        db::outbox::insert_many(&*tx, letters).await?;
-        tx.commit().await?;
     }
     if queued > 0 {
         tracing::info!(queued, "evaluation mails queued");
         mailer.wake();
     }
+    Ok(queued)
+}
+
+/// The invitations and reminders of one event's evaluation that are due, under its lock.
+async fn queue_for_event(
+    db: &Db,
+    mailer: &Mailer,
+    event_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let tx = db.begin_write().await?;
+    let Some(event) = db::events::find_for_update(&*tx, event_id).await? else {
+        return Ok(0);
+    };
+    let Some(model) = db::evaluations::find(&*tx, event.id).await? else {
+        return Ok(0);
+    };
+    let window = window_of(&model, &event);
+    if window.phase(now) == Phase::Closed || event.status == EventStatus::Cancelled {
+        db::evaluations::finish(&*tx, event.id).await?;
+        tx.commit().await?;
+        return Ok(0);
+    }
+    // A draft for now (unpublished): nothing goes out, and it is looked at again later.
+    if event.status != EventStatus::Published {
+        return Ok(0);
+    }
+    let ctx = db::events::context_of(&*tx, event.clone()).await?;
+    let facts = EvaluationFacts {
+        closes_at: window.closes_at,
+        minutes: rules::minutes_to_answer(&questions_of(&model)?),
+    };
+    let mut letters = Vec::new();
+    let newly: Vec<registration::Model> = db::evaluations::uninvited(&*tx, event.id)
+        .await?
+        .into_iter()
+        .filter(|r| rules::gets_invitation(r.status, r.attended))
+        .collect();
+    for reg in &newly {
+        letters.push(letter(
+            mailer,
+            &ctx,
+            reg,
+            MailKind::EvaluationInvitation,
+            facts,
+            now,
+        )?);
+    }
+    let ids: Vec<Uuid> = newly.iter().map(|r| r.id).collect();
+    db::evaluations::invite(&*tx, event.id, &ids, false, now).await?;
+    if let Some(after) = window.reminder_after {
+        let waiting = db::evaluations::awaiting_reminder(&*tx, event.id, now - after).await?;
+        let mut reminded = Vec::new();
+        for inv in waiting {
+            if !window.reminder_due(inv.invited_at, now)
+                || !rules::gets_evaluation_reminder(inv.answered, inv.reminded_at.is_some())
+            {
+                continue;
+            }
+            let Some(reg) = db::registrations::find(&*tx, inv.registration_id).await? else {
+                continue;
+            };
+            // Cancelled or marked absent since the invitation: no reminder (marked as had,
+            // so the question is not asked again).
+            if rules::gets_invitation(reg.status, reg.attended) {
+                letters.push(letter(
+                    mailer,
+                    &ctx,
+                    &reg,
+                    MailKind::EvaluationReminder,
+                    facts,
+                    now,
+                )?);
+            }
+            reminded.push(inv.registration_id);
+        }
+        db::evaluations::mark_reminded(&*tx, event.id, &reminded, now).await?;
+    }
+    let queued = letters.len();
+    db::outbox::insert_many(&*tx, letters).await?;
+    tx.commit().await?;
     Ok(queued)
 }
 

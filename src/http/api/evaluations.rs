@@ -40,6 +40,12 @@ impl From<EvaluationError> for ApiError {
             EvaluationError::Answered => {
                 ApiError::new(StatusCode::CONFLICT, "already_answered", message)
             }
+            EvaluationError::Invited => {
+                ApiError::new(StatusCode::CONFLICT, "invitations_sent", message)
+            }
+            EvaluationError::Closed => {
+                ApiError::new(StatusCode::CONFLICT, "evaluation_closed", message)
+            }
             EvaluationError::Db(e) => e.into(),
         }
     }
@@ -88,7 +94,8 @@ pub struct SettingsBody {
 }
 
 /// Sets or replaces the event's evaluation. Once someone has answered, only the times and
-/// the reminder may change (409 `already_answered` for other questions).
+/// the reminder may change (409 `already_answered` for other questions); once closed,
+/// nothing (409 `evaluation_closed`: the results have been shown).
 #[utoipa::path(
     put,
     path = "/events/{id}/evaluation",
@@ -158,7 +165,8 @@ pub async fn show(
     .ok_or_else(ApiError::not_found)
 }
 
-/// Removes the evaluation while nobody has answered (409 `already_answered` after).
+/// Removes the evaluation while no invitation has gone out (409 `invitations_sent` or
+/// `already_answered` after: removing it then would invite everyone again).
 #[utoipa::path(
     delete,
     path = "/events/{id}/evaluation",

@@ -138,8 +138,10 @@ error_responses! {
         ["not_confirmed", "session_not_started"];
     Erased => "The data of this registration's address has been erased.", ["erased"];
     EvaluationChangeRefused => "Someone has answered: the questions can no longer change and \
-        the evaluation cannot be removed (`already_answered`), or the event is cancelled \
-        (`event_cancelled`).", ["already_answered", "event_cancelled"];
+        the evaluation cannot be removed (`already_answered`); the invitations have gone out \
+        and it cannot be removed (`invitations_sent`); it has closed and nothing changes \
+        (`evaluation_closed`); or the event is cancelled (`event_cancelled`).",
+        ["already_answered", "invitations_sent", "evaluation_closed", "event_cancelled"];
     EvaluationAnswerRefused => "The answer was not taken: this link has answered already \
         (`already_answered`), the evaluation is not open (`evaluation_closed`: not yet, or no \
         longer), or the registration holds no seat (403 `not_a_participant`).",

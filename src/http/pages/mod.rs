@@ -180,10 +180,11 @@ pub enum Outcome {
     EvaluationSaved,
     EvaluationRemoved,
     CommentDeleted,
+    EvaluationFinal,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 38] = [
+    const ALL: [Outcome; 39] = [
         Outcome::OrganiserDisabled,
         Outcome::OrganiserEnabled,
         Outcome::DisableSelf,
@@ -222,6 +223,7 @@ impl Outcome {
         Outcome::EvaluationSaved,
         Outcome::EvaluationRemoved,
         Outcome::CommentDeleted,
+        Outcome::EvaluationFinal,
     ];
 
     /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
@@ -265,6 +267,7 @@ impl Outcome {
             Outcome::EvaluationSaved => "evaluation_saved",
             Outcome::EvaluationRemoved => "evaluation_removed",
             Outcome::CommentDeleted => "comment_deleted",
+            Outcome::EvaluationFinal => "evaluation_final",
         }
     }
 
@@ -278,7 +281,8 @@ impl Outcome {
             | Outcome::AttendanceNotStarted
             | Outcome::AttendanceRefused
             | Outcome::MemberAlready
-            | Outcome::MemberNotFound => "warning",
+            | Outcome::MemberNotFound
+            | Outcome::EvaluationFinal => "warning",
             _ => "success",
         }
     }

@@ -90,6 +90,8 @@ struct EvaluationPage {
     questions: Vec<String>,
     /// Which questions the form may still set (none once someone has answered).
     choose_questions: bool,
+    /// Closed: the settings are final (the results have been shown).
+    settings_final: bool,
     preset: Field,
     copy_from: Option<Field>,
     closes_on: Field,
@@ -388,7 +390,7 @@ async fn render(
         back_url: format!("/admin/events/{}", e.id),
         action: format!("/admin/events/{}/evaluation", e.id),
         remove_action: evaluation
-            .filter(|ev| ev.respondents == 0)
+            .filter(|ev| ev.invited == 0)
             .map(|_| format!("/admin/events/{}/evaluation/delete", e.id)),
         status: evaluation.map(|ev| t(&format!("desk_evaluation_status_{}", ev.status.as_str()))),
         status_class: match evaluation.map(|ev| ev.status) {
@@ -401,6 +403,7 @@ async fn render(
             .map(|ev| ev.questions.iter().map(|q| q.text(l).to_string()).collect())
             .unwrap_or_default(),
         choose_questions,
+        settings_final: evaluation.is_some_and(|ev| ev.status == Phase::Closed),
         preset,
         copy_from,
         closes_on,
@@ -580,6 +583,11 @@ pub(super) async fn save_evaluation(
             )
             .await
         }
+        // Closed (or the event cancelled) meanwhile: the page as it now is says so.
+        Err(EvaluationError::Closed | EvaluationError::EventCancelled) => Ok(done(
+            &format!("/admin/events/{}/evaluation", ctx.event.id),
+            Outcome::EvaluationFinal,
+        )),
         Err(e) => Err(error_page(e)),
     }
 }
@@ -594,7 +602,7 @@ pub(super) async fn remove_evaluation(
 ) -> Result<Response, ShowErrorPage> {
     let ctx = own_event(&state, &desk, &id).await?;
     match service::remove(&state.db, desk.organiser.organisation_id, ctx.event.id).await {
-        Ok(()) | Err(EvaluationError::Answered) => Ok(done(
+        Ok(()) | Err(EvaluationError::Answered | EvaluationError::Invited) => Ok(done(
             &format!("/admin/events/{}/evaluation", ctx.event.id),
             Outcome::EvaluationRemoved,
         )),
