@@ -97,6 +97,18 @@ async fn time(client: &reqwest::Client, url: &str, token: &str, rounds: usize) -
     times
 }
 
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn report(engine: &str, what: &str, times: &[Duration]) {
     println!(
         "{engine}: {what}: median {:.1} ms (min {:.1}, max {:.1})",
@@ -163,15 +175,7 @@ async fn main() {
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let results = format!("{base}/events/{big}/evaluation/results");
-    let body: serde_json::Value = client
-        .get(&results)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = get_json(&client, &results, &token).await;
     assert_eq!(body["respondents"], respondents as u64);
     assert_eq!(body["questions"][0]["answered"], respondents as u64);
     report(
@@ -184,15 +188,7 @@ async fn main() {
         "{base}/stats/evaluations?from={from}&to={}",
         now.date_naive()
     );
-    let body: serde_json::Value = client
-        .get(&stats)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = get_json(&client, &stats, &token).await;
     assert_eq!(body["events"].as_array().unwrap().len(), 151);
     report(
         engine,

@@ -309,6 +309,19 @@ pub async fn municipalities(
         .await
 }
 
+/// The organisation's municipality whose `domain::match_key` is `key`, if any.
+pub async fn municipality_by_key(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    key: &str,
+) -> Result<Option<municipality::Model>, DbErr> {
+    municipality::Entity::find()
+        .filter(municipality::Column::OrganisationId.eq(organisation_id))
+        .filter(municipality::Column::NameKey.eq(key))
+        .one(db)
+        .await
+}
+
 /// A municipality as an import file or the demo gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MunicipalityRow {

@@ -69,6 +69,24 @@ impl Format {
     }
 }
 
+impl Format {
+    /// The format `raw` names among `allowed` (none: JSON); anything else is a problem of
+    /// the `format` field naming the choices.
+    pub fn parse(raw: Option<&str>, allowed: &[Format], errors: &mut FieldErrors) -> Format {
+        let Some(raw) = raw else {
+            return Format::Json;
+        };
+        match allowed.iter().find(|f| f.extension() == raw) {
+            Some(f) => *f,
+            None => {
+                let names: Vec<&str> = allowed.iter().map(|f| f.extension()).collect();
+                errors.insert("format", Problem::choice(&names));
+                Format::Json
+            }
+        }
+    }
+}
+
 /// The CSV separator asked for (`semicolon`, the default, or `comma`).
 pub fn parse_delimiter(raw: Option<&str>, errors: &mut FieldErrors) -> Delimiter {
     match raw {
@@ -211,17 +229,10 @@ impl StatsQuery {
                 None
             }),
         };
-        let format = match (forced, self.format.as_deref()) {
-            (Some(f), _) => f,
-            (None, None | Some("json")) => Format::Json,
-            (None, Some("csv")) => Format::Csv,
-            (None, Some("xlsx")) => Format::Xlsx,
-            (None, Some("svg")) => Format::Svg,
-            (None, Some(_)) => {
-                errors.insert("format", Problem::choice(&["json", "csv", "xlsx", "svg"]));
-                Format::Json
-            }
-        };
+        let format = forced.unwrap_or_else(|| {
+            let all = [Format::Json, Format::Csv, Format::Xlsx, Format::Svg];
+            Format::parse(self.format.as_deref(), &all, &mut errors)
+        });
         let delimiter = parse_delimiter(self.delimiter.as_deref(), &mut errors);
         let table = match self.table.as_deref() {
             None | Some("municipalities") => CsvTable::Municipalities,
@@ -452,6 +463,9 @@ pub async fn prepare(
     })
 }
 
+/// The formats of tables without a chart (evaluations).
+pub const TABLE_FORMATS: [Format; 3] = [Format::Json, Format::Csv, Format::Xlsx];
+
 /// The evaluations of a period as asked: the table itself (JSON) or a file.
 pub enum EvaluationsAnswer {
     Table(Box<AcrossEvents>),
@@ -469,13 +483,12 @@ pub async fn evaluations(
     min_respondents: u64,
     now: DateTime<Utc>,
 ) -> Result<EvaluationsAnswer, DownloadError> {
-    let request = query.check(None).map_err(DownloadError::Invalid)?;
-    if request.format == Format::Svg {
-        return Err(DownloadError::Invalid(FieldErrors::one(
-            "format",
-            Problem::choice(&["json", "csv", "xlsx"]),
-        )));
+    let mut errors = FieldErrors::new();
+    Format::parse(query.format.as_deref(), &TABLE_FORMATS, &mut errors);
+    if !errors.is_empty() {
+        return Err(DownloadError::Invalid(errors));
     }
+    let request = query.check(None).map_err(DownloadError::Invalid)?;
     let Covered {
         scope,
         organisation,

@@ -203,26 +203,33 @@ pub async fn set(
     }
     let questions = serde_json::to_string(&settings.questions)
         .map_err(|e| DbErr::Custom(format!("questions: {e}")))?;
-    let saved = db::evaluations::save(
-        &*tx,
-        evaluation::Model {
-            event_id,
-            preset: settings.preset,
-            questions,
-            opens_at: settings.opens_at,
-            closes_at: settings.closes_at,
-            reminder_after_minutes: settings.reminder_after_minutes,
-            invited: 0,
-            respondents: 0,
-            finished: false,
-            created_at: old.as_ref().map_or(now, |o| o.created_at),
-            updated_at: now,
-        },
-    )
-    .await?;
-    let reminded = db::evaluations::reminded_count(&*tx, event_id).await?;
+    let saved = evaluation::Model {
+        event_id,
+        preset: settings.preset,
+        questions,
+        opens_at: settings.opens_at,
+        closes_at: settings.closes_at,
+        reminder_after_minutes: settings.reminder_after_minutes,
+        invited: 0,
+        respondents: 0,
+        finished: false,
+        created_at: old.as_ref().map_or(now, |o| o.created_at),
+        updated_at: now,
+    };
+    commit_saved(tx, saved, &event, now).await
+}
+
+/// Saves the settings, commits, and answers the evaluation as it now is.
+async fn commit_saved(
+    tx: db::WriteTx,
+    model: evaluation::Model,
+    event: &event::Model,
+    now: DateTime<Utc>,
+) -> Result<Evaluation, EvaluationError> {
+    let saved = db::evaluations::save(&*tx, model).await?;
+    let reminded = db::evaluations::reminded_count(&*tx, event.id).await?;
     tx.commit().await?;
-    Ok(view(&saved, &event, reminded, now)?)
+    Ok(view(&saved, event, reminded, now)?)
 }
 
 /// Changes only when the evaluation opens and closes and its reminder; the questions stay
@@ -250,10 +257,7 @@ pub async fn reschedule(
     model.closes_at = input.closes_at;
     model.reminder_after_minutes = minutes;
     model.updated_at = now;
-    let saved = db::evaluations::save(&*tx, model).await?;
-    let reminded = db::evaluations::reminded_count(&*tx, event_id).await?;
-    tx.commit().await?;
-    Ok(view(&saved, &event, reminded, now)?)
+    commit_saved(tx, model, &event, now).await
 }
 
 /// The questions of another event's evaluation of the organisation, as input for a copy
@@ -351,11 +355,8 @@ async fn respondent_values(
     let place = match reg.municipality.as_deref().map(str::trim) {
         None | Some("") => String::new(),
         Some(given) => {
-            let key = match_key(given);
-            db::organisations::municipalities(db, organisation_id)
+            db::organisations::municipality_by_key(db, organisation_id, &match_key(given))
                 .await?
-                .into_iter()
-                .find(|m| m.name_key == key)
                 .map_or_else(|| OTHER_PLACE.to_string(), |m| m.name)
         }
     };
@@ -425,12 +426,10 @@ pub async fn answer(
             Given::Comment { key, text } => comments.push((key.as_str(), text.as_str())),
         }
     }
-    let tz = crate::domain::period::zone(
-        &db::events::context_of(&*tx, event.clone())
-            .await?
-            .organisation
-            .time_zone,
-    );
+    let organisation = db::organisations::find(&*tx, event.organisation_id)
+        .await?
+        .ok_or(AnswerError::NotFound)?;
+    let tz = crate::domain::period::zone(&organisation.time_zone);
     let day = now.with_timezone(&tz).date_naive();
     db::evaluations::add_answer(&*tx, event.id, &counted, &comments, day).await?;
     tx.commit().await?;

@@ -245,18 +245,12 @@ pub async fn results(
 ) -> Result<Response, ApiError> {
     let query = super::query(query)?;
     let cut = at_least(query.at_least.as_deref())?;
-    let format = match query.format.as_deref() {
-        None | Some("json") => Format::Json,
-        Some("csv") => Format::Csv,
-        Some("xlsx") => Format::Xlsx,
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "format",
-                Problem::choice(&["json", "csv", "xlsx"]),
-            ))
-        }
-    };
     let mut errors = crate::domain::FieldErrors::new();
+    let format = Format::parse(
+        query.format.as_deref(),
+        &downloads::TABLE_FORMATS,
+        &mut errors,
+    );
     let delimiter = downloads::parse_delimiter(query.delimiter.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
