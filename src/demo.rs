@@ -173,6 +173,7 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<String> {
                     ends_at: start + Duration::hours(*hours),
                     location: location.map(str::to_string),
                     online_url: online.map(str::to_string),
+                    optional: false,
                 }
             })
             .collect();

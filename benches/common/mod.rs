@@ -82,6 +82,7 @@ pub async fn insert_event(
         ends_at: event.ends_at,
         location: location.map(str::to_string),
         online_url: None,
+        optional: false,
     };
     samling::db::events::insert(tx, event, vec![session])
         .await

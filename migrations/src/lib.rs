@@ -17,6 +17,7 @@ mod m20261204_000013_organisation_contact;
 mod m20261204_000014_roles;
 mod m20261204_000015_recordings;
 mod m20261206_000016_evaluations;
+mod m20261206_000017_series_and_completion;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_roles::Migration),
             Box::new(m20261204_000015_recordings::Migration),
             Box::new(m20261206_000016_evaluations::Migration),
+            Box::new(m20261206_000017_series_and_completion::Migration),
         ]
     }
 }

@@ -182,6 +182,10 @@ pub mod event {
         pub schedule_changed_at: Option<DateTimeUtc>,
         /// A webinar's recording, for its seat holders only (set after it has ended).
         pub recording_url: Option<String>,
+        /// The series (programme) the event belongs to.
+        pub series_id: Option<Uuid>,
+        /// Sessions attended to complete the event; none: every non-optional session.
+        pub completion_min_sessions: Option<i32>,
     }
     no_relations!();
 }
@@ -200,6 +204,24 @@ pub mod event_session {
         pub ends_at: DateTimeUtc,
         pub location: Option<String>,
         pub online_url: Option<String>,
+        /// Not needed for completing the event (the one optional gathering of a course).
+        pub optional: bool,
+    }
+    no_relations!();
+}
+
+/// A series of events of one organisation: a webinar series, the yearly instructor course.
+pub mod series {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "series")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organisation_id: Uuid,
+        pub slug: String,
+        pub name: String,
+        pub created_at: DateTimeUtc,
     }
     no_relations!();
 }

@@ -265,6 +265,8 @@ pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
         updated_at: now,
         schedule_changed_at: None,
         recording_url: None,
+        series_id: None,
+        completion_min_sessions: None,
     }
 }
 
@@ -317,6 +319,8 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
         event::Column::UpdatedAt,
         event::Column::ScheduleChangedAt,
         event::Column::RecordingUrl,
+        event::Column::SeriesId,
+        event::Column::CompletionMinSessions,
     ] {
         active.reset(col);
     }

@@ -16,6 +16,7 @@ mod paging;
 pub mod registrations;
 pub mod reminders;
 pub mod secrets;
+pub mod series;
 pub mod sessions;
 pub mod stats;
 
@@ -229,6 +230,8 @@ pub enum Unique {
     NetworkMember,
     /// One registration per sign-up form.
     Submission,
+    /// Series slugs are unique within an organisation.
+    SeriesSlug,
 }
 
 impl Unique {
@@ -238,6 +241,7 @@ impl Unique {
             Unique::NetworkSlug => "networks_slug_key",
             Unique::NetworkMember => "ux_network_members_email",
             Unique::Submission => "ux_registrations_submission",
+            Unique::SeriesSlug => "ux_series_slug",
         }
     }
 
@@ -247,6 +251,7 @@ impl Unique {
             Unique::NetworkSlug => "networks.slug",
             Unique::NetworkMember => "network_members.network_id, network_members.email_normalized",
             Unique::Submission => "registrations.submission_id",
+            Unique::SeriesSlug => "series.organisation_id, series.slug",
         }
     }
 }

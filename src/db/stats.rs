@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{event, registration};
+use super::entities::{event, event_session, registration};
 use crate::domain::{EventKind, EventStatus, RegistrationStatus};
 
 /// Which events the statistics cover. Only published events that have begun count.
@@ -23,6 +23,7 @@ pub struct StatsScope {
     pub network_id: Option<Uuid>,
     pub event_id: Option<Uuid>,
     pub kind: Option<EventKind>,
+    pub series_id: Option<Uuid>,
     /// Events that have not begun by then have not taken place.
     pub now: DateTime<Utc>,
 }
@@ -75,6 +76,11 @@ fn counted_events(scope: &StatsScope) -> Select<event::Entity> {
     if let Some(until) = scope.until {
         query = query.filter(event::Column::StartsAt.lt(until));
     }
+    filtered(query, scope)
+}
+
+/// The scope's network, event, kind and series filters.
+fn filtered(mut query: Select<event::Entity>, scope: &StatsScope) -> Select<event::Entity> {
     if let Some(network) = scope.network_id {
         query = query.filter(event::Column::NetworkId.eq(network));
     }
@@ -83,6 +89,9 @@ fn counted_events(scope: &StatsScope) -> Select<event::Entity> {
     }
     if let Some(kind) = scope.kind {
         query = query.filter(event::Column::Kind.eq(kind));
+    }
+    if let Some(series) = scope.series_id {
+        query = query.filter(event::Column::SeriesId.eq(series));
     }
     query
 }
@@ -135,22 +144,12 @@ pub async fn group_counts(
     if db.get_database_backend() != DbBackend::Sqlite {
         return grouped.into_model::<GroupCount>().all(db).await;
     }
-    // sqlx hands SQLite's rows from its worker thread to the request one by one, each a
-    // thread wake-up (~7 µs): for a year's 3,000 groups that cost more than the query
-    // itself. The groups come back as one JSON row instead (ids are blobs: as hex).
-    let mut statement = grouped.build(DbBackend::Sqlite);
-    statement.sql = format!(
-        "SELECT json_group_array(json_array(hex(event_id), value, registered, attended, \
-         recorded)) AS groups FROM ({})",
-        statement.sql
-    );
-    let json: String = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("statistics".into()))?
-        .try_get("", "groups")?;
-    let groups: Vec<(Uuid, Option<String>, i64, i64, i64)> =
-        serde_json::from_str(&json).map_err(|e| DbErr::Json(e.to_string()))?;
+    let groups: Vec<(Uuid, Option<String>, i64, i64, i64)> = sqlite_rows(
+        db,
+        grouped.build(DbBackend::Sqlite),
+        "hex(event_id), value, registered, attended, recorded",
+    )
+    .await?;
     Ok(groups
         .into_iter()
         .map(
@@ -162,5 +161,188 @@ pub async fn group_counts(
                 recorded,
             },
         )
+        .collect())
+}
+
+/// SQLite: the rows of `statement` in one JSON row, each as the array of `columns` (an
+/// SQL list over the statement's columns; ids as `hex(…)`, times as [`sqlite_time`]).
+/// sqlx hands SQLite's rows from its worker thread to the request one by one, each a
+/// thread wake-up (~7 µs): for a year's thousands of rows that costs more than the query.
+async fn sqlite_rows<T: serde::de::DeserializeOwned>(
+    db: &impl ConnectionTrait,
+    mut statement: sea_orm::Statement,
+    columns: &str,
+) -> Result<Vec<T>, DbErr> {
+    statement.sql = format!(
+        "SELECT json_group_array(json_array({columns})) AS rows FROM ({})",
+        statement.sql
+    );
+    let json: String = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("statistics".into()))?
+        .try_get("", "rows")?;
+    serde_json::from_str(&json).map_err(|e| DbErr::Json(e.to_string()))
+}
+
+/// A stored SQLite time column as RFC 3339 in UTC, for [`sqlite_rows`].
+fn sqlite_time(column: &str) -> String {
+    format!("strftime('%Y-%m-%dT%H:%M:%fZ', {column})")
+}
+
+/// An event with sessions in (or around) a period, for the events held.
+#[derive(Debug, Clone)]
+pub struct HeldEvent {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: EventKind,
+    pub network_id: Option<Uuid>,
+    pub series_id: Option<Uuid>,
+    pub status: EventStatus,
+    pub starts_at: DateTime<Utc>,
+    /// Every session's start, the ones outside the period too.
+    pub session_starts: Vec<DateTime<Utc>>,
+    /// Confirmed registrations so far.
+    pub registered: u64,
+    pub attended: u64,
+    /// Confirmed registrations whose attendance was recorded (either way).
+    pub recorded: u64,
+}
+
+#[derive(Debug, FromQueryResult, serde::Deserialize)]
+struct HeldEventRow {
+    id: Uuid,
+    title: String,
+    kind: EventKind,
+    network_id: Option<Uuid>,
+    series_id: Option<Uuid>,
+    status: EventStatus,
+    starts_at: DateTime<Utc>,
+    confirmed_count: i32,
+}
+
+#[derive(Debug, FromQueryResult, serde::Deserialize)]
+struct SessionStart {
+    event_id: Uuid,
+    starts_at: DateTime<Utc>,
+}
+
+#[derive(Debug, FromQueryResult, serde::Deserialize)]
+struct AttendanceRow {
+    event_id: Uuid,
+    attended: i64,
+    recorded: i64,
+}
+
+/// Published and cancelled events of the scope whose time overlaps its period (a session
+/// that starts in the period lies within its event's time), with every session's start
+/// and the registrations' attendance; which sessions fall in the period is the service's
+/// to decide. Three queries whatever the number of events.
+pub async fn held_events(
+    db: &impl ConnectionTrait,
+    scope: &StatsScope,
+) -> Result<Vec<HeldEvent>, DbErr> {
+    let mut events = event::Entity::find()
+        .filter(event::Column::OrganisationId.eq(scope.organisation_id))
+        .filter(event::Column::Status.is_in([EventStatus::Published, EventStatus::Cancelled]));
+    if let Some(from) = scope.from {
+        events = events.filter(event::Column::EndsAt.gte(from));
+    }
+    if let Some(until) = scope.until {
+        events = events.filter(event::Column::StartsAt.lt(until));
+    }
+    let events = filtered(events, scope);
+    let ids = || {
+        events
+            .clone()
+            .select_only()
+            .column(event::Column::Id)
+            .into_query()
+    };
+    let rows = events.clone().select_only().columns([
+        event::Column::Id,
+        event::Column::Title,
+        event::Column::Kind,
+        event::Column::NetworkId,
+        event::Column::SeriesId,
+        event::Column::Status,
+        event::Column::StartsAt,
+        event::Column::ConfirmedCount,
+    ]);
+    let starts = event_session::Entity::find()
+        .select_only()
+        .columns([
+            event_session::Column::EventId,
+            event_session::Column::StartsAt,
+        ])
+        .filter(event_session::Column::EventId.in_subquery(ids()));
+    let attended_one = Expr::case(registration::Column::Attended.eq(true), 1).finally(0);
+    let attendance = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::EventId)
+        .column_as(Expr::from(Func::sum(attended_one)), "attended")
+        .column_as(registration::Column::Attended.count(), "recorded")
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+        .filter(registration::Column::EventId.in_subquery(ids()))
+        .group_by(registration::Column::EventId);
+    let (rows, starts, attendance): (Vec<HeldEventRow>, Vec<SessionStart>, Vec<AttendanceRow>) =
+        if db.get_database_backend() == DbBackend::Sqlite {
+            let sqlite = DbBackend::Sqlite;
+            (
+                sqlite_rows(
+                    db,
+                    rows.build(sqlite),
+                    &format!(
+                        "hex(id), title, kind, CASE WHEN network_id IS NULL THEN NULL ELSE \
+                         hex(network_id) END, CASE WHEN series_id IS NULL THEN NULL ELSE \
+                         hex(series_id) END, status, {}, confirmed_count",
+                        sqlite_time("starts_at")
+                    ),
+                )
+                .await?,
+                sqlite_rows(
+                    db,
+                    starts.build(sqlite),
+                    &format!("hex(event_id), {}", sqlite_time("starts_at")),
+                )
+                .await?,
+                sqlite_rows(
+                    db,
+                    attendance.build(sqlite),
+                    "hex(event_id), attended, recorded",
+                )
+                .await?,
+            )
+        } else {
+            (
+                rows.into_model().all(db).await?,
+                starts.into_model().all(db).await?,
+                attendance.into_model().all(db).await?,
+            )
+        };
+    let mut by_event: std::collections::HashMap<Uuid, Vec<DateTime<Utc>>> = Default::default();
+    for s in starts {
+        by_event.entry(s.event_id).or_default().push(s.starts_at);
+    }
+    let attendance: std::collections::HashMap<Uuid, AttendanceRow> =
+        attendance.into_iter().map(|a| (a.event_id, a)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let came = attendance.get(&e.id);
+            HeldEvent {
+                session_starts: by_event.remove(&e.id).unwrap_or_default(),
+                registered: e.confirmed_count.max(0) as u64,
+                attended: came.map_or(0, |a| a.attended.max(0) as u64),
+                recorded: came.map_or(0, |a| a.recorded.max(0) as u64),
+                id: e.id,
+                title: e.title,
+                kind: e.kind,
+                network_id: e.network_id,
+                series_id: e.series_id,
+                status: e.status,
+                starts_at: e.starts_at,
+            }
+        })
         .collect())
 }

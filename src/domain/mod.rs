@@ -16,6 +16,7 @@
 //! - `contacts`: who sees whose contact details;
 //! - `roles`: the roles a participant can give;
 //! - `evaluations`: the questions after an event, who is invited, what results show;
+//! - `programmes`: who has completed a course, which events and sessions a period held;
 //! - `problems`: what is wrong with a field, as a type (worded by the API and the pages);
 //! - `types`: validated values (Email, Slug, statuses, languages).
 pub mod access;
@@ -27,6 +28,7 @@ pub mod notices;
 pub mod passwords;
 pub mod period;
 pub mod problems;
+pub mod programmes;
 pub mod retention;
 pub mod roles;
 pub mod signup;

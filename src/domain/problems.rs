@@ -49,6 +49,7 @@ pub enum Problem {
     /// Registration closing before it opens.
     ClosesBeforeOpens,
     NoSuchNetwork,
+    NoSuchSeries,
     MembersOnlyNeedsNetwork,
     /// Cancelling by setting the status (there is a cancel action for that).
     UseCancel,
@@ -125,6 +126,7 @@ impl fmt::Display for Problem {
             Problem::BeforeStart => f.write_str("must not be before from"),
             Problem::EndsBeforeStart => f.write_str("must be after starts_at"),
             Problem::ClosesBeforeOpens => f.write_str("must be after registration_opens_at"),
+            Problem::NoSuchSeries => f.write_str("is not a series of this organisation"),
             Problem::NoSuchNetwork => f.write_str("no such network in your organisation"),
             Problem::MembersOnlyNeedsNetwork => f.write_str("a members-only event needs a network"),
             Problem::UseCancel => f.write_str("use POST /events/{id}/cancel to cancel"),

@@ -4,6 +4,7 @@
 pub mod attendee_list;
 pub mod chart;
 pub mod evaluations;
+pub mod events_held;
 pub mod participation;
 
 use std::borrow::Cow;

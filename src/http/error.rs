@@ -165,6 +165,21 @@ impl From<AttendanceError> for ApiError {
     }
 }
 
+impl From<crate::service::programmes::SeriesError> for ApiError {
+    fn from(e: crate::service::programmes::SeriesError) -> Self {
+        use crate::service::programmes::SeriesError;
+        match e {
+            SeriesError::Invalid(fields) => ApiError::invalid(fields),
+            SeriesError::SlugTaken => ApiError::new(
+                StatusCode::CONFLICT,
+                "slug_taken",
+                "The organisation already has a series with that slug.",
+            ),
+            SeriesError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<NetworkError> for ApiError {
     fn from(e: NetworkError) -> Self {
         match e {

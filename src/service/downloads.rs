@@ -15,6 +15,7 @@ use crate::domain::{EventKind, FieldErrors, Problem, RegistrationStatus};
 use crate::export::{self, attendee_list, chart, participation, Delimiter, Table};
 use crate::service::audit::{self, Action, Who};
 use crate::service::evaluations::{self, AcrossEvents, Results};
+use crate::service::programmes::{self, EventsHeld};
 use crate::service::stats::{self, Participation};
 
 /// Why a download could not be made.
@@ -165,6 +166,8 @@ pub struct StatsQuery {
     /// Only events of this kind.
     #[param(value_type = Option<crate::domain::EventKind>)]
     pub kind: Option<String>,
+    /// Only this series' events (its slug; 404 for one the organisation does not have).
+    pub series: Option<String>,
     /// The answer's format (default `json`).
     #[param(value_type = Option<Format>, inline)]
     pub format: Option<String>,
@@ -203,6 +206,7 @@ pub struct StatsRequest {
     pub network: Option<String>,
     pub event_id: Option<Uuid>,
     pub kind: Option<EventKind>,
+    pub series: Option<String>,
     pub format: Format,
     pub delimiter: Delimiter,
     pub table: CsvTable,
@@ -272,6 +276,7 @@ impl StatsQuery {
             network: self.network,
             event_id,
             kind,
+            series: self.series,
             format,
             delimiter,
             table,
@@ -413,6 +418,14 @@ async fn covered(
             .await?
             .ok_or(DownloadError::NotFound)?;
     }
+    let series = match request.series.as_deref() {
+        None => None,
+        Some(slug) => Some(
+            db::series::find_by_slug(&db.conn, organisation.id, slug)
+                .await?
+                .ok_or(DownloadError::NotFound)?,
+        ),
+    };
     let (from, until) = request.period.utc_range(tz);
     let scope = StatsScope {
         organisation_id: organisation.id,
@@ -421,6 +434,7 @@ async fn covered(
         network_id: network.as_ref().map(|n| n.id),
         event_id: request.event_id,
         kind: request.kind,
+        series_id: series.map(|s| s.id),
         now,
     };
     Ok(Covered {
@@ -466,10 +480,79 @@ pub async fn prepare(
 /// The formats of tables without a chart (evaluations).
 pub const TABLE_FORMATS: [Format; 3] = [Format::Json, Format::Csv, Format::Xlsx];
 
-/// The evaluations of a period as asked: the table itself (JSON) or a file.
-pub enum EvaluationsAnswer {
-    Table(Box<AcrossEvents>),
+/// A table as asked: the table itself (JSON) or a file.
+pub enum TableAnswer<T> {
+    Table(Box<T>),
     File(File),
+}
+
+/// The evaluations of a period as asked.
+pub type EvaluationsAnswer = TableAnswer<AcrossEvents>;
+
+/// The events a period held, as asked: JSON, CSV (per event) or XLSX (per event and per
+/// network and kind); files are written to the audit log with the number of events held.
+pub async fn events_held(
+    db: &Db,
+    by: &organiser::Model,
+    query: StatsQuery,
+    now: DateTime<Utc>,
+) -> Result<TableAnswer<EventsHeld>, DownloadError> {
+    let (request, covered) = checked_tables(db, by.organisation_id, query, now).await?;
+    let table = programmes::compute_events_held(db, &covered.scope).await?;
+    if request.format == Format::Json {
+        return Ok(TableAnswer::Table(Box::new(table)));
+    }
+    let stem = file_stem(
+        &covered.organisation.name,
+        covered.network.as_ref().map(|n| n.name.as_str()),
+        &request,
+    )
+    .replacen("Deltakelse", "Arrangementer", 1);
+    let body = match request.format {
+        Format::Xlsx => {
+            xlsx(vec![
+                export::events_held::events(&table, covered.tz),
+                export::events_held::networks(&table),
+            ])
+            .await?
+        }
+        _ => export::to_csv(
+            &export::events_held::events(&table, covered.tz),
+            request.delimiter,
+        ),
+    };
+    audit::record(
+        db,
+        None,
+        Who::Organiser(by),
+        Action::StatisticsDownload,
+        &format!("{stem} ({})", request.format.extension()),
+        Some(table.totals.events_held as i64),
+        now,
+    )
+    .await;
+    Ok(TableAnswer::File(File {
+        format: request.format,
+        stem,
+        body,
+    }))
+}
+
+/// Checks a query for a table without a chart (JSON, CSV or XLSX) and what it covers.
+async fn checked_tables(
+    db: &Db,
+    organisation_id: Uuid,
+    query: StatsQuery,
+    now: DateTime<Utc>,
+) -> Result<(StatsRequest, Covered), DownloadError> {
+    let mut errors = FieldErrors::new();
+    Format::parse(query.format.as_deref(), &TABLE_FORMATS, &mut errors);
+    if !errors.is_empty() {
+        return Err(DownloadError::Invalid(errors));
+    }
+    let request = query.check(None).map_err(DownloadError::Invalid)?;
+    let covered = covered(db, organisation_id, &request, now).await?;
+    Ok((request, covered))
 }
 
 /// The evaluations of the events a statistics query covers (`at_least`: one cut-off for
@@ -483,18 +566,15 @@ pub async fn evaluations(
     min_respondents: u64,
     now: DateTime<Utc>,
 ) -> Result<EvaluationsAnswer, DownloadError> {
-    let mut errors = FieldErrors::new();
-    Format::parse(query.format.as_deref(), &TABLE_FORMATS, &mut errors);
-    if !errors.is_empty() {
-        return Err(DownloadError::Invalid(errors));
-    }
-    let request = query.check(None).map_err(DownloadError::Invalid)?;
-    let Covered {
-        scope,
-        organisation,
-        network,
-        tz,
-    } = covered(db, by.organisation_id, &request, now).await?;
+    let (
+        request,
+        Covered {
+            scope,
+            organisation,
+            network,
+            tz,
+        },
+    ) = checked_tables(db, by.organisation_id, query, now).await?;
     let table = evaluations::across(
         db,
         &scope,
@@ -504,7 +584,7 @@ pub async fn evaluations(
     )
     .await?;
     if request.format == Format::Json {
-        return Ok(EvaluationsAnswer::Table(Box::new(table)));
+        return Ok(TableAnswer::Table(Box::new(table)));
     }
     let stem = file_stem(
         &organisation.name,
@@ -532,7 +612,7 @@ pub async fn evaluations(
         now,
     )
     .await;
-    Ok(EvaluationsAnswer::File(File {
+    Ok(TableAnswer::File(File {
         format: request.format,
         stem,
         body,

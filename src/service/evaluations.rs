@@ -622,6 +622,7 @@ pub async fn results(
         network_id: None,
         event_id: Some(event_id),
         kind: None,
+        series_id: None,
         now,
     };
     results.participants = Some(

@@ -48,6 +48,17 @@ pub struct SessionBody {
     /// personal feed, to confirmed participants).
     #[schema(format = "uri")]
     pub online_url: Option<String>,
+    /// Not needed for completing the event (default false).
+    pub optional: Option<bool>,
+}
+
+/// How an event is completed (for course certificates): `min_sessions` attended, optional
+/// sessions included; without it, every session that is not optional.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionBody {
+    #[schema(minimum = 1)]
+    pub min_sessions: Option<i64>,
 }
 
 /// An event as sent by a client: a change (`PATCH`), in which absent fields stay as they
@@ -96,6 +107,14 @@ pub struct EventBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = "uri", max_length = 2000)]
     pub recording_url: Option<Option<String>>,
+    /// Slug of a series of the organiser's organisation (`POST /series`).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub series: Option<Option<String>>,
+    /// The completion rule; null: the default (every session that is not optional).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<CompletionBody>)]
+    pub completion: Option<Option<CompletionBody>>,
 }
 
 /// Why an event change was refused.
@@ -120,6 +139,7 @@ struct SessionInput {
     ends_at: DateTime<Utc>,
     location: Option<String>,
     online_url: Option<String>,
+    optional: bool,
 }
 
 /// A change with every field checked and the network resolved; `None` leaves a field as
@@ -139,6 +159,9 @@ pub struct EventChange {
     members_only: Option<bool>,
     status: Option<EventStatus>,
     recording: Option<Option<String>>,
+    series: Option<Option<Uuid>>,
+    /// Sessions needed to complete (checked against the sessions in `apply`).
+    min_sessions: Option<Option<i64>>,
 }
 
 impl EventChange {
@@ -219,6 +242,23 @@ impl EventChange {
                 },
             );
         }
+        if let Some(series) = body.series {
+            change.series = Some(
+                match series.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => None,
+                    Some(slug) => {
+                        match db::series::find_by_slug(&db.conn, organisation_id, slug).await? {
+                            Some(found) => Some(found.id),
+                            None => {
+                                errors.insert("series", Problem::NoSuchSeries);
+                                None
+                            }
+                        }
+                    }
+                },
+            );
+        }
+        change.min_sessions = body.completion.map(|c| c.and_then(|c| c.min_sessions));
         if let Some(capacity) = body.capacity {
             change.capacity = Some(match capacity.map(domain::signup::capacity) {
                 None => None,
@@ -294,6 +334,9 @@ impl EventChange {
         if let Some(s) = self.status {
             event.status = s;
         }
+        if let Some(s) = self.series {
+            event.series_id = s;
+        }
         if let (Some(o), Some(c)) = (event.registration_opens_at, event.registration_closes_at) {
             if c <= o {
                 errors.insert("registration_closes_at", Problem::ClosesBeforeOpens);
@@ -325,10 +368,27 @@ impl EventChange {
                         ends_at: s.ends_at,
                         location: s.location.clone(),
                         online_url: s.online_url.clone(),
+                        optional: s.optional,
                     }
                 })
                 .collect::<Vec<_>>()
         });
+        let session_count = sessions.as_ref().map_or(old.len(), Vec::len);
+        let min_sessions = match self.min_sessions {
+            Some(None) => None,
+            Some(Some(n)) => Some(n),
+            None => event.completion_min_sessions.map(i64::from),
+        };
+        event.completion_min_sessions = match min_sessions {
+            None => None,
+            Some(n) => match domain::programmes::check_min_sessions(n, session_count) {
+                Ok(n) => Some(n),
+                Err(problem) => {
+                    errors.insert("completion.min_sessions", problem);
+                    None
+                }
+            },
+        };
         if let Some(list) = &sessions {
             if let (Some(first), Some(last)) = (
                 list.iter().map(|s| s.starts_at).min(),
@@ -385,6 +445,7 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
             ends_at: ends.unwrap_or_default(),
             location,
             online_url,
+            optional: s.optional.unwrap_or(false),
         });
     }
     out

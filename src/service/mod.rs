@@ -11,6 +11,7 @@ pub mod networks;
 pub mod organisers;
 pub mod participants;
 pub mod privacy;
+pub mod programmes;
 pub mod registration;
 pub mod reminders;
 pub mod roles;

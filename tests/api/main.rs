@@ -21,6 +21,7 @@ mod pages;
 mod paging;
 mod paths;
 mod privacy;
+mod programmes;
 mod recordings;
 mod roles;
 mod safety;

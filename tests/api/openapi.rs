@@ -974,14 +974,14 @@ async fn real_answers_match_the_document(engine: Engine) {
         {"id": event["sessions"][0]["id"], "starts_at": at(0, 0), "ends_at": at(0, 6),
             "location": "Tønsberg", "online_url": null},
         {"id": event["sessions"][1]["id"], "starts_at": at(7, 0), "ends_at": at(7, 2),
-            "location": null, "online_url": "https://meet.example.org/x"}
+            "location": null, "online_url": "https://meet.example.org/x", "optional": true}
     ]);
     let full = json!({
         "network": "demens", "title": "Kurs i demensomsorg", "kind": "course",
         "description": "To samlinger", "audience": "Ansatte", "sessions": sessions,
         "capacity": 1, "waitlist": true, "registration_opens_at": null,
         "registration_closes_at": at(-1, 0), "members_only": false, "status": "published",
-        "recording_url": null
+        "recording_url": null, "series": null, "completion": {"min_sessions": 1}
     });
     let names = |v: &Value| {
         v.as_object()
@@ -1379,6 +1379,41 @@ async fn real_answers_match_the_document(engine: Engine) {
         400
     );
     assert_eq!(c.json(M::GET, &evaluation, Some(&other), None).await.0, 404);
+
+    // Programmes: a series, who has completed the event, and the events held.
+    let series = json!({"slug": "faglunsj", "name": "Faglunsj"});
+    assert_eq!(
+        c.json(M::POST, "/series", admin, Some(series.clone()))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(c.json(M::POST, "/series", admin, Some(series)).await.0, 409);
+    assert_eq!(c.json(M::GET, "/series", admin, None).await.0, 200);
+    let completions = format!("/events/{id}/completions");
+    assert_eq!(c.json(M::GET, &completions, admin, None).await.0, 200);
+    assert_eq!(
+        c.json(M::GET, &completions, Some(&other), None).await.0,
+        404
+    );
+    for path in [
+        "/stats/events",
+        "/stats/events?year=2026&series=faglunsj&kind=gathering",
+        "/stats/events?format=csv",
+        "/stats/events?format=xlsx",
+    ] {
+        assert_eq!(c.send(M::GET, path, admin, None).await.0, 200, "{path}");
+    }
+    assert_eq!(
+        c.json(M::GET, "/stats/events?series=nope", admin, None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        c.json(M::GET, "/stats/events?year=x", admin, None).await.0,
+        400
+    );
     app.advance(-(ended + closed));
 
     // The participant's own endpoints, with the token from the mail.

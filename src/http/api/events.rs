@@ -36,6 +36,17 @@ pub struct SessionView {
     /// The join link: only for the event's own organisers.
     #[serde(skip_serializing_if = "Option::is_none")]
     online_url: Option<String>,
+    /// Not needed for completing the event.
+    optional: bool,
+}
+
+/// How an event is completed.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CompletionRule)]
+pub struct CompletionView {
+    /// Sessions to attend, optional ones included; null: every session that is not
+    /// optional.
+    min_sessions: Option<i32>,
 }
 
 /// An event as the API shows it.
@@ -53,6 +64,9 @@ pub struct EventView {
     organisation_contact: Option<String>,
     /// The network's slug.
     network: Option<String>,
+    /// The series' slug.
+    series: Option<String>,
+    completion: CompletionView,
     title: String,
     kind: EventKind,
     description: Option<String>,
@@ -93,6 +107,22 @@ pub struct EventView {
 struct Names {
     organisations: HashMap<Uuid, organisation::Model>,
     networks: HashMap<Uuid, String>,
+    series: HashMap<Uuid, String>,
+}
+
+/// The slugs of the events' series.
+async fn series_slugs(
+    state: &AppState,
+    events: &[&event::Model],
+) -> Result<HashMap<Uuid, String>, ApiError> {
+    let mut ids: Vec<Uuid> = events.iter().filter_map(|e| e.series_id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(db::series::find_many(&state.db.conn, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.slug))
+        .collect())
 }
 
 impl Names {
@@ -116,6 +146,7 @@ impl Names {
         Ok(Names {
             organisations,
             networks,
+            series: series_slugs(state, &events.iter().collect::<Vec<_>>()).await?,
         })
     }
 }
@@ -141,6 +172,10 @@ fn view(
             .get(&e.organisation_id)
             .and_then(|o| o.contact_email.clone()),
         network: e.network_id.and_then(|n| names.networks.get(&n).cloned()),
+        series: e.series_id.and_then(|s| names.series.get(&s).cloned()),
+        completion: CompletionView {
+            min_sessions: e.completion_min_sessions,
+        },
         recording_url: e.recording_url.clone().filter(|_| owner),
         registration_open: e.window().is_open(now),
         seats_left: seats_left(e.capacity, e.confirmed_count),
@@ -153,6 +188,7 @@ fn view(
                 location: s.location,
                 online: s.online_url.is_some(),
                 online_url: s.online_url.filter(|_| owner),
+                optional: s.optional,
             })
             .collect(),
         id: e.id,
@@ -193,6 +229,7 @@ async fn single_view(
                 .collect(),
             None => HashMap::new(),
         },
+        series: series_slugs(state, &[&ctx.event]).await?,
     };
     Ok(view(state, &names, ctx.event, ctx.sessions, viewer))
 }

@@ -10,6 +10,7 @@ pub mod municipalities;
 pub mod networks;
 pub mod openapi;
 pub mod paging;
+pub mod programmes;
 pub mod registrations;
 pub mod roles;
 pub mod schema;
@@ -67,6 +68,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(evaluations::delete_comment))
         .routes(routes!(evaluations::answer))
         .routes(routes!(evaluations::stats))
+        .routes(routes!(programmes::create_series, programmes::list_series))
+        .routes(routes!(programmes::completions))
+        .routes(routes!(programmes::events_held))
         .routes(routes!(openapi::serve))
         .split_for_parts();
     router

@@ -103,7 +103,15 @@ pub(super) async fn edit_form(
         return Ok(see_other(&format!("/admin/events/{}", ctx.event.id)));
     }
     let slug = network_slug(&state, &ctx).await?;
-    let form = EventForm::of(&ctx, slug);
+    let series = match ctx.event.series_id {
+        Some(id) => db::series::find_many(&state.db.conn, &[id])
+            .await?
+            .into_iter()
+            .next()
+            .map(|s| s.slug),
+        None => None,
+    };
+    let form = EventForm::of(&ctx, slug, series);
     let page = FormPage {
         state: &state,
         lang: &lang,

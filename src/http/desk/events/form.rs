@@ -10,7 +10,7 @@ use crate::domain::{EventKind, FieldErrors, Language, Problem};
 use crate::http::desk::filled;
 use crate::http::pages::forms::{error_links, ErrorLink};
 use crate::http::AppState;
-use crate::service::events::{self as event_service, EventBody, SessionBody};
+use crate::service::events::{self as event_service, CompletionBody, EventBody, SessionBody};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct EventForm {
@@ -19,6 +19,9 @@ pub(super) struct EventForm {
     pub(super) description: Option<String>,
     pub(super) audience: Option<String>,
     pub(super) network: Option<String>,
+    pub(super) series: Option<String>,
+    /// Sessions to attend to complete the event (empty: every session not optional).
+    pub(super) min_sessions: Option<String>,
     pub(super) capacity: Option<String>,
     pub(super) waitlist: Option<String>,
     pub(super) members_only: Option<String>,
@@ -41,6 +44,9 @@ pub(super) struct EventForm {
     /// The rows (by index) ticked "remove when you save".
     #[serde(default)]
     pub(super) session_remove: Vec<String>,
+    /// The rows (by index) ticked "optional session".
+    #[serde(default)]
+    pub(super) session_optional: Vec<String>,
     /// `save`, `publish` or `add_session`.
     pub(super) action: Option<String>,
 }
@@ -70,12 +76,20 @@ impl SessionRow {
     }
 }
 
+/// Whether the checkboxes `values` (row indexes) include row `i`.
+fn ticked(values: &[String], i: usize) -> bool {
+    values.iter().any(|v| v.trim().parse() == Ok(i))
+}
+
 impl EventForm {
     /// Whether row `i` is ticked to be removed when the form is saved.
     pub(super) fn removing(&self, i: usize) -> bool {
-        self.session_remove
-            .iter()
-            .any(|v| v.trim().parse() == Ok(i))
+        ticked(&self.session_remove, i)
+    }
+
+    /// Whether row `i` is ticked as an optional session.
+    pub(super) fn optional(&self, i: usize) -> bool {
+        ticked(&self.session_optional, i)
     }
 
     pub(super) fn rows(&self) -> Vec<SessionRow> {
@@ -98,7 +112,11 @@ impl EventForm {
     }
 
     /// The form filled from an event (for editing).
-    pub(super) fn of(ctx: &EventContext, network_slug: Option<String>) -> EventForm {
+    pub(super) fn of(
+        ctx: &EventContext,
+        network_slug: Option<String>,
+        series_slug: Option<String>,
+    ) -> EventForm {
         let tz = period::zone(&ctx.organisation.time_zone);
         let e = &ctx.event;
         let local = |t: DateTime<Utc>| t.with_timezone(&tz);
@@ -110,6 +128,8 @@ impl EventForm {
             description: e.description.clone(),
             audience: e.audience.clone(),
             network: network_slug,
+            series: series_slug,
+            min_sessions: e.completion_min_sessions.map(|n| n.to_string()),
             capacity: e.capacity.map(|c| c.to_string()),
             waitlist: e.waitlist_enabled.then(|| "true".into()),
             members_only: e.members_only.then(|| "true".into()),
@@ -144,6 +164,10 @@ impl EventForm {
                 .map(|s| s.online_url.clone().unwrap_or_default())
                 .collect(),
             session_remove: vec![],
+            session_optional: (0..ctx.sessions.len())
+                .filter(|i| ctx.sessions[*i].optional)
+                .map(|i| i.to_string())
+                .collect(),
             action: None,
         }
     }
@@ -184,6 +208,7 @@ pub(super) fn to_body(
         description: Some(filled(&form.description).map(str::to_string)),
         audience: Some(filled(&form.audience).map(str::to_string)),
         network: Some(filled(&form.network).map(str::to_string)),
+        series: Some(filled(&form.series).map(str::to_string)),
         waitlist: Some(form.waitlist.is_some()),
         members_only: Some(form.members_only.is_some()),
         ..Default::default()
@@ -203,6 +228,21 @@ pub(super) fn to_body(
                 errors.push(ErrorLink {
                     field: Some("capacity".into()),
                     message: t("desk_error_capacity"),
+                });
+                None
+            }
+        },
+    });
+    body.completion = Some(match filled(&form.min_sessions) {
+        None => None,
+        Some(n) => match n.parse::<i64>() {
+            Ok(n) => Some(CompletionBody {
+                min_sessions: Some(n),
+            }),
+            Err(_) => {
+                errors.push(ErrorLink {
+                    field: Some("min_sessions".into()),
+                    message: t("desk_error_min_sessions"),
                 });
                 None
             }
@@ -272,6 +312,7 @@ pub(super) fn to_body(
             ends_at: at(end),
             location: Some(row.location.clone()),
             online_url: Some(row.online_url.clone()),
+            optional: Some(form.optional(i)),
         });
         rows.push(i);
     }
@@ -301,6 +342,8 @@ pub(super) fn core_errors(
             "description" => ("description".to_string(), t("desk_field_description")),
             "audience" => ("audience".to_string(), t("desk_field_audience")),
             "network" => ("network".to_string(), t("desk_field_network")),
+            "series" => ("series".to_string(), t("desk_field_series")),
+            "completion.min_sessions" => ("min_sessions".to_string(), t("desk_field_min_sessions")),
             "capacity" => ("capacity".to_string(), t("desk_field_capacity")),
             "members_only" => ("members_only".to_string(), t("desk_field_members_only")),
             "registration_opens_at" => ("opens_date".to_string(), t("desk_field_opens")),

@@ -25,6 +25,9 @@ pub(super) struct SessionRowView {
     removable: bool,
     remove_ticked: bool,
     remove_label: String,
+    /// The "optional session" checkbox.
+    optional_ticked: bool,
+    optional_label: String,
 }
 
 #[derive(Serialize)]
@@ -113,6 +116,11 @@ impl FormPage<'_> {
         .await?;
         let mut network_choices = vec![(String::new(), t("desk_no_network"))];
         network_choices.extend(networks.iter().map(|n| (n.slug.clone(), n.name.clone())));
+        let series =
+            db::series::of_organisation(&self.state.db.conn, self.desk.organiser.organisation_id)
+                .await?;
+        let mut series_choices = vec![(String::new(), t("desk_no_series"))];
+        series_choices.extend(series.iter().map(|s| (s.slug.clone(), s.name.clone())));
         let kind_choices = EventKind::ALL
             .iter()
             .map(|k| (k.as_str().to_string(), kind_label(*k, l).to_string()))
@@ -144,6 +152,15 @@ impl FormPage<'_> {
         .optional();
         capacity.inputmode = Some("numeric");
         capacity.short = true;
+        let mut min_sessions = Field::text(
+            "min_sessions",
+            t("desk_field_min_sessions"),
+            form.min_sessions.as_deref(),
+        )
+        .hint(t("desk_field_min_sessions_hint"))
+        .optional();
+        min_sessions.inputmode = Some("numeric");
+        min_sessions.short = true;
         Ok(vec![
             Field::text("title", t("desk_field_title"), form.title.as_deref()).done(errors),
             Field::text("kind", t("desk_field_kind"), None)
@@ -162,6 +179,12 @@ impl FormPage<'_> {
                 .choices(network_choices, &value(&form.network))
                 .optional()
                 .done(errors),
+            Field::text("series", t("desk_field_series"), None)
+                .choices(series_choices, &value(&form.series))
+                .hint(t("desk_field_series_hint"))
+                .optional()
+                .done(errors),
+            min_sessions.done(errors),
             capacity.done(errors),
             waitlist.done(errors),
             members_only.done(errors),
@@ -241,6 +264,8 @@ impl FormPage<'_> {
                     remove_ticked: form.removing(i),
                     remove_label: t("desk_remove_session_on_save")
                         .replace("{n}", &(i + 1).to_string()),
+                    optional_ticked: form.optional(i),
+                    optional_label: t("desk_session_optional"),
                     fields: vec![
                         short(named("date", "desk_session_date", &row.date, "date")).done(errors),
                         short(named("start", "desk_session_start", &row.start, "time"))
