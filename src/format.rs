@@ -167,6 +167,22 @@ pub fn kind_label(kind: EventKind, lang: Language) -> &'static str {
     }
 }
 
+/// The event kind counted: "1 samling", "2 samlinger".
+pub fn kinds_counted(kind: EventKind, n: u64, lang: Language) -> String {
+    let word = match (kind, lang, n == 1) {
+        (_, _, true) => kind_label(kind, lang),
+        (EventKind::Gathering, Language::Nb, false) => "samlinger",
+        (EventKind::Webinar, Language::Nb, false) => "webinarer",
+        (EventKind::Conference, Language::Nb, false) => "konferanser",
+        (EventKind::Course, Language::Nb, false) => "kurs",
+        (EventKind::Gathering, Language::En, false) => "gatherings",
+        (EventKind::Webinar, Language::En, false) => "webinars",
+        (EventKind::Conference, Language::En, false) => "conferences",
+        (EventKind::Course, Language::En, false) => "courses",
+    };
+    format!("{n} {word}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

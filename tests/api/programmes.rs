@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{organiser, sign_in, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -90,6 +90,7 @@ async fn completion_follows_optional_sessions_and_the_minimum(engine: Engine) {
     );
     let (_, list) = app.get("/series").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
+    let desk_email = organiser(&app, "centre", false).await;
 
     // "Én valgfri og tre obligatoriske samlinger".
     let first = app.now() + Duration::days(7);
@@ -157,6 +158,15 @@ async fn completion_follows_optional_sessions_and_the_minimum(engine: Engine) {
     let (status, c) = app.get(&format!("/events/{id}/completions")).await;
     assert_eq!(status, 200, "{c}");
     assert_eq!(completed(&c), [true, true, false, false], "{c}");
+    // The desk's attendance page says who has completed, and marks the optional session.
+    let desk = sign_in(&app, &desk_email).await;
+    let sheet = desk.get(&format!("/admin/events/{id}/attendance")).await;
+    let html = sheet.text().await.unwrap();
+    assert!(html.contains("2 av 4 har fullført så langt"), "{html}");
+    assert!(
+        html.contains("(valgfri)") && html.contains("3 av 4"),
+        "{html}"
+    );
     assert_eq!(
         (c["completed"].as_u64(), c["optional_sessions"].as_u64()),
         (Some(2), Some(1))

@@ -15,7 +15,7 @@ use super::{desk_page, done, with_done, Done};
 use crate::db::{self};
 use crate::domain::access;
 use crate::domain::{EventKind, Language};
-use crate::format::kind_label;
+use crate::format::{kind_label, kinds_counted};
 use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Field};
 use crate::http::pages::lang::Lang;
 use crate::http::pages::Outcome;
@@ -125,6 +125,7 @@ fn query_string(q: &StatsQuery) -> String {
         ("to", &q.to),
         ("network", &q.network),
         ("kind", &q.kind),
+        ("series", &q.series),
         ("event", &q.event),
     ];
     url::form_urlencoded::Serializer::new(String::new())
@@ -146,6 +147,7 @@ fn form_query(mut q: StatsQuery, this_year: i32) -> StatsQuery {
         &mut q.to,
         &mut q.network,
         &mut q.kind,
+        &mut q.series,
         &mut q.event,
     ] {
         if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
@@ -185,6 +187,9 @@ async fn filter_fields(
             .iter()
             .map(|k| (k.as_str().to_string(), kind_label(*k, l).to_string())),
     );
+    let series = db::series::of_organisation(&state.db.conn, org).await?;
+    let mut series_choices = vec![(String::new(), t("filter_all"))];
+    series_choices.extend(series.iter().map(|s| (s.slug.clone(), s.name.clone())));
     let mut event_choices = vec![(String::new(), t("filter_all"))];
     event_choices.extend(events.iter().map(|e| (e.id.to_string(), e.title.clone())));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -195,7 +200,7 @@ async fn filter_fields(
         f.short = true;
         f
     };
-    Ok(vec![
+    let mut fields = vec![
         Field::text("year", t("desk_stats_year"), None)
             .choices(year_choices, &v(&q.year))
             .done(errors),
@@ -212,7 +217,16 @@ async fn filter_fields(
         Field::text("event", t("desk_stats_event"), None)
             .choices(event_choices, &v(&q.event))
             .done(errors),
-    ])
+    ];
+    if !series.is_empty() {
+        fields.insert(
+            5,
+            Field::text("series", t("desk_field_series"), None)
+                .choices(series_choices, &v(&q.series))
+                .done(errors),
+        );
+    }
+    Ok(fields)
 }
 
 /// The tables of a counted query, with the links to its downloads.
@@ -412,6 +426,71 @@ async fn evaluations_view(
     })))
 }
 
+/// The events the period held, per network and kind, with a sentence for the report ("2
+/// samlinger i Demensnettverket, 5 webinarer i Faglunsj").
+async fn events_held_view(
+    state: &AppState,
+    desk: &Desk,
+    l: Language,
+    q: &StatsQuery,
+    query: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<serde_json::Value>, ShowErrorPage> {
+    let json = StatsQuery {
+        format: None,
+        event: None,
+        ..q.clone()
+    };
+    let downloads::TableAnswer::Table(table) =
+        downloads::events_held(&state.db, &desk.organiser, json, now).await?
+    else {
+        return Ok(None);
+    };
+    if table.events.is_empty() {
+        return Ok(None);
+    }
+    let t = |k: &str| state.pages.text(l, k);
+    let mut parts = Vec::new();
+    let mut rows = Vec::new();
+    for n in &table.by_network {
+        let network = n.name.clone().unwrap_or_else(|| t("desk_held_no_network"));
+        for k in &n.by_kind {
+            let c = &k.counts;
+            if c.events_held + c.events_planned + c.events_cancelled == 0 {
+                continue;
+            }
+            if c.events_held > 0 {
+                parts.push(
+                    t("desk_held_part")
+                        .replace("{counted}", &kinds_counted(k.kind, c.events_held, l))
+                        .replace("{network}", &network),
+                );
+            }
+            rows.push(serde_json::json!({
+                "network": network,
+                "kind": kind_label(k.kind, l),
+                "held": c.events_held,
+                "planned": c.events_planned,
+                "cancelled": c.events_cancelled,
+                "sessions_held": c.sessions_held,
+                "sessions_planned": c.sessions_planned,
+            }));
+        }
+    }
+    let sentence = if parts.is_empty() {
+        t("desk_held_none")
+    } else {
+        t("desk_held_sentence").replace("{parts}", &parts.join(", "))
+    };
+    Ok(Some(serde_json::json!({
+        "sentence": sentence,
+        "rows": rows,
+        "totals": table.totals,
+        "csv_url": format!("/admin/stats/events.csv?{query}"),
+        "xlsx_url": format!("/admin/stats/events.xlsx?{query}"),
+    })))
+}
+
 /// The participation table for the chosen period and filters.
 async fn stats_page(
     State(state): State<AppState>,
@@ -468,6 +547,10 @@ async fn stats_page(
             let evaluations = evaluations_view(&state, &desk, l, &q, &query, p.tz, now).await?;
             if let (Some(map), Some(e)) = (data.as_object_mut(), evaluations) {
                 map.insert("evaluations".into(), e);
+            }
+            let held = events_held_view(&state, &desk, l, &q, &query, now).await?;
+            if let (Some(map), Some(h)) = (data.as_object_mut(), held) {
+                map.insert("held".into(), h);
             }
             data
         }
@@ -530,6 +613,13 @@ async fn stats_file(
             return match answer {
                 downloads::EvaluationsAnswer::File(f) => Ok(crate::http::api::exports::download(f)),
                 downloads::EvaluationsAnswer::Table(_) => Err(ShowErrorPage::not_found()),
+            };
+        }
+        "events.csv" | "events.xlsx" => {
+            let query = evaluations(file.trim_start_matches("events."));
+            return match downloads::events_held(&state.db, &desk.organiser, query, now).await? {
+                downloads::TableAnswer::File(f) => Ok(crate::http::api::exports::download(f)),
+                downloads::TableAnswer::Table(_) => Err(ShowErrorPage::not_found()),
             };
         }
         _ => return Err(ShowErrorPage::not_found()),

@@ -18,6 +18,7 @@ use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::attendance::{self, AttendanceError};
+use crate::service::programmes;
 
 #[derive(Deserialize)]
 pub(super) struct SheetQuery {
@@ -42,6 +43,23 @@ pub(super) struct SheetView {
     rows: Vec<SheetRow>,
     action: String,
     back_url: String,
+    /// Who has completed an event of several sessions so far.
+    completion: Option<CompletionView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct CompletionView {
+    /// "12 of 20 have completed (every session that is not optional)".
+    summary: String,
+    rows: Vec<CompletionRow>,
+}
+
+#[derive(Serialize)]
+pub(super) struct CompletionRow {
+    name: String,
+    /// "3 of 4".
+    attended: String,
+    completed: bool,
 }
 
 #[derive(Serialize)]
@@ -93,12 +111,42 @@ pub(super) async fn attendance_sheet(
         })
         .collect();
     let label = |i: usize, s: &event_session::Model| {
-        format!(
+        let mut label = format!(
             "{} {}: {}",
             t("desk_session"),
             i + 1,
             time_span(s.starts_at, s.ends_at, tz, l)
-        )
+        );
+        if s.optional {
+            label.push_str(&format!(" ({})", t("desk_optional")));
+        }
+        label
+    };
+    let completion = if ctx.sessions.len() > 1 {
+        let c = programmes::completions(&state.db, &ctx.event, &ctx.sessions).await?;
+        let rule = match c.min_sessions {
+            Some(n) => t("desk_completion_rule_min").replace("{n}", &n.to_string()),
+            None => t("desk_completion_rule_default"),
+        };
+        Some(CompletionView {
+            summary: t("desk_completion_summary")
+                .replace("{completed}", &c.completed.to_string())
+                .replace("{of}", &c.registrations.len().to_string())
+                .replace("{rule}", &rule),
+            rows: c
+                .registrations
+                .into_iter()
+                .map(|r| CompletionRow {
+                    attended: t("desk_completion_attended")
+                        .replace("{n}", &r.sessions_attended.len().to_string())
+                        .replace("{of}", &c.sessions.to_string()),
+                    name: r.name,
+                    completed: r.completed,
+                })
+                .collect(),
+        })
+    } else {
+        None
     };
     let view = SheetView {
         title: ctx.event.title.clone(),
@@ -124,6 +172,7 @@ pub(super) async fn attendance_sheet(
         rows,
         action: format!("/admin/events/{}/attendance", ctx.event.id),
         back_url: format!("/admin/events/{}", ctx.event.id),
+        completion,
     };
     let page = desk_page(&desk, "admin/attendance", t("desk_attendance_title"))
         .with(view)
