@@ -292,14 +292,20 @@ pub fn events_held(
     let mut totals = HeldCounts::default();
     rows.iter().for_each(|(_, _, r)| totals.add(r));
 
-    let mut network_ids: Vec<Option<Uuid>> = rows.iter().map(|(n, _, _)| *n).collect();
-    network_ids.sort_by_key(|n| {
-        n.and_then(|n| networks.get(&n))
-            .map(|(_, name)| crate::service::stats::norwegian_order(name))
+    // Each network once, by name (Norwegian order), events outside any network last.
+    let mut network_ids: Vec<Option<Uuid>> = rows
+        .iter()
+        .map(|(n, _, _)| *n)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    network_ids.sort_by_cached_key(|n| {
+        (
+            n.is_none(),
+            n.and_then(|n| networks.get(&n))
+                .map(|(_, name)| crate::service::stats::norwegian_order(name)),
+        )
     });
-    network_ids.dedup();
-    // Events outside any network last.
-    network_ids.sort_by_key(|n| n.is_none());
     let by_network = network_ids
         .into_iter()
         .map(|id| {
@@ -316,13 +322,17 @@ pub fn events_held(
         })
         .collect();
 
-    let mut series_ids: Vec<Uuid> = rows.iter().filter_map(|(_, s, _)| *s).collect();
-    series_ids.sort_by_key(|s| {
+    let mut series_ids: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|(_, s, _)| *s)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    series_ids.sort_by_cached_key(|s| {
         series
             .get(s)
             .map(|(_, name)| crate::service::stats::norwegian_order(name))
     });
-    series_ids.dedup();
     let by_series = series_ids
         .into_iter()
         .filter_map(|id| {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{organiser, sign_in, Engine, TestApp};
+use crate::helpers::{organiser, page_text, sign_in, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -131,6 +131,14 @@ async fn completion_follows_optional_sessions_and_the_minimum(engine: Engine) {
         .map(|s| s["optional"].as_bool().unwrap())
         .collect();
     assert_eq!(optional, [false, true, false, false]);
+    let public = page_text(&app, &format!("/events/{}", event["id"].as_str().unwrap())).await;
+    assert_eq!(
+        public
+            .matches(r#"<span class="tag">valgfri</span>"#)
+            .count(),
+        1,
+        "{public}"
+    );
     let people = crowd(&app, id, "Deltaker", 4).await;
     let s = event["sessions"].as_array().unwrap();
     app.advance(Duration::days(7 + 30 * 3 + 1));

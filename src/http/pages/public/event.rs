@@ -40,6 +40,8 @@ pub(super) struct SessionView {
     starts_iso: String,
     when: String,
     place: String,
+    /// Not needed to complete the course.
+    optional: bool,
 }
 
 #[derive(Serialize)]
@@ -215,6 +217,7 @@ pub(super) fn sessions_view(
             starts_iso: crate::format::html_datetime(s.starts_at),
             when: time_span(s.starts_at, s.ends_at, tz, lang),
             place: views::place(pages, lang, std::slice::from_ref(s)),
+            optional: s.optional,
         })
         .collect()
 }
