@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use chrono::{Datelike, TimeZone, Utc};
 use samling::db::{self, entities::event, entities::event_session};
 use samling::domain::{EventKind, EventStatus};
@@ -116,16 +114,7 @@ async fn main() {
         ("xlsx", format!("year={year}&format=xlsx")),
     ] {
         let url = format!("http://127.0.0.1:{port}/api/v1/stats/events?{query}");
-        let mut times: Vec<Duration> = Vec::new();
-        let mut body = Vec::new();
-        for _ in 0..rounds {
-            let t = Instant::now();
-            let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(res.status().as_u16(), 200);
-            body = res.bytes().await.unwrap().to_vec();
-            times.push(t.elapsed());
-        }
-        times.sort();
+        let (times, body) = common::timed_gets(&client, &url, &token, rounds).await;
         if label == "json" {
             let table: serde_json::Value = serde_json::from_slice(&body).unwrap();
             let listed = table["events"].as_array().unwrap().len();

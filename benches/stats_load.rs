@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use chrono::Utc;
 use samling::db::{self, entities::event};
 use samling::domain::{match_key, EventKind, EventStatus};
@@ -112,16 +110,7 @@ async fn main() {
         ("svg", "/api/v1/stats/participation.svg"),
     ] {
         let url = format!("http://127.0.0.1:{port}{path}");
-        let mut times: Vec<Duration> = Vec::new();
-        let mut body = Vec::new();
-        for _ in 0..rounds {
-            let t = Instant::now();
-            let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(res.status().as_u16(), 200);
-            body = res.bytes().await.unwrap().to_vec();
-            times.push(t.elapsed());
-        }
-        times.sort();
+        let (times, body) = common::timed_gets(&client, &url, &token, rounds).await;
         if label == "json" {
             let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(stats["totals"]["registered"], (per_event * events) as u64);

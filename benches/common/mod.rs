@@ -172,3 +172,23 @@ pub async fn organisation_with_token(
     .unwrap();
     (org, token)
 }
+
+/// Asks `url` `rounds` times with the token: the sorted times and the last body.
+pub async fn timed_gets(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    rounds: usize,
+) -> (Vec<std::time::Duration>, Vec<u8>) {
+    let mut times = Vec::new();
+    let mut body = Vec::new();
+    for _ in 0..rounds {
+        let t = std::time::Instant::now();
+        let res = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        body = res.bytes().await.unwrap().to_vec();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (times, body)
+}
