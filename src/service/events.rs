@@ -48,7 +48,8 @@ pub struct SessionBody {
     /// personal feed, to confirmed participants).
     #[schema(format = "uri")]
     pub online_url: Option<String>,
-    /// Not needed for completing the event (default false).
+    /// Not needed for completing the event (default false; `sessions` in a change replaces
+    /// the whole list, so send it again for each optional session).
     pub optional: Option<bool>,
 }
 

@@ -149,8 +149,8 @@ pub struct HeldRow {
     pub sessions_held_in_period: u64,
     /// Confirmed registrations so far.
     pub registered: u64,
-    /// Those who came where attendance was recorded, else everyone registered (of an event
-    /// that has begun; none before).
+    /// Those who came where attendance was recorded, else everyone registered (where the
+    /// period held a session of it; none otherwise).
     pub participants: u64,
     pub status: HeldStatus,
 }
@@ -257,8 +257,8 @@ pub fn events_held(
         let Some(status) = programmes::held_status(e.status, sessions) else {
             continue;
         };
-        let begun = status != HeldStatus::Cancelled && e.starts_at <= scope.now;
-        let participants = if !begun {
+        // Counted where the period held some of it: a programme's planned year shows none.
+        let participants = if status != HeldStatus::Held {
             0
         } else if e.recorded > 0 {
             e.attended

@@ -342,6 +342,18 @@ async fn sorgskolen_counts_its_sessions_in_each_year(engine: Engine) {
         "{r}"
     );
     assert_eq!(y2026["totals"]["sessions_planned"], 5);
+    assert_eq!(
+        r["participants"], 170,
+        "2026 has held one of its gatherings"
+    );
+    app.clock.set(at(2025, 12, 1));
+    let (_, planned) = app.get("/stats/events?year=2026&series=sorgskolen").await;
+    let r = row(&planned);
+    assert_eq!(
+        (r["status"].as_str(), r["participants"].as_u64()),
+        (Some("planned"), Some(0))
+    );
+    app.clock.set(at(2026, 2, 1));
     assert_eq!(y2026["by_series"][0]["series"], "sorgskolen");
     assert_eq!(
         y2026["events"].as_array().unwrap().len(),
@@ -400,6 +412,13 @@ async fn gatherings_held_per_network_in_a_year(engine: Engine) {
         )
         .await;
     }
+    programme(
+        &app,
+        "Kurs",
+        vec![session(at(2025, 5, 6))],
+        json!({"kind": "course"}),
+    )
+    .await;
     app.clock.set(at(2025, 12, 31));
     let (status, t) = app.get("/stats/events?year=2025").await;
     assert_eq!(status, 200, "{t}");
@@ -424,9 +443,30 @@ async fn gatherings_held_per_network_in_a_year(engine: Engine) {
         .unwrap();
     assert_eq!(gatherings["events_held"], 2);
     assert_eq!(network("fag")["events_held"], 5);
-    assert_eq!(t["totals"]["events_held"], 7);
+    assert_eq!(t["totals"]["events_held"], 8);
+    let last = t["by_network"].as_array().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (last["network"].clone(), last["events_held"].as_u64()),
+        (Value::Null, Some(1))
+    );
     let (_, only) = app
         .get("/stats/events?year=2025&network=demens&kind=gathering")
         .await;
     assert_eq!(only["totals"]["events_held"], 2, "{only}");
+
+    // The desk says it in the report's words, beside the participation table.
+    let desk = sign_in(&app, &organiser(&app, "centre", false).await).await;
+    let page = desk.get("/admin/stats?year=2025").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for words in [
+        "2 samlinger i Demensnettverket",
+        "5 webinarer i Faglunsj",
+        "1 kurs utenfor nettverkene",
+    ] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    let csv = desk.get("/admin/stats/events.csv?year=2025").await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.text().await.unwrap().lines().count(), 1 + 8 + 1);
 }

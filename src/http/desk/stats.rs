@@ -460,11 +460,13 @@ async fn events_held_view(
                 continue;
             }
             if c.events_held > 0 {
-                parts.push(
-                    t("desk_held_part")
-                        .replace("{counted}", &kinds_counted(k.kind, c.events_held, l))
-                        .replace("{network}", &network),
-                );
+                let counted = kinds_counted(k.kind, c.events_held, l);
+                parts.push(match &n.name {
+                    Some(name) => t("desk_held_part")
+                        .replace("{counted}", &counted)
+                        .replace("{network}", name),
+                    None => t("desk_held_part_no_network").replace("{counted}", &counted),
+                });
             }
             rows.push(serde_json::json!({
                 "network": network,
