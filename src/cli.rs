@@ -403,6 +403,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 dry_run,
             )
             .await?;
+            let certificates = crate::service::privacy::run_certificate_retention(
+                &db,
+                settings.retention.certificate_years,
+                Clock::system().now(),
+                dry_run,
+            )
+            .await?;
             if dry_run {
                 println!(
                     "dry run: {} registrations would lose their personal data (older than {} months after the event, or cancelled more than {} days ago)",
@@ -416,6 +423,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     report.personal_feeds_deleted,
                     report.audit_entries_deleted,
                     report.evaluation_comments_deleted
+                );
+                println!(
+                    "{certificates} course certificates lost their holder's name (issued more than {} years ago; still counted)",
+                    settings.retention.certificate_years
                 );
             }
             Ok(())

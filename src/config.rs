@@ -212,6 +212,9 @@ pub struct Retention {
     pub months: u32,
     /// Cancelled registrations lose their personal data after this many days.
     pub cancelled_days: u32,
+    /// Course certificates keep their holder's name this many years after issue
+    /// (`certificate_retention_years`).
+    pub certificate_years: u32,
 }
 
 /// A value that must not reach a log: its `Debug` is `***`, or for a URL the URL without
@@ -627,6 +630,7 @@ impl Retention {
         Ok(Retention {
             months: s.positive("retention_months")?,
             cancelled_days: s.positive("retention_cancelled_days")?,
+            certificate_years: s.positive("certificate_retention_years")?,
         })
     }
 }
@@ -859,6 +863,9 @@ mod tests {
             }),
             ("SAMLING_RETENTION_CANCELLED_DAYS", "14", |s| {
                 s.retention.cancelled_days == 14
+            }),
+            ("SAMLING_CERTIFICATE_RETENTION_YEARS", "12", |s| {
+                s.retention.certificate_years == 12
             }),
             ("SAMLING_EVALUATION_MIN_RESPONDENTS", "5", |s| {
                 s.evaluation_min_respondents == 5

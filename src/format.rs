@@ -183,6 +183,48 @@ pub fn kinds_counted(kind: EventKind, n: u64, lang: Language) -> String {
     format!("{n} {word}")
 }
 
+/// A date in running text: "12. mars 2026" / "12 March 2026".
+pub fn long_date(date: chrono::NaiveDate, lang: Language) -> String {
+    match lang {
+        Language::Nb => format!(
+            "{}. {} {}",
+            date.day(),
+            MONTHS_NB[date.month0() as usize],
+            date.year()
+        ),
+        Language::En => date.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// The dates of a course: one date, or "1. september 2025 – 10. september 2026".
+pub fn date_range(first: chrono::NaiveDate, last: chrono::NaiveDate, lang: Language) -> String {
+    if first == last {
+        long_date(first, lang)
+    } else {
+        format!("{} – {}", long_date(first, lang), long_date(last, lang))
+    }
+}
+
+/// Course hours: "1 time", "7,5 timer" / "1 hour", "7.5 hours".
+pub fn hours(h: f64, lang: Language) -> String {
+    let number = if h.fract() == 0.0 {
+        format!("{h:.0}")
+    } else {
+        let n = format!("{h:.1}");
+        match lang {
+            Language::Nb => n.replace('.', ","),
+            Language::En => n,
+        }
+    };
+    let one = h == 1.0;
+    match (lang, one) {
+        (Language::Nb, true) => format!("{number} time"),
+        (Language::Nb, false) => format!("{number} timer"),
+        (Language::En, true) => format!("{number} hour"),
+        (Language::En, false) => format!("{number} hours"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +278,21 @@ mod tests {
             time_span(start, end, chrono_tz::Europe::Oslo, Language::Nb),
             "onsdag 10. juni 2026 kl. 09.00 – torsdag 11. juni 2026 kl. 15.00"
         );
+    }
+
+    #[test]
+    fn course_dates_and_hours_read_as_in_each_language() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        assert_eq!(
+            date_range(d(9, 1), d(12, 10), Language::Nb),
+            "1. september 2025 – 10. desember 2025"
+        );
+        assert_eq!(
+            date_range(d(9, 1), d(9, 1), Language::En),
+            "1 September 2025"
+        );
+        assert_eq!(hours(7.5, Language::Nb), "7,5 timer");
+        assert_eq!(hours(1.0, Language::Nb), "1 time");
+        assert_eq!(hours(14.0, Language::En), "14 hours");
     }
 }

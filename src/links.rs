@@ -65,6 +65,22 @@ pub fn new_feed_link_id() -> String {
     hex(&random_bytes::<16>())
 }
 
+/// A new verification code of a certificate: 16 characters (80 bits) from an alphabet
+/// without look-alikes (no 0/O, 1/I), in groups of four: `K7QM-…`.
+pub fn new_certificate_code() -> String {
+    const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let bytes = random_bytes::<16>();
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b & 31)] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// What a link opens; part of the MAC, so one kind of link never opens another.
 #[derive(Debug, Clone, Copy)]
 enum Purpose {
@@ -208,6 +224,16 @@ impl Links {
             self.base_url,
             self.key.manage_token(registration_id)
         )
+    }
+
+    /// A registration's course certificate (secret, like the manage page it belongs to).
+    pub fn certificate_pdf_url(&self, registration_id: Uuid) -> String {
+        format!("{}/kursbevis.pdf", self.manage_url(registration_id))
+    }
+
+    /// A certificate's public verification page (for holders of the code).
+    pub fn certificate_verify_url(&self, code: &str) -> String {
+        format!("{}/kursbevis/{code}", self.base_url)
     }
 
     /// A participant's personal calendar feed (secret: shown only in their mail and on their

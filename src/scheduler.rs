@@ -88,6 +88,17 @@ async fn daily(state: &AppState, now: DateTime<Utc>) {
         ),
         Err(e) => tracing::error!(error = %e, "retention failed"),
     }
+    match privacy::run_certificate_retention(
+        &state.db,
+        state.settings.retention.certificate_years,
+        now,
+        false,
+    )
+    .await
+    {
+        Ok(n) => tracing::info!(certificates = n, "certificate names removed"),
+        Err(e) => tracing::error!(error = %e, "certificate retention failed"),
+    }
     if let Err(e) = organisers::forget_expired_sessions(&state.db, now).await {
         tracing::error!(error = %e, "could not remove expired sessions");
     }

@@ -18,6 +18,7 @@ mod m20261204_000014_roles;
 mod m20261204_000015_recordings;
 mod m20261206_000016_evaluations;
 mod m20261206_000017_series_and_completion;
+mod m20261206_000018_certificates;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_recordings::Migration),
             Box::new(m20261206_000016_evaluations::Migration),
             Box::new(m20261206_000017_series_and_completion::Migration),
+            Box::new(m20261206_000018_certificates::Migration),
         ]
     }
 }

@@ -186,6 +186,9 @@ pub mod event {
         pub series_id: Option<Uuid>,
         /// Sessions attended to complete the event; none: every non-optional session.
         pub completion_min_sessions: Option<i32>,
+        /// The certificate rule as JSON (`domain::certificates::CertificateRule`); none: the
+        /// event gives no certificates.
+        pub certificate: Option<String>,
     }
     no_relations!();
 }
@@ -221,6 +224,45 @@ pub mod series {
         pub organisation_id: Uuid,
         pub slug: String,
         pub name: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+/// A course certificate issued (or imported from before Samling). Outlives the event and
+/// the registration: the register counts it for as long as it exists.
+pub mod certificate {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certificates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organisation_id: Uuid,
+        /// `PREFIX-YEAR-0001`, unique in the organisation.
+        pub number: String,
+        pub year: i32,
+        pub seq: i32,
+        /// The random code of the public verification page `/kursbevis/{code}`.
+        pub code: String,
+        pub event_id: Option<Uuid>,
+        pub registration_id: Option<Uuid>,
+        pub series_id: Option<Uuid>,
+        /// None once removed (erasure, or the certificate retention).
+        pub holder_name: Option<String>,
+        pub course: String,
+        pub first_date: Date,
+        pub last_date: Date,
+        pub hours: Option<f64>,
+        /// As typed at sign-up (or in the import); matched against the reference list.
+        pub municipality: Option<String>,
+        pub language: crate::domain::Language,
+        pub issued_on: Date,
+        pub imported: bool,
+        pub revoked_at: Option<DateTimeUtc>,
+        /// The number of the certificate this one replaced (a reissue).
+        pub replaces: Option<String>,
+        pub anonymised_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
     }
     no_relations!();

@@ -267,6 +267,7 @@ pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
         recording_url: None,
         series_id: None,
         completion_min_sessions: None,
+        certificate: None,
     }
 }
 
@@ -321,6 +322,7 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
         event::Column::RecordingUrl,
         event::Column::SeriesId,
         event::Column::CompletionMinSessions,
+        event::Column::Certificate,
     ] {
         active.reset(col);
     }

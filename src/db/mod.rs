@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod backup;
+pub mod certificates;
 pub mod entities;
 pub mod evaluations;
 pub mod events;
@@ -232,6 +233,8 @@ pub enum Unique {
     Submission,
     /// Series slugs are unique within an organisation.
     SeriesSlug,
+    /// Certificate numbers are unique within an organisation.
+    CertificateNumber,
 }
 
 impl Unique {
@@ -242,6 +245,7 @@ impl Unique {
             Unique::NetworkMember => "ux_network_members_email",
             Unique::Submission => "ux_registrations_submission",
             Unique::SeriesSlug => "ux_series_slug",
+            Unique::CertificateNumber => "ux_certificates_number",
         }
     }
 
@@ -252,6 +256,7 @@ impl Unique {
             Unique::NetworkMember => "network_members.network_id, network_members.email_normalized",
             Unique::Submission => "registrations.submission_id",
             Unique::SeriesSlug => "series.organisation_id, series.slug",
+            Unique::CertificateNumber => "certificates.organisation_id, certificates.number",
         }
     }
 }

@@ -17,11 +17,13 @@
 //! - `roles`: the roles a participant can give;
 //! - `evaluations`: the questions after an event, who is invited, what results show;
 //! - `programmes`: who has completed a course, which events and sessions a period held;
+//! - `certificates`: who gets a course certificate and when, its number, the import;
 //! - `problems`: what is wrong with a field, as a type (worded by the API and the pages);
 //! - `types`: validated values (Email, Slug, statuses, languages).
 pub mod access;
 pub mod attendance;
 pub mod cancellation;
+pub mod certificates;
 pub mod contacts;
 pub mod evaluations;
 pub mod notices;

@@ -66,11 +66,14 @@ pub enum MailKind {
     /// The one reminder to answer it.
     #[sea_orm(string_value = "evaluation_reminder")]
     EvaluationReminder,
+    /// A course certificate, with its PDF attached.
+    #[sea_orm(string_value = "certificate_issued")]
+    CertificateIssued,
 }
 
 impl MailKind {
     /// All kinds, for loading and checking templates.
-    pub const ALL: [MailKind; 12] = [
+    pub const ALL: [MailKind; 13] = [
         MailKind::Confirmation,
         MailKind::Waitlisted,
         MailKind::Promoted,
@@ -83,6 +86,7 @@ impl MailKind {
         MailKind::RecordingAvailable,
         MailKind::EvaluationInvitation,
         MailKind::EvaluationReminder,
+        MailKind::CertificateIssued,
     ];
 
     /// Template file stem and the outbox's `kind`.
@@ -100,6 +104,7 @@ impl MailKind {
             MailKind::RecordingAvailable => "recording_available",
             MailKind::EvaluationInvitation => "evaluation_invitation",
             MailKind::EvaluationReminder => "evaluation_reminder",
+            MailKind::CertificateIssued => "certificate_issued",
         }
     }
 }
@@ -304,7 +309,8 @@ pub fn calendar_parts(
         | MailKind::FeedLink
         | MailKind::RecordingAvailable
         | MailKind::EvaluationInvitation
-        | MailKind::EvaluationReminder => vec![],
+        | MailKind::EvaluationReminder
+        | MailKind::CertificateIssued => vec![],
     }
 }
 

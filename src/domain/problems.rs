@@ -85,6 +85,8 @@ pub enum Problem {
     FileLines(Vec<LineProblem>),
     /// The JSON body could not be read as the request's type (the parser's own words).
     Unreadable(String),
+    /// Course hours that are not 0.5 to 10000 in steps of a half.
+    HalfHours,
 }
 
 impl Problem {
@@ -153,6 +155,9 @@ impl fmt::Display for Problem {
                 f.write_str(&lines.join("; "))
             }
             Problem::Unreadable(message) => f.write_str(message),
+            Problem::HalfHours => {
+                f.write_str("must be a number of hours from 0.5 to 10000 in steps of 0.5")
+            }
         }
     }
 }
@@ -181,6 +186,19 @@ pub enum LineFault {
     Region,
     /// The file has no rows at all (`line` is 0).
     NoRows,
+    /// A field of a line of a certificate import.
+    Field {
+        field: &'static str,
+        problem: Problem,
+    },
+    /// More lines than an import takes (`line` is the first one too many).
+    TooManyLines {
+        max: usize,
+    },
+    /// A certificate import's line without name;course;date;municipality[;series].
+    CertificateFields {
+        found: usize,
+    },
     /// More than name;population;region.
     Fields {
         found: usize,
@@ -205,6 +223,14 @@ impl fmt::Display for LineProblem {
             LineFault::Fields { found } => write!(
                 f,
                 "line {line}: expected name;population;region, found {found} fields"
+            ),
+            LineFault::TooManyLines { max } => {
+                write!(f, "line {line}: too many lines (at most {max})")
+            }
+            LineFault::Field { field, problem } => write!(f, "line {line}: {field} {problem}"),
+            LineFault::CertificateFields { found } => write!(
+                f,
+                "line {line}: expected name;course;date;municipality[;series], found {found} fields"
             ),
         }
     }

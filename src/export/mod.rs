@@ -2,6 +2,7 @@
 //! default, as Excel in a Norwegian locale expects) or as real XLSX workbooks, plus the SVG
 //! chart. Text is never allowed to become a formula.
 pub mod attendee_list;
+pub mod certificate;
 pub mod chart;
 pub mod evaluations;
 pub mod events_held;

@@ -180,6 +180,38 @@ impl From<crate::service::programmes::SeriesError> for ApiError {
     }
 }
 
+impl From<crate::service::certificates::CertificateError> for ApiError {
+    fn from(e: crate::service::certificates::CertificateError) -> Self {
+        use crate::domain::certificates::IssueRefusal;
+        use crate::service::certificates::CertificateError;
+        match e {
+            CertificateError::Invalid(fields) => ApiError::invalid(fields),
+            CertificateError::NotFound => ApiError::not_found(),
+            CertificateError::Refused(IssueRefusal::NoCertificate) => ApiError::new(
+                StatusCode::CONFLICT,
+                "no_certificate",
+                "The event gives no certificates: set its `certificate` first.",
+            ),
+            CertificateError::Refused(IssueRefusal::NotEnded) => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_ended",
+                "Certificates are issued after the event's last session.",
+            ),
+            CertificateError::Refused(IssueRefusal::NotHeld) => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_held",
+                "Only a published event that was held gives certificates.",
+            ),
+            CertificateError::Revoked => ApiError::new(
+                StatusCode::CONFLICT,
+                "revoked",
+                "The certificate is revoked; reissue the one that replaced it.",
+            ),
+            CertificateError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<NetworkError> for ApiError {
     fn from(e: NetworkError) -> Self {
         match e {

@@ -439,6 +439,7 @@ fixed_header!(AutoResponseSuppress, "X-Auto-Response-Suppress", "All");
 /// Builds the MIME message. With a calendar it has the shape Google's own invitations have:
 /// `multipart/mixed` of (`multipart/alternative`: text, HTML, `text/calendar; method=…`)
 /// and the same calendar as an `invite.ics` attachment, so every client finds it.
+/// Attached files (a certificate's PDF) follow in the `multipart/mixed`.
 fn build_message(
     mail: &outbox::Model,
     from: &Mailbox,
@@ -453,7 +454,8 @@ fn build_message(
         .singlepart(SinglePart::plain(rendered.text.clone()))
         .singlepart(SinglePart::html(rendered.html.clone()));
     let body = match &rendered.calendar {
-        None => alternative,
+        None if rendered.attachments.is_empty() => alternative,
+        None => MultiPart::mixed().multipart(alternative),
         Some((method, ics)) => {
             let calendar_type = |mime: &str| {
                 ContentType::parse(&format!(
@@ -476,6 +478,13 @@ fn build_message(
                 )
         }
     };
+    // Files beside the text (a certificate's PDF) go last in the `multipart/mixed`.
+    let body = rendered.attachments.iter().try_fold(body, |body, file| {
+        let content_type = ContentType::parse(file.content_type).map_err(|e| e.to_string())?;
+        Ok::<_, String>(body.singlepart(
+            Attachment::new(file.filename.clone()).body(file.body.clone(), content_type),
+        ))
+    })?;
     let mut message = Message::builder().from(from.clone()).to(to);
     if let Some(reply_to) = rendered.reply_to.as_deref().and_then(|r| r.parse().ok()) {
         message = message.reply_to(reply_to);

@@ -96,6 +96,24 @@ pub struct MailFacts {
     /// An evaluation's invitation or reminder: when it closes and about how long it takes.
     #[serde(default)]
     pub evaluation: Option<EvaluationFacts>,
+    /// A certificate's mail: what its PDF says.
+    #[serde(default)]
+    pub certificate: Option<CertificateFacts>,
+}
+
+/// What a certificate says, captured when it is issued (the mail's PDF is drawn from it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CertificateFacts {
+    pub number: String,
+    pub code: String,
+    pub holder: String,
+    pub course: String,
+    pub first_date: chrono::NaiveDate,
+    pub last_date: chrono::NaiveDate,
+    pub hours: Option<f64>,
+    /// The event's own sentence in the holder's language.
+    pub text: Option<String>,
+    pub issued_on: chrono::NaiveDate,
 }
 
 /// What an evaluation's mails say about it.
@@ -227,6 +245,7 @@ pub fn facts(ctx: &EventContext, reg: &registration::Model, notice: &Notice<'_>)
             .clone()
             .filter(|_| notice.kind == MailKind::RecordingAvailable),
         evaluation: notice.evaluation,
+        certificate: None,
     }
 }
 

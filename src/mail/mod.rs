@@ -115,6 +115,23 @@ struct MailContext<'a> {
     evaluation_url: String,
     evaluation_closes: Option<String>,
     evaluation_minutes: Option<u32>,
+    /// A certificate's mail: its number, the PDF's link and the public verification page.
+    certificate: Option<CertificateLine>,
+}
+
+/// What a certificate's mail says of it.
+#[derive(Debug, Serialize)]
+struct CertificateLine {
+    number: String,
+    pdf_url: String,
+    verify_url: String,
+}
+
+/// A file attached to a mail.
+pub struct MailAttachment {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
 }
 
 /// A mail ready to send.
@@ -126,6 +143,8 @@ pub struct RenderedMail {
     pub calendar: Option<(CalendarMethod, String)>,
     /// Where a reply goes: the organisation's contact address, not the sending address.
     pub reply_to: Option<String>,
+    /// Files beside the text (a certificate's PDF).
+    pub attachments: Vec<MailAttachment>,
 }
 
 impl Mailer {
@@ -169,6 +188,32 @@ impl Mailer {
             .map_err(|e| DbErr::Custom(format!("recipient rejected: {e}")))?;
         Ok(facts::outbox_row(
             notice.kind,
+            &facts,
+            &recipient.to_string(),
+            self.from.email.domain(),
+            now,
+        ))
+    }
+
+    /// The outbox row of a certificate's mail to `reg` (the PDF is drawn from `certificate`
+    /// when the mail is sent), queued at `now`.
+    pub fn certificate_letter(
+        &self,
+        ctx: &EventContext,
+        reg: &registration::Model,
+        certificate: facts::CertificateFacts,
+        now: DateTime<Utc>,
+    ) -> Result<outbox::Model, DbErr> {
+        let mut facts = facts::facts(
+            ctx,
+            reg,
+            &Notice::new(MailKind::CertificateIssued, reg, ctx),
+        );
+        facts.certificate = Some(certificate);
+        let recipient = recipient(&reg.name, &reg.email)
+            .map_err(|e| DbErr::Custom(format!("recipient rejected: {e}")))?;
+        Ok(facts::outbox_row(
+            MailKind::CertificateIssued,
             &facts,
             &recipient.to_string(),
             self.from.email.domain(),
@@ -247,6 +292,11 @@ impl Mailer {
                 .evaluation
                 .map(|e| format::moment(e.closes_at, tz, lang)),
             evaluation_minutes: facts.evaluation.map(|e| e.minutes),
+            certificate: facts.certificate.as_ref().map(|c| CertificateLine {
+                number: c.number.clone(),
+                pdf_url: self.links.certificate_pdf_url(facts.registration_id),
+                verify_url: self.links.certificate_verify_url(&c.code),
+            }),
         };
         let rendered = self.templates.render(kind, lang, &ctx)?;
         let calendar = first_calendar.map(|c| {
@@ -289,14 +339,36 @@ impl Mailer {
             );
             (c.method(), ics)
         });
+        let mut attachments = Vec::new();
+        if let Some(c) = &facts.certificate {
+            let verify = self.links.certificate_verify_url(&c.code);
+            let body =
+                crate::export::certificate::render_facts(c, &facts.organisation, lang, &verify)
+                    .map_err(|e| TemplateError(e.to_string()))?;
+            attachments.push(MailAttachment {
+                filename: certificate_filename(&c.number, lang),
+                content_type: "application/pdf",
+                body,
+            });
+        }
         Ok(RenderedMail {
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
             calendar,
             reply_to: facts.organisation_contact.clone(),
+            attachments,
         })
     }
+}
+
+/// A certificate's file name: `kursbevis-USHT-2026-0001.pdf` / `certificate-….pdf`.
+pub fn certificate_filename(number: &str, lang: Language) -> String {
+    let stem = match lang {
+        Language::Nb => "kursbevis",
+        Language::En => "certificate",
+    };
+    format!("{stem}-{number}.pdf")
 }
 
 /// Builds the `To` mailbox. Names are stripped of control characters first, so a name can
@@ -344,6 +416,7 @@ mod tests {
             organisation_contact: Some("kurs@usht.example.no".into()),
             recording_url: Some("https://video.example.no/opptak".into()),
             evaluation: None,
+            certificate: None,
             time_zone: "Europe/Oslo".into(),
             sessions: vec![session.clone()],
             calendar: vec![CalendarFacts {

@@ -16,7 +16,7 @@ pub struct Rendered {
 /// A template that failed to load or render.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct TemplateError(String);
+pub struct TemplateError(pub(crate) String);
 
 /// The compiled templates: HTML escaped, subject and text verbatim.
 pub struct Templates {
@@ -49,7 +49,8 @@ const FILES: &[(&str, &str)] = template_files!(
     "feed_link",
     "recording_available",
     "evaluation_invitation",
-    "evaluation_reminder"
+    "evaluation_reminder",
+    "certificate_issued"
 );
 const LAYOUT: &str = include_str!("../../email-templates/layout.html.hbs");
 

@@ -37,11 +37,14 @@ pub enum Action {
     ContactChanged,
     RolesChanged,
     CommentDeleted,
+    CertificatesIssued,
+    CertificateRevoked,
+    CertificatesImported,
 }
 
 impl Action {
     /// Every action, for reading the stored names back.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 17] = [
         Action::AttendeeListDownload,
         Action::StatisticsDownload,
         Action::ParticipantExport,
@@ -56,6 +59,9 @@ impl Action {
         Action::ContactChanged,
         Action::RolesChanged,
         Action::CommentDeleted,
+        Action::CertificatesIssued,
+        Action::CertificateRevoked,
+        Action::CertificatesImported,
     ];
 
     /// The action a stored name names.
@@ -80,6 +86,9 @@ impl Action {
             Action::ContactChanged => "organisation.contact",
             Action::RolesChanged => "roles.set",
             Action::CommentDeleted => "evaluation.comment_delete",
+            Action::CertificatesIssued => "certificates.issue",
+            Action::CertificateRevoked => "certificate.revoke",
+            Action::CertificatesImported => "certificates.import",
         }
     }
 }

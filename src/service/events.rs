@@ -5,6 +5,7 @@
 //! A change is checked in two steps: everything that needs no row (field formats, the
 //! network slug) before taking the event's lock, then applied to the row read **under**
 //! the lock, so two simultaneous changes of different fields both survive.
+use crate::domain::certificates::CertificateRule;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
@@ -116,6 +117,11 @@ pub struct EventBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<CompletionBody>)]
     pub completion: Option<Option<CompletionBody>>,
+    /// Course certificates for those who complete it (`POST /events/{id}/certificates`
+    /// after the last session); null: none.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<CertificateRule>)]
+    pub certificate: Option<Option<CertificateRule>>,
 }
 
 /// Why an event change was refused.
@@ -163,6 +169,7 @@ pub struct EventChange {
     series: Option<Option<Uuid>>,
     /// Sessions needed to complete (checked against the sessions in `apply`).
     min_sessions: Option<Option<i64>>,
+    certificate: Option<Option<CertificateRule>>,
 }
 
 impl EventChange {
@@ -260,6 +267,9 @@ impl EventChange {
             );
         }
         change.min_sessions = body.completion.map(|c| c.and_then(|c| c.min_sessions));
+        change.certificate = body
+            .certificate
+            .map(|c| c.map(|rule| rule.checked(&mut errors)));
         if let Some(capacity) = body.capacity {
             change.capacity = Some(match capacity.map(domain::signup::capacity) {
                 None => None,
@@ -304,6 +314,9 @@ impl EventChange {
         let mut errors = FieldErrors::new();
         if let Some(n) = self.network {
             event.network_id = n;
+        }
+        if let Some(rule) = &self.certificate {
+            event.certificate = rule.as_ref().map(CertificateRule::to_stored);
         }
         if let Some(t) = &self.title {
             event.title = t.clone();

@@ -3,6 +3,7 @@
 //! queues the mails the change causes in the same transaction.
 pub mod attendance;
 pub mod audit;
+pub mod certificates;
 pub mod downloads;
 pub mod evaluations;
 pub mod events;

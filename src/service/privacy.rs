@@ -70,6 +70,25 @@ pub async fn run_retention(
     Ok(report)
 }
 
+/// Removes the holder's name from certificates issued more than `years` years before `now`
+/// (`domain::certificates::names_kept_from`); the register counts them the same. With
+/// `dry_run` nothing changes and 0 is answered.
+pub async fn run_certificate_retention(
+    db: &Db,
+    years: u32,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<u64, DbErr> {
+    if dry_run {
+        return Ok(0);
+    }
+    let before = crate::domain::certificates::names_kept_from(now, years);
+    let tx = db.begin_write().await?;
+    let changed = db::certificates::anonymise_issued_before(&*tx, before, now).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
 /// Counts one more registration of `organisation` (each organisation's audit log gets one
 /// entry with its own count).
 fn count_for(counts: &mut Vec<(Uuid, i64)>, organisation: Uuid) {
@@ -306,6 +325,8 @@ pub async fn erase(
     let ids: Vec<Uuid> = regs.iter().map(|r| r.id).collect();
     let tx = db.begin_write().await?;
     report.anonymised = db::registrations::anonymise(&*tx, &ids, now).await?;
+    // Their certificates stay in the register (counted), without the name.
+    db::certificates::anonymise_of_registrations(&*tx, &ids, now).await?;
     db::outbox::scrub(&*tx, Some(&ids), None).await?;
     db::feeds::delete_orphan_feeds(&*tx).await?;
     db::networks::remove_address_everywhere(&*tx, &address).await?;

@@ -543,6 +543,22 @@ impl ReceivedMail {
         found
     }
 
+    /// The first attachment whose file name ends with `suffix`: its name and bytes.
+    pub fn attachment(&self, suffix: &str) -> Option<(String, Vec<u8>)> {
+        use mail_parser::MimeHeaders;
+        let m = self.parsed();
+        let found = m
+            .attachments()
+            .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(suffix)))
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    a.contents().to_vec(),
+                )
+            });
+        found
+    }
+
     fn parsed(&self) -> mail_parser::Message<'_> {
         mail_parser::MessageParser::default()
             .parse(self.data.as_bytes())
@@ -1038,4 +1054,33 @@ pub async fn sign_in(app: &TestApp, email: &str) -> Desk {
     let html = desk.get("/admin").await.text().await.unwrap();
     desk.csrf = csrf_in(&html);
     desk
+}
+
+/// The text poppler's `pdftotext` extracts from a PDF and the page count `pdfinfo` reads
+/// (poppler-utils: `scripts/test` installs it).
+pub fn pdf_text(pdf: &[u8]) -> (String, u32) {
+    use std::io::Write;
+    let run = |tool: &str, args: &[&str]| {
+        let mut child = std::process::Command::new(tool)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{tool} is needed (Debian's poppler-utils; scripts/test installs it): {e}")
+            });
+        child.stdin.take().unwrap().write_all(pdf).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{tool} could not read the PDF");
+        String::from_utf8(out.stdout).expect("UTF-8 text")
+    };
+    let text = run("pdftotext", &["-enc", "UTF-8", "-", "-"]);
+    let info = run("pdfinfo", &["-"]);
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo gives the page count");
+    (text, pages)
 }

@@ -1,6 +1,7 @@
 //! Black-box tests: a real Samling over HTTP, a real SMTP server, SQLite and PostgreSQL.
 mod helpers;
 
+mod certificates;
 mod concurrency;
 mod core;
 mod desk;

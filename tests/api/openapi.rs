@@ -981,7 +981,8 @@ async fn real_answers_match_the_document(engine: Engine) {
         "description": "To samlinger", "audience": "Ansatte", "sessions": sessions,
         "capacity": 1, "waitlist": true, "registration_opens_at": null,
         "registration_closes_at": at(-1, 0), "members_only": false, "status": "published",
-        "recording_url": null, "series": null, "completion": {"min_sessions": 1}
+        "recording_url": null, "series": null, "completion": {"min_sessions": 1},
+        "certificate": {"hours": 7.5, "text_nb": "Godkjent etterutdanning", "text_en": null}
     });
     let names = |v: &Value| {
         v.as_object()
@@ -1413,6 +1414,111 @@ async fn real_answers_match_the_document(engine: Engine) {
     assert_eq!(
         c.json(M::GET, "/stats/events?year=x", admin, None).await.0,
         400
+    );
+    // Certificates: issued after the event (whoever completed), the register, its counts,
+    // revoking and reissuing, and the import of earlier ones.
+    let (s, early) = c
+        .json(M::POST, &format!("/events/{id}/certificates"), admin, None)
+        .await;
+    assert_eq!(
+        (s, early["error"]["code"].as_str()),
+        (409, Some("not_ended"))
+    );
+    let (s, _) = c
+        .json(
+            M::PATCH,
+            &format!("/events/{evaluated}"),
+            admin,
+            Some(json!({"certificate": {"hours": 3}})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let issue = format!("/events/{evaluated}/certificates");
+    let (s, issued) = c.json(M::POST, &issue, admin, None).await;
+    assert!(s == 200 || s == 201, "{s} {issued}");
+    assert_eq!(c.json(M::POST, &issue, admin, None).await.0, 200);
+    assert_eq!(c.json(M::POST, &issue, Some(&other), None).await.0, 404);
+    for path in [
+        "/certificates",
+        "/certificates?year=2026&series=faglunsj",
+        "/stats/certificates",
+        "/stats/certificates?as_of=2030-01-01&series=faglunsj",
+    ] {
+        assert_eq!(c.json(M::GET, path, admin, None).await.0, 200, "{path}");
+    }
+    assert_eq!(
+        c.json(M::GET, "/certificates?year=x", admin, None).await.0,
+        400
+    );
+    assert_eq!(
+        c.json(M::GET, "/stats/certificates?as_of=x", admin, None)
+            .await
+            .0,
+        400
+    );
+    let (s, report, _) = c
+        .send(
+            M::POST,
+            "/certificates/import",
+            admin,
+            Some((
+                "text/csv",
+                "Kari Nordmann;HLR-instruktør;2019-05-31;Horten;faglunsj\n"
+                    .as_bytes()
+                    .to_vec(),
+            )),
+        )
+        .await;
+    assert_eq!(s, 200, "{report:?}");
+    let (s, _, _) = c
+        .send(
+            M::POST,
+            "/certificates/import",
+            admin,
+            Some(("text/csv", b"x;y\n".to_vec())),
+        )
+        .await;
+    assert_eq!(s, 400);
+    let (_, register) = c.json(M::GET, "/certificates?year=2019", admin, None).await;
+    let number = register[0]["number"].as_str().unwrap().to_string();
+    let (s, new) = c
+        .json(
+            M::POST,
+            &format!("/certificates/{number}/reissue"),
+            admin,
+            Some(json!({"name": "Kari Nordkvinne"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{new}");
+    assert_eq!(
+        c.json(
+            M::POST,
+            &format!("/certificates/{number}/reissue"),
+            admin,
+            Some(json!({"name": "Kari"}))
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        c.json(
+            M::POST,
+            "/certificates/NOPE-1/reissue",
+            admin,
+            Some(json!({"name": ""}))
+        )
+        .await
+        .0,
+        400
+    );
+    let revoke = format!("/certificates/{}/revoke", new["number"].as_str().unwrap());
+    assert_eq!(c.json(M::POST, &revoke, admin, None).await.0, 200);
+    assert_eq!(
+        c.json(M::POST, "/certificates/NOPE-1/revoke", admin, None)
+            .await
+            .0,
+        404
     );
     app.advance(-(ended + closed));
 

@@ -165,6 +165,14 @@ for (const { lang, email, name } of LANGUAGES) {
       await check('public-accessibility', () => visit('/tilgjengelighet'));
       await check('public-privacy', () => visit('/personvern'));
       await check('public-404', () => visit('/finnes-ikke/heller-ikke-dette', 404));
+      await check('public-certificate-check', async () => {
+        await visit('/kursbevis');
+        assert.equal(await page.locator('main form[method="get"] input[name="code"]').count(), 1);
+      });
+      await check('public-certificate-unknown', async () => {
+        await visit('/kursbevis/AAAA-BBBB-CCCC-DDDD', 404);
+        assert.equal(await page.locator('main [role="status"]').count(), 1, 'says no certificate has the code');
+      });
     } finally {
       await context.close();
     }

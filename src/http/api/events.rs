@@ -67,6 +67,8 @@ pub struct EventView {
     /// The series' slug.
     series: Option<String>,
     completion: CompletionView,
+    /// The event's course certificate, if it gives one.
+    certificate: Option<crate::domain::certificates::CertificateRule>,
     title: String,
     kind: EventKind,
     description: Option<String>,
@@ -176,6 +178,7 @@ fn view(
         completion: CompletionView {
             min_sessions: e.completion_min_sessions,
         },
+        certificate: crate::domain::certificates::CertificateRule::stored(e.certificate.as_deref()),
         recording_url: e.recording_url.clone().filter(|_| owner),
         registration_open: e.window().is_open(now),
         seats_left: seats_left(e.capacity, e.confirmed_count),

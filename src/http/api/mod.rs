@@ -2,6 +2,7 @@
 //! the answer.
 pub mod attendance;
 pub mod audit;
+pub mod certificates;
 pub mod evaluations;
 pub mod events;
 pub mod exports;
@@ -71,6 +72,12 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(programmes::create_series, programmes::list_series))
         .routes(routes!(programmes::completions))
         .routes(routes!(programmes::events_held))
+        .routes(routes!(certificates::issue))
+        .routes(routes!(certificates::register))
+        .routes(routes!(certificates::stats))
+        .routes(routes!(certificates::revoke))
+        .routes(routes!(certificates::reissue))
+        .routes(routes!(certificates::import))
         .routes(routes!(openapi::serve))
         .split_for_parts();
     router

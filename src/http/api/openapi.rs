@@ -18,10 +18,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::schema::{
-    without_null, AdminOnly, CancelRefused, Erased, EvaluationAnswerRefused,
-    EvaluationChangeRefused, EventCancelled, Internal, InvalidInput, MembersOnly, NotConfirmed,
-    NotFound, PayloadTooLarge, SignupRefused, SlugTaken, TooManyRequests, Unauthorized,
-    Unavailable, UnsupportedMediaType, UriTooLong,
+    without_null, AdminOnly, CancelRefused, CertificateRevoked, CertificatesRefused, Erased,
+    EvaluationAnswerRefused, EvaluationChangeRefused, EventCancelled, Internal, InvalidInput,
+    MembersOnly, NotConfirmed, NotFound, PayloadTooLarge, SignupRefused, SlugTaken,
+    TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType, UriTooLong,
 };
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -65,6 +65,8 @@ use crate::http::AppState;
             Erased,
             EvaluationChangeRefused,
             EvaluationAnswerRefused,
+            CertificatesRefused,
+            CertificateRevoked,
             PayloadTooLarge,
             UnsupportedMediaType,
             TooManyRequests,
@@ -81,7 +83,7 @@ use crate::http::AppState;
         (name = "participant", description = "What the holder of a mailed link may do"),
         (name = "statistics", description = "Participation per municipality, events held"),
         (name = "evaluations", description = "Confidential evaluations after an event"),
-        (name = "programmes", description = "Series of events and who has completed a course"),
+        (name = "programmes", description = "Series of events, who has completed a course, and course certificates (the register and its counts)"),
         (name = "organisation", description = "The organisation's reference list and audit log"),
         (name = "meta", description = "This description"),
     ),

@@ -146,6 +146,11 @@ error_responses! {
         (`already_answered`), the evaluation is not open (`evaluation_closed`: not yet, or no \
         longer), or the registration holds no seat (403 `not_a_participant`).",
         ["already_answered", "evaluation_closed", "not_a_participant"];
+    CertificatesRefused => "Certificates cannot be issued (yet): the event gives none \
+        (`no_certificate`), its last session has not ended (`not_ended`), or it is a draft or \
+        cancelled (`not_held`).", ["no_certificate", "not_ended", "not_held"];
+    CertificateRevoked => "The certificate is revoked; the one that replaced it can be \
+        reissued.", ["revoked"];
     PayloadTooLarge => "The body is larger than 1 MiB.", ["payload_too_large"];
     UnsupportedMediaType => "The body must be sent as JSON (`Content-Type: application/json`).",
         ["unsupported_media_type"];

@@ -243,6 +243,7 @@ pub fn problem_text(pages: &Pages, problem: &Problem, lang: Language) -> String 
         Problem::EmptyList => t("problem_empty_list"),
         Problem::NotAWebinar => t("problem_not_a_webinar"),
         Problem::NotEnded => t("problem_not_ended"),
+        Problem::HalfHours => t("problem_half_hours"),
         Problem::TooManyRoles { max } => {
             t("problem_too_many_roles").replace("{max}", &max.to_string())
         }
@@ -272,6 +273,13 @@ pub fn line_problem_text(pages: &Pages, problem: &LineProblem, lang: Language) -
             .replace("{name}", name),
         LineFault::Region => t("line_region"),
         LineFault::Fields { found } => t("line_fields").replace("{found}", &found.to_string()),
+        LineFault::Field { field, problem } => t("line_field")
+            .replace("{field}", field)
+            .replace("{problem}", &problem_text(pages, problem, lang)),
+        LineFault::TooManyLines { max } => t("line_too_many").replace("{max}", &max.to_string()),
+        LineFault::CertificateFields { found } => {
+            t("line_certificate_fields").replace("{found}", &found.to_string())
+        }
     };
     t("line_prefix")
         .replace("{line}", &problem.line.to_string())
@@ -346,6 +354,7 @@ mod tests {
             },
             Problem::NotAWebinar,
             Problem::NotEnded,
+            Problem::HalfHours,
             Problem::SlugLength,
             Problem::SlugCharacters,
             Problem::choice(&["a"]),
@@ -381,6 +390,12 @@ mod tests {
                 line(LineFault::Region),
                 line(LineFault::Fields { found: 4 }),
                 line(LineFault::NoRows),
+                line(LineFault::Field {
+                    field: "date",
+                    problem: Problem::NotADate,
+                }),
+                line(LineFault::CertificateFields { found: 2 }),
+                line(LineFault::TooManyLines { max: 2 }),
             ]),
         ];
         for lang in [Language::Nb, Language::En] {

@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "home",
     "event",
     "receipt",
+    "certificate",
     "network",
     "organisation",
     "registration",
@@ -181,10 +182,13 @@ pub enum Outcome {
     EvaluationRemoved,
     CommentDeleted,
     EvaluationFinal,
+    CertificatesIssued,
+    NoNewCertificates,
+    CertificatesNotYet,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 39] = [
+    const ALL: [Outcome; 42] = [
         Outcome::OrganiserDisabled,
         Outcome::OrganiserEnabled,
         Outcome::DisableSelf,
@@ -224,6 +228,9 @@ impl Outcome {
         Outcome::EvaluationRemoved,
         Outcome::CommentDeleted,
         Outcome::EvaluationFinal,
+        Outcome::CertificatesIssued,
+        Outcome::NoNewCertificates,
+        Outcome::CertificatesNotYet,
     ];
 
     /// The word in the redirect's query (and, as `done_{word}`, the desk notice's text).
@@ -268,6 +275,9 @@ impl Outcome {
             Outcome::EvaluationRemoved => "evaluation_removed",
             Outcome::CommentDeleted => "comment_deleted",
             Outcome::EvaluationFinal => "evaluation_final",
+            Outcome::CertificatesIssued => "certificates_issued",
+            Outcome::NoNewCertificates => "no_new_certificates",
+            Outcome::CertificatesNotYet => "certificates_not_yet",
         }
     }
 
@@ -282,7 +292,9 @@ impl Outcome {
             | Outcome::AttendanceRefused
             | Outcome::MemberAlready
             | Outcome::MemberNotFound
-            | Outcome::EvaluationFinal => "warning",
+            | Outcome::EvaluationFinal
+            | Outcome::NoNewCertificates
+            | Outcome::CertificatesNotYet => "warning",
             _ => "success",
         }
     }

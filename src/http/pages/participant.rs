@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}/feed-link", post(new_feed_link))
         .route("/r/{token}/share-contact", post(share_contact))
         .route("/r/{token}/calendar.ics", get(calendar_file))
+        .route("/r/{token}/kursbevis.pdf", get(certificate_file))
         .route("/r/{token}/data.json", get(data_download))
         .route("/r/{token}/erase", get(confirm_erase).post(erase))
 }
@@ -130,6 +131,8 @@ struct RegistrationView {
     recording_url: Option<String>,
     /// "What did you think?" while the participant may answer the evaluation.
     evaluation_text: Option<String>,
+    /// The participant's course certificate, once issued (and not revoked).
+    has_certificate: bool,
 }
 
 /// The registration: event, sessions, status, what they gave, calendar, contacts, cancel.
@@ -222,7 +225,11 @@ async fn show(
                 t("registration_evaluation")
                     .replace("{closes}", &crate::format::moment(ev.closes_at, tz, l))
             });
+    let has_certificate = db::certificates::valid_of_registration(&state.db.conn, reg.id)
+        .await?
+        .is_some();
     let view = RegistrationView {
+        has_certificate,
         evaluation_text,
         token: token.clone(),
         event_title: e.title.clone(),
@@ -449,6 +456,33 @@ async fn calendar_file(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    crate::http::security::keep_private(headers);
+    Ok(response)
+}
+
+/// The participant's course certificate as a PDF (404 until one is issued).
+async fn certificate_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Result<Response, Closed> {
+    let (reg, _) = open(&state, &lang, &token).await?;
+    let Some((filename, pdf)) =
+        crate::service::certificates::pdf_of_registration(&state.db, &state.mailer, &reg).await?
+    else {
+        return Err(ShowErrorPage::not_found().into());
+    };
+    let mut response = pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    let stem = filename.trim_end_matches(".pdf");
+    let disposition = crate::export::content_disposition("inline", stem, "pdf");
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }

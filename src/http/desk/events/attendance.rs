@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::own_event;
 use crate::db;
 use crate::db::entities::event_session;
+use crate::domain::certificates::{self as certificate_rules, CertificateRule, IssueRefusal};
 use crate::domain::period;
 use crate::format::time_span;
 use crate::http::desk::auth::{Desk, DeskForm};
@@ -18,6 +19,7 @@ use crate::http::pages::Outcome;
 use crate::http::pages::ShowErrorPage;
 use crate::http::AppState;
 use crate::service::attendance::{self, AttendanceError};
+use crate::service::certificates::{self, CertificateError};
 use crate::service::programmes;
 
 #[derive(Deserialize)]
@@ -45,6 +47,27 @@ pub(super) struct SheetView {
     back_url: String,
     /// Who has completed an event of several sessions so far.
     completion: Option<CompletionView>,
+    /// An event with course certificates: the button, or why not yet, and those issued.
+    certificates: Option<CertificatesView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct CertificatesView {
+    /// "3 kursbevis er utstedt."
+    summary: String,
+    may_issue: bool,
+    /// Why the button is not offered ("after the last session").
+    not_yet: Option<String>,
+    action: String,
+    rows: Vec<CertificateRow>,
+}
+
+#[derive(Serialize)]
+pub(super) struct CertificateRow {
+    number: String,
+    name: String,
+    issued: String,
+    revoked: bool,
 }
 
 #[derive(Serialize)]
@@ -122,7 +145,37 @@ pub(super) async fn attendance_sheet(
         }
         label
     };
-    let completion = if ctx.sessions.len() > 1 {
+    let rule = CertificateRule::stored(ctx.event.certificate.as_deref());
+    let certificates = match &rule {
+        None => None,
+        Some(_) => {
+            let now = state.clock.now();
+            let may = certificate_rules::may_issue(true, ctx.event.status, ctx.event.ends_at, now);
+            let issued = db::certificates::of_event(&state.db.conn, ctx.event.id).await?;
+            let valid = issued.iter().filter(|c| c.revoked_at.is_none()).count();
+            Some(CertificatesView {
+                summary: t("desk_certificates_summary").replace("{n}", &valid.to_string()),
+                may_issue: may.is_ok(),
+                not_yet: may.err().map(|r| {
+                    t(match r {
+                        IssueRefusal::NotHeld => "desk_certificates_not_held",
+                        _ => "desk_certificates_not_ended",
+                    })
+                }),
+                action: format!("/admin/events/{}/certificates", ctx.event.id),
+                rows: issued
+                    .into_iter()
+                    .map(|c| CertificateRow {
+                        revoked: c.revoked_at.is_some(),
+                        issued: crate::format::long_date(c.issued_on, l),
+                        name: c.holder_name.unwrap_or_else(|| t("desk_name_removed")),
+                        number: c.number,
+                    })
+                    .collect(),
+            })
+        }
+    };
+    let completion = if ctx.sessions.len() > 1 || rule.is_some() {
         let c = programmes::completions(&state.db, &ctx.event, &ctx.sessions).await?;
         let rule = match c.min_sessions {
             Some(n) => t("desk_completion_rule_min").replace("{n}", &n.to_string()),
@@ -173,6 +226,7 @@ pub(super) async fn attendance_sheet(
         action: format!("/admin/events/{}/attendance", ctx.event.id),
         back_url: format!("/admin/events/{}", ctx.event.id),
         completion,
+        certificates,
     };
     let page = desk_page(&desk, "admin/attendance", t("desk_attendance_title"))
         .with(view)
@@ -227,3 +281,32 @@ pub(super) async fn record_attendance(
         Err(_) => Ok(done(&back, Outcome::AttendanceRefused)),
     }
 }
+
+/// Issues the event's course certificates to those who completed it (the API's rule and
+/// function), then back to the attendance page with what came of it.
+pub(super) async fn issue_certificates(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DeskForm { desk, form: _ }: DeskForm<EmptyForm>,
+) -> Result<Response, ShowErrorPage> {
+    let ctx = own_event(&state, &desk, &id).await?;
+    let back = format!("/admin/events/{}/attendance", ctx.event.id);
+    match certificates::issue(
+        &state.db,
+        &state.mailer,
+        &desk.organiser,
+        &ctx,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok((0, _)) => Ok(done(&back, Outcome::NoNewCertificates)),
+        Ok(_) => Ok(done(&back, Outcome::CertificatesIssued)),
+        Err(CertificateError::Db(e)) => Err(e.into()),
+        Err(_) => Ok(done(&back, Outcome::CertificatesNotYet)),
+    }
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Deserialize)]
+pub(super) struct EmptyForm {}

@@ -15,7 +15,7 @@ mod overview;
 mod recording;
 mod registrations;
 
-use attendance::{attendance_sheet, record_attendance};
+use attendance::{attendance_sheet, issue_certificates, record_attendance};
 use cancel::{cancel, confirm_cancel};
 use capacity::{confirm_capacity, set_capacity};
 use download::{download_csv, download_xlsx};
@@ -28,7 +28,7 @@ use overview::event_desk;
 use recording::{recording_form, set_recording};
 use registrations::{cancel_registration, confirm_cancel_registration};
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -89,6 +89,7 @@ pub fn router() -> Router<AppState> {
             "/admin/events/{id}/attendance",
             get(attendance_sheet).post(record_attendance),
         )
+        .route("/admin/events/{id}/certificates", post(issue_certificates))
         .route("/admin/events/{id}/registrations.csv", get(download_csv))
         .route("/admin/events/{id}/registrations.xlsx", get(download_xlsx))
 }

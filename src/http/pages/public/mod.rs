@@ -1,6 +1,7 @@
 //! The public pages: what is coming (`/`), an event with its sign-up form, the receipt,
 //! a network's and an organisation's page with calendar subscription, and the statements.
 //! One file per page; this one holds the routes and what the pages share.
+mod certificate;
 mod event;
 mod home;
 mod network;
@@ -41,6 +42,9 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/{slug}", get(organisation_page))
         .route("/tilgjengelighet", get(accessibility))
         .route("/accessibility", get(accessibility))
+        .route("/kursbevis", get(certificate::form))
+        .route("/kursbevis/{code}", get(certificate::check))
+        .route("/certificates/{code}", get(certificate::check))
         .route("/personvern", get(privacy))
         .route("/privacy", get(privacy))
 }
