@@ -415,6 +415,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     "dry run: {} registrations would lose their personal data (older than {} months after the event, or cancelled more than {} days ago)",
                     report.registrations_anonymised, settings.retention.months, settings.retention.cancelled_days
                 );
+                println!(
+                    "dry run: {certificates} course certificates would lose their holder's name (issued more than {} years ago)",
+                    settings.retention.certificate_years
+                );
             } else {
                 println!(
                     "{} registrations anonymised, {} mails scrubbed, {} personal feeds deleted, {} audit entries deleted, {} evaluation comments deleted",

@@ -67,6 +67,18 @@ pub async fn of_event(
         .await
 }
 
+/// Every certificate of a registration (a reissue makes more than one), oldest first.
+pub async fn of_registration(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+) -> Result<Vec<certificate::Model>, DbErr> {
+    certificate::Entity::find()
+        .filter(certificate::Column::RegistrationId.eq(registration_id))
+        .order_by_asc(certificate::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
 /// The valid certificate of a registration, if it has one.
 pub async fn valid_of_registration(
     db: &impl ConnectionTrait,
@@ -110,15 +122,21 @@ pub async fn find_by_number(
         .await
 }
 
-/// Revokes a certificate (once: a revoked one keeps its first time).
-pub async fn revoke(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
-    certificate::Entity::update_many()
+/// Revokes a certificate (once: a revoked one keeps its first time); whether this call
+/// revoked it (false: it was revoked already, by this or a concurrent call).
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(certificate::Entity::update_many()
         .col_expr(certificate::Column::RevokedAt, Some(now).into())
         .filter(certificate::Column::Id.eq(id))
         .filter(certificate::Column::RevokedAt.is_null())
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected
+        > 0)
 }
 
 /// The organisation's certificates, revoked ones too, oldest first.
@@ -146,35 +164,42 @@ pub async fn register(
         .await
 }
 
-/// Valid certificates issued up to a date, per municipality as typed and year of issue.
+/// Certificates issued on one date, per municipality as typed.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct CertificateCount {
     pub municipality: Option<String>,
-    pub year: i32,
+    pub issued_on: NaiveDate,
     pub certificates: i64,
 }
 
-/// The counts of the organisation's valid certificates issued on or before `as_of`.
+/// The counts of the organisation's certificates issued on or before `as_of` and not
+/// revoked before `valid_at` (the start of the next day: a later revocation leaves a past
+/// date's count as it was).
 pub async fn counts(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     as_of: NaiveDate,
+    valid_at: DateTime<Utc>,
     series_id: Option<Uuid>,
 ) -> Result<Vec<CertificateCount>, DbErr> {
     let mut query = certificate::Entity::find()
         .select_only()
         .column(certificate::Column::Municipality)
-        .column(certificate::Column::Year)
+        .column(certificate::Column::IssuedOn)
         .column_as(certificate::Column::Id.count(), "certificates")
         .filter(certificate::Column::OrganisationId.eq(organisation_id))
-        .filter(certificate::Column::RevokedAt.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(certificate::Column::RevokedAt.is_null())
+                .add(certificate::Column::RevokedAt.gte(valid_at)),
+        )
         .filter(certificate::Column::IssuedOn.lte(as_of));
     if let Some(series) = series_id {
         query = query.filter(certificate::Column::SeriesId.eq(series));
     }
     query
         .group_by(certificate::Column::Municipality)
-        .group_by(certificate::Column::Year)
+        .group_by(certificate::Column::IssuedOn)
         .into_model::<CertificateCount>()
         .all(db)
         .await
@@ -202,6 +227,19 @@ pub async fn anonymise_of_registrations(
             .rows_affected;
     }
     Ok(changed)
+}
+
+/// How many certificates issued before `before` still have their holder's name.
+pub async fn count_named_issued_before(
+    db: &impl ConnectionTrait,
+    before: NaiveDate,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    certificate::Entity::find()
+        .filter(certificate::Column::IssuedOn.lt(before))
+        .filter(certificate::Column::AnonymisedAt.is_null())
+        .count(db)
+        .await
 }
 
 /// Removes the holder's name from certificates issued before `before` (the certificate

@@ -258,6 +258,22 @@ pub async fn scrub(
     }
 }
 
+/// Drops the mails of `kind` to a registration that have not gone yet (a revoked
+/// certificate's mail must not still carry its PDF).
+pub async fn drop_pending(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+    kind: crate::domain::MailKind,
+) -> Result<u64, DbErr> {
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::RegistrationId.eq(registration_id))
+        .filter(outbox::Column::Kind.eq(kind))
+        .filter(outbox::Column::Status.eq(outbox::MailStatus::Pending))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Mails to these registrations (for a participant's data export), oldest first.
 pub async fn for_registrations(
     db: &impl ConnectionTrait,

@@ -120,9 +120,29 @@ pub enum Validity {
     Revoked,
 }
 
+impl Validity {
+    /// A certificate revoked at `revoked_at` (if ever), as it stands at `at`: one revoked
+    /// later still counted as valid then, so a past date's count never changes.
+    pub fn at(revoked_at: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Validity {
+        match revoked_at {
+            Some(r) if r <= at => Validity::Revoked,
+            _ => Validity::Valid,
+        }
+    }
+}
+
+/// Whether a registration is due a certificate: it completed, its personal data is still
+/// there, and it never held one (a revoked certificate is replaced by a reissue, never by
+/// issuing again, so revoking means something).
+pub fn is_due(completed: bool, anonymised: bool, ever_held: bool) -> bool {
+    completed && !anonymised && !ever_held
+}
+
 /// One line of an import: a certificate issued before Samling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedCertificate {
+    /// Its line in the file (a header line counts).
+    pub line: usize,
     pub name: String,
     pub course: String,
     pub issued_on: NaiveDate,
@@ -198,6 +218,7 @@ pub fn parse_import(text: &str) -> Result<Vec<ImportedCertificate>, Vec<LineProb
             .find_map(|f| errors.get(f).map(|p| (f, p.clone())));
         match (first, issued_on) {
             (None, Some(issued_on)) => rows.push(ImportedCertificate {
+                line,
                 name,
                 course,
                 issued_on,
@@ -272,6 +293,21 @@ mod tests {
             may_issue(true, EventStatus::Cancelled, end, after),
             Err(IssueRefusal::NotHeld)
         );
+    }
+
+    #[test]
+    fn a_revoked_certificate_counts_until_its_revocation_and_is_never_issued_again() {
+        let at = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
+        assert_eq!(Validity::at(None, at), Validity::Valid);
+        assert_eq!(Validity::at(Some(at), at), Validity::Revoked);
+        assert_eq!(
+            Validity::at(Some(at + chrono::Duration::days(1)), at),
+            Validity::Valid
+        );
+        assert!(is_due(true, false, false));
+        assert!(!is_due(true, false, true), "revoked or valid: held once");
+        assert!(!is_due(true, true, false), "erased: no name to print");
+        assert!(!is_due(false, false, false));
     }
 
     #[test]

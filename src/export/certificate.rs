@@ -97,6 +97,47 @@ const INK: (u8, u8, u8) = (0x1a, 0x1a, 0x1a);
 const MUTED: (u8, u8, u8) = (0x4a, 0x4a, 0x4a);
 const ACCENT: (u8, u8, u8) = (0x00, 0x4f, 0x7c);
 
+/// Where the body must end: above the footer and its QR code.
+const BODY_BOTTOM: f32 = A4.1 - MARGIN - 112.0;
+
+/// The body's tag groups in reading order (the title is the heading), at `scale`.
+fn body(fonts: &Fonts, doc: &CertificateDoc<'_>, w: &Words, scale: f32) -> Vec<(bool, Vec<Line>)> {
+    let width = A4.0 - 2.0 * MARGIN;
+    let para = |text: &str, bold: bool, size: f32, color, gap: f32, min: f32| {
+        wrap(fonts, text, bold, size * scale, min * scale, width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| Line {
+                text: t,
+                bold,
+                size: s,
+                color,
+                gap: if i == 0 { gap * scale } else { s * 0.25 },
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut groups = vec![
+        (
+            false,
+            para(doc.organisation, false, 14.0, MUTED, 40.0, 10.0),
+        ),
+        (true, para(w.title, true, 40.0, ACCENT, 56.0, 24.0)),
+        (false, para(w.certifies, false, 13.0, INK, 48.0, 10.0)),
+        (false, para(doc.holder, true, 28.0, INK, 20.0, 14.0)),
+        (false, para(w.completed, false, 13.0, INK, 24.0, 10.0)),
+        (false, para(doc.course, true, 20.0, INK, 18.0, 12.0)),
+        (false, para(doc.dates, false, 13.0, INK, 18.0, 10.0)),
+    ];
+    if let Some(hours) = doc.hours {
+        let line = format!("{} {hours}", w.duration);
+        groups.push((false, para(&line, false, 13.0, INK, 8.0, 10.0)));
+    }
+    if let Some(text) = doc.text {
+        groups.push((false, para(text, false, 12.0, MUTED, 24.0, 9.0)));
+    }
+    groups
+}
+
 /// The words of the page in each language.
 struct Words {
     title: &'static str,
@@ -144,8 +185,14 @@ struct Line {
     gap: f32,
 }
 
-/// The certificate as PDF bytes.
+/// The certificate as PDF bytes. A panic inside the PDF library becomes an error, so a
+/// mail that cannot be drawn fails like any other (and is retried, then given up).
 pub fn render(doc: &CertificateDoc<'_>) -> Result<Vec<u8>, PdfError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| draw(doc)))
+        .unwrap_or_else(|_| Err(PdfError("the PDF library panicked".into())))
+}
+
+fn draw(doc: &CertificateDoc<'_>) -> Result<Vec<u8>, PdfError> {
     let fonts = &*FONTS;
     let w = words(doc.language);
     let all_text = [
@@ -174,51 +221,20 @@ pub fn render(doc: &CertificateDoc<'_>) -> Result<Vec<u8>, PdfError> {
         ..Default::default()
     };
 
-    let width = A4.0 - 2.0 * MARGIN;
-    // Tag groups in reading order: 0 title (H1), then paragraphs.
-    let mut groups: Vec<(bool, Vec<Line>)> = Vec::new();
-    let mut push = |heading: bool, lines: Vec<Line>| {
-        groups.push((heading, lines));
+    // The body shrinks (sizes and gaps alike) until it ends above the footer.
+    let mut scale = 1.0;
+    let groups = loop {
+        let groups = body(fonts, doc, &w, scale);
+        let height: f32 = groups
+            .iter()
+            .flat_map(|(_, lines)| lines)
+            .map(|l| l.gap + l.size)
+            .sum();
+        if MARGIN + height <= BODY_BOTTOM || scale <= 0.4 {
+            break groups;
+        }
+        scale -= 0.05;
     };
-    let para = |text: &str, bold: bool, size: f32, color, gap: f32, min: f32| {
-        wrap(fonts, text, bold, size, min, width)
-            .into_iter()
-            .enumerate()
-            .map(|(i, (t, s))| Line {
-                text: t,
-                bold,
-                size: s,
-                color,
-                gap: if i == 0 { gap } else { s * 0.25 },
-            })
-            .collect::<Vec<_>>()
-    };
-    push(
-        false,
-        para(doc.organisation, false, 14.0, MUTED, 40.0, 10.0),
-    );
-    push(true, para(w.title, true, 40.0, ACCENT, 56.0, 24.0));
-    push(false, para(w.certifies, false, 13.0, INK, 48.0, 10.0));
-    push(false, para(doc.holder, true, 28.0, INK, 20.0, 14.0));
-    push(false, para(w.completed, false, 13.0, INK, 24.0, 10.0));
-    push(false, para(doc.course, true, 20.0, INK, 18.0, 12.0));
-    push(false, para(doc.dates, false, 13.0, INK, 18.0, 10.0));
-    if let Some(hours) = doc.hours {
-        push(
-            false,
-            para(
-                &format!("{} {hours}", w.duration),
-                false,
-                13.0,
-                INK,
-                8.0,
-                10.0,
-            ),
-        );
-    }
-    if let Some(text) = doc.text {
-        push(false, para(text, false, 12.0, MUTED, 24.0, 9.0));
-    }
     let issued = format!("{} {}", w.issued, doc.issued_on);
     let number = format!("{} {}", w.number, doc.number);
     let footer = [
@@ -525,6 +541,36 @@ mod tests {
         let lines = wrap(&FONTS, &word, true, 28.0, 14.0, A4.0 - 2.0 * MARGIN);
         assert_eq!(lines.iter().map(|(l, _)| l.len()).sum::<usize>(), 300);
         render(&doc(&word, long)).unwrap();
+    }
+
+    #[test]
+    fn the_longest_texts_end_above_the_footer() {
+        let name = "W".repeat(200);
+        let course = "WWWWWWW ".repeat(37);
+        let text = "WWWW ".repeat(100);
+        let mut d = doc(&name, &course);
+        d.text = Some(&text);
+        let w = words(Language::Nb);
+        let mut scale = 1.0;
+        let fits = loop {
+            let height: f32 = body(&FONTS, &d, &w, scale)
+                .iter()
+                .flat_map(|(_, lines)| lines)
+                .map(|l| l.gap + l.size)
+                .sum();
+            if MARGIN + height <= BODY_BOTTOM {
+                break true;
+            }
+            if scale <= 0.4 {
+                break false;
+            }
+            scale -= 0.05;
+        };
+        assert!(
+            fits,
+            "the longest name, course and text fit at scale {scale}"
+        );
+        render(&d).unwrap();
     }
 
     #[test]

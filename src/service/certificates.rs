@@ -78,11 +78,7 @@ async fn views(db: &Db, rows: Vec<certificate::Model>) -> Result<Vec<Certificate
     Ok(rows
         .into_iter()
         .map(|c| CertificateView {
-            status: if c.revoked_at.is_some() {
-                Validity::Revoked
-            } else {
-                Validity::Valid
-            },
+            status: Validity::at(c.revoked_at, DateTime::<Utc>::MAX_UTC),
             series: c.series_id.and_then(|s| slugs.get(&s).cloned()),
             number: c.number,
             holder_name: c.holder_name,
@@ -199,13 +195,18 @@ async fn issue_once(
     let holders: HashSet<Uuid> = db::certificates::of_event(&*tx, ctx.event.id)
         .await?
         .into_iter()
-        .filter(|c| c.revoked_at.is_none())
         .filter_map(|c| c.registration_id)
         .collect();
     let due: Vec<registration::Model> = db::registrations::confirmed_for_event(&*tx, ctx.event.id)
         .await?
         .into_iter()
-        .filter(|r| completed.contains(&r.id) && !holders.contains(&r.id))
+        .filter(|r| {
+            rules::is_due(
+                completed.contains(&r.id),
+                r.anonymised_at.is_some(),
+                holders.contains(&r.id),
+            )
+        })
         .collect();
     if due.is_empty() {
         tx.commit().await?;
@@ -247,7 +248,12 @@ async fn issue_once(
             anonymised_at: None,
             created_at: now,
         };
-        mails.push(mailer.certificate_letter(ctx, reg, facts_of(&row, rule), now)?);
+        // An address that cannot be mailed (it was accepted at sign-up, so this is rare):
+        // the certificate is issued all the same and waits on the participant's page.
+        match mailer.certificate_letter(ctx, reg, facts_of(&row, rule), now) {
+            Ok(mail) => mails.push(mail),
+            Err(e) => tracing::warn!(registration = %reg.id, error = %e, "certificate not mailed"),
+        }
         rows.push(row);
     }
     let issued = rows.len() as u64;
@@ -274,6 +280,9 @@ pub async fn revoke(
         .ok_or(CertificateError::NotFound)?;
     let tx = db.begin_write().await?;
     db::certificates::revoke(&*tx, found.id, now).await?;
+    if let Some(reg) = found.registration_id {
+        db::outbox::drop_pending(&*tx, reg, crate::domain::MailKind::CertificateIssued).await?;
+    }
     tx.commit().await?;
     audit::record(
         db,
@@ -335,6 +344,14 @@ pub async fn reissue(
     let new = loop {
         attempt += 1;
         let tx = db.begin_write().await?;
+        // Revoked in this transaction or not at all: two reissues (or a reissue and a
+        // revocation) at once leave one valid certificate.
+        if !db::certificates::revoke(&*tx, old.id, now).await? {
+            return Err(CertificateError::Revoked);
+        }
+        if let Some(reg) = old.registration_id {
+            db::outbox::drop_pending(&*tx, reg, crate::domain::MailKind::CertificateIssued).await?;
+        }
         let seq = db::certificates::last_seq(&*tx, organisation.id, year_of(today)).await? + 1;
         let row = certificate::Model {
             id: Uuid::now_v7(),
@@ -347,14 +364,14 @@ pub async fn reissue(
             seq,
             code: crate::links::new_certificate_code(),
             holder_name: Some(name.clone()),
-            issued_on: today,
+            // The same certificate with the name put right: it counts from when it was
+            // earned (only the number is new).
             revoked_at: None,
             replaces: Some(old.number.clone()),
             anonymised_at: None,
             created_at: now,
             ..old.clone()
         };
-        db::certificates::revoke(&*tx, old.id, now).await?;
         let inserted = db::certificates::insert_many(&*tx, vec![row.clone()]).await;
         match inserted {
             Err(e) if db::violates(&e, Unique::CertificateNumber) && attempt < NUMBER_RETRIES => {
@@ -365,8 +382,12 @@ pub async fn reissue(
         if let (Some(ctx), Some(reg)) = (&ctx, &reg) {
             let mut reg = reg.clone();
             reg.name = name.clone();
-            let mail = mailer.certificate_letter(ctx, &reg, facts_of(&row, rule.as_ref()), now)?;
-            db::outbox::insert_many(&*tx, vec![mail]).await?;
+            match mailer.certificate_letter(ctx, &reg, facts_of(&row, rule.as_ref()), now) {
+                Ok(mail) => db::outbox::insert_many(&*tx, vec![mail]).await?,
+                Err(e) => {
+                    tracing::warn!(registration = %reg.id, error = %e, "certificate not mailed")
+                }
+            }
         }
         tx.commit().await?;
         break row;
@@ -407,7 +428,11 @@ pub struct Verification {
 }
 
 /// The verification of a certificate's code, if it is one.
-pub async fn verify(db: &Db, code: &str) -> Result<Option<Verification>, DbErr> {
+pub async fn verify(
+    db: &Db,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Verification>, DbErr> {
     let code = code.trim().to_ascii_uppercase();
     let Some(c) = db::certificates::find_by_code(&db.conn, &code).await? else {
         return Ok(None);
@@ -417,11 +442,7 @@ pub async fn verify(db: &Db, code: &str) -> Result<Option<Verification>, DbErr> 
         .map(|o| o.name)
         .unwrap_or_default();
     Ok(Some(Verification {
-        status: if c.revoked_at.is_some() {
-            Validity::Revoked
-        } else {
-            Validity::Valid
-        },
+        status: Validity::at(c.revoked_at, now),
         name: c.holder_name,
         course: c.course,
         issued_on: c.issued_on,
@@ -490,19 +511,29 @@ pub struct CertificateStats {
     pub by_year: Vec<CertificateYear>,
 }
 
-/// The counts of `organisation_id`'s certificates as of `as_of` (in `series_id`).
+/// The counts of `organisation_id`'s certificates as of `as_of` (default: today in the
+/// organisation's zone), in `series` if given.
 pub async fn stats(
     db: &Db,
     organisation_id: Uuid,
-    as_of: NaiveDate,
+    as_of: Option<NaiveDate>,
     series: Option<(Uuid, String)>,
+    now: DateTime<Utc>,
 ) -> Result<CertificateStats, DbErr> {
+    let zone = db::organisations::find(&db.conn, organisation_id)
+        .await?
+        .map(|o| period::zone(&o.time_zone))
+        .unwrap_or(chrono_tz::Europe::Oslo);
+    let as_of = as_of.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
+    let next_day = as_of.succ_opt().unwrap_or(as_of);
+    let valid_at = period::start_of_local_day(next_day, zone);
     let mut reference = db::organisations::municipalities(&db.conn, organisation_id).await?;
     reference.sort_by_key(|m| norwegian_order(&m.name));
     let counts = db::certificates::counts(
         &db.conn,
         organisation_id,
         as_of,
+        valid_at,
         series.as_ref().map(|s| s.0),
     )
     .await?;
@@ -516,7 +547,7 @@ pub async fn stats(
     let mut per_year: BTreeMap<i32, u64> = BTreeMap::new();
     for c in &counts {
         let n = c.certificates.max(0) as u64;
-        *per_year.entry(c.year).or_default() += n;
+        *per_year.entry(year_of(c.issued_on)).or_default() += n;
         match c
             .municipality
             .as_deref()
@@ -584,11 +615,11 @@ pub async fn import(
         .map(|s| (s.slug, s.id))
         .collect();
     let mut problems = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
+    for row in &rows {
         if let Some(slug) = &row.series {
             if !series.contains_key(slug) {
                 problems.push(LineProblem {
-                    line: i + 1,
+                    line: row.line,
                     problem: LineFault::Field {
                         field: "series",
                         problem: Problem::NoSuchSeries,
@@ -600,23 +631,67 @@ pub async fn import(
     if !problems.is_empty() {
         return Err(file_problems(problems));
     }
-    let before: HashSet<(String, String, NaiveDate)> =
-        db::certificates::register(&db.conn, organisation.id, &RegisterFilter::default())
+    let mut attempt = 0;
+    let report = loop {
+        attempt += 1;
+        match import_once(db, &organisation, &series, &rows, now).await {
+            Err(e) if db::violates(&e, Unique::CertificateNumber) && attempt < NUMBER_RETRIES => {
+                continue
+            }
+            other => break other?,
+        }
+    };
+    audit::record(
+        db,
+        Some(organisation.id),
+        Who::Organiser(by),
+        Action::CertificatesImported,
+        "certificates imported",
+        Some(report.imported as i64),
+        now,
+    )
+    .await;
+    Ok(report)
+}
+
+/// What makes two imported lines the same certificate: a file sent twice adds nothing.
+/// (Once the names are gone, after the retention, a resent file is not recognised.)
+type ImportKey = (String, String, NaiveDate, Option<String>);
+
+/// One try at an import, in one transaction; numbers taken meanwhile surface as a unique
+/// violation (the caller tries again).
+async fn import_once(
+    db: &Db,
+    organisation: &organisation::Model,
+    series: &HashMap<String, Uuid>,
+    rows: &[rules::ImportedCertificate],
+    now: DateTime<Utc>,
+) -> Result<ImportReport, DbErr> {
+    let tx = db.begin_write().await?;
+    let mut seen: HashSet<ImportKey> =
+        db::certificates::register(&*tx, organisation.id, &RegisterFilter::default())
             .await?
             .into_iter()
             .filter(|c| c.imported)
-            .filter_map(|c| Some((c.holder_name?, c.course, c.issued_on)))
+            .filter_map(|c| {
+                let municipality = c.municipality.as_deref().map(match_key);
+                Some((c.holder_name?, c.course, c.issued_on, municipality))
+            })
             .collect();
     let mut report = ImportReport {
         imported: 0,
         already_there: 0,
     };
-    let tx = db.begin_write().await?;
     let mut seqs: HashMap<i32, i32> = HashMap::new();
     let mut new = Vec::new();
-    let mut seen = before;
     for row in rows {
-        if !seen.insert((row.name.clone(), row.course.clone(), row.issued_on)) {
+        let key = (
+            row.name.clone(),
+            row.course.clone(),
+            row.issued_on,
+            row.municipality.as_deref().map(match_key),
+        );
+        if !seen.insert(key) {
             report.already_there += 1;
             continue;
         }
@@ -639,12 +714,12 @@ pub async fn import(
             event_id: None,
             registration_id: None,
             series_id: row.series.as_ref().and_then(|s| series.get(s).copied()),
-            holder_name: Some(row.name),
-            course: row.course,
+            holder_name: Some(row.name.clone()),
+            course: row.course.clone(),
             first_date: row.issued_on,
             last_date: row.issued_on,
             hours: None,
-            municipality: row.municipality,
+            municipality: row.municipality.clone(),
             language: Language::Nb,
             issued_on: row.issued_on,
             imported: true,
@@ -657,16 +732,6 @@ pub async fn import(
     report.imported = new.len() as u64;
     db::certificates::insert_many(&*tx, new).await?;
     tx.commit().await?;
-    audit::record(
-        db,
-        Some(organisation.id),
-        Who::Organiser(by),
-        Action::CertificatesImported,
-        "certificates imported",
-        Some(report.imported as i64),
-        now,
-    )
-    .await;
     Ok(report)
 }
 

@@ -72,17 +72,17 @@ pub async fn run_retention(
 
 /// Removes the holder's name from certificates issued more than `years` years before `now`
 /// (`domain::certificates::names_kept_from`); the register counts them the same. With
-/// `dry_run` nothing changes and 0 is answered.
+/// `dry_run` nothing changes and the answer is how many would lose the name.
 pub async fn run_certificate_retention(
     db: &Db,
     years: u32,
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<u64, DbErr> {
-    if dry_run {
-        return Ok(0);
-    }
     let before = crate::domain::certificates::names_kept_from(now, years);
+    if dry_run {
+        return db::certificates::count_named_issued_before(&db.conn, before).await;
+    }
     let tx = db.begin_write().await?;
     let changed = db::certificates::anonymise_issued_before(&*tx, before, now).await?;
     tx.commit().await?;
@@ -141,6 +141,19 @@ pub struct RegistrationData {
     /// The event's evaluation, if this registration was invited: when, whether reminded and
     /// whether it answered. What it answered is not stored with it (see the privacy page).
     pub evaluation: Option<EvaluationData>,
+    /// Course certificates issued to this registration (revoked ones too).
+    pub certificates: Vec<CertificateData>,
+}
+
+/// A course certificate as a participant's data shows it (the PDF is on their page).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CertificateData {
+    pub number: String,
+    pub name: Option<String>,
+    pub course: String,
+    pub issued_on: chrono::NaiveDate,
+    pub municipality: Option<String>,
+    pub revoked: bool,
 }
 
 /// A registration's invitation to an evaluation.
@@ -198,7 +211,20 @@ pub async fn export(
                 reminded_at: i.reminded_at,
                 answered: i.answered,
             });
+        let certificates = db::certificates::of_registration(&db.conn, r.id)
+            .await?
+            .into_iter()
+            .map(|c| CertificateData {
+                number: c.number,
+                name: c.holder_name,
+                course: c.course,
+                issued_on: c.issued_on,
+                municipality: c.municipality,
+                revoked: c.revoked_at.is_some(),
+            })
+            .collect();
         out.push(RegistrationData {
+            certificates,
             evaluation,
             event: ctx.event.title.clone(),
             organiser: ctx.organisation.name.clone(),

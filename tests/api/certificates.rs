@@ -74,6 +74,11 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
     let event = course(&app, "HLR-instruktørkurs", json!({})).await;
     let id = event["id"].as_str().unwrap().to_string();
     assert_eq!(event["certificate"]["hours"], 14.0);
+    let public = crate::helpers::page_text(&app, &format!("/events/{id}")).await;
+    assert!(
+        public.contains("De som fullfører, får kursbevis (14 timer)."),
+        "{public}"
+    );
     let kare = signed_up(
         &app,
         &event,
@@ -100,6 +105,13 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
         json!({"name": "Per Halvveis", "email": "per@example.no"}),
     )
     .await;
+    // She completes too, but erases her data before the certificates are issued.
+    let gro = signed_up(
+        &app,
+        &event,
+        json!({"name": "Gro Glemt", "email": "gro@example.no"}),
+    )
+    .await;
 
     let (status, early) = app
         .post(&format!("/events/{id}/certificates"), json!({}))
@@ -109,19 +121,32 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
         (409, Some("not_ended"))
     );
     app.advance(Duration::days(5));
-    let all: Vec<&str> = [&kare, &hostile, &emma, &per]
+    let all: Vec<&str> = [&kare, &hostile, &emma, &gro, &per]
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     came(&app, &event, &all, 0).await;
-    came(&app, &event, &all[..3], 1).await;
+    came(&app, &event, &all[..4], 1).await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/registrations/{}/erase", app.token_of(&gro)),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
 
     let (status, issued) = app
         .post(&format!("/events/{id}/certificates"), json!({}))
         .await;
     assert_eq!(status, 201, "{issued}");
     let list = issued.as_array().unwrap();
-    assert_eq!(list.len(), 3, "only those who completed: {issued}");
+    assert_eq!(
+        list.len(),
+        3,
+        "only those who completed and still have a name: {issued}"
+    );
     let year = app.now().format("%Y").to_string();
     let mut numbers: Vec<&str> = list.iter().map(|c| c["number"].as_str().unwrap()).collect();
     numbers.sort();
@@ -269,6 +294,21 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(gone.status(), 404, "a revoked certificate is not offered");
+    // The participant's own data lists it, revoked.
+    let (_, data) = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/registrations/{}/data", app.token_of(&kare)),
+            None,
+            None,
+        )
+        .await;
+    let theirs = &data["registrations"][0]["certificates"][0];
+    assert_eq!(
+        (theirs["number"].as_str(), theirs["revoked"].as_bool()),
+        (Some(kare_number.as_str()), Some(true)),
+        "{data}"
+    );
 
     // A misspelt name: reissued with a new number, the old one revoked, mailed again.
     let emma_number = list
@@ -310,13 +350,13 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
         .collect();
     assert_eq!(statuses.len(), 4);
     assert_eq!(statuses.iter().filter(|s| s.1 == "valid").count(), 2);
-    // Issuing once more after the revocations: Kåre's was revoked, so Kåre gets a new one;
-    // Emma holds the reissued one.
+    // Issuing once more gives nobody a new one: Kåre's stays revoked (a reissue is how a
+    // certificate is replaced), Emma holds the reissued one.
     let (status, more) = app
         .post(&format!("/events/{id}/certificates"), json!({}))
         .await;
-    assert_eq!(status, 201, "{more}");
-    assert_eq!(more.as_array().unwrap().len(), 3);
+    assert_eq!(status, 200, "{more}");
+    assert_eq!(more.as_array().unwrap().len(), 2);
 
     // The desk: the attendance page lists them and offers the button.
     let desk_email = organiser(&app, "centre", false).await;
@@ -327,7 +367,7 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("3 kursbevis er utstedt"), "{html}");
+    assert!(html.contains("2 kursbevis er utstedt"), "{html}");
     assert!(
         html.contains("Trukket tilbake") && html.contains(&kare_number),
         "{html}"
@@ -560,4 +600,16 @@ async fn the_register_counts_across_years_and_outlives_the_names(engine: Engine)
         .unwrap()
         .iter()
         .all(|c| c["holder_name"].is_null()));
+
+    // A revocation today leaves a past date's count as it was.
+    let first = of_2023[0]["number"].as_str().unwrap();
+    let (status, _) = app
+        .post(&format!("/certificates/{first}/revoke"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(stats("as_of=2024-12-31&series=hhlr".into()).await, end_2024);
+    assert_eq!(
+        stats(format!("as_of={today}&series=hhlr")).await["total"],
+        6
+    );
 }

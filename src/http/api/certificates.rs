@@ -172,16 +172,25 @@ pub async fn stats(
 ) -> Result<Json<CertificateStats>, ApiError> {
     let q = super::query(query)?;
     let as_of = match q.as_of.as_deref() {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid_field("as_of", Problem::NotADate))?,
-        None => state.clock.now().date_naive(),
+        Some(d) => Some(
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| ApiError::invalid_field("as_of", Problem::NotADate))?,
+        ),
+        None => None,
     };
     let series = match q.series.as_deref() {
         Some(slug) => Some(series_of(&state, me.0.organisation_id, slug).await?),
         None => None,
     };
     Ok(Json(
-        certificates::stats(&state.db, me.0.organisation_id, as_of, series).await?,
+        certificates::stats(
+            &state.db,
+            me.0.organisation_id,
+            as_of,
+            series,
+            state.clock.now(),
+        )
+        .await?,
     ))
 }
 

@@ -58,7 +58,7 @@ pub(super) async fn check(
     lang: Lang,
     Path(code): Path<String>,
 ) -> Result<Response, ShowErrorPage> {
-    let found = certificates::verify(&state.db, &code).await?;
+    let found = certificates::verify(&state.db, &code, state.clock.now()).await?;
     Ok(page(&state, &lang, found, code, true))
 }
 

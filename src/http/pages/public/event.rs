@@ -51,6 +51,8 @@ pub(super) struct EventView {
     kind: String,
     description: Vec<String>,
     audience: Option<String>,
+    /// "Those who complete get a course certificate (14 hours)."
+    certificate_text: Option<String>,
     organisation: String,
     /// Where participants write to the organiser, if the organisation has said.
     organisation_contact: Option<String>,
@@ -181,6 +183,15 @@ pub(super) async fn render_event(
         kind: capitalised(kind_label(e.kind, l)),
         description: paragraphs(e.description.as_deref()),
         audience: e.audience.clone(),
+        certificate_text: crate::domain::certificates::CertificateRule::stored(
+            e.certificate.as_deref(),
+        )
+        .map(|rule| match rule.hours {
+            Some(h) => pages
+                .text(l, "event_certificate_hours")
+                .replace("{hours}", &crate::format::hours(h, l)),
+            None => pages.text(l, "event_certificate"),
+        }),
         organisation: ctx.organisation.name.clone(),
         organisation_contact: ctx.organisation.contact_email.clone(),
         organisation_url: format!("/organisations/{}", ctx.organisation.slug),
