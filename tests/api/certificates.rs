@@ -147,7 +147,11 @@ async fn certificates_go_once_to_those_who_completed(engine: Engine) {
         3,
         "only those who completed and still have a name: {issued}"
     );
-    let year = app.now().format("%Y").to_string();
+    let year = app
+        .now()
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%Y")
+        .to_string();
     let mut numbers: Vec<&str> = list.iter().map(|c| c["number"].as_str().unwrap()).collect();
     numbers.sort();
     assert_eq!(
@@ -533,7 +537,12 @@ async fn the_register_counts_across_years_and_outlives_the_names(engine: Engine)
         json!([{"year": 2023, "certificates": 3, "cumulative": 3},
             {"year": 2024, "certificates": 2, "cumulative": 5}])
     );
-    let today = app.now().date_naive().to_string();
+    // The organisation's date (Oslo), as certificates are dated.
+    let today = app
+        .now()
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .date_naive()
+        .to_string();
     let now = stats(format!("as_of={today}&series=hhlr")).await;
     assert_eq!(now["total"], 7, "{now}");
     assert_eq!(
@@ -546,6 +555,50 @@ async fn the_register_counts_across_years_and_outlives_the_names(engine: Engine)
     );
     let everything = stats(format!("as_of={today}")).await;
     assert_eq!(everything["total"], 8, "the proACT one too");
+    // The desk's register says the same, and takes a file of earlier certificates.
+    let desk = sign_in(&app, &organiser(&app, "centre", false).await).await;
+    let html = desk.get("/admin/certificates").await.text().await.unwrap();
+    assert!(html.contains("8 gyldige kursbevis per"), "{html}");
+    assert!(
+        html.contains("CENTRE-2023-0001") && html.contains("lagt inn fra før"),
+        "{html}"
+    );
+    let upload = |body: &'static [u8]| {
+        let desk = &desk;
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", desk.csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(body.to_vec()).file_name("kursbevis.csv"),
+                );
+            crate::helpers::browser()
+                .post(format!("{}/admin/certificates", desk.base))
+                .header(reqwest::header::COOKIE, &desk.cookie)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = upload(b"Ivar;proACT;32.01.2025;Horten\n").await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Linje 1: date"), "{html}");
+    let res = upload(b"Ivar Jensen;proACT;31.01.2025;Horten\n").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(stats(format!("as_of={today}")).await["total"], 9);
+    let (_, _) = app
+        .post(
+            &format!(
+                "/certificates/{}/revoke",
+                app.get("/certificates?year=2025").await.1[0]["number"]
+                    .as_str()
+                    .unwrap()
+            ),
+            json!({}),
+        )
+        .await;
     let (status, _) = app.get("/stats/certificates?series=ukjent").await;
     assert_eq!(status, 404);
     let (status, bad) = app.get("/stats/certificates?as_of=31.12.2024").await;
@@ -590,8 +643,8 @@ async fn the_register_counts_across_years_and_outlives_the_names(engine: Engine)
             .await
             .unwrap();
     assert_eq!(
-        names_gone, 7,
-        "every certificate older than ten years but the erased one"
+        names_gone, 8,
+        "all nine certificates (one revoked) older than ten years but the erased one"
     );
     assert_eq!(stats(format!("as_of={today}&series=hhlr")).await, now);
     let (_, register) = app.get("/certificates").await;

@@ -241,6 +241,20 @@ for (const { lang, errorPrefix, member, tokenLabel } of LANGUAGES) {
         assert.equal(await page.locator('form[method="post"] input[type="file"]').count(), 1, 'the upload form (admins)');
       });
 
+      await check('certificates', async () => {
+        await visitDesk('/admin/certificates');
+        const form = page.locator('form[method="post"][enctype="multipart/form-data"]');
+        await form.locator('input[type="file"]').setInputFiles({
+          name: 'kursbevis.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from('Kari Nordmann;HLR-instruktør;31.05.2019;Horten\n'),
+        });
+        const res = await clickAndWait(page, form.locator('button[type="submit"]'));
+        assert.equal(res.status(), 200, 'the import goes back to the register');
+        await assertLang();
+        assert.match(await page.locator('main').innerText(), /Kari Nordmann/, 'the imported certificate is listed');
+      });
+
       await check('tokens', () => visitDesk('/admin/tokens'));
 
       await check('tokens-created', async () => {

@@ -6,6 +6,7 @@
 //! short status message on the next page.
 mod audit;
 pub mod auth;
+mod certificates;
 mod events;
 mod networks;
 mod roles;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(networks::router())
         .merge(stats::router())
+        .merge(certificates::router())
         .merge(roles::router())
         .merge(tokens::router())
         .merge(audit::router())

@@ -72,6 +72,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "admin/member_remove",
     "admin/stats",
     "admin/municipalities",
+    "admin/certificates",
     "admin/tokens",
     "admin/token_revoke",
     "admin/organiser_disable",
