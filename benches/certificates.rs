@@ -39,6 +39,7 @@ async fn main() {
             location: Some("Tønsberg".into()),
             online_url: None,
             optional: false,
+            month: None,
         })
         .collect();
     let session_ids: Vec<Uuid> = sessions.iter().map(|s| s.id).collect();

@@ -63,6 +63,7 @@ async fn main() {
                     location: None,
                     online_url: None,
                     optional: i == 1,
+                    month: None,
                 }
             })
             .collect();

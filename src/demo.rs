@@ -1,13 +1,13 @@
 //! `samling demo`: a small, realistic centre to click around in. Every piece is looked up
 //! before it is created (events by a fixed id), so running it twice changes nothing.
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use uuid::Uuid;
 
 use crate::db::entities::{event, event_session};
 use crate::db::organisations::MunicipalityRow;
 use crate::db::{self, Db};
 use crate::domain::period::{local_to_utc, DEFAULT_ZONE};
-use crate::domain::{match_key, EventKind, EventStatus};
+use crate::domain::{match_key, programmes, EventKind, EventStatus};
 
 /// Vestfold's municipalities and populations (DOMAIN.md).
 pub const VESTFOLD: [(&str, i64); 6] = [
@@ -33,6 +33,8 @@ struct DemoEvent {
     capacity: Option<i32>,
     members_only: bool,
     sessions: &'static [DemoSession],
+    /// Only the month of each session is known ("dato ikke avklart"): a year-plan entry.
+    planned: bool,
 }
 
 const EVENTS: &[DemoEvent] = &[
@@ -44,6 +46,7 @@ const EVENTS: &[DemoEvent] = &[
         description: "Samling for nettverkets deltakere: erfaringsdeling om pårørendearbeid.",
         capacity: Some(60),
         members_only: true,
+        planned: false,
         sessions: &[(
             21,
             9,
@@ -60,6 +63,7 @@ const EVENTS: &[DemoEvent] = &[
         description: "Digital lunsj på Teams. Åpen for alle. Opptak publiseres i etterkant.",
         capacity: None,
         members_only: false,
+        planned: false,
         sessions: &[(
             10,
             11,
@@ -76,6 +80,7 @@ const EVENTS: &[DemoEvent] = &[
         description: "To dager med foredrag og verksteder om lindrende behandling.",
         capacity: Some(200),
         members_only: false,
+        planned: false,
         sessions: &[
             (42, 9, 7, Some("Quality Hotel Tønsberg"), None),
             (43, 9, 6, Some("Quality Hotel Tønsberg"), None),
@@ -89,11 +94,23 @@ const EVENTS: &[DemoEvent] = &[
         description: "Kurs over tre samlinger. Kursbevis til dem som deltar på alle.",
         capacity: Some(70),
         members_only: false,
+        planned: false,
         sessions: &[
             (30, 9, 6, Some("Sandefjord kulturhus"), None),
             (60, 9, 6, Some("Sandefjord kulturhus"), None),
             (90, 9, 6, Some("Sandefjord kulturhus"), None),
         ],
+    },
+    DemoEvent {
+        key: "demens-host",
+        network: "demens-vestfold",
+        title: "Nettverkssamling demens, høsten",
+        kind: EventKind::Gathering,
+        description: "Neste samling i nettverket. Datoen settes når vertskommunen er klar.",
+        capacity: Some(60),
+        members_only: true,
+        planned: true,
+        sessions: &[(150, 9, 6, Some("Vertskommunen"), None)],
     },
 ];
 
@@ -165,15 +182,21 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<String> {
                     .and_time(NaiveTime::from_hms_opt(*hour, 0, 0).unwrap_or_default());
                 // Whole hours of the day: never in a daylight-saving gap.
                 let start = local_to_utc(local, DEFAULT_ZONE).unwrap_or_else(|| local.and_utc());
+                let month = d.planned.then(|| local.date().with_day(1)).flatten();
+                let (start, end) = match month {
+                    Some(first_day) => programmes::month_span(first_day),
+                    None => (start, start + Duration::hours(*hours)),
+                };
                 event_session::Model {
                     id: Uuid::new_v5(&id, &[i as u8]),
                     event_id: id,
                     position: i as i32,
                     starts_at: start,
-                    ends_at: start + Duration::hours(*hours),
+                    ends_at: end,
                     location: location.map(str::to_string),
                     online_url: online.map(str::to_string),
                     optional: false,
+                    month: month.map(programmes::month_text),
                 }
             })
             .collect();
@@ -190,7 +213,9 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<String> {
                 status: EventStatus::Published,
                 capacity: d.capacity,
                 members_only: d.members_only,
-                registration_closes_at: Some(first - Duration::days(2)),
+                // A planned event's closing is set when it gets its date.
+                registration_closes_at: (!d.planned).then(|| first - Duration::days(2)),
+                planned: d.planned,
                 starts_at: first,
                 ends_at: last,
                 ..db::events::new_event(org.id, now)

@@ -125,6 +125,24 @@ pub fn month_year(month: chrono::NaiveDate, lang: crate::domain::Language) -> St
     }
 }
 
+/// A session's time: its span ([`time_span`]), or while only its `month` is known
+/// "mars 2027, dato ikke avklart" / "March 2027, date not settled".
+pub fn session_time(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    month: Option<&str>,
+    tz: Tz,
+    lang: Language,
+) -> String {
+    match month.and_then(|m| crate::domain::programmes::parse_month(m).ok()) {
+        Some(first_day) => match lang {
+            Language::Nb => format!("{}, dato ikke avklart", month_year(first_day, lang)),
+            Language::En => format!("{}, date not settled", month_year(first_day, lang)),
+        },
+        None => time_span(start, end, tz, lang),
+    }
+}
+
 /// A date the Norwegian way: "torsdag 12. mars 2026".
 pub fn date_nb(t: &DateTime<Tz>) -> String {
     const DAYS: [&str; 7] = [

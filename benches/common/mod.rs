@@ -83,6 +83,7 @@ pub async fn insert_event(
         location: location.map(str::to_string),
         online_url: None,
         optional: false,
+        month: None,
     };
     samling::db::events::insert(tx, event, vec![session])
         .await

@@ -19,6 +19,7 @@ mod m20261204_000015_recordings;
 mod m20261206_000016_evaluations;
 mod m20261206_000017_series_and_completion;
 mod m20261206_000018_certificates;
+mod m20261207_000019_planned_sessions;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_evaluations::Migration),
             Box::new(m20261206_000017_series_and_completion::Migration),
             Box::new(m20261206_000018_certificates::Migration),
+            Box::new(m20261207_000019_planned_sessions::Migration),
         ]
     }
 }

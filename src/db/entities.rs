@@ -189,6 +189,8 @@ pub mod event {
         /// The certificate rule as JSON (`domain::certificates::CertificateRule`); none: the
         /// event gives no certificates.
         pub certificate: Option<String>,
+        /// Some session has only a month: no sign-ups, out of the feeds and reminders.
+        pub planned: bool,
     }
     no_relations!();
 }
@@ -209,6 +211,9 @@ pub mod event_session {
         pub online_url: Option<String>,
         /// Not needed for completing the event (the one optional gathering of a course).
         pub optional: bool,
+        /// `YYYY-MM` of a session whose date is not settled yet ("dato ikke avklart"); its
+        /// times are then placeholders within that month (`domain::programmes::month_span`).
+        pub month: Option<String>,
     }
     no_relations!();
 }

@@ -21,6 +21,9 @@ pub struct EventFilter {
     pub kind: Option<EventKind>,
     /// Events starting at or after this instant; default: events not yet ended at `now`.
     pub from: Option<DateTime<Utc>>,
+    /// With `from`: events still under way at `from` too (a programme begun the year
+    /// before belongs in this year's plan).
+    pub overlapping: bool,
     /// Events starting before this instant.
     pub to: Option<DateTime<Utc>>,
     pub offset: u64,
@@ -38,6 +41,7 @@ impl EventFilter {
             organisation_id: None,
             kind: None,
             from: None,
+            overlapping: false,
             to: None,
             offset: 0,
             limit,
@@ -62,7 +66,14 @@ impl event::Model {
             opens_at: self.registration_opens_at,
             closes_at: self.registration_closes_at,
             starts_at: self.starts_at,
+            dated: !self.planned,
         }
+    }
+
+    /// The end of its last session, once every session has a date (a planned event has
+    /// none yet: it has not ended, whatever its placeholder times say).
+    pub fn dated_end(&self) -> Option<DateTime<Utc>> {
+        (!self.planned).then_some(self.ends_at)
     }
 
     /// The seat counters.
@@ -73,6 +84,13 @@ impl event::Model {
             waitlist_enabled: self.waitlist_enabled,
             waitlisted: self.waitlist_count,
         }
+    }
+}
+
+impl event_session::Model {
+    /// Its start, if it has a date (`None` while only its month is known).
+    pub fn dated_start(&self) -> Option<DateTime<Utc>> {
+        self.month.is_none().then_some(self.starts_at)
     }
 }
 
@@ -149,6 +167,7 @@ fn listing_condition(filter: &EventFilter) -> Condition {
         condition = condition.add(event::Column::Kind.eq(k));
     }
     condition = match filter.from {
+        Some(from) if filter.overlapping => condition.add(event::Column::EndsAt.gte(from)),
         Some(from) => condition.add(event::Column::StartsAt.gte(from)),
         None => condition.add(event::Column::EndsAt.gte(filter.now)),
     };
@@ -268,6 +287,7 @@ pub fn new_event(organisation_id: Uuid, now: DateTime<Utc>) -> event::Model {
         series_id: None,
         completion_min_sessions: None,
         certificate: None,
+        planned: false,
     }
 }
 
@@ -323,6 +343,7 @@ pub async fn save(db: &impl ConnectionTrait, event: event::Model) -> Result<even
         event::Column::SeriesId,
         event::Column::CompletionMinSessions,
         event::Column::Certificate,
+        event::Column::Planned,
     ] {
         active.reset(col);
     }

@@ -76,6 +76,7 @@ async fn scoped(
         );
     let mut query = event::Entity::find()
         .filter(visible)
+        .filter(event::Column::Planned.eq(false))
         .filter(event::Column::EndsAt.gte(now - FEED_HISTORY));
     let mut own = HashMap::new();
     match scope {

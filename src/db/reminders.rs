@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::entities::{event, reminder_run};
 
-/// Published events whose reminder at `offset` is due (`starts_at - offset <= now`) and not
-/// yet started, without a round for that offset and start time.
+/// Published events with every session dated whose reminder at `offset` is due
+/// (`starts_at - offset <= now`) and not yet started, without a round for that offset and
+/// start time.
 pub async fn due_events(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -18,6 +19,7 @@ pub async fn due_events(
 ) -> Result<Vec<event::Model>, DbErr> {
     let candidates = event::Entity::find()
         .filter(event::Column::Status.eq(crate::domain::EventStatus::Published))
+        .filter(event::Column::Planned.eq(false))
         .filter(event::Column::StartsAt.gt(now))
         .filter(event::Column::StartsAt.lte(now + offset))
         .order_by_asc(event::Column::StartsAt)

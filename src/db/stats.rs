@@ -201,7 +201,7 @@ pub struct HeldEvent {
     pub status: EventStatus,
     pub starts_at: DateTime<Utc>,
     /// Every session's start, the ones outside the period too.
-    pub session_starts: Vec<DateTime<Utc>>,
+    pub session_starts: Vec<crate::domain::programmes::SessionStart>,
     /// Confirmed registrations so far.
     pub registered: u64,
     pub attended: u64,
@@ -222,9 +222,10 @@ struct HeldEventRow {
 }
 
 #[derive(Debug, FromQueryResult, serde::Deserialize)]
-struct SessionStart {
+struct SessionStartRow {
     event_id: Uuid,
     starts_at: DateTime<Utc>,
+    month: Option<String>,
 }
 
 #[derive(Debug, FromQueryResult, serde::Deserialize)]
@@ -274,6 +275,7 @@ pub async fn held_events(
         .columns([
             event_session::Column::EventId,
             event_session::Column::StartsAt,
+            event_session::Column::Month,
         ])
         .filter(event_session::Column::EventId.in_subquery(ids()));
     let attended_one = Expr::case(registration::Column::Attended.eq(true), 1).finally(0);
@@ -285,7 +287,7 @@ pub async fn held_events(
         .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
         .filter(registration::Column::EventId.in_subquery(ids()))
         .group_by(registration::Column::EventId);
-    let (rows, starts, attendance): (Vec<HeldEventRow>, Vec<SessionStart>, Vec<AttendanceRow>) =
+    let (rows, starts, attendance): (Vec<HeldEventRow>, Vec<SessionStartRow>, Vec<AttendanceRow>) =
         if db.get_database_backend() == DbBackend::Sqlite {
             let sqlite = DbBackend::Sqlite;
             (
@@ -303,7 +305,7 @@ pub async fn held_events(
                 sqlite_rows(
                     db,
                     starts.build(sqlite),
-                    &format!("hex(event_id), {}", sqlite_time("starts_at")),
+                    &format!("hex(event_id), {}, month", sqlite_time("starts_at")),
                 )
                 .await?,
                 sqlite_rows(
@@ -320,9 +322,18 @@ pub async fn held_events(
                 attendance.into_model().all(db).await?,
             )
         };
-    let mut by_event: std::collections::HashMap<Uuid, Vec<DateTime<Utc>>> = Default::default();
+    let mut by_event: std::collections::HashMap<
+        Uuid,
+        Vec<crate::domain::programmes::SessionStart>,
+    > = Default::default();
     for s in starts {
-        by_event.entry(s.event_id).or_default().push(s.starts_at);
+        by_event
+            .entry(s.event_id)
+            .or_default()
+            .push(crate::domain::programmes::SessionStart {
+                at: s.starts_at,
+                dated: s.month.is_none(),
+            });
     }
     let attendance: std::collections::HashMap<Uuid, AttendanceRow> =
         attendance.into_iter().map(|a| (a.event_id, a)).collect();

@@ -7,9 +7,16 @@ use serde::Serialize;
 /// Whether attendance may be recorded for a session starting at `starts_at`: from the
 /// session's day on, as the organisation's calendar (`zone`) counts days. Before that
 /// nobody can have come, and a mark would be a guess that the statistics count as fact;
-/// on the day itself the desk ticks people off as they arrive (before the start time).
-pub fn may_record_attendance(starts_at: DateTime<Utc>, now: DateTime<Utc>, zone: Tz) -> bool {
-    now.with_timezone(&zone).date_naive() >= starts_at.with_timezone(&zone).date_naive()
+/// on the day itself the desk ticks people off as they arrive (before the start time). A
+/// session without a date (`None`) cannot have been held.
+pub fn may_record_attendance(
+    starts_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> bool {
+    starts_at.is_some_and(|start| {
+        now.with_timezone(&zone).date_naive() >= start.with_timezone(&zone).date_naive()
+    })
 }
 
 /// A registration's summary from its per-session marks: came to any session → attended;
@@ -68,25 +75,30 @@ mod tests {
             .to_utc();
         let at = |d, h, m| oslo.with_ymd_and_hms(2027, 3, d, h, m, 0).unwrap().to_utc();
         assert!(
-            !may_record_attendance(start, at(9, 23, 59), oslo),
+            !may_record_attendance(Some(start), at(9, 23, 59), oslo),
             "the evening before"
         );
         assert!(
-            may_record_attendance(start, at(10, 0, 0), oslo),
+            may_record_attendance(Some(start), at(10, 0, 0), oslo),
             "midnight of its day"
         );
         assert!(
-            may_record_attendance(start, at(10, 8, 30), oslo),
+            may_record_attendance(Some(start), at(10, 8, 30), oslo),
             "before the start"
         );
         assert!(
-            may_record_attendance(start, at(20, 12, 0), oslo),
+            may_record_attendance(Some(start), at(20, 12, 0), oslo),
             "afterwards"
         );
         // 23:30 UTC on the 9th is already the 10th in Oslo: the zone decides, not UTC.
         let late_utc = Utc.with_ymd_and_hms(2027, 3, 9, 23, 30, 0).unwrap();
-        assert!(may_record_attendance(start, late_utc, oslo));
-        assert!(!may_record_attendance(start, late_utc, chrono_tz::UTC));
+        assert!(may_record_attendance(Some(start), late_utc, oslo));
+        assert!(!may_record_attendance(
+            Some(start),
+            late_utc,
+            chrono_tz::UTC
+        ));
+        assert!(!may_record_attendance(None, late_utc, oslo));
     }
 
     #[test]

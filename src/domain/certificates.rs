@@ -74,18 +74,19 @@ pub enum IssueRefusal {
 }
 
 /// Whether an event whose last session ends at `ends_at` may have its certificates issued at
-/// `now`: only a published event with a certificate rule, after its last session.
+/// `now`: only a published event with a certificate rule, after its last session (`None`:
+/// some session has no date yet, so it has not ended).
 pub fn may_issue(
     has_rule: bool,
     status: super::EventStatus,
-    ends_at: DateTime<Utc>,
+    ends_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), IssueRefusal> {
     if !has_rule {
         Err(IssueRefusal::NoCertificate)
     } else if status != super::EventStatus::Published {
         Err(IssueRefusal::NotHeld)
-    } else if now < ends_at {
+    } else if ends_at.is_none_or(|end| now < end) {
         Err(IssueRefusal::NotEnded)
     } else {
         Ok(())
@@ -275,23 +276,30 @@ mod tests {
     fn issued_only_after_the_last_session_of_a_published_event() {
         let end = Utc.with_ymd_and_hms(2026, 5, 1, 15, 0, 0).unwrap();
         let after = end + chrono::Duration::minutes(1);
-        assert_eq!(may_issue(true, EventStatus::Published, end, after), Ok(()));
+        assert_eq!(
+            may_issue(true, EventStatus::Published, Some(end), after),
+            Ok(())
+        );
         assert_eq!(
             may_issue(
                 true,
                 EventStatus::Published,
-                end,
+                Some(end),
                 end - chrono::Duration::minutes(1)
             ),
             Err(IssueRefusal::NotEnded)
         );
         assert_eq!(
-            may_issue(false, EventStatus::Published, end, after),
+            may_issue(false, EventStatus::Published, Some(end), after),
             Err(IssueRefusal::NoCertificate)
         );
         assert_eq!(
-            may_issue(true, EventStatus::Cancelled, end, after),
+            may_issue(true, EventStatus::Cancelled, Some(end), after),
             Err(IssueRefusal::NotHeld)
+        );
+        assert_eq!(
+            may_issue(true, EventStatus::Published, None, after),
+            Err(IssueRefusal::NotEnded)
         );
     }
 

@@ -46,6 +46,12 @@ pub enum Problem {
     BeforeStart,
     /// A session that ends before it starts.
     EndsBeforeStart,
+    /// Not a month written `YYYY-MM`.
+    NotAMonth,
+    /// A session with both a month and times (a month is for one whose date is not set).
+    MonthOrTimes,
+    /// A session without a date for an event people have signed up to.
+    UndatedWithRegistrations,
     /// Registration closing before it opens.
     ClosesBeforeOpens,
     NoSuchNetwork,
@@ -127,6 +133,13 @@ impl fmt::Display for Problem {
             }
             Problem::BeforeStart => f.write_str("must not be before from"),
             Problem::EndsBeforeStart => f.write_str("must be after starts_at"),
+            Problem::NotAMonth => f.write_str("must be a month written YYYY-MM"),
+            Problem::MonthOrTimes => {
+                f.write_str("give either month (date not settled) or starts_at and ends_at")
+            }
+            Problem::UndatedWithRegistrations => {
+                f.write_str("people are signed up: every session needs its date and time")
+            }
             Problem::ClosesBeforeOpens => f.write_str("must be after registration_opens_at"),
             Problem::NoSuchSeries => f.write_str("is not a series of this organisation"),
             Problem::NoSuchNetwork => f.write_str("no such network in your organisation"),

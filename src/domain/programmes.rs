@@ -1,6 +1,6 @@
 //! Programmes across the year: who has completed an event of several sessions, and what
 //! counts as an event or a session held in a reporting period.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::{EventStatus, Problem};
@@ -86,10 +86,20 @@ pub fn held_status(status: EventStatus, sessions: PeriodSessions) -> Option<Held
     }
 }
 
+/// A session's start as a period counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionStart {
+    /// Its start, or for a session with only a month the placeholder in that month
+    /// ([`month_span`]), so that it counts in its month's period.
+    pub at: DateTime<Utc>,
+    /// False while only its month is known: it cannot have been held.
+    pub dated: bool,
+}
+
 /// Counts the sessions starting in `[from, until)` and those of them started by `now`; a
-/// cancelled event held none.
+/// cancelled event held none, nor did a session without a date.
 pub fn period_sessions(
-    starts: impl IntoIterator<Item = DateTime<Utc>>,
+    starts: impl IntoIterator<Item = SessionStart>,
     from: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
     status: EventStatus,
@@ -97,14 +107,84 @@ pub fn period_sessions(
 ) -> PeriodSessions {
     let mut out = PeriodSessions::default();
     for s in starts {
-        if from.is_none_or(|f| s >= f) && until.is_none_or(|u| s < u) {
+        if from.is_none_or(|f| s.at >= f) && until.is_none_or(|u| s.at < u) {
             out.in_period += 1;
-            if s <= now && status == EventStatus::Published {
+            if s.dated && s.at <= now && status == EventStatus::Published {
                 out.held += 1;
             }
         }
     }
     out
+}
+
+/// The first day of a month written `YYYY-MM` (a planned session's `month`).
+pub fn parse_month(text: &str) -> Result<NaiveDate, Problem> {
+    let t = text.trim();
+    let (year, month) = t.split_once('-').ok_or(Problem::NotAMonth)?;
+    if year.len() != 4 || month.len() != 2 {
+        return Err(Problem::NotAMonth);
+    }
+    let year: i32 = year.parse().map_err(|_| Problem::NotAMonth)?;
+    let month: u32 = month.parse().map_err(|_| Problem::NotAMonth)?;
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .filter(|_| super::period::REPORT_YEARS.contains(&year))
+        .ok_or(Problem::NotAMonth)
+}
+
+/// The placeholder times of a session that has only a month: noon UTC on the month's first
+/// and last day. Noon lies inside the month in every zone from UTC−11 to UTC+11, so lists
+/// sort the session into its month and a period counts it there; nothing else may read
+/// them as times (the event is `planned`: no sign-ups, feeds, reminders or attendance).
+pub fn month_span(first_day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let noon = |d: NaiveDate| d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default());
+    let next = first_day
+        .checked_add_months(Months::new(1))
+        .unwrap_or(first_day);
+    let last = next.pred_opt().unwrap_or(first_day);
+    (noon(first_day).and_utc(), noon(last).and_utc())
+}
+
+/// The first day of the month a session is in: its `month` while it has no date, else the
+/// month of its start in the organisation's `zone`.
+pub fn plan_month(month: Option<&str>, starts_at: DateTime<Utc>, zone: chrono_tz::Tz) -> NaiveDate {
+    let local = starts_at.with_timezone(&zone).date_naive();
+    month
+        .and_then(|m| parse_month(m).ok())
+        .or_else(|| local.with_day(1))
+        .unwrap_or(local)
+}
+
+/// The `YYYY-MM` of a month's first day.
+pub fn month_text(first_day: NaiveDate) -> String {
+    format!("{:04}-{:02}", first_day.year(), first_day.month())
+}
+
+/// Where a session stands in the year plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanState {
+    /// It has started (or taken place).
+    Held,
+    /// Dated and still to come.
+    Coming,
+    /// Only its month is known ("dato ikke avklart").
+    Undated,
+    Cancelled,
+}
+
+/// The year plan's word for a session of an event of `status` that starts at `dated_start`
+/// (`None`: only its month is known).
+pub fn plan_state(
+    status: EventStatus,
+    dated_start: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> PlanState {
+    match (status, dated_start) {
+        (EventStatus::Cancelled, _) => PlanState::Cancelled,
+        (_, None) => PlanState::Undated,
+        (_, Some(start)) if start <= now => PlanState::Held,
+        _ => PlanState::Coming,
+    }
 }
 
 #[cfg(test)]
@@ -150,9 +230,13 @@ mod tests {
         assert!(check_min_sessions(5, 4).is_err());
     }
 
+    fn dated(at: DateTime<Utc>) -> SessionStart {
+        SessionStart { at, dated: true }
+    }
+
     #[test]
     fn a_session_counts_in_the_period_it_starts_in() {
-        let autumn = [at(9), at(10), at(11)];
+        let autumn = [dated(at(9)), dated(at(10)), dated(at(11))];
         let from = Some(at(10) - chrono::Duration::days(1));
         let until = Some(at(12));
         let now = at(10) + chrono::Duration::hours(1);
@@ -182,5 +266,62 @@ mod tests {
         assert_eq!(held_status(EventStatus::Draft, s), None);
         let none = period_sessions(autumn, Some(at(12)), None, EventStatus::Published, now);
         assert_eq!(held_status(EventStatus::Published, none), None);
+    }
+
+    #[test]
+    fn a_session_with_only_a_month_counts_in_its_month_but_is_never_held() {
+        let (start, end) = month_span(parse_month("2025-10").unwrap());
+        assert_eq!(start, Utc.with_ymd_and_hms(2025, 10, 1, 12, 0, 0).unwrap());
+        assert_eq!(end, Utc.with_ymd_and_hms(2025, 10, 31, 12, 0, 0).unwrap());
+        let (_, feb) = month_span(parse_month("2028-02").unwrap());
+        assert_eq!(feb, Utc.with_ymd_and_hms(2028, 2, 29, 12, 0, 0).unwrap());
+        let undated = [SessionStart {
+            at: start,
+            dated: false,
+        }];
+        let s = period_sessions(
+            undated,
+            Some(at(10) - chrono::Duration::days(30)),
+            Some(at(12)),
+            EventStatus::Published,
+            at(12),
+        );
+        assert_eq!(
+            s,
+            PeriodSessions {
+                in_period: 1,
+                held: 0
+            }
+        );
+        assert_eq!(
+            held_status(EventStatus::Published, s),
+            Some(HeldStatus::Planned)
+        );
+        assert_eq!(
+            plan_state(EventStatus::Published, None, at(12)),
+            PlanState::Undated
+        );
+        assert_eq!(
+            plan_state(EventStatus::Published, Some(at(1)), at(2)),
+            PlanState::Held
+        );
+        assert_eq!(
+            plan_state(EventStatus::Published, Some(at(3)), at(2)),
+            PlanState::Coming
+        );
+        assert_eq!(
+            plan_state(EventStatus::Cancelled, None, at(2)),
+            PlanState::Cancelled
+        );
+    }
+
+    #[test]
+    fn months_are_written_year_dash_month() {
+        assert_eq!(month_text(parse_month(" 2027-03 ").unwrap()), "2027-03");
+        for bad in [
+            "2027-13", "2027-3", "27-03", "2027/03", "", "2027-00", "1999-01",
+        ] {
+            assert_eq!(parse_month(bad), Err(Problem::NotAMonth), "{bad}");
+        }
     }
 }

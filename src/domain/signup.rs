@@ -16,6 +16,8 @@ pub enum SignupRefusal {
     NotYetOpen,
     /// After the window closed, or once the event has started.
     Closed,
+    /// A planned event: some session has only a month, no date yet.
+    NotDated,
 }
 
 /// The facts about an event that decide whether it is open for sign-up.
@@ -26,6 +28,8 @@ pub struct SignupWindow {
     pub closes_at: Option<DateTime<Utc>>,
     /// Start of the first session: nobody signs up for something already under way.
     pub starts_at: DateTime<Utc>,
+    /// Every session has its date and time (a planned event's have not).
+    pub dated: bool,
 }
 
 impl SignupWindow {
@@ -35,6 +39,9 @@ impl SignupWindow {
             EventStatus::Draft => return Err(SignupRefusal::NotFound),
             EventStatus::Cancelled => return Err(SignupRefusal::Cancelled),
             EventStatus::Published => {}
+        }
+        if !self.dated {
+            return Err(SignupRefusal::NotDated);
         }
         if self.opens_at.is_some_and(|t| now < t) {
             return Err(SignupRefusal::NotYetOpen);
@@ -193,6 +200,8 @@ pub enum Availability {
     Full,
     /// Registration has not opened yet.
     NotYetOpen,
+    /// Sign-up opens once every session has a date.
+    NotDated,
     /// Closed, started, cancelled or draft.
     Closed,
 }
@@ -202,6 +211,7 @@ impl Availability {
     pub fn of(window: &SignupWindow, seats: &Seats, now: DateTime<Utc>) -> Availability {
         match window.check(now) {
             Err(SignupRefusal::NotYetOpen) => return Availability::NotYetOpen,
+            Err(SignupRefusal::NotDated) => return Availability::NotDated,
             Err(_) => return Availability::Closed,
             Ok(()) => {}
         }
@@ -278,6 +288,7 @@ mod tests {
             opens_at: Some(now - Duration::days(1)),
             closes_at: Some(now + Duration::days(1)),
             starts_at: now + Duration::days(2),
+            dated: true,
         }
     }
 
@@ -306,6 +317,22 @@ mod tests {
         assert_eq!(
             started.check(now + Duration::days(3)),
             Err(SignupRefusal::Closed)
+        );
+        let mut planned = window(EventStatus::Published, now);
+        planned.dated = false;
+        assert_eq!(planned.check(now), Err(SignupRefusal::NotDated));
+        assert_eq!(
+            Availability::of(
+                &planned,
+                &Seats {
+                    capacity: None,
+                    confirmed: 0,
+                    waitlist_enabled: true,
+                    waitlisted: 0
+                },
+                now
+            ),
+            Availability::NotDated
         );
     }
 

@@ -67,14 +67,16 @@ pub const FEED_MAX_EVENTS: u64 = 5000;
 pub const FEED_KEEPS_CANCELLED: Duration = Duration::days(30);
 
 /// Whether a calendar feed shows an event: published, or cancelled within
-/// [`FEED_KEEPS_CANCELLED`]; and not ended more than [`FEED_HISTORY`] ago.
+/// [`FEED_KEEPS_CANCELLED`]; not ended more than [`FEED_HISTORY`] ago; and not planned (a
+/// calendar entry needs a time: it joins the feed once every session has its date).
 pub fn feed_shows(
     status: EventStatus,
     cancelled_at: Option<DateTime<Utc>>,
     ends_at: DateTime<Utc>,
+    planned: bool,
     now: DateTime<Utc>,
 ) -> bool {
-    let recent = ends_at >= now - FEED_HISTORY;
+    let recent = ends_at >= now - FEED_HISTORY && !planned;
     let shown = match status {
         EventStatus::Published => true,
         EventStatus::Cancelled => cancelled_at.is_some_and(|t| t >= now - FEED_KEEPS_CANCELLED),
@@ -113,26 +115,30 @@ mod tests {
     fn feeds_keep_recent_cancellations_for_a_while() {
         let now = crate::clock::test_now();
         let soon = now + Duration::days(3);
-        assert!(feed_shows(EventStatus::Published, None, soon, now));
-        assert!(!feed_shows(EventStatus::Draft, None, soon, now));
+        assert!(feed_shows(EventStatus::Published, None, soon, false, now));
+        assert!(!feed_shows(EventStatus::Draft, None, soon, false, now));
         assert!(feed_shows(
             EventStatus::Cancelled,
             Some(now - Duration::days(29)),
             soon,
+            false,
             now
         ));
         assert!(!feed_shows(
             EventStatus::Cancelled,
             Some(now - Duration::days(31)),
             soon,
+            false,
             now
         ));
         assert!(!feed_shows(
             EventStatus::Published,
             None,
             now - Duration::days(181),
+            false,
             now
         ));
+        assert!(!feed_shows(EventStatus::Published, None, soon, true, now));
         assert!(
             may_return_to_draft(0, 0) && !may_return_to_draft(1, 0) && !may_return_to_draft(0, 2)
         );

@@ -107,6 +107,7 @@ impl From<RegistrationError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "registration_closed", message)
             }
             R::Started => ApiError::new(StatusCode::CONFLICT, "event_started", message),
+            R::NotDated => ApiError::new(StatusCode::CONFLICT, "not_dated", message),
             R::MembersOnly => ApiError::new(StatusCode::FORBIDDEN, "members_only", message),
             R::Full => ApiError::new(StatusCode::CONFLICT, "event_full", message),
             R::AlreadyRegistered => {

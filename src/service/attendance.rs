@@ -75,7 +75,7 @@ pub async fn record_marks(
     };
     let not_started: Vec<Uuid> = all_sessions
         .iter()
-        .filter(|s| targets.contains(&s.id) && !may_record_attendance(s.starts_at, now, zone))
+        .filter(|s| targets.contains(&s.id) && !may_record_attendance(s.dated_start(), now, zone))
         .map(|s| s.id)
         .collect();
     if !not_started.is_empty() {

@@ -139,7 +139,7 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> Result<(u64, Vec<CertificateView>), CertificateError> {
     let rule = CertificateRule::stored(ctx.event.certificate.as_deref());
-    rules::may_issue(rule.is_some(), ctx.event.status, ctx.event.ends_at, now)
+    rules::may_issue(rule.is_some(), ctx.event.status, ctx.event.dated_end(), now)
         .map_err(CertificateError::Refused)?;
     let completions =
         crate::service::programmes::completions(db, &ctx.event, &ctx.sessions).await?;

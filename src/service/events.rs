@@ -37,11 +37,17 @@ fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct SessionBody {
     pub id: Option<Uuid>,
-    #[schema(required, value_type = DateTime<Utc>)]
+    /// Required unless `month` is given.
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub starts_at: Option<DateTime<FixedOffset>>,
-    /// After `starts_at`.
-    #[schema(required, value_type = DateTime<Utc>)]
+    /// After `starts_at`; required unless `month` is given.
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub ends_at: Option<DateTime<FixedOffset>>,
+    /// Instead of the times, while the date is not settled ("dato ikke avklart"): the
+    /// event is then planned (shown in its month, no sign-ups, out of the feeds) until
+    /// every session has its times.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2027-03")]
+    pub month: Option<String>,
     /// Where, for people who come in person.
     #[schema(max_length = 500)]
     pub location: Option<String>,
@@ -142,8 +148,11 @@ pub enum EventError {
 #[derive(Debug, Clone)]
 struct SessionInput {
     id: Option<Uuid>,
+    /// For a session with only a month, the placeholders of `programmes::month_span`.
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
+    /// The first day of its month while its date is not settled.
+    month: Option<chrono::NaiveDate>,
     location: Option<String>,
     online_url: Option<String>,
     optional: bool,
@@ -383,6 +392,7 @@ impl EventChange {
                         location: s.location.clone(),
                         online_url: s.online_url.clone(),
                         optional: s.optional,
+                        month: s.month.map(domain::programmes::month_text),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -404,6 +414,10 @@ impl EventChange {
             },
         };
         if let Some(list) = &sessions {
+            event.planned = list.iter().any(|s| s.month.is_some());
+            if event.planned && event.confirmed_count + event.waitlist_count > 0 {
+                errors.insert("sessions", Problem::UndatedWithRegistrations);
+            }
             if let (Some(first), Some(last)) = (
                 list.iter().map(|s| s.starts_at).min(),
                 list.iter().map(|s| s.ends_at).max(),
@@ -431,12 +445,28 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
     let mut seen = std::collections::HashSet::new();
     for (i, s) in list.into_iter().enumerate().take(MAX_SESSIONS) {
         let field = |name: &str| format!("sessions[{i}].{name}");
-        let starts = s.starts_at.map(|t| t.with_timezone(&Utc));
-        let ends = s.ends_at.map(|t| t.with_timezone(&Utc));
-        if starts.is_none() {
+        let mut starts = s.starts_at.map(|t| t.with_timezone(&Utc));
+        let mut ends = s.ends_at.map(|t| t.with_timezone(&Utc));
+        let month = match s.month.as_deref().map(domain::programmes::parse_month) {
+            None => None,
+            Some(Err(problem)) => {
+                errors.insert(field("month"), problem);
+                None
+            }
+            Some(Ok(_)) if starts.is_some() || ends.is_some() => {
+                errors.insert(field("month"), Problem::MonthOrTimes);
+                None
+            }
+            Some(Ok(first_day)) => {
+                let (start, end) = domain::programmes::month_span(first_day);
+                (starts, ends) = (Some(start), Some(end));
+                Some(first_day)
+            }
+        };
+        if starts.is_none() && s.month.is_none() {
             errors.insert(field("starts_at"), Problem::Required);
         }
-        if ends.is_none() {
+        if ends.is_none() && s.month.is_none() {
             errors.insert(field("ends_at"), Problem::Required);
         }
         if let (Some(a), Some(b)) = (starts, ends) {
@@ -457,6 +487,7 @@ fn check_sessions(errors: &mut FieldErrors, list: Vec<SessionBody>) -> Vec<Sessi
             id: s.id,
             starts_at: starts.unwrap_or_default(),
             ends_at: ends.unwrap_or_default(),
+            month,
             location,
             online_url,
             optional: s.optional.unwrap_or(false),

@@ -373,3 +373,111 @@ pub async fn compute_events_held(db: &Db, scope: &StatsScope) -> Result<EventsHe
         .collect();
     Ok(events_held(scope, found, &networks, &series))
 }
+
+/// One session in the year plan, with its event.
+#[derive(Debug, Clone)]
+pub struct PlanItem {
+    pub event: event::Model,
+    pub session: event_session::Model,
+    /// Its place in the event ("samling 3 av 8").
+    pub number: usize,
+    pub of: usize,
+    pub state: programmes::PlanState,
+    /// The organisation's zone, in which the session's times are read.
+    pub zone: chrono_tz::Tz,
+}
+
+/// A month of the year plan: its first day and its sessions, soonest first (those without a
+/// date after the dated ones).
+#[derive(Debug, Clone)]
+pub struct PlanMonth {
+    pub first_day: chrono::NaiveDate,
+    pub items: Vec<PlanItem>,
+}
+
+/// Most events one year plan shows (a centre publishes a few hundred a year).
+pub const YEAR_PLAN_MAX_EVENTS: u64 = 2000;
+
+/// The year plan (årshjul) of `year`: the published events the public sees, of one network
+/// or all, month by month with each session in the month it falls in (as its
+/// organisation's calendar counts it), held, coming or without a date yet. Every month is
+/// there, empty ones too, so the plan reads as a year.
+pub async fn year_plan(
+    db: &Db,
+    year: i32,
+    network_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<PlanMonth>, DbErr> {
+    use chrono::{Datelike, NaiveDate};
+    let Some(first_day) = NaiveDate::from_ymd_opt(year, 1, 1) else {
+        return Ok(vec![]);
+    };
+    // A day's margin either side: the organisations' zones decide the month below.
+    let margin = chrono::Duration::days(1);
+    let start = first_day.and_time(chrono::NaiveTime::MIN).and_utc() - margin;
+    let end = first_day
+        .with_year(year + 1)
+        .unwrap_or(first_day)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        + margin;
+    let events = db::events::list(
+        &db.conn,
+        &db::events::EventFilter {
+            network_id,
+            from: Some(start),
+            overlapping: true,
+            to: Some(end),
+            ..db::events::EventFilter::upcoming(
+                domain::visibility::list_rule(domain::visibility::Viewer::Public),
+                YEAR_PLAN_MAX_EVENTS,
+                now,
+            )
+        },
+    )
+    .await?;
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let mut sessions = db::events::sessions_of_many(&db.conn, &ids).await?;
+    let mut org_ids: Vec<Uuid> = events.iter().map(|e| e.organisation_id).collect();
+    org_ids.sort();
+    org_ids.dedup();
+    let zones: HashMap<Uuid, chrono_tz::Tz> = db::organisations::find_many(&db.conn, &org_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, domain::period::zone(&o.time_zone)))
+        .collect();
+    let mut months: Vec<PlanMonth> = (1..=12)
+        .filter_map(|m| NaiveDate::from_ymd_opt(year, m, 1))
+        .map(|first_day| PlanMonth {
+            first_day,
+            items: vec![],
+        })
+        .collect();
+    for e in events {
+        let zone = zones
+            .get(&e.organisation_id)
+            .copied()
+            .unwrap_or(domain::period::DEFAULT_ZONE);
+        let list = sessions.remove(&e.id).unwrap_or_default();
+        let of = list.len();
+        for (i, s) in list.into_iter().enumerate() {
+            let month = programmes::plan_month(s.month.as_deref(), s.starts_at, zone);
+            if month.year() != year {
+                continue;
+            }
+            months[month.month0() as usize].items.push(PlanItem {
+                state: programmes::plan_state(e.status, s.dated_start(), now),
+                event: e.clone(),
+                session: s,
+                number: i + 1,
+                of,
+                zone,
+            });
+        }
+    }
+    for m in &mut months {
+        m.items
+            .sort_by_key(|i| (i.session.month.is_some(), i.session.starts_at, i.event.id));
+    }
+    Ok(months)
+}

@@ -52,6 +52,8 @@ pub enum RegistrationError {
     NotYetOpen,
     #[error("registration is closed")]
     Closed,
+    #[error("the date is not settled yet: sign-up opens once every session has a date")]
+    NotDated,
     #[error("the event has started")]
     Started,
     #[error("this event is for network members only")]
@@ -71,6 +73,7 @@ impl From<SignupRefusal> for RegistrationError {
             SignupRefusal::Cancelled => RegistrationError::EventCancelled,
             SignupRefusal::NotYetOpen => RegistrationError::NotYetOpen,
             SignupRefusal::Closed => RegistrationError::Closed,
+            SignupRefusal::NotDated => RegistrationError::NotDated,
         }
     }
 }

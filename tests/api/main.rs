@@ -21,6 +21,7 @@ mod organisation;
 mod pages;
 mod paging;
 mod paths;
+mod planned;
 mod privacy;
 mod programmes;
 mod recordings;

@@ -93,6 +93,10 @@ for (const { lang, email, name } of LANGUAGES) {
       });
 
       await check('public-network', () => visit('/networks/demens-vestfold'));
+      await check('public-year-plan', async () => {
+        await visit('/arshjul');
+        assert.equal(await page.locator('section.plan-month').count(), 12, 'every month of the year');
+      });
       await check('public-organisation', () => visit('/organisations/usht-vestfold'));
 
       await check('participant-registration', async () => {

@@ -28,8 +28,12 @@ use super::schema::{without_null, EventCancelled, InvalidInput, NotFound, Unsupp
 #[schema(as = Session)]
 pub struct SessionView {
     id: Uuid,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
+    /// Null while only the month is known.
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    /// `YYYY-MM` of a session whose date is not settled ("dato ikke avklart").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    month: Option<String>,
     location: Option<String>,
     /// Whether it is held online.
     online: bool,
@@ -83,10 +87,13 @@ pub struct EventView {
     registration_closes_at: Option<DateTime<Utc>>,
     /// Whether a sign-up would be taken now (window, status, start).
     registration_open: bool,
-    /// Start of the first session.
+    /// Start of the first session (of a planned event: within the first session's month).
     starts_at: DateTime<Utc>,
-    /// End of the last session.
+    /// End of the last session (of a planned event: within the last session's month).
     ends_at: DateTime<Utc>,
+    /// Some session has only a month: no sign-ups and out of the feeds until every
+    /// session has its times.
+    planned: bool,
     sessions: Vec<SessionView>,
     confirmed_count: i32,
     /// Null: unlimited.
@@ -186,8 +193,9 @@ fn view(
             .into_iter()
             .map(|s| SessionView {
                 id: s.id,
-                starts_at: s.starts_at,
-                ends_at: s.ends_at,
+                starts_at: s.dated_start(),
+                ends_at: s.month.is_none().then_some(s.ends_at),
+                month: s.month,
                 location: s.location,
                 online: s.online_url.is_some(),
                 online_url: s.online_url.filter(|_| owner),
@@ -207,6 +215,7 @@ fn view(
         registration_closes_at: e.registration_closes_at,
         starts_at: e.starts_at,
         ends_at: e.ends_at,
+        planned: e.planned,
         confirmed_count: e.confirmed_count,
         waitlist_length: e.waitlist_count,
         sequence: e.sequence,

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::Pages;
 use crate::db::entities::{event, event_session};
-use crate::domain::{Availability, EventStatus, Language};
-use crate::format::{date_en, date_nb, kind_label, time_span};
+use crate::domain::{programmes, Availability, EventStatus, Language};
+use crate::format::{date_en, date_nb, kind_label, month_year, session_time};
 use crate::links::webcal;
 
 /// An event in a list (`partials/event_card.hbs`).
@@ -95,33 +95,63 @@ pub fn availability_of(
         Availability::WaitingList(_) => ("waiting", t("availability_waitlist")),
         Availability::Full => ("full", t("availability_full")),
         Availability::NotYetOpen => ("closed", t("availability_not_yet_open")),
+        Availability::NotDated => ("closed", t("availability_not_dated")),
         Availability::Closed => ("closed", t("availability_closed")),
     };
     AvailabilityView { class, text }
+}
+
+/// A `<time datetime>` for a session's start: the instant, or `YYYY-MM` while only its
+/// month is known (`fallback` when there is no session).
+pub fn starts_iso(session: Option<&event_session::Model>, fallback: DateTime<Utc>) -> String {
+    match session {
+        Some(s) => match &s.month {
+            Some(month) => month.clone(),
+            None => crate::format::html_datetime(s.starts_at),
+        },
+        None => crate::format::html_datetime(fallback),
+    }
 }
 
 /// When: one session's span, or a course's first and last day.
 pub fn when(sessions: &[event_session::Model], tz: Tz, lang: Language) -> String {
     match sessions {
         [] => String::new(),
-        [one] => time_span(one.starts_at, one.ends_at, tz, lang),
+        [one] => session_time(one.starts_at, one.ends_at, one.month.as_deref(), tz, lang),
         [first, .., last] => {
-            let date = |t: DateTime<Utc>| match lang {
-                Language::Nb => date_nb(&t.with_timezone(&tz)),
-                Language::En => date_en(&t.with_timezone(&tz)),
+            let date = |s: &event_session::Model| match (
+                s.month
+                    .as_deref()
+                    .and_then(|m| programmes::parse_month(m).ok()),
+                lang,
+            ) {
+                (Some(month), _) => month_year(month, lang),
+                (None, Language::Nb) => date_nb(&s.starts_at.with_timezone(&tz)),
+                (None, Language::En) => date_en(&s.starts_at.with_timezone(&tz)),
             };
+            let undated = sessions.iter().any(|s| s.month.is_some());
             match lang {
                 Language::Nb => format!(
-                    "{} økter fra {} til {}",
+                    "{} økter fra {} til {}{}",
                     sessions.len(),
-                    date(first.starts_at),
-                    date(last.starts_at)
+                    date(first),
+                    date(last),
+                    if undated {
+                        " (ikke alle datoer er avklart)"
+                    } else {
+                        ""
+                    }
                 ),
                 Language::En => format!(
-                    "{} sessions from {} to {}",
+                    "{} sessions from {} to {}{}",
                     sessions.len(),
-                    date(first.starts_at),
-                    date(last.starts_at)
+                    date(first),
+                    date(last),
+                    if undated {
+                        " (not every date settled)"
+                    } else {
+                        ""
+                    }
                 ),
             }
         }
@@ -174,7 +204,7 @@ impl CardStyle<'_> {
             title: event.title.clone(),
             kind: kind_label(event.kind, self.lang),
             network,
-            starts_iso: crate::format::html_datetime(event.starts_at),
+            starts_iso: starts_iso(sessions.iter().min_by_key(|s| s.starts_at), event.starts_at),
             when: when(sessions, tz, self.lang),
             place: place(self.pages, self.lang, sessions),
             availability: availability(self.pages, self.lang, event, self.now),

@@ -11,7 +11,7 @@ use crate::db;
 use crate::db::entities::event_session;
 use crate::domain::certificates::{self as certificate_rules, CertificateRule, IssueRefusal};
 use crate::domain::period;
-use crate::format::time_span;
+use crate::format::session_time;
 use crate::http::desk::auth::{Desk, DeskForm};
 use crate::http::desk::{desk_page, done, filled, with_done, Done};
 use crate::http::pages::lang::Lang;
@@ -138,7 +138,7 @@ pub(super) async fn attendance_sheet(
             "{} {}: {}",
             t("desk_session"),
             i + 1,
-            time_span(s.starts_at, s.ends_at, tz, l)
+            session_time(s.starts_at, s.ends_at, s.month.as_deref(), tz, l)
         );
         if s.optional {
             label.push_str(&format!(" ({})", t("desk_optional")));
@@ -150,7 +150,8 @@ pub(super) async fn attendance_sheet(
         None => None,
         Some(_) => {
             let now = state.clock.now();
-            let may = certificate_rules::may_issue(true, ctx.event.status, ctx.event.ends_at, now);
+            let may =
+                certificate_rules::may_issue(true, ctx.event.status, ctx.event.dated_end(), now);
             let issued = db::certificates::of_event(&state.db.conn, ctx.event.id).await?;
             let valid = issued.iter().filter(|c| c.revoked_at.is_none()).count();
             Some(CertificatesView {

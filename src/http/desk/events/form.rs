@@ -4,6 +4,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::db::entities::event_session;
 use crate::db::events::EventContext;
 use crate::domain::period::{self, local_to_utc};
 use crate::domain::{EventKind, FieldErrors, Language, Problem};
@@ -37,6 +38,9 @@ pub(super) struct EventForm {
     pub(super) session_start: Vec<String>,
     #[serde(default)]
     pub(super) session_end: Vec<String>,
+    /// `YYYY-MM` of a session whose date is not settled (date and times left empty).
+    #[serde(default)]
+    pub(super) session_month: Vec<String>,
     #[serde(default)]
     pub(super) session_location: Vec<String>,
     #[serde(default)]
@@ -58,6 +62,7 @@ pub(super) struct SessionRow {
     pub(super) date: String,
     pub(super) start: String,
     pub(super) end: String,
+    pub(super) month: String,
     pub(super) location: String,
     pub(super) online_url: String,
 }
@@ -68,6 +73,7 @@ impl SessionRow {
             &self.date,
             &self.start,
             &self.end,
+            &self.month,
             &self.location,
             &self.online_url,
         ]
@@ -105,6 +111,7 @@ impl EventForm {
                 date: at(&self.session_date, i),
                 start: at(&self.session_start, i),
                 end: at(&self.session_end, i),
+                month: at(&self.session_month, i),
                 location: at(&self.session_location, i),
                 online_url: at(&self.session_online_url, i),
             })
@@ -122,6 +129,19 @@ impl EventForm {
         let local = |t: DateTime<Utc>| t.with_timezone(&tz);
         let date = |t: Option<DateTime<Utc>>| t.map(|t| local(t).format("%Y-%m-%d").to_string());
         let time = |t: Option<DateTime<Utc>>| t.map(|t| local(t).format("%H:%M").to_string());
+        // A session with only a month has no date or times to show (its times are placeholders).
+        let dated = |show: &dyn Fn(&event_session::Model) -> String| -> Vec<String> {
+            ctx.sessions
+                .iter()
+                .map(|s| {
+                    if s.month.is_some() {
+                        String::new()
+                    } else {
+                        show(s)
+                    }
+                })
+                .collect()
+        };
         EventForm {
             title: Some(e.title.clone()),
             kind: Some(e.kind.as_str().to_string()),
@@ -138,20 +158,13 @@ impl EventForm {
             closes_date: date(e.registration_closes_at),
             closes_time: time(e.registration_closes_at),
             session_id: ctx.sessions.iter().map(|s| s.id.to_string()).collect(),
-            session_date: ctx
+            session_date: dated(&|s| local(s.starts_at).format("%Y-%m-%d").to_string()),
+            session_start: dated(&|s| local(s.starts_at).format("%H:%M").to_string()),
+            session_end: dated(&|s| local(s.ends_at).format("%H:%M").to_string()),
+            session_month: ctx
                 .sessions
                 .iter()
-                .map(|s| local(s.starts_at).format("%Y-%m-%d").to_string())
-                .collect(),
-            session_start: ctx
-                .sessions
-                .iter()
-                .map(|s| local(s.starts_at).format("%H:%M").to_string())
-                .collect(),
-            session_end: ctx
-                .sessions
-                .iter()
-                .map(|s| local(s.ends_at).format("%H:%M").to_string())
+                .map(|s| s.month.clone().unwrap_or_default())
                 .collect(),
             session_location: ctx
                 .sessions
@@ -284,6 +297,21 @@ pub(super) fn to_body(
         if row.is_blank() || form.removing(i) {
             continue;
         }
+        let undated = [&row.date, &row.start, &row.end]
+            .iter()
+            .all(|v| v.trim().is_empty());
+        if undated && !row.month.trim().is_empty() {
+            sessions.push(SessionBody {
+                id: Uuid::parse_str(row.id.trim()).ok(),
+                month: Some(row.month.trim().to_string()),
+                location: Some(row.location.clone()),
+                online_url: Some(row.online_url.clone()),
+                optional: Some(form.optional(i)),
+                ..Default::default()
+            });
+            rows.push(i);
+            continue;
+        }
         let date = parse_date(&row.date);
         if date.is_none() {
             errors.push(ErrorLink {
@@ -313,6 +341,8 @@ pub(super) fn to_body(
             location: Some(row.location.clone()),
             online_url: Some(row.online_url.clone()),
             optional: Some(form.optional(i)),
+            // Both a month and a date: the core says to choose one.
+            month: Some(row.month.trim().to_string()).filter(|m| !m.is_empty()),
         });
         rows.push(i);
     }
@@ -368,6 +398,7 @@ pub(super) fn core_errors(
                             "ends_at" => ("end", "desk_session_end"),
                             "location" => ("location", "desk_session_location"),
                             "online_url" => ("online_url", "desk_session_online_url"),
+                            "month" => ("month", "desk_session_month"),
                             _ => ("date", "desk_session_date"),
                         };
                         (
@@ -397,10 +428,15 @@ pub(super) fn core_errors(
         };
         link.field = (!field.is_empty()).then_some(field);
         link.message = specific.unwrap_or_else(|| {
-            format!(
-                "{label}: {}",
-                crate::http::pages::forms::problem_text(&state.pages, problem, lang).to_lowercase()
-            )
+            // Only the first letter goes down: "ÅÅÅÅ-MM" and names keep their capitals.
+            let text = crate::http::pages::forms::problem_text(&state.pages, problem, lang);
+            let mut chars = text.chars();
+            let first: String = chars
+                .next()
+                .into_iter()
+                .flat_map(char::to_lowercase)
+                .collect();
+            format!("{label}: {first}{}", chars.as_str())
         });
     }
     links

@@ -271,6 +271,10 @@ impl FormPage<'_> {
                         short(named("start", "desk_session_start", &row.start, "time"))
                             .done(errors),
                         short(named("end", "desk_session_end", &row.end, "time")).done(errors),
+                        short(named("month", "desk_session_month", &row.month, "text"))
+                            .hint(t("desk_session_month_hint"))
+                            .optional()
+                            .done(errors),
                         named("location", "desk_session_location", &row.location, "text")
                             .hint(t("desk_session_location_hint"))
                             .optional()

@@ -69,7 +69,12 @@ pub async fn list(
                 tz,
                 l,
             ),
-            starts_iso: crate::format::html_datetime(e.starts_at),
+            starts_iso: crate::http::pages::views::starts_iso(
+                sessions
+                    .get(&e.id)
+                    .and_then(|s| s.iter().min_by_key(|s| s.starts_at)),
+                e.starts_at,
+            ),
             status: status_label(&state, l, e),
             confirmed: e.confirmed_count,
             capacity: e

@@ -13,7 +13,7 @@ use crate::db::events::EventContext;
 use crate::domain::access::{self, EventActions};
 use crate::domain::period;
 use crate::domain::{Language, RegistrationStatus};
-use crate::format::{kind_label, time_span};
+use crate::format::{kind_label, session_time};
 use crate::http::desk::auth::Desk;
 use crate::http::desk::{desk_page, with_done, Done};
 use crate::http::pages::forms::{ErrorLink, Field};
@@ -334,7 +334,16 @@ async fn attendance_rows(
         .enumerate()
         .map(|(i, s)| SessionSummary {
             number: i + 1,
-            when: time_span(s.starts_at, s.ends_at, tz, l),
+            when: session_time(
+                s.starts_at,
+                s.ends_at,
+                ctx.sessions
+                    .iter()
+                    .find(|x| x.id == s.session_id)
+                    .and_then(|x| x.month.as_deref()),
+                tz,
+                l,
+            ),
             sheet_url: format!("/admin/events/{}/attendance?session={}", e.id, s.session_id),
             registered: s.count.registered,
             attended: s.count.attended,

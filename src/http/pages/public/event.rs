@@ -13,7 +13,7 @@ use crate::domain::period;
 use crate::domain::roles::Role;
 use crate::domain::visibility::{self, Viewer};
 use crate::domain::{Availability, EventStatus, Language};
-use crate::format::{kind_label, time_span};
+use crate::format::{kind_label, session_time};
 use crate::http::extract::parse_id;
 use crate::http::pages::forms::{ErrorLink, Field};
 use crate::http::pages::lang::Lang;
@@ -225,8 +225,8 @@ pub(super) fn sessions_view(
         .enumerate()
         .map(|(i, s)| SessionView {
             number: i + 1,
-            starts_iso: crate::format::html_datetime(s.starts_at),
-            when: time_span(s.starts_at, s.ends_at, tz, lang),
+            starts_iso: views::starts_iso(Some(s), s.starts_at),
+            when: session_time(s.starts_at, s.ends_at, s.month.as_deref(), tz, lang),
             place: views::place(pages, lang, std::slice::from_ref(s)),
             optional: s.optional,
         })

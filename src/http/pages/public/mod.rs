@@ -9,6 +9,7 @@ mod organisation;
 mod receipt;
 mod signup;
 mod statements;
+mod year_plan;
 
 use event::event_page;
 use home::home;
@@ -45,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/kursbevis", get(certificate::form))
         .route("/kursbevis/{code}", get(certificate::check))
         .route("/certificates/{code}", get(certificate::check))
+        .route("/arshjul", get(year_plan::year_plan))
+        .route("/year-plan", get(year_plan::year_plan))
         .route("/personvern", get(privacy))
         .route("/privacy", get(privacy))
 }

@@ -3,6 +3,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
 
+use super::year_plan::{months_view, PlanMonthView};
 use super::{cards, paragraphs};
 use crate::db;
 use crate::db::events::EventFilter;
@@ -21,6 +22,11 @@ pub(super) struct NetworkView {
     organisation_url: String,
     subscribe: Subscribe,
     events: Vec<EventCard>,
+    /// This year's plan: the months with something in them.
+    plan_heading: String,
+    plan: Vec<PlanMonthView>,
+    plan_url: String,
+    plan_all: String,
 }
 
 /// A network: what it is, how to subscribe to its calendar, and what is coming.
@@ -47,8 +53,21 @@ pub(super) async fn network_page(
         },
     )
     .await?;
+    let now = state.clock.now();
+    let year = chrono::Datelike::year(
+        &now.with_timezone(&crate::domain::period::zone(&organisation.time_zone)),
+    );
+    let mut plan =
+        crate::service::programmes::year_plan(&state.db, year, Some(network.id), now).await?;
+    plan.retain(|m| !m.items.is_empty());
+    let names = std::collections::HashMap::from([(network.id, network.name.clone())]);
+    let t = |k: &str| state.pages.text(lang.language, k);
     let links = state.mailer.links();
     let view = NetworkView {
+        plan_heading: t("network_plan").replace("{year}", &year.to_string()),
+        plan: months_view(&state, lang.language, plan, &names),
+        plan_url: format!("/arshjul?year={year}&network={}", network.slug),
+        plan_all: t("network_plan_all").replace("{year}", &year.to_string()),
         description: paragraphs(network.description.as_deref()),
         organisation: organisation.name.clone(),
         organisation_url: format!("/organisations/{}", organisation.slug),

@@ -111,6 +111,9 @@ pub(super) async fn sign_up(
         Err(RegistrationError::NotYetOpen) => {
             (refusal(None, "refusal_not_yet_open"), StatusCode::CONFLICT)
         }
+        Err(RegistrationError::NotDated) => {
+            (refusal(None, "refusal_not_dated"), StatusCode::CONFLICT)
+        }
         Err(RegistrationError::Closed | RegistrationError::Started) => {
             (refusal(None, "refusal_closed"), StatusCode::CONFLICT)
         }
