@@ -54,6 +54,9 @@ async fn main() {
             key: match_key(name),
             population: Some(*population),
             region: Some("Akershus".into()),
+            aliases: None,
+            valid_from: None,
+            valid_to: None,
         })
         .collect();
     db::organisations::upsert_municipalities(&*tx, org.id, &reference)

@@ -19,6 +19,15 @@ pub const VESTFOLD: [(&str, i64); 6] = [
     ("Larvik", 49_012),
 ];
 
+/// The municipalities merged into Vestfold's in 2020, which people still type.
+fn former_names(name: &str) -> Option<&'static str> {
+    match name {
+        "Holmestrand" => Some("Sande, Hof"),
+        "Tønsberg" => Some("Re"),
+        _ => None,
+    }
+}
+
 const ORG_SLUG: &str = "usht-vestfold";
 
 /// (days from today, start hour, hours long, location, online link)
@@ -149,6 +158,9 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<String> {
             key: match_key(name),
             population: Some(*population),
             region: Some("Vestfold".into()),
+            aliases: former_names(name).map(str::to_string),
+            valid_from: None,
+            valid_to: None,
         })
         .collect();
     db::organisations::upsert_municipalities(&*tx, org.id, &municipalities).await?;

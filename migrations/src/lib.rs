@@ -20,6 +20,7 @@ mod m20261206_000016_evaluations;
 mod m20261206_000017_series_and_completion;
 mod m20261206_000018_certificates;
 mod m20261207_000019_planned_sessions;
+mod m20261207_000020_reference_aliases;
 
 /// Applies Samling's migrations in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_series_and_completion::Migration),
             Box::new(m20261206_000018_certificates::Migration),
             Box::new(m20261207_000019_planned_sessions::Migration),
+            Box::new(m20261207_000020_reference_aliases::Migration),
         ]
     }
 }

@@ -138,6 +138,11 @@ pub mod municipality {
         pub name_key: String,
         pub population: Option<i64>,
         pub region: Option<String>,
+        /// Other names people type for it, comma-separated (`domain::reference::aliases`).
+        pub aliases: Option<String>,
+        /// First and last day it belongs to the list (open when unset).
+        pub valid_from: Option<Date>,
+        pub valid_to: Option<Date>,
     }
     no_relations!();
 }

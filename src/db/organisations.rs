@@ -330,6 +330,10 @@ pub struct MunicipalityRow {
     pub key: String,
     pub population: Option<i64>,
     pub region: Option<String>,
+    /// Stored as `domain::reference::stored_aliases` gives them.
+    pub aliases: Option<String>,
+    pub valid_from: Option<chrono::NaiveDate>,
+    pub valid_to: Option<chrono::NaiveDate>,
 }
 
 /// Adds new municipalities and updates the others (matched by key), in a few statements.
@@ -346,6 +350,9 @@ pub async fn upsert_municipalities(
             name_key: Set(r.key.clone()),
             population: Set(r.population),
             region: Set(r.region.clone()),
+            aliases: Set(r.aliases.clone()),
+            valid_from: Set(r.valid_from),
+            valid_to: Set(r.valid_to),
         }))
         .on_conflict(
             OnConflict::columns([
@@ -356,6 +363,9 @@ pub async fn upsert_municipalities(
                 municipality::Column::Name,
                 municipality::Column::Population,
                 municipality::Column::Region,
+                municipality::Column::Aliases,
+                municipality::Column::ValidFrom,
+                municipality::Column::ValidTo,
             ])
             .to_owned(),
         )

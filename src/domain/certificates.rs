@@ -1,7 +1,7 @@
 //! Course certificates (kursbevis): the rule an event sets, who gets one and when, how they
 //! are numbered, how long the holder's name is kept, and the lines of an import of the
 //! certificates issued before Samling.
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::problems::{LineFault, LineProblem};
@@ -209,7 +209,7 @@ pub fn parse_import(text: &str) -> Result<Vec<ImportedCertificate>, Vec<LineProb
         let course = super::required_text(&mut errors, "course", Some(field(1)), 300);
         let municipality = super::optional_text(&mut errors, "municipality", Some(field(3)), 200);
         let series = Some(field(4)).filter(|s| !s.is_empty()).map(str::to_string);
-        let issued_on = parse_date(field(2));
+        let issued_on = super::period::parse_file_date(field(2));
         if issued_on.is_none() {
             errors.insert("date", Problem::NotADate);
         }
@@ -247,14 +247,6 @@ pub fn parse_import(text: &str) -> Result<Vec<ImportedCertificate>, Vec<LineProb
     } else {
         Err(problems)
     }
-}
-
-/// A date as `2024-05-31` or as Norwegians write it, `31.05.2024`.
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
-        .ok()
-        .filter(|d| (1900..=9999).contains(&d.year()))
 }
 
 #[cfg(test)]

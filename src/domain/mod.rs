@@ -18,6 +18,7 @@
 //! - `evaluations`: the questions after an event, who is invited, what results show;
 //! - `programmes`: who has completed a course, which events and sessions a period held;
 //! - `certificates`: who gets a course certificate and when, its number, the import;
+//! - `reference`: which municipality a typed place is (aliases) and when it is on the list;
 //! - `problems`: what is wrong with a field, as a type (worded by the API and the pages);
 //! - `types`: validated values (Email, Slug, statuses, languages).
 pub mod access;
@@ -31,6 +32,7 @@ pub mod passwords;
 pub mod period;
 pub mod problems;
 pub mod programmes;
+pub mod reference;
 pub mod retention;
 pub mod roles;
 pub mod signup;

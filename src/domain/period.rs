@@ -103,6 +103,14 @@ impl ReportingPeriod {
     }
 }
 
+/// A date in an imported file: `2024-05-31`, or as Norwegians write it, `31.05.2024`.
+pub fn parse_file_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .ok()
+        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -212,7 +212,7 @@ pub enum LineFault {
     CertificateFields {
         found: usize,
     },
-    /// More than name;population;region.
+    /// More than name;population;region;aliases;valid_from;valid_to.
     Fields {
         found: usize,
     },
@@ -235,7 +235,7 @@ impl fmt::Display for LineProblem {
             }
             LineFault::Fields { found } => write!(
                 f,
-                "line {line}: expected name;population;region, found {found} fields"
+                "line {line}: expected name;population;region[;aliases;valid_from;valid_to], found {found} fields"
             ),
             LineFault::TooManyLines { max } => {
                 write!(f, "line {line}: too many lines (at most {max})")

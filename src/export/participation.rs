@@ -73,7 +73,11 @@ fn municipality_cells(row: &MunicipalityRow) -> Vec<Cell> {
 /// One row per reference municipality (zeros included), "Andre", and "Totalt".
 pub fn municipalities(p: &Participation) -> Table {
     let mut rows: Vec<Vec<Cell>> = p.municipalities.iter().map(municipality_cells).collect();
-    rows.push(municipality_cells(&p.others));
+    let mut others = municipality_cells(&p.others);
+    if let Some(origins) = p.others.origins {
+        others[1] = Cell::Text(format!("{origins} steder utenfor listen"));
+    }
+    rows.push(others);
     let totals = vec![
         "Totalt".into(),
         Cell::Text(format!(
@@ -155,6 +159,7 @@ pub fn events(p: &Participation, zone: Tz) -> Table {
             "Kommuner",
             "Deltakere fra kommunene",
             "Deltakere fra andre",
+            "Steder utenfor listen",
         ]
         .map(str::to_string)
         .to_vec(),
@@ -173,6 +178,7 @@ pub fn events(p: &Participation, zone: Tz) -> Table {
                     Cell::Int(e.municipalities as i64),
                     Cell::Int(e.participants_from_municipalities as i64),
                     Cell::Int(e.participants_others as i64),
+                    Cell::Int(e.origins as i64),
                 ]
             })
             .collect(),

@@ -15,6 +15,7 @@ use crate::db::events::EventContext;
 use crate::db::{self, Db, Unique};
 use crate::domain::certificates::{self as rules, CertificateRule, IssueRefusal, Validity};
 use crate::domain::problems::{LineFault, LineProblem};
+use crate::domain::reference::Matcher;
 use crate::domain::{match_key, period, FieldErrors, Language, Problem};
 use crate::mail::facts::CertificateFacts;
 use crate::mail::Mailer;
@@ -527,7 +528,9 @@ pub async fn stats(
     let as_of = as_of.unwrap_or_else(|| now.with_timezone(&zone).date_naive());
     let next_day = as_of.succ_opt().unwrap_or(as_of);
     let valid_at = period::start_of_local_day(next_day, zone);
-    let mut reference = db::organisations::municipalities(&db.conn, organisation_id).await?;
+    // The list as it stands on the day: a municipality that joined later is not on it yet.
+    let mut reference =
+        crate::service::municipalities::valid_on(&db.conn, organisation_id, as_of).await?;
     reference.sort_by_key(|m| norwegian_order(&m.name));
     let counts = db::certificates::counts(
         &db.conn,
@@ -537,23 +540,19 @@ pub async fn stats(
         series.as_ref().map(|s| s.0),
     )
     .await?;
-    let index: HashMap<&str, usize> = reference
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name_key.as_str(), i))
-        .collect();
+    let matcher = Matcher::new(
+        reference
+            .iter()
+            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
+    );
     let mut per = vec![0u64; reference.len()];
     let mut others = 0u64;
     let mut per_year: BTreeMap<i32, u64> = BTreeMap::new();
     for c in &counts {
         let n = c.certificates.max(0) as u64;
         *per_year.entry(year_of(c.issued_on)).or_default() += n;
-        match c
-            .municipality
-            .as_deref()
-            .and_then(|m| index.get(match_key(m).as_str()))
-        {
-            Some(i) => per[*i] += n,
+        match c.municipality.as_deref().and_then(|m| matcher.place(m)) {
+            Some(i) => per[i] += n,
             None => others += n,
         }
     }

@@ -463,7 +463,7 @@ pub async fn prepare(
     } = covered(db, organisation_id, &request, now).await?;
     // A workbook holds every table, the role table included.
     let with_roles = request.by == Breakdown::Role || request.format == Format::Xlsx;
-    let table = stats::compute(db, &scope, with_roles).await?;
+    let table = stats::compute(db, &scope, &request.period, with_roles).await?;
     let stem = file_stem(
         &organisation.name,
         network.as_ref().map(|n| n.name.as_str()),

@@ -18,6 +18,7 @@ use crate::domain::evaluations::{
     self as rules, AnswerRefusal, Disclosure, Given, Phase, Question, QuestionType, Settings,
     SettingsInput, Window,
 };
+use crate::domain::reference::Matcher;
 use crate::domain::{match_key, roles, EventStatus, FieldErrors, Language, MailKind};
 use crate::mail::facts::EvaluationFacts;
 use crate::mail::{Mailer, Notice};
@@ -355,9 +356,20 @@ async fn respondent_values(
     let place = match reg.municipality.as_deref().map(str::trim) {
         None | Some("") => String::new(),
         Some(given) => {
-            db::organisations::municipality_by_key(db, organisation_id, &match_key(given))
+            match db::organisations::municipality_by_key(db, organisation_id, &match_key(given))
                 .await?
-                .map_or_else(|| OTHER_PLACE.to_string(), |m| m.name)
+            {
+                Some(m) => m.name,
+                // Not a name: an alias, or from elsewhere (read the list only then).
+                None => {
+                    let list = db::organisations::municipalities(db, organisation_id).await?;
+                    let matcher =
+                        Matcher::new(list.iter().map(|m| (m.name.as_str(), m.aliases.as_deref())));
+                    matcher
+                        .place(given)
+                        .map_or_else(|| OTHER_PLACE.to_string(), |i| list[i].name.clone())
+                }
+            }
         }
     };
     Ok((role, place))
@@ -626,7 +638,7 @@ pub async fn results(
         now,
     };
     results.participants = Some(
-        crate::service::stats::compute(db, &scope, false)
+        crate::service::stats::compute(db, &scope, &Default::default(), false)
             .await?
             .totals
             .counts

@@ -1,17 +1,21 @@
 //! Municipality reference data: the list an organisation reports against (name,
-//! population, region), imported from the `name;population;region` files organisers keep
-//! in Excel.
+//! population, region, and optionally the other names people type and the days it belongs
+//! to the list), imported from the `name;population;region;aliases;valid_from;valid_to`
+//! files organisers keep in Excel.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::DbErr;
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::entities::municipality;
 use crate::db::organisations::MunicipalityRow;
 use crate::db::{self, Db};
-use crate::domain::match_key;
+use crate::domain::period::{self, ReportingPeriod};
 use crate::domain::problems::{LineFault, LineProblem};
+use crate::domain::reference::{self, MAX_ALIASES, MAX_ALIAS_CHARS};
+use crate::domain::{match_key, Problem};
 
 /// One line of a reference file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +23,11 @@ pub struct ReferenceRow {
     pub name: String,
     pub population: Option<i64>,
     pub region: Option<String>,
+    /// Other names it is typed as ("Egersund" for Eigersund).
+    pub aliases: Vec<String>,
+    /// First and last day it belongs to the list.
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
 }
 
 /// What an import changed.
@@ -51,9 +60,11 @@ fn windows_1252(b: u8) -> char {
     }
 }
 
-/// Parses `name;population;region` lines (a header line is recognised and skipped; `,` or
-/// tab work too when the file has no `;`). Every problem is reported with its line number,
-/// and nothing is returned unless the whole file is good.
+/// Parses `name;population;region[;aliases;valid_from;valid_to]` lines (a header line is
+/// recognised and skipped; `,` or tab work too when the file has no `;`; aliases are a comma
+/// list, quoted in a comma file; dates `2024-01-01` or `01.01.2024`). No name or alias may
+/// name two municipalities. Every problem is reported with its line number, and nothing is
+/// returned unless the whole file is good.
 pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<LineProblem>> {
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = if first_line.contains(';') {
@@ -126,7 +137,7 @@ pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<LineProblem>> {
             });
             continue;
         }
-        if record.len() > 3 && record.iter().skip(3).any(|f| !f.trim().is_empty()) {
+        if record.len() > 6 && record.iter().skip(6).any(|f| !f.trim().is_empty()) {
             errors.push(LineProblem {
                 line,
                 problem: LineFault::Fields {
@@ -135,10 +146,65 @@ pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<LineProblem>> {
             });
             continue;
         }
+        let aliases = match aliases_of(name, field(3)) {
+            Ok(aliases) => aliases,
+            Err(problem) => {
+                errors.push(LineProblem {
+                    line,
+                    problem: LineFault::Field {
+                        field: "aliases",
+                        problem,
+                    },
+                });
+                continue;
+            }
+        };
+        if let Some(taken) = aliases.iter().find(|a| seen.contains(&match_key(a))) {
+            errors.push(LineProblem {
+                line,
+                problem: LineFault::AppearsTwice {
+                    name: taken.clone(),
+                },
+            });
+            continue;
+        }
+        seen.extend(aliases.iter().map(|a| match_key(a)));
+        let mut date = |field: &'static str, raw: &str| -> Result<Option<NaiveDate>, ()> {
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            period::parse_file_date(raw).map(Some).ok_or_else(|| {
+                errors.push(LineProblem {
+                    line,
+                    problem: LineFault::Field {
+                        field,
+                        problem: Problem::NotADate,
+                    },
+                })
+            })
+        };
+        let (Ok(valid_from), Ok(valid_to)) =
+            (date("valid_from", field(4)), date("valid_to", field(5)))
+        else {
+            continue;
+        };
+        if valid_from.zip(valid_to).is_some_and(|(f, t)| t < f) {
+            errors.push(LineProblem {
+                line,
+                problem: LineFault::Field {
+                    field: "valid_to",
+                    problem: Problem::BeforeStart,
+                },
+            });
+            continue;
+        }
         rows.push(ReferenceRow {
             name: name.to_string(),
             population,
             region: region.map(str::to_string),
+            aliases,
+            valid_from,
+            valid_to,
         });
     }
     if errors.is_empty() && rows.is_empty() {
@@ -152,6 +218,32 @@ pub fn parse(text: &str) -> Result<Vec<ReferenceRow>, Vec<LineProblem>> {
     } else {
         Err(errors)
     }
+}
+
+/// A line's aliases: the comma list, blanks, repeats and the name itself dropped.
+fn aliases_of(name: &str, raw: &str) -> Result<Vec<String>, Problem> {
+    let mut keys = HashSet::from([match_key(name)]);
+    let mut aliases = Vec::new();
+    for alias in reference::aliases(Some(raw)) {
+        if alias.chars().count() > MAX_ALIAS_CHARS {
+            return Err(Problem::TooLong {
+                max: MAX_ALIAS_CHARS,
+            });
+        }
+        if alias.chars().any(char::is_control) {
+            return Err(Problem::ControlCharacters);
+        }
+        if keys.insert(match_key(alias)) {
+            aliases.push(alias.to_string());
+        }
+    }
+    if aliases.len() > MAX_ALIASES {
+        return Err(Problem::NumberRange {
+            min: 0,
+            max: MAX_ALIASES as i64,
+        });
+    }
+    Ok(aliases)
 }
 
 fn is_header(first: &str, second: &str) -> bool {
@@ -185,6 +277,34 @@ fn parse_population(raw: &str) -> Result<Option<i64>, ()> {
     }
 }
 
+/// The organisation's municipalities valid at some day of `period` (all of them for an
+/// open period).
+pub async fn valid_in(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    period: &ReportingPeriod,
+) -> Result<Vec<municipality::Model>, DbErr> {
+    Ok(db::organisations::municipalities(db, organisation_id)
+        .await?
+        .into_iter()
+        .filter(|m| reference::valid_in(m.valid_from, m.valid_to, period.from, period.to))
+        .collect())
+}
+
+/// The organisation's list as it stands on `day`.
+pub async fn valid_on(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    day: NaiveDate,
+) -> Result<Vec<municipality::Model>, DbErr> {
+    let period = ReportingPeriod {
+        from: Some(day),
+        to: Some(day),
+        year: None,
+    };
+    valid_in(db, organisation_id, &period).await
+}
+
 /// Adds new municipalities and updates changed ones (matched by name, ignoring case and
 /// accents); municipalities missing from the file are kept, since registrations may name them.
 pub async fn import(
@@ -207,6 +327,9 @@ pub async fn import(
             key: match_key(&row.name),
             population: row.population,
             region: row.region.clone(),
+            aliases: reference::stored_aliases(&row.aliases),
+            valid_from: row.valid_from,
+            valid_to: row.valid_to,
         })
         .collect();
     for row in &rows {
@@ -215,7 +338,10 @@ pub async fn import(
             Some(m)
                 if m.name == row.name
                     && m.population == row.population
-                    && m.region == row.region =>
+                    && m.region == row.region
+                    && m.aliases == row.aliases
+                    && m.valid_from == row.valid_from
+                    && m.valid_to == row.valid_to =>
             {
                 report.unchanged += 1
             }
@@ -254,7 +380,8 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_named() {
-        let errors = parse("Asker;lots\nAsker;1\n;5\nNes;1.2\nAsker;2\nX;1;r;extra\n").unwrap_err();
+        let errors =
+            parse("Asker;lots\nAsker;1\n;5\nNes;1.2\nAsker;2\nX;1;r;;;;extra\n").unwrap_err();
         assert_eq!(errors[0].line, 1, "{errors:?}");
         assert!(errors.iter().any(|e| e.line == 3), "{errors:?}");
         assert!(errors.iter().any(|e| e.line == 4), "{errors:?}");
@@ -266,6 +393,49 @@ mod tests {
         );
         assert!(errors.iter().any(|e| e.line == 6), "{errors:?}");
         assert!(parse("\n\n").is_err());
+    }
+
+    #[test]
+    fn aliases_and_validity_dates_are_read() {
+        let text = "Kommune;Innbyggere;Region;Andre navn;Fra;Til\n\
+            Eigersund;14 811;Dalane;Egersund, Helleland, egersund\n\
+            Lunner;9 200;Hadeland;;01.01.2024\n\
+            Gamle Nes;1;;;2010-01-01;2019-12-31\n";
+        let rows = parse(text).unwrap();
+        assert_eq!(rows[0].aliases, ["Egersund", "Helleland"]);
+        assert_eq!(rows[1].valid_from, NaiveDate::from_ymd_opt(2024, 1, 1));
+        assert_eq!(rows[1].valid_to, None);
+        assert_eq!(rows[2].valid_to, NaiveDate::from_ymd_opt(2019, 12, 31));
+        // A comma file quotes its alias list.
+        let rows = parse("Eigersund,14811,Dalane,\"Egersund, Helleland\"\n").unwrap();
+        assert_eq!(rows[0].aliases, ["Egersund", "Helleland"]);
+    }
+
+    #[test]
+    fn an_alias_names_one_municipality_and_dates_must_be_dates() {
+        let errors = parse(
+            "Eigersund;1;;Sokndal\nSokndal;2\nHå;3;;Egersund, Hå\nX;4;;Egersund\n\
+             Y;5;;;1.1.24x\nZ;6;;;2024-02-01;2024-01-01\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(
+            text.contains(&"line 2: Sokndal appears twice".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&"line 4: Egersund appears twice".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|e| e.starts_with("line 5: valid_from")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|e| e.starts_with("line 6: valid_to")),
+            "{text:?}"
+        );
+        assert_eq!(errors.len(), 4, "{text:?}");
     }
 
     proptest::proptest! {

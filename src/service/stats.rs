@@ -6,8 +6,10 @@
 //!   either way), those who came; where it was not, everyone registered. A multi-session
 //!   event counts a registration once, as attended if it came to any session.
 //! - A registration belongs to a municipality of the organisation's reference list when
-//!   the text it gave matches a name ignoring case, accents and `aa`/`å` ("baerum" is
-//!   Bærum); any other text, or none, counts as "others".
+//!   the text it gave matches a name or an alias ignoring case, accents and `aa`/`å`
+//!   ("baerum" is Bærum, "Egersund" Eigersund); any other text, or none, counts as "others",
+//!   whose `origins` are the distinct places typed. A period lists the municipalities valid
+//!   in it (`domain::reference`): one that joined the list later counts as others before.
 //! - Counts are participations, not people: someone at three gatherings counts three times,
 //!   as the centres' own tables do.
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -21,6 +23,8 @@ use sea_orm::DbErr;
 use crate::db::entities::municipality;
 use crate::db::stats::{CountedEvent, GroupCount, Grouping, StatsScope};
 use crate::db::{self, Db};
+use crate::domain::period::ReportingPeriod;
+use crate::domain::reference::Matcher;
 use crate::domain::roles::{self, Role};
 use crate::domain::{match_key, EventKind};
 
@@ -52,6 +56,10 @@ pub struct MunicipalityRow {
     pub counts: Counts,
     /// Participants per 1,000 inhabitants, two decimals.
     pub per_1000_inhabitants: Option<f64>,
+    /// The others row only: how many distinct places (outside the list) its participants
+    /// typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origins: Option<u64>,
 }
 
 /// Subtotal of the reference municipalities of one region.
@@ -80,6 +88,8 @@ pub struct EventRow {
     pub municipalities: u64,
     pub participants_from_municipalities: u64,
     pub participants_others: u64,
+    /// Distinct places outside the list that its participants typed.
+    pub origins: u64,
 }
 
 /// Totals over every row.
@@ -214,6 +224,16 @@ pub fn norwegian_order(name: &str) -> String {
         .collect()
 }
 
+/// One event's counts from the list and from elsewhere, the list's municipalities with
+/// participants and the places typed outside it.
+#[derive(Default)]
+struct EventTally {
+    from_list: Counts,
+    from_elsewhere: Counts,
+    places: HashSet<usize>,
+    origins: HashSet<String>,
+}
+
 /// Builds the table from the reference list, the counted events and the grouped counts.
 pub fn participation(
     reference: &[municipality::Model],
@@ -222,35 +242,37 @@ pub fn participation(
 ) -> Participation {
     let mut reference: Vec<&municipality::Model> = reference.iter().collect();
     reference.sort_by_key(|m| norwegian_order(&m.name));
-    let index_by_key: HashMap<&str, usize> = reference
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name_key.as_str(), i))
-        .collect();
+    let matcher = Matcher::new(
+        reference
+            .iter()
+            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
+    );
     let recorded = recorded_events(counts);
 
     let mut per_municipality = vec![Counts::default(); reference.len()];
     let mut others = Counts::default();
+    let mut origins: HashSet<String> = HashSet::new();
     // Per event: counts, and the reference municipalities with participants.
-    let mut per_event: HashMap<Uuid, (Counts, Counts, HashSet<usize>)> = HashMap::new();
+    let mut per_event: HashMap<Uuid, EventTally> = HashMap::new();
     for c in counts {
         let row = counted(c, &recorded);
-        let place = c
-            .value
-            .as_deref()
-            .and_then(|m| index_by_key.get(match_key(m).as_str()).copied());
-        let (from_list, from_elsewhere, places) = per_event.entry(c.event_id).or_default();
-        match place {
+        let typed = c.value.as_deref().map(str::trim).filter(|m| !m.is_empty());
+        let tally = per_event.entry(c.event_id).or_default();
+        match typed.and_then(|m| matcher.place(m)) {
             Some(i) => {
                 per_municipality[i].add(row);
-                from_list.add(row);
+                tally.from_list.add(row);
                 if row.participants > 0 {
-                    places.insert(i);
+                    tally.places.insert(i);
                 }
             }
             None => {
                 others.add(row);
-                from_elsewhere.add(row);
+                tally.from_elsewhere.add(row);
+                if let Some(place) = typed.filter(|_| row.participants > 0) {
+                    origins.insert(match_key(place));
+                    tally.origins.insert(match_key(place));
+                }
             }
         }
     }
@@ -264,6 +286,7 @@ pub fn participation(
             population: m.population,
             counts: *counts,
             per_1000_inhabitants: per_1000(counts.participants, m.population),
+            origins: None,
         })
         .collect();
 
@@ -319,10 +342,9 @@ pub fn participation(
     let events = events
         .iter()
         .map(|e| {
-            let (from_list, from_elsewhere, places) =
-                per_event.get(&e.id).cloned().unwrap_or_default();
-            let mut counts = from_list;
-            counts.add(from_elsewhere);
+            let tally = per_event.remove(&e.id).unwrap_or_default();
+            let mut counts = tally.from_list;
+            counts.add(tally.from_elsewhere);
             EventRow {
                 id: e.id,
                 title: e.title.clone(),
@@ -330,9 +352,10 @@ pub fn participation(
                 starts_at: e.starts_at,
                 attendance_recorded: recorded.contains(&e.id),
                 counts,
-                municipalities: places.len() as u64,
-                participants_from_municipalities: from_list.participants,
-                participants_others: from_elsewhere.participants,
+                municipalities: tally.places.len() as u64,
+                participants_from_municipalities: tally.from_list.participants,
+                participants_others: tally.from_elsewhere.participants,
+                origins: tally.origins.len() as u64,
             }
         })
         .collect();
@@ -345,6 +368,7 @@ pub fn participation(
             population: None,
             counts: others,
             per_1000_inhabitants: None,
+            origins: Some(origins.len() as u64),
         },
         totals,
         regions,
@@ -353,14 +377,16 @@ pub fn participation(
     }
 }
 
-/// The table for an organisation and scope, counted by the database (`with_roles`: the
-/// role rows too).
+/// The table for an organisation and scope, counted by the database against the
+/// municipalities valid in `period` (`with_roles`: the role rows too).
 pub async fn compute(
     db: &Db,
     scope: &StatsScope,
+    period: &ReportingPeriod,
     with_roles: bool,
 ) -> Result<Participation, DbErr> {
-    let reference = db::organisations::municipalities(&db.conn, scope.organisation_id).await?;
+    let reference =
+        crate::service::municipalities::valid_in(&db.conn, scope.organisation_id, period).await?;
     let events = db::stats::events(&db.conn, scope).await?;
     let counts = db::stats::group_counts(&db.conn, scope, Grouping::Municipality).await?;
     let mut table = participation(&reference, &events, &counts);
@@ -393,6 +419,9 @@ mod tests {
             name_key: match_key(name),
             population: Some(population),
             region: Some(region.into()),
+            aliases: None,
+            valid_from: None,
+            valid_to: None,
         }
     }
 
@@ -463,6 +492,9 @@ mod tests {
             }
         );
         assert_eq!(p.totals.counts.participants, 16);
+        // Oslo is the one place typed outside the list (the blank is no place).
+        assert_eq!(p.others.origins, Some(1));
+        assert_eq!((p.events[0].origins, p.events[1].origins), (1, 0));
         assert_eq!(p.totals.municipalities_with_participants, 1);
         assert_eq!(p.events[0].participants_from_municipalities, 7);
         assert_eq!(p.events[0].participants_others, 3);

@@ -584,7 +584,7 @@ async fn the_register_counts_across_years_and_outlives_the_names(engine: Engine)
     let res = upload(b"Ivar;proACT;32.01.2025;Horten\n").await;
     assert_eq!(res.status(), 400);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Linje 1: date"), "{html}");
+    assert!(html.contains("Linje 1: dato"), "{html}");
     let res = upload(b"Ivar Jensen;proACT;31.01.2025;Horten\n").await;
     assert_eq!(res.status(), 303);
     assert_eq!(stats(format!("as_of={today}")).await["total"], 9);

@@ -385,7 +385,7 @@ async fn admin_only_actions(engine: Engine) {
         .text("csrf", admin_desk.csrf.clone())
         .part(
             "file",
-            reqwest::multipart::Part::bytes(b"Asker;mange\nNes;1;r;x\n".to_vec())
+            reqwest::multipart::Part::bytes(b"Asker;mange\nNes;1;r;;31.02.2024\n".to_vec())
                 .file_name("k.csv"),
         );
     let res = browser()

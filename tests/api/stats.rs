@@ -12,7 +12,11 @@ use crate::desk::download;
 use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
 
-on_both_engines!(vestfold_course_table, akershus_year_table);
+on_both_engines!(
+    vestfold_course_table,
+    akershus_year_table,
+    a_changing_reference_list
+);
 
 /// Imports a reference list through the API.
 pub async fn import_reference(app: &TestApp, csv: &str) -> Value {
@@ -552,4 +556,130 @@ async fn akershus_year_table(engine: Engine) {
         .get("/stats/participation?from=2023-01-01&to=2023-12-31")
         .await;
     assert_eq!(period["totals"]["participants"], 2082);
+}
+
+/// The reference list as it changes: Sør-Rogaland's "Egersund" is Eigersund (an alias),
+/// Lunner and Jevnaker join Akershus's list from 2024 (before, their participants are
+/// others), and the others row says how many distinct places were typed outside the list
+/// ("Webinar 2: 12/39" — here 2 places). The certificate register counts on the same list.
+async fn a_changing_reference_list(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let report = import_reference(
+        &app,
+        "Kommune;Innbyggere;Region;Andre navn;Fra;Til\n\
+         Eigersund;14 811;Dalane;Egersund\n\
+         Asker;97 000;Asker og Bærum\n\
+         Lunner;9 200;Hadeland;;01.01.2024\n\
+         Jevnaker;6 900;Hadeland;;2024-01-01\n",
+    )
+    .await;
+    assert_eq!(report["added"], 4, "{report}");
+    let (_, listed) = app.get("/municipalities").await;
+    let lunner = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Lunner")
+        .unwrap();
+    assert_eq!(lunner["valid_from"], "2024-01-01");
+    let eigersund = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Eigersund")
+        .unwrap();
+    assert_eq!(eigersund["aliases"], json!(["Egersund"]));
+
+    let places = |list: &[&str]| -> Vec<(String, Option<String>)> {
+        list.iter()
+            .enumerate()
+            .map(|(i, m)| (format!("p{i}-{m}@example.no"), Some(m.to_string())))
+            .collect()
+    };
+    let typed = [
+        "Egersund",
+        "egersund",
+        "Eigersund",
+        "Lunner",
+        "Jevnaker",
+        "Hamar",
+        "hamar",
+        "Oslo",
+        "Asker",
+    ];
+    let mut events = Vec::new();
+    for (year, title) in [(2023, "Webinar 2023"), (2024, "Webinar 2024")] {
+        let event = create_event(&app, title, "webinar", 1).await;
+        let id = event["id"].as_str().unwrap().to_string();
+        sign_up_many(&app, &id, places(&typed)).await;
+        move_into_past(
+            &app,
+            &event,
+            Utc.with_ymd_and_hms(year, 3, 1, 9, 0, 0).unwrap(),
+        )
+        .await;
+        events.push(id);
+    }
+
+    let (status, y2023) = app.get("/stats/participation?year=2023").await;
+    assert_eq!(status, 200, "{y2023}");
+    let names: Vec<&str> = y2023["municipalities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Asker", "Eigersund"],
+        "Lunner and Jevnaker join in 2024"
+    );
+    assert_eq!(row(&y2023, "Eigersund")["participants"], 3);
+    assert_eq!(y2023["others"]["participants"], 5);
+    // Lunner, Jevnaker, Hamar (twice) and Oslo: four places.
+    assert_eq!(y2023["others"]["origins"], 4);
+    assert_eq!(y2023["events"][0]["origins"], 4);
+
+    let (_, y2024) = app.get("/stats/participation?year=2024").await;
+    assert_eq!(y2024["municipalities"].as_array().unwrap().len(), 4);
+    assert_eq!(row(&y2024, "Lunner")["participants"], 1);
+    assert_eq!(row(&y2024, "Jevnaker")["participants"], 1);
+    assert_eq!(y2024["others"]["participants"], 3);
+    assert_eq!(y2024["others"]["origins"], 2);
+    assert_eq!(y2024["totals"]["municipalities_with_participants"], 4);
+
+    // Both years together: every municipality valid at some day of the period.
+    let (_, both) = app
+        .get("/stats/participation?from=2023-01-01&to=2024-12-31")
+        .await;
+    assert_eq!(both["municipalities"].as_array().unwrap().len(), 4);
+    assert_eq!(row(&both, "Eigersund")["participants"], 6);
+
+    // The downloads carry the places too.
+    let (status, _, csv) = download(&app, "/stats/participation?year=2023&format=csv").await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("4 steder utenfor listen"), "{csv}");
+
+    // Importing the same file again changes nothing; a changed date is an update.
+    let again = import_reference(
+        &app,
+        "Eigersund;14 811;Dalane;Egersund\nLunner;9 200;Hadeland;;01.01.2025\n",
+    )
+    .await;
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (_, y2024) = app.get("/stats/participation?year=2024").await;
+    assert!(
+        y2024["municipalities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["name"] != "Lunner"),
+        "{y2024}"
+    );
 }

@@ -4,11 +4,12 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{OriginalUri, Query, State};
 use axum::response::Response;
 use axum::Json;
+use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db;
-use crate::domain::{access, Problem};
+use crate::domain::{access, reference, Problem};
 use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
@@ -26,6 +27,11 @@ pub struct MunicipalityView {
     name: String,
     population: Option<i64>,
     region: Option<String>,
+    /// Other names people type for it; they count as this municipality.
+    aliases: Vec<String>,
+    /// First and last day it belongs to the list (a period's tables list it only then).
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
 }
 
 /// The organisation's municipality reference list, by name.
@@ -59,15 +65,22 @@ pub async fn list(
         .into_iter()
         .map(|m| MunicipalityView {
             id: m.id,
+            aliases: reference::aliases(m.aliases.as_deref())
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             name: m.name,
             population: m.population,
             region: m.region,
+            valid_from: m.valid_from,
+            valid_to: m.valid_to,
         })
         .collect();
     Ok(paging::respond(&uri, views, next, total))
 }
 
-/// `POST /municipalities/import` with the file as the body (`name;population;region`).
+/// `POST /municipalities/import` with the file as the body
+/// (`name;population;region[;aliases;valid_from;valid_to]`).
 /// A bad line rejects the whole file with every problem listed under `fields.file`.
 /// Administrators only (403 otherwise).
 #[utoipa::path(
@@ -77,8 +90,10 @@ pub async fn list(
     tag = "organisation",
     security(("bearer" = [])),
     request_body(
-        description = "The file: one municipality a line, `name;population;region` \
-            (semicolons, tabs or commas; UTF-8 or Windows-1252; a header line may come first)",
+        description = "The file: one municipality a line, \
+            `name;population;region[;aliases;valid_from;valid_to]` (semicolons, tabs or \
+            commas; UTF-8 or Windows-1252; a header line may come first; aliases a comma \
+            list, dates 2024-01-01 or 01.01.2024)",
         content((String = "text/csv"), (String = "text/plain")),
     ),
     responses(

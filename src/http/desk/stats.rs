@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::auth::{csrf_matches, Desk};
 use super::{desk_page, done, with_done, Done};
 use crate::db::{self};
-use crate::domain::access;
+use crate::domain::{access, reference};
 use crate::domain::{EventKind, Language};
 use crate::format::{kind_label, kinds_counted};
 use crate::http::pages::forms::{line_problem_text, problem_text, ErrorLink, Field};
@@ -55,6 +55,7 @@ struct EventRowView {
     municipalities: u64,
     from_list: u64,
     others: u64,
+    origins: u64,
     participants: u64,
     recorded: String,
 }
@@ -271,7 +272,10 @@ fn tables_view(
             .collect(),
         others: row(
             &t("desk_stats_others"),
-            None,
+            Some(
+                &t("desk_stats_origins")
+                    .replace("{n}", &tbl.others.origins.unwrap_or_default().to_string()),
+            ),
             None,
             &tbl.others.counts,
             None,
@@ -312,6 +316,7 @@ fn tables_view(
                 municipalities: e.municipalities,
                 from_list: e.participants_from_municipalities,
                 others: e.participants_others,
+                origins: e.origins,
                 participants: e.counts.participants,
                 recorded: t(if e.attendance_recorded { "yes" } else { "no" }),
             })
@@ -644,6 +649,9 @@ struct MunicipalityRow {
     name: String,
     population: String,
     region: String,
+    aliases: String,
+    /// "fra 01.01.2024", "til 31.12.2023", "01.01.2020–31.12.2023", or empty.
+    validity: String,
 }
 
 #[derive(Serialize)]
@@ -667,6 +675,8 @@ async fn render_municipalities(
         .await?
         .into_iter()
         .map(|m| MunicipalityRow {
+            aliases: reference::aliases(m.aliases.as_deref()).join(", "),
+            validity: validity_text(m.valid_from, m.valid_to, &t),
             name: m.name,
             population: number(m.population, l),
             region: m.region.unwrap_or_default(),
@@ -687,6 +697,21 @@ async fn render_municipalities(
         .status(status)
         .nav("municipalities");
     Ok(with_done(page, done_query, state, lang).render(&state.pages, lang))
+}
+
+/// When a municipality is on the list, in words ("fra 01.01.2024"); empty when always.
+fn validity_text(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    t: &impl Fn(&str) -> String,
+) -> String {
+    let day = |d: NaiveDate| d.format("%d.%m.%Y").to_string();
+    match (from, to) {
+        (None, None) => String::new(),
+        (Some(f), None) => t("desk_valid_from").replace("{date}", &day(f)),
+        (None, Some(u)) => t("desk_valid_to").replace("{date}", &day(u)),
+        (Some(f), Some(u)) => format!("{}–{}", day(f), day(u)),
+    }
 }
 
 async fn municipalities_page(

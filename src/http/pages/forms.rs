@@ -277,7 +277,7 @@ pub fn line_problem_text(pages: &Pages, problem: &LineProblem, lang: Language) -
         LineFault::Region => t("line_region"),
         LineFault::Fields { found } => t("line_fields").replace("{found}", &found.to_string()),
         LineFault::Field { field, problem } => t("line_field")
-            .replace("{field}", field)
+            .replace("{field}", &t(&format!("column_{field}")))
             .replace("{problem}", &problem_text(pages, problem, lang)),
         LineFault::TooManyLines { max } => t("line_too_many").replace("{max}", &max.to_string()),
         LineFault::CertificateFields { found } => {

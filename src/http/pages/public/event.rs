@@ -152,11 +152,13 @@ pub(super) async fn render_event(
     };
     let takes_signups = state_now.takes_signups();
     let form = if takes_signups {
-        let municipalities = db::organisations::municipalities(&state.db.conn, e.organisation_id)
-            .await?
-            .into_iter()
-            .map(|m| m.name)
-            .collect();
+        let today = now.with_timezone(&tz).date_naive();
+        let municipalities =
+            crate::service::municipalities::valid_on(&state.db.conn, e.organisation_id, today)
+                .await?
+                .into_iter()
+                .map(|m| m.name)
+                .collect();
         Some(SignupFormView {
             action: format!("/events/{}", e.id),
             submission: input
