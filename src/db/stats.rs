@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{event, event_session, registration};
+use super::entities::{event, event_session, network_member, registration};
 use crate::domain::{EventKind, EventStatus, RegistrationStatus};
 
 /// Which events the statistics cover. Only published events that have begun count.
@@ -356,4 +356,36 @@ pub async fn held_events(
             }
         })
         .collect())
+}
+
+/// A network's members that gave the same municipality text.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MemberCount {
+    pub network_id: Uuid,
+    pub municipality: Option<String>,
+    pub members: i64,
+}
+
+/// The members of `networks` added before `until`, counted per network and municipality
+/// text.
+pub async fn member_counts(
+    db: &impl ConnectionTrait,
+    networks: Vec<Uuid>,
+    until: DateTime<Utc>,
+) -> Result<Vec<MemberCount>, DbErr> {
+    if networks.is_empty() {
+        return Ok(vec![]);
+    }
+    network_member::Entity::find()
+        .select_only()
+        .column(network_member::Column::NetworkId)
+        .column(network_member::Column::Municipality)
+        .column_as(Expr::from(Func::count(Expr::col(Asterisk))), "members")
+        .filter(network_member::Column::NetworkId.is_in(networks))
+        .filter(network_member::Column::CreatedAt.lt(until))
+        .group_by(network_member::Column::NetworkId)
+        .group_by(network_member::Column::Municipality)
+        .into_model::<MemberCount>()
+        .all(db)
+        .await
 }

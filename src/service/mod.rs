@@ -8,6 +8,7 @@ pub mod downloads;
 pub mod evaluations;
 pub mod events;
 pub mod municipalities;
+pub mod network_stats;
 pub mod networks;
 pub mod organisers;
 pub mod participants;

@@ -1415,6 +1415,23 @@ async fn real_answers_match_the_document(engine: Engine) {
         c.json(M::GET, "/stats/events?year=x", admin, None).await.0,
         400
     );
+    assert_eq!(
+        c.json(
+            M::GET,
+            "/stats/networks?year=2026&as_of=2026-06-30",
+            admin,
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        c.json(M::GET, "/stats/networks?as_of=soon", admin, None)
+            .await
+            .0,
+        400
+    );
     // Certificates: issued after the event (whoever completed), the register, its counts,
     // revoking and reissuing, and the import of earlier ones.
     let (s, early) = c

@@ -15,7 +15,8 @@ use crate::on_both_engines;
 on_both_engines!(
     vestfold_course_table,
     akershus_year_table,
-    a_changing_reference_list
+    a_changing_reference_list,
+    network_sizes
 );
 
 /// Imports a reference list through the API.
@@ -682,4 +683,134 @@ async fn a_changing_reference_list(engine: Engine) {
             .all(|m| m["name"] != "Lunner"),
         "{y2024}"
     );
+}
+
+/// "13 kommuner i Sør-Rogaland er med i nettverket", "Nettverket har rundt 50 deltakere":
+/// a network's members on a day, per municipality of the list (zeros included, "Egersund"
+/// as Eigersund), and its events held and participants in the year.
+async fn network_sizes(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    let sor_rogaland = [
+        "Bjerkreim",
+        "Eigersund",
+        "Gjesdal",
+        "Hjelmeland",
+        "Hå",
+        "Klepp",
+        "Kvitsøy",
+        "Lund",
+        "Randaberg",
+        "Sandnes",
+        "Sokndal",
+        "Sola",
+        "Stavanger",
+        "Strand",
+        "Time",
+    ];
+    let mut list = String::new();
+    for name in sor_rogaland {
+        let alias = if name == "Eigersund" { "Egersund" } else { "" };
+        list.push_str(&format!("{name};1000;Sør-Rogaland;{alias}\n"));
+    }
+    import_reference(&app, &list).await;
+    for (slug, name) in [
+        ("demens-sr", "Demensnettverket"),
+        ("tomt", "Et tomt nettverk"),
+    ] {
+        let (status, body) = app
+            .post("/networks", json!({"slug": slug, "name": name}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // 48 members from 13 of the 15 municipalities (not Kvitsøy and Hjelmeland), one from
+    // elsewhere and one who gave none.
+    let places: Vec<&str> = sor_rogaland
+        .iter()
+        .copied()
+        .filter(|m| !["Kvitsøy", "Hjelmeland"].contains(m))
+        .map(|m| if m == "Eigersund" { "Egersund" } else { m })
+        .collect();
+    let add = |i: usize, municipality: Option<&str>| {
+        let mut body = json!({"email": format!("m{i}@example.no"), "name": format!("M {i}")});
+        if let Some(m) = municipality {
+            body["municipality"] = json!(m);
+        }
+        let app = &app;
+        async move {
+            let (status, answer) = app.post("/networks/demens-sr/members", body).await;
+            assert_eq!(status, 201, "{answer}");
+        }
+    };
+    for i in 0..48 {
+        add(i, Some(places[i % places.len()])).await;
+    }
+    add(48, Some("Bergen")).await;
+    add(49, None).await;
+    let first_day = app.now().date_naive();
+    app.advance(chrono::Duration::days(3));
+    for i in 50..53 {
+        add(i, Some("Stavanger")).await;
+    }
+
+    // A gathering of the network in 2025 with 20 signed up (attendance not recorded).
+    let (status, gathering) = app
+        .post(
+            "/events",
+            json!({"title": "Nettverkssamling", "kind": "gathering", "status": "published",
+                   "network": "demens-sr", "capacity": null,
+                   "sessions": [{"starts_at": (app.now() + chrono::Duration::days(5)).to_rfc3339(),
+                                 "ends_at": (app.now() + chrono::Duration::days(5) + chrono::Duration::hours(5)).to_rfc3339()}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{gathering}");
+    let id = gathering["id"].as_str().unwrap().to_string();
+    let people = (0..20)
+        .map(|i| (format!("d{i}@example.no"), Some("Sandnes".to_string())))
+        .collect();
+    sign_up_many(&app, &id, people).await;
+    move_into_past(
+        &app,
+        &gathering,
+        Utc.with_ymd_and_hms(2025, 10, 2, 8, 0, 0).unwrap(),
+    )
+    .await;
+
+    let (status, now) = app.get("/stats/networks").await;
+    assert_eq!(status, 200, "{now}");
+    let demens = &now["networks"][0];
+    assert_eq!(demens["network"], "demens-sr", "{now}");
+    assert_eq!(demens["members"], 53);
+    assert_eq!(demens["municipalities_represented"], 13);
+    assert_eq!(demens["members_others"], 2);
+    let rows = demens["by_municipality"].as_array().unwrap();
+    assert_eq!(rows.len(), 15, "zeros included");
+    let of = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap()["members"].clone();
+    assert_eq!(of("Kvitsøy"), 0);
+    assert_eq!(of("Eigersund"), 4);
+    assert_eq!(of("Stavanger"), 3 + 3);
+    assert_eq!(now["networks"][1]["members"], 0);
+
+    // On the first day the three added later are not counted yet.
+    let (_, then) = app
+        .get(&format!("/stats/networks?as_of={first_day}&year=2025"))
+        .await;
+    assert_eq!(then["as_of"], first_day.to_string());
+    assert_eq!(then["networks"][0]["members"], 50);
+    assert_eq!(then["networks"][0]["events_held"], 1);
+    assert_eq!(then["networks"][0]["sessions_held"], 1);
+    assert_eq!(then["networks"][0]["participants"], 20);
+    assert_eq!(then["networks"][1]["events_held"], 0);
+    // The year 2025 alone counts members on its last day: none had joined by then.
+    let (_, y2025) = app.get("/stats/networks?year=2025").await;
+    assert_eq!(y2025["as_of"], "2025-12-31");
+    assert_eq!(y2025["networks"][0]["members"], 0);
+
+    let (status, bad) = app
+        .get("/stats/networks?as_of=31.12.2025&year=twenty")
+        .await;
+    assert_eq!(status, 400);
+    assert!(bad["error"]["fields"]["as_of"].is_string(), "{bad}");
+    assert!(bad["error"]["fields"]["year"].is_string(), "{bad}");
 }

@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(exports::attendee_list_csv))
         .routes(routes!(exports::attendee_list_xlsx))
         .routes(routes!(stats::participation_stats))
+        .routes(routes!(stats::network_stats))
         .routes(routes!(stats::participation_file))
         .routes(routes!(municipalities::list))
         .routes(routes!(audit::list))

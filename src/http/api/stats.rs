@@ -11,6 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::Organiser;
 use crate::http::AppState;
 use crate::service::downloads::{self, Format, StatsAnswer, StatsQuery};
+use crate::service::network_stats::{self, NetworkStats, NetworkStatsQuery};
 use crate::service::stats::Participation;
 
 use super::schema::{Binary, InvalidInput, NotFound};
@@ -124,4 +125,31 @@ impl StatsFile {
             StatsFile::Json => Format::Json,
         }
     }
+}
+
+/// Every network of the organisation: its members on the day `as_of` (in total, per
+/// municipality of the reference list valid that day with zeros, from elsewhere, and the
+/// municipalities represented) and, for the period, its events held and their
+/// participants.
+#[utoipa::path(
+    get,
+    path = "/stats/networks",
+    operation_id = "network_stats",
+    tag = "statistics",
+    security(("bearer" = [])),
+    params(NetworkStatsQuery),
+    responses(
+        (status = 200, description = "The networks", body = NetworkStats),
+        (status = 400, response = InvalidInput),
+    ),
+)]
+pub async fn network_stats(
+    State(state): State<AppState>,
+    me: Organiser,
+    query: Result<Query<NetworkStatsQuery>, QueryRejection>,
+) -> Result<Json<NetworkStats>, ApiError> {
+    let query = super::query(query)?;
+    let stats =
+        network_stats::compute(&state.db, me.0.organisation_id, query, state.clock.now()).await?;
+    Ok(Json(stats))
 }

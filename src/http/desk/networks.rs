@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Desk, DeskForm};
@@ -18,6 +19,7 @@ use crate::http::pages::lang::Lang;
 use crate::http::pages::Outcome;
 use crate::http::pages::{PageLinks, PageNumber, ShowErrorPage};
 use crate::http::AppState;
+use crate::service::network_stats::{self, NetworkStatsQuery};
 use crate::service::networks::{
     self as network_service, MemberInput, NetworkError, NewNetwork, PasteProblem,
 };
@@ -51,12 +53,18 @@ struct NetworkRow {
     slug: String,
     url: String,
     public_url: String,
-    members: usize,
+    members: u64,
+    municipalities: u64,
+    events_held: u64,
+    participants: u64,
 }
 
 #[derive(Serialize)]
 struct ListView {
     rows: Vec<NetworkRow>,
+    /// "Gjennomført i 2026", "Deltakere i 2026".
+    held_heading: String,
+    participants_heading: String,
     fields: Vec<Field>,
 }
 
@@ -78,18 +86,29 @@ async fn render_list(
 ) -> Result<Response, ShowErrorPage> {
     let l = lang.language;
     let t = |k: &str| state.pages.text(l, k);
-    let networks = db::networks::list(&state.db.conn, Some(desk.organiser.organisation_id)).await?;
-    let mut rows = Vec::new();
-    for n in networks {
-        let members = db::networks::member_count(&state.db.conn, n.id).await? as usize;
-        rows.push(NetworkRow {
-            url: format!("/admin/networks/{}", n.slug),
-            public_url: format!("/networks/{}", n.slug),
+    // This year's figures, as GET /stats/networks?year= gives them, members as of today.
+    let now = state.clock.now();
+    let year = now.year().to_string();
+    let query = NetworkStatsQuery {
+        year: Some(year.clone()),
+        ..Default::default()
+    };
+    let stats =
+        network_stats::compute(&state.db, desk.organiser.organisation_id, query, now).await?;
+    let rows = stats
+        .networks
+        .into_iter()
+        .map(|n| NetworkRow {
+            url: format!("/admin/networks/{}", n.network),
+            public_url: format!("/networks/{}", n.network),
             name: n.name,
-            slug: n.slug,
-            members,
-        });
-    }
+            slug: n.network,
+            members: n.members,
+            municipalities: n.municipalities_represented,
+            events_held: n.events_held,
+            participants: n.participants,
+        })
+        .collect();
     let mut description = Field::text(
         "description",
         t("desk_field_description"),
@@ -99,6 +118,8 @@ async fn render_list(
     description.rows = Some(4);
     let view = ListView {
         rows,
+        held_heading: t("desk_networks_held").replace("{year}", &year),
+        participants_heading: t("desk_networks_participants").replace("{year}", &year),
         fields: vec![
             Field::text("name", t("desk_network_name"), form.name.as_deref()).done(&errors),
             Field::text("slug", t("desk_network_slug"), form.slug.as_deref())
