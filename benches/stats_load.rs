@@ -111,10 +111,11 @@ async fn main() {
         ("csv", "/api/v1/stats/participation.csv"),
         ("xlsx", "/api/v1/stats/participation.xlsx"),
         ("svg", "/api/v1/stats/participation.svg"),
+        ("json with people", "/api/v1/stats/participation?people=true"),
     ] {
         let url = format!("http://127.0.0.1:{port}{path}");
         let (times, body) = common::timed_gets(&client, &url, &token, rounds).await;
-        if label == "json" {
+        if label.starts_with("json") {
             let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(stats["totals"]["registered"], (per_event * events) as u64);
         }

@@ -2,10 +2,10 @@
 //! registrations grouped by event and by the municipality text participants gave. The
 //! database does the counting, so 100,000 registrations come back as a few hundred rows.
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Asterisk, Expr, Func};
+use sea_orm::sea_query::{Alias, Asterisk, CaseStatement, Expr, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -162,6 +162,71 @@ pub async fn group_counts(
             },
         )
         .collect())
+}
+
+/// How many distinct people (normalised addresses) one row of a table counts.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct PeopleCount {
+    /// The row number the caller gave the stored values, -1 for every other value.
+    pub place: i64,
+    pub people: i64,
+}
+
+/// Distinct people among the counted participations: confirmed registrations of the
+/// counted events, only those who came where the event's attendance was recorded
+/// (`recorded`). Per row — `rows[i]` lists the stored values (municipality texts or roles)
+/// that make row `i`; any other value, or none, is row -1 — and in all.
+pub async fn people(
+    db: &impl ConnectionTrait,
+    scope: &StatsScope,
+    by: Grouping,
+    rows: &[Vec<String>],
+    recorded: &[Uuid],
+) -> Result<(Vec<PeopleCount>, i64), DbErr> {
+    let event_ids = counted_events(scope)
+        .select_only()
+        .column(event::Column::Id)
+        .into_query();
+    let mut counted = registration::Entity::find()
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
+        .filter(registration::Column::EventId.in_subquery(event_ids));
+    if !recorded.is_empty() {
+        counted = counted.filter(
+            Condition::any()
+                .add(registration::Column::Attended.eq(true))
+                .add(registration::Column::EventId.is_not_in(recorded.iter().copied())),
+        );
+    }
+    let mut place = CaseStatement::new();
+    let mut any_row = false;
+    for (i, values) in rows.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+        place = place.case(by.column().is_in(values.iter().cloned()), i as i64);
+        any_row = true;
+    }
+    // A CASE needs a WHEN: with no values in any row, every participation is row -1.
+    let place: Expr = if any_row {
+        place.finally(-1).into()
+    } else {
+        Expr::val(-1i64)
+    };
+    use sea_orm::sea_query::ExprTrait as _;
+    let distinct = || Expr::col(registration::Column::EmailNormalized).count_distinct();
+    let per_row = counted
+        .clone()
+        .select_only()
+        .column_as(place, "place")
+        .column_as(distinct(), "people")
+        .group_by(Expr::col(Alias::new("place")))
+        .into_model::<PeopleCount>()
+        .all(db)
+        .await?;
+    let total: Option<i64> = counted
+        .select_only()
+        .column_as(distinct(), "people")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok((per_row, total.unwrap_or(0)))
 }
 
 /// SQLite: the rows of `statement` in one JSON row, each as the array of `columns` (an

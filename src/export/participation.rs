@@ -19,6 +19,7 @@ pub fn roles(p: &Participation) -> Table {
                 Cell::Int(r.counts.registered as i64),
                 Cell::Int(r.counts.attended as i64),
                 Cell::Int(r.counts.participants as i64),
+                people(r.people),
                 Cell::Decimal(r.share_percent),
             ]
         })
@@ -28,26 +29,49 @@ pub fn roles(p: &Participation) -> Table {
         Cell::Int(p.totals.counts.registered as i64),
         Cell::Int(p.totals.counts.attended as i64),
         Cell::Int(p.totals.counts.participants as i64),
+        people(p.totals.people),
         Cell::Decimal(if p.totals.counts.participants > 0 {
             100.0
         } else {
             0.0
         }),
     ];
-    Table {
-        name: "Roller",
-        headers: [
-            "Rolle",
-            "Påmeldte",
-            "Møtt",
-            "Deltakere",
-            "Andel av deltakerne (%)",
-        ]
-        .map(str::to_string)
-        .to_vec(),
-        rows,
-        totals: Some(totals),
+    people_if_counted(
+        Table {
+            name: "Roller",
+            headers: [
+                "Rolle",
+                "Påmeldte",
+                "Møtt",
+                "Deltakere",
+                "Personer",
+                "Andel av deltakerne (%)",
+            ]
+            .map(str::to_string)
+            .to_vec(),
+            rows,
+            totals: Some(totals),
+        },
+        p,
+    )
+}
+
+fn people(value: Option<u64>) -> Cell {
+    value.map_or(Cell::Empty, |n| Cell::Int(n as i64))
+}
+
+/// The table without its "Personer" column when the people were not counted.
+fn people_if_counted(mut table: Table, p: &Participation) -> Table {
+    if p.totals.people.is_some() {
+        return table;
     }
+    if let Some(i) = table.headers.iter().position(|h| h == "Personer") {
+        table.headers.remove(i);
+        for row in table.rows.iter_mut().chain(table.totals.iter_mut()) {
+            row.remove(i);
+        }
+    }
+    table
 }
 
 fn per_1000(value: Option<f64>) -> Cell {
@@ -66,6 +90,7 @@ fn municipality_cells(row: &MunicipalityRow) -> Vec<Cell> {
         Cell::Int(row.counts.registered as i64),
         Cell::Int(row.counts.attended as i64),
         Cell::Int(row.counts.participants as i64),
+        people(row.people),
         per_1000(row.per_1000_inhabitants),
     ]
 }
@@ -88,60 +113,70 @@ pub fn municipalities(p: &Participation) -> Table {
         Cell::Int(p.totals.counts.registered as i64),
         Cell::Int(p.totals.counts.attended as i64),
         Cell::Int(p.totals.counts.participants as i64),
+        people(p.totals.people),
         per_1000(p.totals.per_1000_inhabitants),
     ];
-    Table {
-        name: "Kommuner",
-        headers: [
-            "Kommune",
-            "Region",
-            "Innbyggere",
-            "Påmeldte",
-            "Møtt",
-            "Deltakere",
-            "Deltakere per 1000 innbyggere",
-        ]
-        .map(str::to_string)
-        .to_vec(),
-        rows,
-        totals: Some(totals),
-    }
+    people_if_counted(
+        Table {
+            name: "Kommuner",
+            headers: [
+                "Kommune",
+                "Region",
+                "Innbyggere",
+                "Påmeldte",
+                "Møtt",
+                "Deltakere",
+                "Personer",
+                "Deltakere per 1000 innbyggere",
+            ]
+            .map(str::to_string)
+            .to_vec(),
+            rows,
+            totals: Some(totals),
+        },
+        p,
+    )
 }
 
 /// Subtotals per region.
 pub fn regions(p: &Participation) -> Table {
-    Table {
-        name: "Regioner",
-        headers: [
-            "Region",
-            "Kommuner",
-            "Kommuner med deltakere",
-            "Innbyggere",
-            "Påmeldte",
-            "Møtt",
-            "Deltakere",
-            "Deltakere per 1000 innbyggere",
-        ]
-        .map(str::to_string)
-        .to_vec(),
-        rows: p
-            .regions
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Text(r.region.clone()),
-                    Cell::Int(r.municipalities as i64),
-                    Cell::Int(r.municipalities_with_participants as i64),
-                    optional_int(r.population),
-                    Cell::Int(r.counts.registered as i64),
-                    Cell::Int(r.counts.attended as i64),
-                    Cell::Int(r.counts.participants as i64),
-                    per_1000(r.per_1000_inhabitants),
-                ]
-            })
-            .collect(),
-        totals: None,
-    }
+    people_if_counted(
+        Table {
+            name: "Regioner",
+            headers: [
+                "Region",
+                "Kommuner",
+                "Kommuner med deltakere",
+                "Innbyggere",
+                "Påmeldte",
+                "Møtt",
+                "Deltakere",
+                "Personer",
+                "Deltakere per 1000 innbyggere",
+            ]
+            .map(str::to_string)
+            .to_vec(),
+            rows: p
+                .regions
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Text(r.region.clone()),
+                        Cell::Int(r.municipalities as i64),
+                        Cell::Int(r.municipalities_with_participants as i64),
+                        optional_int(r.population),
+                        Cell::Int(r.counts.registered as i64),
+                        Cell::Int(r.counts.attended as i64),
+                        Cell::Int(r.counts.participants as i64),
+                        people(r.people),
+                        per_1000(r.per_1000_inhabitants),
+                    ]
+                })
+                .collect(),
+            totals: None,
+        },
+        p,
+    )
 }
 
 /// One row per event: "15 kommuner, 63 deltakere", "100/41".

@@ -181,6 +181,11 @@ pub struct StatsQuery {
     /// "Ikke oppgitt" (JSON `roles`; the CSV is that table). Default `municipality`.
     #[param(value_type = Option<Breakdown>, inline)]
     pub by: Option<String>,
+    /// `true`: every row and the totals also give `people`, the distinct addresses among
+    /// the participants (someone at three events counts once); a "Personer" column in the
+    /// files. Default `false`: it costs a scan of the registrations per table.
+    #[param(value_type = Option<bool>)]
+    pub people: Option<String>,
 }
 
 /// What the statistics are broken down by besides the municipalities.
@@ -211,6 +216,7 @@ pub struct StatsRequest {
     pub delimiter: Delimiter,
     pub table: CsvTable,
     pub by: Breakdown,
+    pub people: bool,
 }
 
 impl StatsQuery {
@@ -263,6 +269,14 @@ impl StatsQuery {
                 Breakdown::Municipality
             }
         };
+        let people = match self.people.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                errors.insert("people", Problem::choice(&["true", "false"]));
+                false
+            }
+        };
         let event_id = self.event.as_deref().and_then(|raw| {
             Uuid::parse_str(raw)
                 .map_err(|_| errors.insert("event", Problem::NotAnEventId))
@@ -281,6 +295,7 @@ impl StatsQuery {
             delimiter,
             table,
             by,
+            people,
         })
     }
 }
@@ -463,7 +478,7 @@ pub async fn prepare(
     } = covered(db, organisation_id, &request, now).await?;
     // A workbook holds every table, the role table included.
     let with_roles = request.by == Breakdown::Role || request.format == Format::Xlsx;
-    let table = stats::compute(db, &scope, &request.period, with_roles).await?;
+    let table = stats::compute(db, &scope, &request.period, with_roles, request.people).await?;
     let stem = file_stem(
         &organisation.name,
         network.as_ref().map(|n| n.name.as_str()),

@@ -638,7 +638,7 @@ pub async fn results(
         now,
     };
     results.participants = Some(
-        crate::service::stats::compute(db, &scope, &Default::default(), false)
+        crate::service::stats::compute(db, &scope, &Default::default(), false, false)
             .await?
             .totals
             .counts

@@ -153,7 +153,7 @@ pub async fn compute(
             network_id: Some(network.id),
             ..scope.clone()
         };
-        let participants = stats::compute(db, &scope, &period, false)
+        let participants = stats::compute(db, &scope, &period, false, false)
             .await?
             .totals
             .counts

@@ -10,8 +10,10 @@
 //!   ("baerum" is Bærum, "Egersund" Eigersund); any other text, or none, counts as "others",
 //!   whose `origins` are the distinct places typed. A period lists the municipalities valid
 //!   in it (`domain::reference`): one that joined the list later counts as others before.
-//! - Counts are participations, not people: someone at three gatherings counts three times,
-//!   as the centres' own tables do.
+//! - Counts are participations, as the centres' own tables count them: someone at three
+//!   gatherings counts three times. Asked for (`people=true`), every row and the totals also
+//!   give `people`: the distinct addresses among its participants, where that person counts
+//!   once (it costs a scan of the registrations per table, so it is not counted unasked).
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -54,6 +56,9 @@ pub struct MunicipalityRow {
     pub population: Option<i64>,
     #[serde(flatten)]
     pub counts: Counts,
+    /// Distinct people among the participants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<u64>,
     /// Participants per 1,000 inhabitants, two decimals.
     pub per_1000_inhabitants: Option<f64>,
     /// The others row only: how many distinct places (outside the list) its participants
@@ -71,6 +76,9 @@ pub struct RegionRow {
     pub population: Option<i64>,
     #[serde(flatten)]
     pub counts: Counts,
+    /// Distinct people among the region's participants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<u64>,
     pub per_1000_inhabitants: Option<f64>,
 }
 
@@ -84,6 +92,9 @@ pub struct EventRow {
     pub attendance_recorded: bool,
     #[serde(flatten)]
     pub counts: Counts,
+    /// Distinct people: its participants, as an address signs up once to an event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<u64>,
     /// Reference municipalities with at least one participant.
     pub municipalities: u64,
     pub participants_from_municipalities: u64,
@@ -97,6 +108,9 @@ pub struct EventRow {
 pub struct Totals {
     #[serde(flatten)]
     pub counts: Counts,
+    /// Distinct people among all participants (someone at three events counts once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<u64>,
     pub participants_from_municipalities: u64,
     pub participants_others: u64,
     /// Reference municipalities with at least one participant.
@@ -116,6 +130,9 @@ pub struct RoleRow {
     pub label: String,
     #[serde(flatten)]
     pub counts: Counts,
+    /// Distinct people among the participants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<u64>,
     /// Share of all participants, one decimal.
     pub share_percent: f64,
 }
@@ -193,12 +210,14 @@ pub fn by_role(roles: &[Role], counts: &[GroupCount]) -> Vec<RoleRow> {
             key: Some(r.key.clone()),
             label: r.nb.clone(),
             counts: *c,
+            people: None,
             share_percent: share(c),
         })
         .chain(std::iter::once(RoleRow {
             key: None,
             label: NOT_STATED.into(),
             counts: not_stated,
+            people: None,
             share_percent: share(&not_stated),
         }))
         .collect()
@@ -285,6 +304,7 @@ pub fn participation(
             region: m.region.clone(),
             population: m.population,
             counts: *counts,
+            people: None,
             per_1000_inhabitants: per_1000(counts.participants, m.population),
             origins: None,
         })
@@ -315,6 +335,7 @@ pub fn participation(
                     .count() as u64,
                 population,
                 counts,
+                people: None,
                 per_1000_inhabitants: per_1000(counts.participants, population),
             }
         })
@@ -327,6 +348,7 @@ pub fn participation(
     let population = sum_population(municipalities.iter().map(|r| r.population));
     let totals = Totals {
         counts: all,
+        people: None,
         participants_from_municipalities: from_list.participants,
         participants_others: others.participants,
         municipalities_with_participants: per_municipality
@@ -351,6 +373,7 @@ pub fn participation(
                 kind: e.kind,
                 starts_at: e.starts_at,
                 attendance_recorded: recorded.contains(&e.id),
+                people: None,
                 counts,
                 municipalities: tally.places.len() as u64,
                 participants_from_municipalities: tally.from_list.participants,
@@ -367,6 +390,7 @@ pub fn participation(
             region: None,
             population: None,
             counts: others,
+            people: None,
             per_1000_inhabitants: None,
             origins: Some(origins.len() as u64),
         },
@@ -384,18 +408,134 @@ pub async fn compute(
     scope: &StatsScope,
     period: &ReportingPeriod,
     with_roles: bool,
+    with_people: bool,
 ) -> Result<Participation, DbErr> {
-    let reference =
+    let mut reference =
         crate::service::municipalities::valid_in(&db.conn, scope.organisation_id, period).await?;
+    // In the table's order, so that a row's number is its municipality's place in the list.
+    reference.sort_by_key(|m| norwegian_order(&m.name));
     let events = db::stats::events(&db.conn, scope).await?;
     let counts = db::stats::group_counts(&db.conn, scope, Grouping::Municipality).await?;
     let mut table = participation(&reference, &events, &counts);
-    if with_roles {
+    let list = if with_roles {
         let list = crate::service::roles::of_organisation(&db.conn, scope.organisation_id).await?;
         let counts = db::stats::group_counts(&db.conn, scope, Grouping::Role).await?;
         table.roles = Some(by_role(&list, &counts));
+        Some((list, counts))
+    } else {
+        None
+    };
+    if with_people {
+        count_people(db, scope, &reference, &counts, list.as_ref(), &mut table).await?;
     }
     Ok(table)
+}
+
+/// Fills in the distinct people of every row of `table` (municipalities, others, regions,
+/// events, totals and, given the role list and counts, roles).
+async fn count_people(
+    db: &Db,
+    scope: &StatsScope,
+    reference: &[municipality::Model],
+    counts: &[GroupCount],
+    roles: Option<&(Vec<Role>, Vec<GroupCount>)>,
+    table: &mut Participation,
+) -> Result<(), DbErr> {
+    let recorded: Vec<Uuid> = recorded_events(counts).into_iter().collect();
+    let matcher = Matcher::new(
+        reference
+            .iter()
+            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
+    );
+    let rows = values_per_row(counts, reference.len(), |v| {
+        Some(v.trim())
+            .filter(|v| !v.is_empty())
+            .and_then(|v| matcher.place(v))
+    });
+    let (people, total) =
+        db::stats::people(&db.conn, scope, Grouping::Municipality, &rows, &recorded).await?;
+    for p in people {
+        let n = p.people.max(0) as u64;
+        match usize::try_from(p.place).ok() {
+            Some(i) => table.municipalities[i].people = Some(n),
+            None => table.others.people = Some(n),
+        }
+    }
+    table.totals.people = Some(total.max(0) as u64);
+    for m in table
+        .municipalities
+        .iter_mut()
+        .filter(|m| m.people.is_none())
+    {
+        m.people = Some(0);
+    }
+    table.others.people.get_or_insert(0);
+    // An address signs up once to an event: its people are its participants.
+    for e in &mut table.events {
+        e.people = Some(e.counts.participants);
+    }
+    // The regions: each the values of its municipalities.
+    table.regions.iter_mut().for_each(|r| r.people = Some(0));
+    let mut region_rows = vec![Vec::new(); table.regions.len()];
+    for (m, values) in table.municipalities.iter().zip(&rows) {
+        if let Some(j) = m
+            .region
+            .as_ref()
+            .and_then(|r| table.regions.iter().position(|x| &x.region == r))
+        {
+            region_rows[j].extend(values.iter().cloned());
+        }
+    }
+    if !region_rows.is_empty() {
+        let (people, _) = db::stats::people(
+            &db.conn,
+            scope,
+            Grouping::Municipality,
+            &region_rows,
+            &recorded,
+        )
+        .await?;
+        for p in people {
+            if let Ok(j) = usize::try_from(p.place) {
+                table.regions[j].people = Some(p.people.max(0) as u64);
+            }
+        }
+    }
+    if let (Some((list, role_counts)), Some(role_rows)) = (roles, table.roles.as_mut()) {
+        let rows = values_per_row(role_counts, list.len(), |v| {
+            list.iter().position(|r| r.key == v)
+        });
+        let (people, _) =
+            db::stats::people(&db.conn, scope, Grouping::Role, &rows, &recorded).await?;
+        role_rows.iter_mut().for_each(|r| r.people = Some(0));
+        let not_stated = role_rows.len() - 1;
+        for p in people {
+            let row = usize::try_from(p.place).unwrap_or(not_stated);
+            role_rows[row].people = Some(p.people.max(0) as u64);
+        }
+    }
+    Ok(())
+}
+
+/// For each of `rows` rows, the stored values of `counts` that `row_of` puts in it (so the
+/// database can count the people of a row however its values are spelt).
+fn values_per_row(
+    counts: &[GroupCount],
+    rows: usize,
+    row_of: impl Fn(&str) -> Option<usize>,
+) -> Vec<Vec<String>> {
+    let mut values: Vec<HashSet<&str>> = vec![HashSet::new(); rows];
+    for c in counts {
+        if let Some(v) = c.value.as_deref() {
+            if let Some(i) = row_of(v) {
+                values[i].insert(v);
+            }
+        }
+    }
+    values
+        .into_iter()
+        .map(|set| set.into_iter().map(str::to_string).collect())
+        .collect()
 }
 
 /// Sum of populations; unknown when none is known. Saturates instead of overflowing (an

@@ -16,7 +16,8 @@ on_both_engines!(
     vestfold_course_table,
     akershus_year_table,
     a_changing_reference_list,
-    network_sizes
+    network_sizes,
+    people_beside_participations
 );
 
 /// Imports a reference list through the API.
@@ -813,4 +814,121 @@ async fn network_sizes(engine: Engine) {
     assert_eq!(status, 400);
     assert!(bad["error"]["fields"]["as_of"].is_string(), "{bad}");
     assert!(bad["error"]["fields"]["year"].is_string(), "{bad}");
+}
+
+/// People, not only participations: Kari from Asker at three events (typed three ways)
+/// counts three participations and one person; Ola from Bærum came to one of two (the other
+/// recorded him absent); Per from Oslo at two and Liv, who gave no place, at one are two
+/// people among the others. Every table gives them: municipalities, regions, roles, events.
+async fn people_beside_participations(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine, None).await else {
+        return;
+    };
+    import_reference(&app, "Asker;97000;Vest\nBærum;129000;Vest\n").await;
+    let mut ids = Vec::new();
+    for (i, title) in ["Samling 1", "Samling 2", "Samling 3"].iter().enumerate() {
+        let event = create_event(&app, title, "gathering", 1).await;
+        let id = event["id"].as_str().unwrap().to_string();
+        let kari = ["Asker", "asker", " ASKER "][i];
+        let mut people = vec![("kari@example.no".to_string(), Some(kari.to_string()))];
+        if i != 1 {
+            let ola = if i == 0 { "Bærum" } else { "baerum" };
+            people.push(("Ola@Example.no".to_string(), Some(ola.to_string())));
+        }
+        if i != 2 {
+            people.push(("per@example.no".to_string(), Some("Oslo".to_string())));
+        }
+        if i == 0 {
+            people.push(("liv@example.no".to_string(), None));
+        }
+        let registered = sign_up_many(&app, &id, people).await;
+        move_into_past(
+            &app,
+            &event,
+            Utc.with_ymd_and_hms(2025, 3 + i as u32, 1, 9, 0, 0)
+                .unwrap(),
+        )
+        .await;
+        if i == 2 {
+            // Kari came, Ola did not.
+            for (reg, came) in registered.iter().zip([true, false]) {
+                let (status, body) = app
+                    .post(
+                        &format!("/events/{id}/attendance"),
+                        json!({"registrations": [reg], "attended": came}),
+                    )
+                    .await;
+                assert_eq!(status, 200, "{body}");
+            }
+        }
+        ids.push(id);
+    }
+    // Unasked, no people are counted.
+    let (_, plain) = app.get("/stats/participation?year=2025").await;
+    assert!(plain["totals"].get("people").is_none(), "{plain}");
+    let (status, t) = app
+        .get("/stats/participation?year=2025&by=role&people=true")
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        (
+            row(&t, "Asker")["participants"].as_u64(),
+            row(&t, "Asker")["people"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        (
+            row(&t, "Bærum")["registered"].as_u64(),
+            row(&t, "Bærum")["participants"].as_u64(),
+            row(&t, "Bærum")["people"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            t["others"]["participants"].as_u64(),
+            t["others"]["people"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        (
+            t["totals"]["participants"].as_u64(),
+            t["totals"]["people"].as_u64()
+        ),
+        (Some(7), Some(4))
+    );
+    assert_eq!(t["regions"][0]["people"], 2, "{t}");
+    let not_stated = t["roles"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (
+            not_stated["participants"].as_u64(),
+            not_stated["people"].as_u64()
+        ),
+        (Some(7), Some(4))
+    );
+    let events = t["events"].as_array().unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e["people"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [4, 2, 1]
+    );
+    // The same in the download.
+    let (_, _, csv) = download(
+        &app,
+        "/stats/participation?year=2025&format=csv&people=true",
+    )
+    .await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("\"Personer\""), "{csv}");
+    let total = csv.lines().find(|l| l.contains("Totalt")).unwrap();
+    assert!(total.contains("\"7\";\"4\""), "{total}");
+    let (_, _, plain_csv) = download(&app, "/stats/participation?year=2025&format=csv").await;
+    assert!(!String::from_utf8(plain_csv).unwrap().contains("Personer"));
+    let (status, bad) = app.get("/stats/participation?people=yes").await;
+    assert_eq!(status, 400);
+    assert!(bad["error"]["fields"]["people"].is_string(), "{bad}");
 }

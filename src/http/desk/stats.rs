@@ -44,6 +44,7 @@ struct Row {
     registered: u64,
     attended: u64,
     participants: u64,
+    people: u64,
     per_1000: String,
 }
 
@@ -88,6 +89,7 @@ struct RoleRowView {
     label: String,
     registered: u64,
     participants: u64,
+    people: u64,
     share: String,
 }
 
@@ -128,6 +130,7 @@ fn query_string(q: &StatsQuery) -> String {
         ("kind", &q.kind),
         ("series", &q.series),
         ("event", &q.event),
+        ("people", &q.people),
     ];
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter_map(|(k, v)| {
@@ -140,7 +143,7 @@ fn query_string(q: &StatsQuery) -> String {
 }
 
 /// The query as the filter form sends it: empty fields are "not given", no period is this
-/// year, and the page always shows the table (not a file).
+/// year, the page always shows the table (not a file), and the desk counts people too.
 fn form_query(mut q: StatsQuery, this_year: i32) -> StatsQuery {
     for v in [
         &mut q.year,
@@ -159,6 +162,7 @@ fn form_query(mut q: StatsQuery, this_year: i32) -> StatsQuery {
         q.year = Some(this_year.to_string());
     }
     q.format = None;
+    q.people = Some("true".into());
     q
 }
 
@@ -245,6 +249,7 @@ fn tables_view(
                region: Option<&str>,
                population: Option<i64>,
                c: &crate::service::stats::Counts,
+               people: Option<u64>,
                per: Option<f64>| Row {
         name: name.to_string(),
         region: region.unwrap_or_default().to_string(),
@@ -252,6 +257,7 @@ fn tables_view(
         registered: c.registered,
         attended: c.attended,
         participants: c.participants,
+        people: people.unwrap_or_default(),
         per_1000: decimal(per, l),
     };
     let tz = p.tz;
@@ -266,6 +272,7 @@ fn tables_view(
                     m.region.as_deref(),
                     m.population,
                     &m.counts,
+                    m.people,
                     m.per_1000_inhabitants,
                 )
             })
@@ -278,6 +285,7 @@ fn tables_view(
             ),
             None,
             &tbl.others.counts,
+            tbl.others.people,
             None,
         ),
         total: row(
@@ -285,6 +293,7 @@ fn tables_view(
             None,
             tbl.totals.population,
             &tbl.totals.counts,
+            tbl.totals.people,
             tbl.totals.per_1000_inhabitants,
         ),
         municipalities_with: tbl.totals.municipalities_with_participants,
@@ -298,6 +307,7 @@ fn tables_view(
                     None,
                     r.population,
                     &r.counts,
+                    r.people,
                     r.per_1000_inhabitants,
                 )
             })
@@ -332,6 +342,7 @@ fn tables_view(
                 },
                 registered: r.counts.registered,
                 participants: r.counts.participants,
+                people: r.people.unwrap_or_default(),
                 share: {
                     let s = format!("{:.1}", r.share_percent);
                     match l {
