@@ -111,7 +111,10 @@ async fn main() {
         ("csv", "/api/v1/stats/participation.csv"),
         ("xlsx", "/api/v1/stats/participation.xlsx"),
         ("svg", "/api/v1/stats/participation.svg"),
-        ("json with people", "/api/v1/stats/participation?people=true"),
+        (
+            "json with people",
+            "/api/v1/stats/participation?people=true",
+        ),
     ] {
         let url = format!("http://127.0.0.1:{port}{path}");
         let (times, body) = common::timed_gets(&client, &url, &token, rounds).await;
