@@ -15,12 +15,10 @@ use crate::db::events::EventContext;
 use crate::db::{self, Db, Unique};
 use crate::domain::certificates::{self as rules, CertificateRule, IssueRefusal, Validity};
 use crate::domain::problems::{LineFault, LineProblem};
-use crate::domain::reference::Matcher;
 use crate::domain::{match_key, period, FieldErrors, Language, Problem};
 use crate::mail::facts::CertificateFacts;
 use crate::mail::Mailer;
 use crate::service::audit::{self, Action, Who};
-use crate::service::stats::norwegian_order;
 
 /// Why certificates could not be issued, revoked or imported.
 #[derive(Debug, thiserror::Error)]
@@ -529,9 +527,8 @@ pub async fn stats(
     let next_day = as_of.succ_opt().unwrap_or(as_of);
     let valid_at = period::start_of_local_day(next_day, zone);
     // The list as it stands on the day: a municipality that joined later is not on it yet.
-    let mut reference =
+    let reference =
         crate::service::municipalities::valid_on(&db.conn, organisation_id, as_of).await?;
-    reference.sort_by_key(|m| norwegian_order(&m.name));
     let counts = db::certificates::counts(
         &db.conn,
         organisation_id,
@@ -540,11 +537,7 @@ pub async fn stats(
         series.as_ref().map(|s| s.0),
     )
     .await?;
-    let matcher = Matcher::new(
-        reference
-            .iter()
-            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
-    );
+    let matcher = crate::service::municipalities::matcher(&reference);
     let mut per = vec![0u64; reference.len()];
     let mut others = 0u64;
     let mut per_year: BTreeMap<i32, u64> = BTreeMap::new();

@@ -18,7 +18,6 @@ use crate::domain::evaluations::{
     self as rules, AnswerRefusal, Disclosure, Given, Phase, Question, QuestionType, Settings,
     SettingsInput, Window,
 };
-use crate::domain::reference::Matcher;
 use crate::domain::{match_key, roles, EventStatus, FieldErrors, Language, MailKind};
 use crate::mail::facts::EvaluationFacts;
 use crate::mail::{Mailer, Notice};
@@ -363,9 +362,7 @@ async fn respondent_values(
                 // Not a name: an alias, or from elsewhere (read the list only then).
                 None => {
                     let list = db::organisations::municipalities(db, organisation_id).await?;
-                    let matcher =
-                        Matcher::new(list.iter().map(|m| (m.name.as_str(), m.aliases.as_deref())));
-                    matcher
+                    crate::service::municipalities::matcher(&list)
                         .place(given)
                         .map_or_else(|| OTHER_PLACE.to_string(), |i| list[i].name.clone())
                 }

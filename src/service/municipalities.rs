@@ -278,17 +278,24 @@ fn parse_population(raw: &str) -> Result<Option<i64>, ()> {
 }
 
 /// The organisation's municipalities valid at some day of `period` (all of them for an
-/// open period).
+/// open period), in Norwegian alphabetical order as the tables print them.
 pub async fn valid_in(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     period: &ReportingPeriod,
 ) -> Result<Vec<municipality::Model>, DbErr> {
-    Ok(db::organisations::municipalities(db, organisation_id)
+    let mut list: Vec<municipality::Model> = db::organisations::municipalities(db, organisation_id)
         .await?
         .into_iter()
         .filter(|m| reference::valid_in(m.valid_from, m.valid_to, period.from, period.to))
-        .collect())
+        .collect();
+    list.sort_by_key(|m| crate::service::stats::norwegian_order(&m.name));
+    Ok(list)
+}
+
+/// Finds the municipality of `list` (its index) a typed place names, by name or alias.
+pub fn matcher(list: &[municipality::Model]) -> reference::Matcher {
+    reference::Matcher::new(list.iter().map(|m| (m.name.as_str(), m.aliases.as_deref())))
 }
 
 /// The organisation's list as it stands on `day`.

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::db::stats::StatsScope;
 use crate::db::{self, Db};
 use crate::domain::period::{self, ReportingPeriod};
-use crate::domain::reference::Matcher;
 use crate::domain::{FieldErrors, Problem};
 use crate::service::downloads::DownloadError;
 use crate::service::{municipalities, programmes, stats};
@@ -106,13 +105,7 @@ pub async fn compute(
 
     let networks = db::networks::list(&db.conn, Some(organisation_id)).await?;
     let reference = municipalities::valid_on(&db.conn, organisation_id, as_of).await?;
-    let mut reference: Vec<_> = reference.into_iter().collect();
-    reference.sort_by_key(|m| stats::norwegian_order(&m.name));
-    let matcher = Matcher::new(
-        reference
-            .iter()
-            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
-    );
+    let matcher = municipalities::matcher(&reference);
     let counts =
         db::stats::member_counts(&db.conn, networks.iter().map(|n| n.id).collect(), day_after)
             .await?;

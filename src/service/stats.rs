@@ -26,7 +26,6 @@ use crate::db::entities::municipality;
 use crate::db::stats::{CountedEvent, GroupCount, Grouping, StatsScope};
 use crate::db::{self, Db};
 use crate::domain::period::ReportingPeriod;
-use crate::domain::reference::Matcher;
 use crate::domain::roles::{self, Role};
 use crate::domain::{match_key, EventKind};
 
@@ -259,13 +258,9 @@ pub fn participation(
     events: &[CountedEvent],
     counts: &[GroupCount],
 ) -> Participation {
-    let mut reference: Vec<&municipality::Model> = reference.iter().collect();
+    let mut reference = reference.to_vec();
     reference.sort_by_key(|m| norwegian_order(&m.name));
-    let matcher = Matcher::new(
-        reference
-            .iter()
-            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
-    );
+    let matcher = crate::service::municipalities::matcher(&reference);
     let recorded = recorded_events(counts);
 
     let mut per_municipality = vec![Counts::default(); reference.len()];
@@ -410,10 +405,9 @@ pub async fn compute(
     with_roles: bool,
     with_people: bool,
 ) -> Result<Participation, DbErr> {
-    let mut reference =
-        crate::service::municipalities::valid_in(&db.conn, scope.organisation_id, period).await?;
     // In the table's order, so that a row's number is its municipality's place in the list.
-    reference.sort_by_key(|m| norwegian_order(&m.name));
+    let reference =
+        crate::service::municipalities::valid_in(&db.conn, scope.organisation_id, period).await?;
     let events = db::stats::events(&db.conn, scope).await?;
     let counts = db::stats::group_counts(&db.conn, scope, Grouping::Municipality).await?;
     let mut table = participation(&reference, &events, &counts);
@@ -442,11 +436,7 @@ async fn count_people(
     table: &mut Participation,
 ) -> Result<(), DbErr> {
     let recorded: Vec<Uuid> = recorded_events(counts).into_iter().collect();
-    let matcher = Matcher::new(
-        reference
-            .iter()
-            .map(|m| (m.name.as_str(), m.aliases.as_deref())),
-    );
+    let matcher = crate::service::municipalities::matcher(reference);
     let rows = values_per_row(counts, reference.len(), |v| {
         Some(v.trim())
             .filter(|v| !v.is_empty())
